@@ -1,0 +1,158 @@
+# casefile — build, test, demo, bench.
+# make            build bin/casefile-capture and bin/casefile-analyze
+# make test       unit tests (cmocka) and end-to-end tests
+# make asan       the same tests under AddressSanitizer + UBSan (objects in build/asan)
+# make demo       capture a sample workload and analyze it
+# make bench      benchmarks against strace, ss, tcpdump, raw sqlite (see BENCHMARKS.md)
+# make static     a statically linked casefile-capture (bin/casefile-capture-static)
+# make install    PREFIX=/usr/local DESTDIR=
+# Knobs: V=1 verbose, EXTRA_CFLAGS, SAN=1 sanitizers, BUILD= object dir, BIN= binary dir.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/casefile
+BUILD   ?= build
+BIN     ?= bin
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wshadow -Wvla -Wpointer-arith -Wundef -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCASEFILE_VERSION='"$(VERSION)"' \
+             -Ilib -I$(BUILD)/gen $(CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+CAPTURE_LIBS := -lsqlite3 -lpcap -lpthread -lm
+ANALYZE_LIBS := -lsqlite3 -lyaml -lm
+TEST_LIBS    := -lcmocka
+
+ifneq ($(V),1)
+Q = @
+QCC = @echo "  CC      $@";
+QLD = @echo "  LD      $@";
+QGEN = @echo "  GEN     $@";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all test unit e2e asan demo bench static install uninstall clean deps samples fuzz
+
+# Each room's sources are found by wildcard: adding a file needs no Makefile change.
+LIB_SRCS     := $(wildcard lib/*.c)
+CAPTURE_SRCS := $(wildcard capture/*.c)
+ANALYZE_SRCS := $(wildcard analyze/*.c)
+GEN_SRCS     := $(BUILD)/gen/schema.c
+
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
+CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/%.o)
+ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/%.o)
+# Everything but main(), for linking into unit tests.
+CAPTURE_LIBOBJS := $(filter-out $(BUILD)/capture/main.o,$(CAPTURE_OBJS))
+ANALYZE_LIBOBJS := $(filter-out $(BUILD)/analyze/main.o,$(ANALYZE_OBJS))
+
+SAMPLE_SRCS := $(wildcard samples/*.c)
+SAMPLES     := $(SAMPLE_SRCS:samples/%.c=$(BUILD)/samples/%)
+BENCH_SRCS  := $(wildcard bench/*.c)
+BENCHES     := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+UNIT_SRCS   := $(wildcard tests/lib/test_*.c tests/capture/test_*.c tests/analyze/test_*.c)
+UNITS       := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+all: $(BIN)/casefile-capture $(BIN)/casefile-analyze samples
+
+samples: $(SAMPLES)
+
+$(BIN)/casefile-capture: $(CAPTURE_OBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS)
+
+$(BIN)/casefile-analyze: $(ANALYZE_OBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ANALYZE_LIBS)
+
+# The one canonical schema, embedded as a C string; its version is the
+# "PRAGMA user_version = N" line of schema/bundle.sql.
+$(BUILD)/gen/schema.c: schema/bundle.sql schema/embed.sh
+	@mkdir -p $(@D)
+	$(QGEN)sh schema/embed.sh schema/bundle.sql bundle_schema_sql > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/samples/%: samples/%.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpthread -lm
+
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(CAPTURE_LIBOBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Icapture -o $@ $< $(CAPTURE_LIBOBJS) $(LIB_OBJS) $(CAPTURE_LIBS)
+
+$(BUILD)/tests/lib/%: tests/lib/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) -lsqlite3 -lm $(TEST_LIBS)
+
+$(BUILD)/tests/capture/%: tests/capture/%.c $(CAPTURE_LIBOBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Icapture -o $@ $< $(CAPTURE_LIBOBJS) $(LIB_OBJS) $(CAPTURE_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/analyze/%: tests/analyze/%.c $(ANALYZE_LIBOBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ianalyze -o $@ $< $(ANALYZE_LIBOBJS) $(LIB_OBJS) $(ANALYZE_LIBS) $(TEST_LIBS)
+
+# Missing Debian packages are installed when root, or named with the command to run.
+deps:
+	$(Q)sh .ci/deps build
+
+unit: all $(UNITS)
+	$(Q)BUILD=$(BUILD) sh tests/run-unit.sh $(UNITS)
+
+e2e: all
+	$(Q)BIN=$(BIN) BUILD=$(BUILD) sh tests/run-e2e.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory e2e
+
+asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin test
+
+demo: deps all
+	$(Q)BIN=$(BIN) BUILD=$(BUILD) sh samples/demo.sh
+
+bench: deps all $(BENCHES)
+	$(Q)BIN=$(BIN) BUILD=$(BUILD) sh bench/run.sh
+
+# Static capture binary for scratch/distroless containers. Debian's libpcap.a
+# references libdbus for D-Bus capture devices, which casefile never opens;
+# capture/static_dbus_stubs are linked in here only (see README).
+static: $(CAPTURE_OBJS) $(LIB_OBJS) $(BUILD)/static/dbus_stubs.o
+	@mkdir -p $(BIN)
+	$(QLD)$(CC) -static $(ALL_LDFLAGS) -o $(BIN)/casefile-capture-static $^ $(CAPTURE_LIBS) -ldl
+
+$(BUILD)/static/dbus_stubs.o: lib/static/dbus_stubs.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/schema
+	install -m 755 $(BIN)/casefile-capture $(BIN)/casefile-analyze $(DESTDIR)$(BINDIR)/
+	install -m 644 schema/bundle.sql schema/README.md $(DESTDIR)$(DATADIR)/schema/
+	if [ -d analyze/rules ]; then install -m 644 analyze/rules/*.yaml $(DESTDIR)$(DATADIR)/rules/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/casefile-capture $(DESTDIR)$(BINDIR)/casefile-analyze
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,152 @@
+/* casefile-capture: options, targets, and the source interface.
+ *
+ * A capture is one loop that ticks on an absolute monotonic schedule. At each
+ * tick it refreshes the target set, asks every running source to sample, and
+ * commits one transaction. Sources are listed in one static table
+ * (capture/sources.c); each lives in its own file and exports one
+ * `const struct source` descriptor. Adding a source touches one new file, one
+ * line in sources.c, and its section of schema/bundle.sql.
+ */
+#ifndef CASEFILE_CAPTURE_H
+#define CASEFILE_CAPTURE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "writer.h"
+
+#define CAPTURE_MAX_PIDS 64
+#define CAPTURE_MAX_LIST 32
+
+/* Every option of casefile-capture, with defaults in capture_opts_init(). */
+struct capture_opts {
+	pid_t pids[CAPTURE_MAX_PIDS];    /* --pid, repeatable */
+	int npids;
+	const char *name_pattern;        /* --name: substring of comm or cmdline */
+	int children;                    /* --children: follow descendants */
+	int64_t interval_us;             /* --interval, default 1s */
+	int64_t duration_us;             /* --duration, default 60s */
+	uint64_t max_size;               /* --max-size, default 100M */
+	const char *output;              /* -o; NULL = default name */
+	int verbosity;                   /* -q 0, default 1, -v 2 */
+	int progress;                    /* live progress line: -1 auto (tty), 0, 1 */
+	int no_nice;                     /* --no-nice: keep normal priority */
+	const char *root;                /* --root: prefix for /proc, /sys (tests) */
+	const char *only;                /* --sources LIST: only these sources */
+	const char *disabled[CAPTURE_MAX_LIST]; /* --no-SOURCE */
+	int ndisabled;
+	int64_t smaps_interval_us;       /* --smaps-interval, default 10s */
+	int max_threads;                 /* --max-threads per process sampled, default 256 */
+	double cpu_budget_pct;           /* --cpu-budget: own CPU % of a core before backing off */
+	uint64_t mem_budget;             /* --mem-budget: own RSS before backing off */
+
+	/* sockets */
+	int all_sockets;                 /* --all-sockets: every socket of the netns */
+	int64_t socket_keyframe_us;      /* full socket rows at least this often */
+
+	/* syscalls */
+	const char *syscalls_backend;    /* --syscalls=auto|perf|sample|ptrace */
+	int64_t syscall_sample_us;       /* fallback sampling period */
+	int64_t ptrace_window_us;        /* bound for --syscalls=ptrace */
+
+	/* packets */
+	const char *pcap_iface;          /* --pcap-iface, default all */
+	const char *pcap_filter;         /* --pcap-filter BPF|auto */
+	int pcap_snaplen;                /* --pcap-snaplen, default 128 */
+	uint64_t pcap_max_size;          /* --pcap-max-size, default max_size/4 */
+	int pcap_buffer_mb;              /* --pcap-buffer, kernel buffer in MiB */
+
+	/* logs and attachments */
+	const char *logs[CAPTURE_MAX_LIST];   /* --log FILE|GLOB, repeatable */
+	int nlogs;
+	const char *log_format;          /* --log-format auto|json|docker|cri|plain */
+	int64_t log_since_us;            /* --log-since */
+	int redact;                      /* --redact */
+	const char *redact_map;          /* --redact-map FILE (kept outside the bundle) */
+	const char *attach[CAPTURE_MAX_LIST]; /* --attach FILE */
+	int nattach;
+
+	int argc;                        /* the full command line, for the manifest */
+	char **argv;
+};
+
+void capture_opts_init(struct capture_opts *o);
+
+/* Whether SOURCE is turned off by --no-SOURCE or left out by --sources. */
+int capture_source_disabled(const struct capture_opts *o, const char *source);
+
+/* One process being captured. Entries are added when a target (or, with
+ * --children, a descendant) is first seen and marked gone when it exits. */
+struct target {
+	pid_t pid;
+	unsigned long long start_ticks;  /* identity with pid: survives pid reuse */
+	int64_t process_id;              /* processes.id in the bundle */
+	int is_child;                    /* found through --children */
+	int gone;                        /* exited (or pid reused) */
+	int64_t first_tick;
+	unsigned long long netns;        /* inode of /proc/PID/ns/net, 0 unknown */
+	void *source_state;              /* reserved for the process source */
+};
+
+struct target_set {
+	struct target *v;
+	int n, alloc;
+	int nalive;
+};
+
+struct capture;
+
+/* The source interface. Every callback gets the capture and its own state.
+ *
+ * open:   decide whether the source can run (privileges, kernel support) and
+ *         prepare. Return 0 to run, SOURCE_SKIP after capture_source_skip()
+ *         said why, or -1 on error (the source is marked failed and the
+ *         capture goes on).
+ * sample: called once per tick inside the tick's transaction, after the
+ *         target set was refreshed. Return 0, or -1 to mark the source failed
+ *         (it is closed and the capture goes on), or SOURCE_STOP_CAPTURE when
+ *         the capture as a whole must end (size cap).
+ * close:  release everything; called once for every source that opened, even
+ *         after a failure. May still write rows (a final transaction is open).
+ */
+enum { SOURCE_SKIP = 1, SOURCE_STOP_CAPTURE = 2 };
+
+struct source {
+	const char *name;
+	const char *summary;             /* one line for --help and the manifest */
+	int default_on;                  /* runs unless --no-NAME */
+	int (*open)(struct capture *cap, void **state);
+	int (*sample)(struct capture *cap, void *state, int64_t tick);
+	void (*close)(struct capture *cap, void *state);
+};
+
+/* The static table of sources, NULL-terminated (capture/sources.c). */
+extern const struct source *const capture_sources[];
+
+/* The running capture, shared by all sources. */
+struct capture {
+	const struct capture_opts *opts;
+	struct writer *w;
+	struct target_set targets;
+	int64_t tick;                    /* current tick id, 0 before the first */
+	int64_t tick_wall_us, tick_mono_us;
+	int64_t start_mono_us;
+	const struct source *current;    /* the source being opened/sampled */
+	char skip_reason[512];
+	char backend[64];
+	int stop_requested;
+};
+
+/* Records why the current source cannot run; returns SOURCE_SKIP. */
+int capture_source_skip(struct capture *cap, const char *fmt, ...) CF_PRINTF(2, 3);
+/* Records which backend the current source uses (e.g. "netlink", "procfs")
+ * and, when it is a fallback, why. */
+void capture_source_backend(struct capture *cap, const char *backend, const char *why_fallback);
+/* Adds an event (events table) for the current source. */
+int capture_event(struct capture *cap, const char *kind, const char *fmt, ...) CF_PRINTF(3, 4);
+
+/* Path under the root prefix (--root, for fixture trees): "/proc/1/stat" ->
+ * "ROOT/proc/1/stat". Writes into buf (size len); returns buf. */
+char *capture_path(const struct capture *cap, char *buf, size_t len, const char *fmt, ...) CF_PRINTF(4, 5);
+
+#endif
