@@ -1,0 +1,60 @@
+/* casefile-analyze: offline analysis of capture bundles. */
+#include "commands.h"
+#include "error.h"
+#include "exitcodes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct command commands[] = {
+	{ "summary", cmd_summary, "manifest, sources, targets, and one line per series" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f,
+		"usage: casefile-analyze COMMAND [OPTIONS] BUNDLE...\n"
+		"\n"
+		"Reads bundles written by casefile-capture (read-only; a bundle is never changed).\n"
+		"\n"
+		"Commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f,
+		"\n"
+		"Run 'casefile-analyze COMMAND --help' for a command's options.\n"
+		"\n"
+		"Examples:\n"
+		"  casefile-analyze summary incident.db\n"
+		"  sqlite3 incident.db 'SELECT * FROM process_cpu LIMIT 10'\n"
+		"\n"
+		"Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage, 3 not a bundle or\n"
+		"damaged, 4 bundle from a newer casefile, 6 cannot write output, 7 bad rule pack.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	error_set_prog("casefile-analyze");
+	if (argc < 2) {
+		usage(stderr);
+		return CF_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CF_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("casefile-analyze %s (bundle schema %d)\n", CASEFILE_VERSION, 1);
+		return CF_EXIT_OK;
+	}
+	for (c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->run(argc - 1, argv + 1);
+	error("unknown command '%s' (see 'casefile-analyze --help')", argv[1]);
+	return CF_EXIT_USAGE;
+}

@@ -1,0 +1,17 @@
+/* The static table of capture sources, in sampling order. Adding a source:
+ * one file exporting `const struct source NAME_source`, one line here, and its
+ * section in schema/bundle.sql. */
+#include "capture.h"
+
+#include <stddef.h>
+
+extern const struct source process_source;
+extern const struct source cgroup_source;
+extern const struct source netdev_source;
+
+const struct source *const capture_sources[] = {
+	&process_source,
+	&cgroup_source,
+	&netdev_source,
+	NULL,
+};
