@@ -3,12 +3,27 @@
 
 #include "bundle.h"
 #include "error.h"
+#include "escape.h"
 #include "report.h"
 #include "stats.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *series_unit_name(enum series_unit u)
+{
+	switch (u) {
+	case UNIT_BYTES: return "bytes";
+	case UNIT_PERCENT: return "percent";
+	case UNIT_RATE: return "per_second";
+	case UNIT_BYTES_RATE: return "bytes_per_second";
+	case UNIT_SHARE: return "share";
+	case UNIT_MS: return "ms";
+	default: return "count";
+	}
+}
 
 const char *match_status_name(enum match_status s)
 {
@@ -33,49 +48,76 @@ static int has_tables(sqlite3 *db, const char *list)
 	return 1;
 }
 
+const struct set_def set_catalog[] = {
+	{ "processes", "Processes by command", "peak threads", "processes,process_samples",
+	  "SELECT p.comm, max(s.num_threads) FROM processes p JOIN process_samples s ON s.process_id = p.id "
+	  "GROUP BY p.comm" },
+	/* ==== sets of later sources ==== */
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+struct point {
+	int64_t t;
+	double v;
+};
+
+static int cmp_point(const void *x, const void *y)
+{
+	const struct point *a = x, *b = y;
+
+	return a->t < b->t ? -1 : a->t > b->t;
+}
+
 int series_summarize(sqlite3 *db, const struct series_def *d, struct series_stat *out)
 {
-	sqlite3_stmt *st;
-	double *x = NULL, *y = NULL, sum = 0;
-	size_t n = 0, cap = 0;
-	struct linfit f;
+	struct series *s = NULL, comb;
+	struct series_stats st;
+	struct point *pt;
+	int n = 0, i, j, total = 0, m = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!has_tables(db, d->requires) || sqlite3_prepare_v2(db, d->sql, -1, &st, NULL) != SQLITE_OK)
+	if (series_load(db, d, &s, &n) < 0 || n == 0) {
+		series_free(s, n);
 		return 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL || sqlite3_column_type(st, 1) == SQLITE_NULL)
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			double *nx = realloc(x, nc * sizeof(*x)), *ny;
-
-			if (!nx)
-				break;
-			x = nx;
-			if (!(ny = realloc(y, nc * sizeof(*y))))
-				break;
-			y = ny;
-			cap = nc;
+	}
+	for (i = 0; i < n; i++)
+		total += s[i].n;
+	pt = calloc((size_t)total + 1, sizeof(*pt));
+	memset(&comb, 0, sizeof(comb));
+	comb.wall_us = calloc((size_t)total + 1, sizeof(*comb.wall_us));
+	comb.value = calloc((size_t)total + 1, sizeof(*comb.value));
+	if (!pt || !comb.wall_us || !comb.value)
+		goto out;
+	for (i = 0, m = 0; i < n; i++)
+		for (j = 0; j < s[i].n; j++) {
+			pt[m].t = s[i].wall_us[j];
+			pt[m++].v = s[i].value[j];
 		}
-		x[n] = sqlite3_column_double(st, 0) / 1e6;
-		y[n] = sqlite3_column_double(st, 1);
-		sum += y[n];
-		if (!n || y[n] > out->peak)
-			out->peak = y[n];
-		n++;
+	qsort(pt, (size_t)m, sizeof(*pt), cmp_point);
+	for (i = 0; i < m; i++) {
+		if (comb.n && comb.wall_us[comb.n - 1] == pt[i].t) {
+			double *v = &comb.value[comb.n - 1];
+
+			*v = d->unit == UNIT_SHARE ? (pt[i].v > *v ? pt[i].v : *v) : *v + pt[i].v;
+		} else {
+			comb.wall_us[comb.n] = pt[i].t;
+			comb.value[comb.n++] = pt[i].v;
+		}
 	}
-	sqlite3_finalize(st);
-	if (n) {
+	series_compute_stats(&comb, &st);
+	if (st.n) {
 		out->present = 1;
-		out->n = (long)n;
-		out->mean = sum / (double)n;
-		out->last = y[n - 1];
-		if (stats_linfit(x, y, n, &f) == 0)
-			out->slope_per_min = f.slope * 60;
+		out->n = st.n;
+		out->mean = st.mean;
+		out->peak = st.max;
+		out->last = st.last;
+		out->slope_per_min = st.slope_per_min;
 	}
-	free(x);
-	free(y);
+out:
+	free(pt);
+	free(comb.wall_us);
+	free(comb.value);
+	series_free(s, n);
 	return 0;
 }
 
@@ -200,15 +242,15 @@ int comparison_run(struct comparison *c, sqlite3 *before, const char *before_pat
 	if (analysis_run(&c->before, before, before_path, packs, npacks) < 0 ||
 	    analysis_run(&c->after, after, after_path, packs, npacks) < 0)
 		return -1;
-	for (n = 0; series_catalog[n].name; n++)
+	for (n = 0; series_table[n].id; n++)
 		;
 	c->series = calloc((size_t)n + 1, sizeof(*c->series));
 	if (!c->series)
 		return -1;
 	for (i = 0; i < n; i++) {
-		c->series[c->nseries].def = &series_catalog[i];
-		series_summarize(before, &series_catalog[i], &c->series[c->nseries].before);
-		series_summarize(after, &series_catalog[i], &c->series[c->nseries].after);
+		c->series[c->nseries].def = &series_table[i];
+		series_summarize(before, &series_table[i], &c->series[c->nseries].before);
+		series_summarize(after, &series_table[i], &c->series[c->nseries].after);
 		c->nseries++;
 	}
 	for (n = 0; set_catalog[n].name; n++)
@@ -287,18 +329,19 @@ static const char *verdict(const struct series_cmp *s)
 		return "";
 	if (fabs(a - b) / scale < 0.1)
 		return "same";
-	return (a < b) == (s->def->lower_is_better != 0) ? "better" : "worse";
+	/* Every series in the catalog is a cost (CPU, memory, fds, traffic):
+	 * lower is better. */
+	return a < b ? "better" : "worse";
 }
 
-static void fmt_val(double v, const char *unit, char *buf, size_t len)
+static void fmt_val(double v, enum series_unit unit, char *buf, size_t len)
 {
-	format_number(v, !strcmp(unit, "bytes") ? "bytes" : "", buf, len);
+	series_format(unit, v, buf, (int)len);
 }
 
 static void put_clean(FILE *f, const char *s)
 {
-	for (; s && *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+	fput_term(f, s ? s : "", 0);
 }
 
 int compare_write_text(FILE *f, const struct comparison *c)
@@ -439,11 +482,11 @@ int compare_write_json(FILE *f, const struct comparison *c)
 			continue;
 		fputs(j++ ? ",\n    " : "\n    ", f);
 		fputs("{\"name\": ", f);
-		json_string(f, s->def->name);
+		json_string(f, s->def->id);
 		fputs(", \"title\": ", f);
 		json_string(f, s->def->title);
 		fputs(", \"unit\": ", f);
-		json_string(f, s->def->unit);
+		json_string(f, series_unit_name(s->def->unit));
 		fputs(", \"before\": ", f);
 		stat_json(f, &s->before);
 		fputs(", \"after\": ", f);

@@ -16,6 +16,18 @@ struct series_stat {
 	double mean, peak, last, slope_per_min;
 };
 
+/* A keyed set to compare (connections per remote peer, calls per syscall,
+ * error lines per fingerprint): rows (key TEXT, value REAL), one per key. */
+struct set_def {
+	const char *name;      /* "peers" */
+	const char *title;     /* "Connections per remote peer" */
+	const char *value;     /* what the value is: "peak connections" */
+	const char *requires;  /* comma-separated tables */
+	const char *sql;
+};
+
+extern const struct set_def set_catalog[];
+
 struct series_cmp {
 	const struct series_def *def;
 	struct series_stat before, after;
@@ -56,8 +68,9 @@ int comparison_run(struct comparison *c, sqlite3 *before, const char *before_pat
 		   sqlite3 *after, const char *after_path, struct rulepack *packs, int npacks);
 void comparison_release(struct comparison *c);
 
-/* Reads one catalog series into a summary (present = 0 when its tables are
- * absent or it has no rows). */
+/* Reads one catalog series into a summary: all its labels (processes,
+ * interfaces) combined per timestamp (summed; the largest for shares).
+ * present = 0 when its table is absent or it has no rows. */
 int series_summarize(sqlite3 *db, const struct series_def *d, struct series_stat *out);
 
 int compare_write_text(FILE *f, const struct comparison *c);

@@ -3,29 +3,14 @@
 #include "report.h"
 
 #include "compare.h"
+#include "escape.h"
 
 #include <string.h>
 
-/* Bundle text is attacker-controlled: control characters (terminal escapes)
- * are shown as '?'; newlines become spaces unless keep_nl. */
-static void put_clean(FILE *f, const char *s, int keep_nl)
+/* Bundle text is attacker-controlled: escaped for the terminal (escape.c). */
+static void put_clean(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	for (; *p; p++) {
-		if (*p == '\n' && keep_nl)
-			fputc('\n', f);
-		else if (*p == '\n' || *p == '\t')
-			fputc(' ', f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fputc('?', f);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			/* C1 controls (U+0080..U+009F) include CSI. */
-			fputc('?', f);
-			p++;
-		} else
-			fputc(*p, f);
-	}
+	fput_term(f, s ? s : "", 0);
 }
 
 static void put_sql_line(FILE *f, const char *sql)
@@ -69,7 +54,7 @@ static void evidence_table(FILE *f, const struct rowset *rs)
 	fputs("        ", f);
 	for (c = 0; c < nc; c++) {
 		fputs(c ? "  " : "", f);
-		put_clean(f, rs->cols[c], 0);
+		put_clean(f, rs->cols[c]);
 		fprintf(f, "%*s", widths[c] - (int)strlen(rs->cols[c]) > 0 ? widths[c] - (int)strlen(rs->cols[c]) : 0, "");
 	}
 	fputc('\n', f);
@@ -84,10 +69,10 @@ static void evidence_table(FILE *f, const struct rowset *rs)
 				char cut[48];
 
 				snprintf(cut, sizeof(cut), "%.*s", widths[c], t);
-				put_clean(f, cut, 0);
+				put_clean(f, cut);
 				len = widths[c];
 			} else {
-				put_clean(f, t, 0);
+				put_clean(f, t);
 			}
 			fprintf(f, "%*s", widths[c] - len > 0 ? widths[c] - len : 0, "");
 		}
@@ -111,15 +96,15 @@ static void header(FILE *f, const struct bundle_info *b)
 	int i;
 
 	fputs("casefile-analyze: ", f);
-	put_clean(f, b->path, 0);
+	put_clean(f, b->path);
 	fputc('\n', f);
 	for (i = 0; i < b->ntargets && i < 3; i++) {
 		fprintf(f, "  %s: pid %lld (", b->targets[i].role ? b->targets[i].role : "process", b->targets[i].pid);
-		put_clean(f, b->targets[i].comm ? b->targets[i].comm : "?", 0);
+		put_clean(f, b->targets[i].comm ? b->targets[i].comm : "?");
 		fputs(")", f);
 		if (i == 0 && host) {
 			fputs(" on ", f);
-			put_clean(f, host, 0);
+			put_clean(f, host);
 		}
 		fputc('\n', f);
 	}
@@ -156,9 +141,9 @@ static int text_analysis(FILE *f, const struct analysis *a)
 
 		upper(sev, severity_name(fd->severity), sizeof(sev));
 		fprintf(f, "\n%-8s %s: ", sev, fd->rule->id);
-		put_clean(f, fd->rule->title, 0);
+		put_clean(f, fd->rule->title);
 		fputs("\n         ", f);
-		put_clean(f, fd->message, 0);
+		put_clean(f, fd->message);
 		fputc('\n', f);
 		if (fd->from_us)
 			fprintf(f, "  when:  %s .. %s\n", report_time(fd->from_us, t0, sizeof(t0)),
@@ -168,13 +153,13 @@ static int text_analysis(FILE *f, const struct analysis *a)
 			evidence_table(f, &fd->evidence);
 		}
 		fputs("  next:  ", f);
-		put_clean(f, fd->rule->next_step, 0);
+		put_clean(f, fd->rule->next_step);
 		fputs("\n  sql:   ", f);
 		put_sql_line(f, fd->sql);
 		fputc('\n', f);
 		for (j = 0; j < fd->nnotes; j++) {
 			fputs("  ! weakened by: ", f);
-			put_clean(f, a->notes[fd->notes[j]].message, 0);
+			put_clean(f, a->notes[fd->notes[j]].message);
 			fputc('\n', f);
 		}
 	}
@@ -182,7 +167,7 @@ static int text_analysis(FILE *f, const struct analysis *a)
 		fputs("\nData-quality notes (not findings):\n", f);
 		for (i = 0; i < a->nnotes; i++) {
 			fputs("  - ", f);
-			put_clean(f, a->notes[i].message, 0);
+			put_clean(f, a->notes[i].message);
 			fputc('\n', f);
 		}
 	}

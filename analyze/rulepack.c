@@ -424,9 +424,7 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 	if (L->errors)
 		return;
 	r->title = dup_scalar(L, field[1], "title");
-	if ((s = scalar(field[2])) && severity_parse(s, &r->severity) == 0)
-		;
-	else
+	if (!(s = scalar(field[2])) || severity_parse(s, &r->severity) < 0)
 		perr(L, LINE(field[2]), COL(field[2]),
 		     "severity must be one of info, low, medium, high, critical");
 	if (field[3])
@@ -483,8 +481,6 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 	} else {
 		parse_params(L, r, field[10]);
 	}
-	if (!r->detector && field[10])
-		; /* parameters cannot be checked without a detector */
 	n = field[11];
 	if ((r->message = dup_scalar(L, n, "message"))) {
 		size_t at;
