@@ -368,8 +368,7 @@ static int rules_check(int argc, char **argv)
 		for (j = 0; j < p.nerrors; j++)
 			fprintf(stderr, "%s\n", p.errors[j]);
 		if (p.nerrors)
-			printf("%s: %d error%s, %d rule%s valid\n", p.file, p.nerrors, p.nerrors == 1 ? "" : "s",
-			       p.nrules, p.nrules == 1 ? "" : "s");
+			printf("%s: %d error%s\n", p.file, p.nerrors, p.nerrors == 1 ? "" : "s");
 		else
 			printf("%s: %d rule%s OK\n", p.file, p.nrules, p.nrules == 1 ? "" : "s");
 		total += p.nerrors;

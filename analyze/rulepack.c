@@ -371,7 +371,7 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 	yaml_node_pair_t *pr;
 	yaml_node_t *n;
 	const char *s;
-	int i;
+	int i, missing = 0;
 
 	r->line = LINE(m);
 	r->col = COL(m);
@@ -379,6 +379,24 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 		perr(L, LINE(m), COL(m), "a rule must be a mapping (id: ..., title: ..., ...)");
 		return;
 	}
+	/* The id first, so every later message can name the rule. */
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		const char *name = scalar(node(L, pr->key));
+
+		if (name && !strcmp(name, "id") && !field[0])
+			field[0] = node(L, pr->value);
+	}
+	if (!field[0]) {
+		perr(L, r->line, r->col, "missing field 'id'");
+		return;
+	}
+	if (!(r->id = dup_scalar(L, field[0], "id")))
+		return;
+	if (!valid_rule_id(r->id)) {
+		perr(L, LINE(field[0]), COL(field[0]), "rule id '%s' must be lowercase letters, digits and '-'", r->id);
+		return;
+	}
+	L->rule_id = r->id;
 	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = node(L, pr->key);
 		const char *name = scalar(k);
@@ -392,24 +410,14 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 			perr(L, LINE(k), COL(k), "unknown field '%s'", name ? name : "?");
 			continue;
 		}
+		if (i == 0)
+			continue;
 		if (field[i]) {
 			perr(L, LINE(k), COL(k), "field '%s' given twice", name);
 			continue;
 		}
 		field[i] = node(L, pr->value);
 	}
-	/* The id first, so every later message can name the rule. */
-	if (!field[0]) {
-		perr(L, r->line, r->col, "missing field 'id'");
-		return;
-	}
-	if (!(r->id = dup_scalar(L, field[0], "id")))
-		return;
-	if (!valid_rule_id(r->id)) {
-		perr(L, LINE(field[0]), COL(field[0]), "rule id '%s' must be lowercase letters, digits and '-'", r->id);
-		return;
-	}
-	L->rule_id = r->id;
 	for (i = 0; rule_keys[i]; i++) {
 		static const char *const required[] = { "title", "severity", "requires", "query",
 							"detector", "message", "next_step", NULL };
@@ -418,10 +426,12 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 		if (field[i])
 			continue;
 		for (k = 0; required[k]; k++)
-			if (!strcmp(required[k], rule_keys[i]))
+			if (!strcmp(required[k], rule_keys[i])) {
 				perr(L, r->line, r->col, "missing field '%s'", rule_keys[i]);
+				missing++;
+			}
 	}
-	if (L->errors)
+	if (missing)
 		return;
 	r->title = dup_scalar(L, field[1], "title");
 	if (!(s = scalar(field[2])) || severity_parse(s, &r->severity) < 0)
@@ -725,10 +735,11 @@ int rulepack_check(struct rulepack *p)
 		if (tail && *tail && strcmp(tail, ";"))
 			perr(&L, query_offset_line(r, (int)(tail - r->query)), 1,
 			     "query must be one statement (text after the first ';')");
-		if (!sqlite3_stmt_readonly(st))
-			perr(&L, r->query_line, 1, "query must only read (SELECT or WITH ... SELECT)");
-		if (sqlite3_column_count(st) == 0)
-			perr(&L, r->query_line, 1, "query returns no columns");
+		if (!sqlite3_stmt_readonly(st) || sqlite3_column_count(st) == 0) {
+			perr(&L, r->query_line, 1, "query must only read and return rows (SELECT or WITH ... SELECT)");
+			sqlite3_finalize(st);
+			continue;
+		}
 		for (k = 0; k < r->ngroup; k++)
 			if (!stmt_has_column(st, r->group_by[k]))
 				perr(&L, r->line, r->col, "group_by column '%s' is not a column of the query", r->group_by[k]);
