@@ -234,8 +234,10 @@ static void quality_notes(struct analysis *a, sqlite3 *db)
 		"SELECT kind, source, count(*), "
 		"       (SELECT message FROM events e2 WHERE e2.kind = e.kind AND e2.source IS e.source "
 		"        ORDER BY id DESC LIMIT 1) "
-		"FROM events e WHERE kind NOT IN ('capture_start', 'capture_stop', 'source_skipped', "
-		"                                 'source_failed', 'target_started') "
+		"FROM events e WHERE kind IN ('drops', 'size_cap', 'backoff', 'warning', 'target_exited', "
+		"                             'lost_events', 'truncated') "
+		"   OR kind LIKE '%drop%' OR kind LIKE '%lost%' OR kind LIKE '%trunc%' "
+		"   OR kind LIKE '%fail%' OR kind LIKE '%error%' OR kind LIKE '%overflow%' "
 		"GROUP BY kind, source ORDER BY min(id) LIMIT 100", -1, &st, NULL) == SQLITE_OK) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *kind = (const char *)sqlite3_column_text(st, 0);
@@ -598,10 +600,18 @@ static int rule_runnable(struct analysis *a, sqlite3 *db, const struct rule *r)
 		}
 		if (sql && type_table && bundle_query_int(db, sql, 0) == 0) {
 			const char *src = r->nsources ? r->sources[0] : NULL;
+			const struct source_info *s = src ? find_source(&a->bundle, src) : NULL;
 
-			add_note(a, "not_evaluated", src, r->id,
-				 "rule '%s' not evaluated: no %s data (table '%s' is empty)", r->id,
-				 src ? source_noun(src) : r->requires[i], r->requires[i]);
+			/* A source that ran and saw nothing (a process without sockets)
+			 * differs from a source that did not run. */
+			if (s && !strcmp(s->status, "ran"))
+				add_note(a, "no_data", src, r->id,
+					 "rule '%s' had nothing to judge: source '%s' ran and recorded no rows in '%s'",
+					 r->id, src, r->requires[i]);
+			else
+				add_note(a, "not_evaluated", src, r->id,
+					 "rule '%s' not evaluated: no %s data (table '%s' is empty)", r->id,
+					 src ? source_noun(src) : r->requires[i], r->requires[i]);
 			empty = 1;
 		}
 		free(sql);

@@ -13,7 +13,7 @@
 struct note {
 	char *kind;      /* source_skipped, source_failed, source_off, source_fallback, drops,
 	                  * lost_events, size_cap, backoff, target_exited, warning,
-	                  * not_evaluated, rule_failed, rule_pack */
+	                  * not_evaluated, no_data, rule_failed, rule_pack, truncated */
 	char *source;    /* the capture source it concerns, or NULL */
 	char *rule;      /* the rule it concerns, or NULL */
 	char *message;

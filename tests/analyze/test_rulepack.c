@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "rulepack.h"
 
 static char path_buf[512];
@@ -183,19 +184,53 @@ static void test_rulepack__hostile_buffers(void **state)
 	}
 }
 
+/* Every built-in rule compiles against this build's schema. Rules whose
+ * tables belong to a source this build's schema lacks (while sources land
+ * one by one) may fail the check, as analysis leaves them "not evaluated";
+ * the foundation rules are always checked. */
 static void test_rulepack__builtin_pack_is_valid(void **state)
 {
 	struct rulepack p;
-	int i;
+	sqlite3 *db;
+	char *schema = bundle_schema_create_sql(), skipped[2048] = ",";
+	int i, k, checked = 0;
 
 	(void)state;
+	assert_non_null(schema);
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(rulepack_load_builtin(&p), 0);
+	assert_int_equal(p.nrules, 13);
+	for (i = 0; i < p.nrules; i++) {
+		for (k = 0; k < p.rules[i].nrequires; k++)
+			if (!bundle_has_table(db, p.rules[i].requires[k]))
+				break;
+		if (k < p.rules[i].nrequires) {
+			fprintf(stderr, "note: rule '%s' not checked: table '%s' not in this schema\n",
+				p.rules[i].id, p.rules[i].requires[k]);
+			strcat(skipped, p.rules[i].id);
+			strcat(skipped, ",");
+		} else {
+			checked++;
+		}
+	}
 	rulepack_check(&p);
-	for (i = 0; i < p.nerrors; i++)
-		fprintf(stderr, "%s\n", p.errors[i]);
-	assert_int_equal(p.nerrors, 0);
-	assert_true(p.nrules >= 4);
+	for (i = 0; i < p.nerrors; i++) {
+		char id[80], needle[90];
+		const char *r = strstr(p.errors[i], "rule '");
+
+		assert_non_null(r);
+		snprintf(id, sizeof(id), "%.*s", (int)strcspn(r + 6, "'"), r + 6);
+		snprintf(needle, sizeof(needle), ",%s,", id);
+		if (!strstr(skipped, needle)) {
+			fprintf(stderr, "%s\n", p.errors[i]);
+			fail();
+		}
+	}
+	assert_true(checked >= 4);
+	sqlite3_close(db);
+	free(schema);
 	rulepack_release(&p);
 }
 
