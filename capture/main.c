@@ -93,6 +93,7 @@ static void usage(FILE *f)
 "  -v, --verbose          say more\n"
 "      --progress / --no-progress  live progress line (default: when stderr is a terminal)\n"
 "      --no-nice          keep normal CPU and I/O priority (default: nice 10, idle I/O)\n"
+"      --root DIR         read /proc and /sys under DIR (fixture trees, for tests)\n"
 "      --cpu-budget PCT   own CPU (%% of a core) before backing off (default 5)\n"
 "      --mem-budget SIZE  own memory before dropping sources (default 256M)\n"
 "  -h, --help             this help\n"
