@@ -127,9 +127,15 @@ size_t fingerprint_mask(const char *msg, size_t len, char *outbuf, size_t outsz)
 			}
 			/* A decimal fraction belongs to its number. */
 			if (digits == w && m + 1 < rest && s[m] == '.' && is_digit((unsigned char)s[m + 1])) {
+				size_t u;
+
 				m++;
-				while (m < rest && is_alnum((unsigned char)s[m]))
+				while (m < rest && is_digit((unsigned char)s[m]))
 					m++;
+				for (u = m; u < rest && is_alpha((unsigned char)s[u]); u++)
+					;
+				put(&o, s + m, u - m);
+				m = u;
 			}
 		} else {
 			put(&o, s, 1);
