@@ -6,6 +6,7 @@
 #include "exitcodes.h"
 #include "parse.h"
 #include "procfs.h"
+#include "redact.h"
 #include "targets.h"
 
 #include <ctype.h>
@@ -836,6 +837,10 @@ out:
 	if (rc == CF_EXIT_OK && opts.verbosity > 0)
 		fprintf(stderr, "casefile-capture: wrote '%s' (%lld ticks, %s): %s\n", output,
 			(long long)cap.tick, stop_reason, "read it with 'casefile-analyze summary'");
+	if (capture_redact_map_path() && opts.verbosity > 0)
+		fprintf(stderr, "casefile-capture: redaction map in '%s' (keep it private; it is not in the bundle)\n",
+			capture_redact_map_path());
+	capture_redact_release();
 	targets_release(&cap.targets);
 	free(run);
 	return rc;

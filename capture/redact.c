@@ -101,16 +101,15 @@ static void write_escaped(FILE *f, const char *s, size_t n)
 	}
 }
 
-static void write_key_line(struct redactor *r)
+static void write_key_line(struct redactor *r, const char *what)
 {
 	char hex[2 * SHA256_LEN + 1];
 
 	if (!r->map)
 		return;
 	sha256_hex(r->key, hex);
-	fprintf(r->map, "# casefile redaction map: kind, pseudonym, original. Keep it private.\n"
-		"# key %s (pseudonym = kind-hex(HMAC-SHA256(key, kind \":\" original))[0:10])\n",
-		hex);
+	fprintf(r->map, "# %s %s (pseudonym = kind \"-\" first 10 hex of HMAC-SHA256(key, kind \":\" original))\n",
+		what, hex);
 	fflush(r->map);
 }
 
@@ -149,7 +148,8 @@ struct redactor *redactor_new(const char *map_path)
 		}
 		fd = -1;
 		r->map_path = strdup(map_path);
-		write_key_line(r);
+		fprintf(r->map, "# casefile redaction map: kind, pseudonym, original. Keep it private.\n");
+		write_key_line(r, "key");
 	}
 	return r;
 fail:
@@ -178,7 +178,7 @@ void redactor_set_key(struct redactor *r, const void *key, size_t len)
 {
 	memset(r->key, 0, sizeof(r->key));
 	memcpy(r->key, key, len < sizeof(r->key) ? len : sizeof(r->key));
-	write_key_line(r);
+	write_key_line(r, "rekeyed");
 }
 
 int redactor_add_literal(struct redactor *r, enum redact_kind kind, const char *s)
@@ -356,6 +356,13 @@ static size_t secret_value_len(const char *s, size_t len)
 	return n;
 }
 
+/* "Authorization: Bearer X": the scheme stays, X goes. */
+static int auth_scheme(const char *s, size_t n)
+{
+	return (n == 6 && !strncasecmp(s, "Bearer", 6)) || (n == 5 && !strncasecmp(s, "Basic", 5)) ||
+	       (n == 5 && !strncasecmp(s, "Token", 5));
+}
+
 static size_t literal_at(struct redactor *r, const char *s, size_t len, enum redact_kind *kind)
 {
 	int i;
@@ -428,12 +435,13 @@ size_t redactor_apply(struct redactor *r, const char *in, size_t len, char *outb
 			if (secret_key(s, w) && (v = secret_value_start(s, rest, w))) {
 				size_t vl = secret_value_len(s + v, rest - v);
 
-				if (vl) {
+				/* "<id>" is a fingerprint's mask, not a secret. */
+				if (vl && s[v] != '<' && !auth_scheme(s + v, vl)) {
 					put(&o, s + w, v - w);
 					put_pseudo(r, &o, REDACT_TOKEN, s + v, vl);
 					m = v + vl;
 				}
-			} else if (w == 6 && !strncasecmp(s, "Bearer", 6) && w + 1 < rest && s[w] == ' ') {
+			} else if (auth_scheme(s, w) && w + 1 < rest && s[w] == ' ') {
 				size_t vl = secret_value_len(s + w + 1, rest - w - 1);
 
 				if (vl) {

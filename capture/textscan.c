@@ -232,7 +232,9 @@ static int known_tld(const char *s, size_t n)
 		"com", "net", "org", "io", "dev", "local", "internal", "localdomain",
 		"lan", "corp", "cloud", "svc", "cluster", "edu", "gov", "info", "biz",
 		"co", "uk", "de", "fr", "us", "eu", "app", "ai", "me", "host", "intra",
-		"example", "test", "invalid", "arpa", NULL,
+		"example", "test", "invalid", "arpa", "home", "intranet", "private",
+		"prod", "staging", "consul", "nl", "ca", "jp", "cn", "ru", "br", "in",
+		"au", "ch", "se", "no", "es", "it", "pl", "tech", "site", "online", NULL,
 	};
 	int i;
 
@@ -267,10 +269,19 @@ size_t scan_hostname(const char *s, size_t len)
 	size_t n, last;
 	int labels;
 
+	size_t i;
+	int upper = 0, lower = 0;
+
 	n = dns_name(s, len, &labels, &last);
-	if (labels < 2 || !last_label_alpha(s, last, n) || file_suffix(s + last, n - last))
+	if (labels < 2 || !last_label_alpha(s, last, n) || file_suffix(s + last, n - last) ||
+	    !known_tld(s + last, n - last))
 		return 0;
-	if (labels < 3 && !known_tld(s + last, n - last))
+	/* Mixed case is code ("com.example.Pool.take"), not a DNS name. */
+	for (i = 0; i < n; i++) {
+		upper |= s[i] >= 'A' && s[i] <= 'Z';
+		lower |= s[i] >= 'a' && s[i] <= 'z';
+	}
+	if (upper && lower)
 		return 0;
 	/* "host.example.com:8080" keeps its port outside the name. */
 	if (n < len && (is_word((unsigned char)s[n]) || s[n] == '@'))
@@ -280,8 +291,8 @@ size_t scan_hostname(const char *s, size_t len)
 
 static int is_token_char(unsigned char c)
 {
-	return is_alnum(c) || c == '+' || c == '/' || c == '=' || c == '_' ||
-	       c == '-' || c == '.';
+	/* No '/': paths ("/usr/lib/x86_64-linux-gnu") would pass for tokens. */
+	return is_alnum(c) || c == '+' || c == '=' || c == '_' || c == '-' || c == '.';
 }
 
 size_t scan_token(const char *s, size_t len)
@@ -292,18 +303,23 @@ size_t scan_token(const char *s, size_t len)
 	while (n < len && n < 4096 && is_token_char((unsigned char)s[n])) {
 		unsigned char c = (unsigned char)s[n];
 
+		/* '=' only as base64 padding: "key=value" is two things. */
+		if (c == '=' && n + 1 < len && s[n + 1] != '=' && is_token_char((unsigned char)s[n + 1]))
+			break;
+
 		digits += is_digit(c);
 		upper += (c >= 'A' && c <= 'Z');
 		lower += (c >= 'a' && c <= 'z');
 		n++;
 	}
 	/* Trailing punctuation belongs to the sentence. */
-	while (n && (s[n - 1] == '.' || s[n - 1] == '-' || s[n - 1] == '/'))
+	while (n && (s[n - 1] == '.' || s[n - 1] == '-'))
 		n--;
 	if (n < 16 || !digits || !(upper + lower))
 		return 0;
-	/* Paths ("/usr/lib/x86_64-linux-gnu") are not tokens. */
-	if (memchr(s, '/', n) && s[0] == '/')
+	/* Random strings mix all three classes; hex keys are all hex; words
+	 * joined with digits ("x86_64-linux-gnu") are neither. */
+	if (!(upper && lower) && hex_span(s, n, n) != n && n < 32)
 		return 0;
 	return n;
 }

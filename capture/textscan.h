@@ -30,10 +30,12 @@ size_t scan_hex0x(const char *s, size_t len);
 /* A run of >= minlen hex digits containing at least one decimal digit,
  * ended by a non-word character (commit ids, trace ids, addresses). */
 size_t scan_hexrun(const char *s, size_t len, size_t minlen);
-/* A DNS name: >= 2 labels, last label alphabetic, not a file name
- * ("config.yaml"), and either >= 3 labels or a known top-level domain. */
+/* A DNS name: >= 2 labels ending in a known top-level domain (public ones
+ * and internal ones such as "local", "internal", "svc", "cluster"), not a
+ * file name ("config.yaml") and not mixed case (Java class names). */
 size_t scan_hostname(const char *s, size_t len);
-/* Token-like: a run of [A-Za-z0-9+/=_.-] of >= 16 bytes that mixes digits and
+/* Token-like: a run of [A-Za-z0-9+=_.-] of >= 16 bytes with digits and
+ * upper- and lower-case letters, or all hex, or >= 32 bytes with digits and
  * letters (API keys, JWTs, session ids). */
 size_t scan_token(const char *s, size_t len);
 
