@@ -92,9 +92,19 @@ size_t fingerprint_mask(const char *msg, size_t len, char *outbuf, size_t outsz)
 		} else if (is_alnum(c)) {
 			size_t w = 0, digits = 0;
 
-			while (w < rest && (is_alnum((unsigned char)s[w]) || s[w] == '_'))
-				digits += is_digit((unsigned char)s[w]), w++;
-			if (!digits) {
+			size_t upper = 0;
+
+			while (w < rest && (is_alnum((unsigned char)s[w]) || s[w] == '_')) {
+				digits += is_digit((unsigned char)s[w]);
+				upper += s[w] >= 'A' && s[w] <= 'Z';
+				w++;
+			}
+			if (!digits && w >= 12 && upper * 4 >= w && upper < w - 2) {
+				/* Random letters ("ptzVujTeHHdzHSTf"), not CamelCase
+				 * ("IllegalStateException": few capitals). */
+				put(&o, "<id>", 4);
+				m = w;
+			} else if (!digits) {
 				put(&o, s, w);
 				m = w;
 			} else if (digits == w || (is_digit(c) && w - digits <= 2)) {

@@ -33,6 +33,8 @@ static void test_fingerprint__masks(void **state)
 	assert_string_equal(mask("took 250ms, 1.5s, 3.25"), "took <n>ms, <n>s, <n>");
 	assert_string_equal(mask("node es-node-3 shard42 order AbC123xYz9Q"), "node es-node-<n> shard<n> order <id>");
 	assert_string_equal(mask("  lots   of\t\tspace\n "), "lots of space");
+	assert_string_equal(mask("token ptzVujTeHHdzHSTftnZIIhzL in IllegalStateException"),
+			    "token <id> in IllegalStateException");
 	assert_string_equal(mask("at 12:00:00.123 done"), "at <n>:<n>:<n> done");
 	assert_string_equal(mask("version 1.2.3.4.5"), "version <n>.<n>.<n>");
 }
