@@ -94,6 +94,7 @@ static void usage(FILE *f)
 "  -v, --verbose          say more\n"
 "      --progress / --no-progress  live progress line (default: when stderr is a terminal)\n"
 "      --no-nice          keep normal CPU and I/O priority (default: nice 10, idle I/O)\n"
+"      --root DIR         read /proc and /sys under DIR (fixture trees, for tests)\n"
 "      --cpu-budget PCT   own CPU (%% of a core) before backing off (default 5)\n"
 "      --mem-budget SIZE  own memory before dropping sources (default 256M)\n"
 "  -h, --help             this help\n"
@@ -594,8 +595,10 @@ int main(int argc, char **argv)
 
 	memset(&cap, 0, sizeof(cap));
 	cap.opts = &opts;
-	if (targets_init(&cap) < 0)
+	if (targets_init(&cap) < 0) {
+		targets_release(&cap.targets);
 		return CF_EXIT_NO_TARGET;
+	}
 	if (opts.output)
 		snprintf(output, sizeof(output), "%s", opts.output);
 	else
@@ -610,8 +613,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	cap.w = writer_create(output, force);
-	if (!cap.w)
+	if (!cap.w) {
+		targets_release(&cap.targets);
 		return CF_EXIT_IO;
+	}
 	lower_priority(&opts);
 	show_progress = opts.progress == 1 || (opts.progress == -1 && opts.verbosity > 0 && isatty(2));
 
