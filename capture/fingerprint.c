@@ -99,9 +99,11 @@ size_t fingerprint_mask(const char *msg, size_t len, char *outbuf, size_t outsz)
 				upper += s[w] >= 'A' && s[w] <= 'Z';
 				w++;
 			}
-			if (!digits && w >= 12 && upper * 4 >= w && upper < w - 2) {
-				/* Random letters ("ptzVujTeHHdzHSTf"), not CamelCase
-				 * ("IllegalStateException": few capitals). */
+			if (!digits && ((w >= 12 && upper * 4 >= w && upper < w - 2) ||
+					(i && msg[i - 1] == '=' && w >= 8 && upper >= 2 && w - upper >= 2))) {
+				/* Random letters: many capitals ("ptzVujTeHHdzHSTf",
+				 * not "IllegalStateException"), or a mixed-case value
+				 * of key=value ("token=spniwVisdMZdhTw"). */
 				put(&o, "<id>", 4);
 				m = w;
 			} else if (!digits) {

@@ -3,8 +3,9 @@
  *
  * Masked: quoted values ('…', "…", `…` -> '*'), UUIDs (<uuid>), e-mail
  * addresses (<email>), IPv4/IPv6 addresses with optional port (<ip>), 0x hex
- * and hex runs of 8+ digits (<hex>), numbers (<n>), and long words mixing
- * letters and digits (<id>). Whitespace runs collapse to one space.
+ * and hex runs of 8+ digits (<hex>), numbers (<n>), words of 10+ bytes
+ * mixing letters and digits, random-looking mixed-case words, and mixed-case
+ * values of key=value (<id>). Whitespace runs collapse to one space.
  */
 #ifndef CASEFILE_FINGERPRINT_H
 #define CASEFILE_FINGERPRINT_H

@@ -35,6 +35,8 @@ static void test_fingerprint__masks(void **state)
 	assert_string_equal(mask("  lots   of\t\tspace\n "), "lots of space");
 	assert_string_equal(mask("token ptzVujTeHHdzHSTftnZIIhzL in IllegalStateException"),
 			    "token <id> in IllegalStateException");
+	assert_string_equal(mask("session token=spniwVisdMZdhTwPredpoetw status=completed"),
+			    "session token=<id> status=completed");
 	assert_string_equal(mask("at 12:00:00.123 done"), "at <n>:<n>:<n> done");
 	assert_string_equal(mask("version 1.2.3.4.5"), "version <n>.<n>.<n>");
 }
