@@ -790,8 +790,10 @@ void log_parse_line(const char *line, size_t len, enum log_format hint, struct l
 	out->msg_len = len;
 
 	i = json_ws(line, len, 0);
+	/* Only lines with a "log" key can be Docker frames: spares JSON lines
+	 * a second scan. */
 	if ((hint == LOG_FORMAT_AUTO || hint == LOG_FORMAT_DOCKER) && i < len && line[i] == '{' &&
-	    parse_docker(line + i, len - i, out)) {
+	    memmem(line + i, len - i, "\"log\"", 5) && parse_docker(line + i, len - i, out)) {
 		parse_payload(out->text, out->text_len, out, 1);
 		return;
 	}
