@@ -127,7 +127,7 @@ size_t log_parse_time(const char *s, size_t len, int64_t *us)
 	size_t n = 19;
 	int64_t frac = 0, scale = 1000000, t;
 
-	if (!digits(s, len, 0, 4, &Y) || s[4] != '-' || !digits(s, len, 5, 2, &M) || s[7] != '-' ||
+	if (len < 19 || !digits(s, len, 0, 4, &Y) || s[4] != '-' || !digits(s, len, 5, 2, &M) || s[7] != '-' ||
 	    !digits(s, len, 8, 2, &D) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
 	    !digits(s, len, 11, 2, &h) || s[13] != ':' || !digits(s, len, 14, 2, &mi) ||
 	    s[16] != ':' || !digits(s, len, 17, 2, &sec))

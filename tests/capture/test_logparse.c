@@ -337,6 +337,19 @@ static void test_logparse__levels_and_times(void **state)
 	assert_int_equal(us, 951825600500000LL);
 	assert_int_equal(log_parse_time("2000-13-29 12:00:00", 19, &us), 0);
 	assert_int_equal(log_parse_time("2000-01-01", 10, &us), 0);
+	{
+		/* Every prefix of a time, in an exact-size buffer (ASan). */
+		const char *t = "2026-11-27T08:09:34.123+01:00";
+		size_t k;
+
+		for (k = 0; k < strlen(t); k++) {
+			char *p = malloc(k ? k : 1);
+
+			memcpy(p, t, k);
+			log_parse_time(p, k, &us);
+			free(p);
+		}
+	}
 }
 
 int main(void)
