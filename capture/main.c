@@ -593,8 +593,10 @@ int main(int argc, char **argv)
 
 	memset(&cap, 0, sizeof(cap));
 	cap.opts = &opts;
-	if (targets_init(&cap) < 0)
+	if (targets_init(&cap) < 0) {
+		targets_release(&cap.targets);
 		return CF_EXIT_NO_TARGET;
+	}
 	if (opts.output)
 		snprintf(output, sizeof(output), "%s", opts.output);
 	else
@@ -609,8 +611,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	cap.w = writer_create(output, force);
-	if (!cap.w)
+	if (!cap.w) {
+		targets_release(&cap.targets);
 		return CF_EXIT_IO;
+	}
 	lower_priority(&opts);
 	show_progress = opts.progress == 1 || (opts.progress == -1 && opts.verbosity > 0 && isatty(2));
 
