@@ -376,7 +376,7 @@ FROM socket_ticks
 WHERE direction = 'in'
 GROUP BY tick, proto, local_port;
 
--- The same by remote address.
+-- The same by remote address (connections the targets made, and UDP).
 CREATE VIEW socket_by_remote_addr AS
 SELECT tick, wall_us, proto, remote_addr,
        COUNT(*) AS connections,
@@ -386,7 +386,7 @@ SELECT tick, wall_us, proto, remote_addr,
        SUM(send_q) AS send_q_bytes,
        COUNT(DISTINCT remote_port) AS remote_ports
 FROM socket_ticks
-WHERE remote_port <> 0 AND state <> 'LISTEN'
+WHERE remote_port <> 0 AND state <> 'LISTEN' AND direction IS NOT 'in'
 GROUP BY tick, proto, remote_addr;
 
 -- The targets' sockets per tick by protocol and state.
