@@ -81,7 +81,12 @@ struct total {
 };
 
 struct sockets_source {
-	struct sockmap map;
+	struct sockmap map;      /* inode -> owner, from the last scan of the fd dirs */
+	struct sockmap foreign;  /* inodes of last tick that no target held */
+	struct sockmap foreign_next;
+	int64_t last_scan_mono;
+	int scan_targets_n, scan_nalive;
+	int64_t scan_tick;
 	struct sockdiag_result res;
 	struct sent *v;
 	size_t n, alloc;
@@ -566,6 +571,8 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 		t->wq += d->wqueue;
 		if (own)
 			t->owned++;
+		else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
+			return error("out of memory");
 		if (!own && !all)
 			continue;
 		memset(&k, 0, sizeof(k));
@@ -660,6 +667,51 @@ static int sweep_closed(struct capture *cap, struct sockets_source *s)
 	return 0;
 }
 
+/* Rebuilds the inode -> owner map from the alive targets' fd directories. */
+static int scan_owners(struct capture *cap, struct sockets_source *s)
+{
+	int i;
+
+	s->last_scan_mono = cap->tick_mono_us;
+	s->scan_targets_n = cap->targets.n;
+	s->scan_nalive = cap->targets.nalive;
+	s->scan_tick = cap->tick;
+	sockmap_reset(&s->map);
+	for (i = 0; i < cap->targets.n; i++) {
+		const struct target *tg = &cap->targets.v[i];
+		char path[512];
+
+		if (tg->gone)
+			continue;
+		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)tg->pid);
+		if (sockmap_add_dir(&s->map, path, tg->pid, i) >= 0)
+			continue;
+		if (errno == ENOENT || errno == ESRCH)
+			sock_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
+				   "(tick %lld): its sockets have no owner this tick", (int)tg->pid,
+				   (long long)cap->tick);
+		else if (errno == ENOMEM)
+			return error("out of memory");
+		else
+			sock_event(cap, s, EV_FD_DENIED, "cannot read '%s' (%s): sockets of pid %d have no owner",
+				   path, strerror(errno), (int)tg->pid);
+	}
+
+	return 0;
+}
+
+/* Whether the dump holds a socket whose owner the map cannot tell: an inode
+ * neither mapped nor seen unowned last tick. */
+static int needs_scan(const struct sockets_source *s)
+{
+	for (size_t i = 0; i < s->res.n; i++) {
+		uint32_t ino = s->res.v[i].inode;
+		if (ino && !sockmap_find(&s->map, ino) && !sockmap_find(&s->foreign, ino))
+			return 1;
+	}
+	return 0;
+}
+
 static int sockets_open(struct capture *cap, void **state)
 {
 	struct sockets_source *s = calloc(1, sizeof(*s));
@@ -700,25 +752,16 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 	int i;
 
 	(void)tick;
-	sockmap_reset(&s->map);
-	for (i = 0; i < cap->targets.n; i++) {
-		const struct target *tg = &cap->targets.v[i];
-		char path[512];
-
-		if (tg->gone)
-			continue;
-		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)tg->pid);
-		if (sockmap_add_dir(&s->map, path, tg->pid, i) >= 0)
-			continue;
-		if (errno == ENOENT || errno == ESRCH)
-			sock_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
-				   "(tick %lld): its sockets have no owner this tick", (int)tg->pid,
-				   (long long)cap->tick);
-		else if (errno == ENOMEM)
-			return error("out of memory");
-		else
-			sock_event(cap, s, EV_FD_DENIED, "cannot read '%s' (%s): sockets of pid %d have no owner",
-				   path, strerror(errno), (int)tg->pid);
+	/* Reading every fd link costs ~4 us an fd (a third of a snapshot at
+	 * 60k sockets), and owners only change when sockets appear: scan when
+	 * the dump shows an inode neither owned nor foreign last tick, when
+	 * the targets change, and at every keyframe (a socket moved between
+	 * fds or processes is then seen). */
+	if (!s->last_scan_mono || cap->targets.n != s->scan_targets_n ||
+	    cap->targets.nalive != s->scan_nalive ||
+	    cap->tick_mono_us - s->last_scan_mono >= cap->opts->socket_keyframe_us) {
+		if (scan_owners(cap, s))
+			return -1;
 	}
 
 	for (i = 0; i < cap->targets.n; i++) {
@@ -749,8 +792,16 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 					s->v[k].seen_tick = cap->tick;
 			continue;
 		}
+		if (s->scan_tick != cap->tick && needs_scan(s) && scan_owners(cap, s))
+			return -1;
 		if (process_ns(cap, s, nc))
 			return -1;
+	}
+	{
+		struct sockmap t = s->foreign;
+		s->foreign = s->foreign_next;
+		s->foreign_next = t;
+		sockmap_reset(&s->foreign_next);
 	}
 	return sweep_closed(cap, s);
 }
@@ -779,6 +830,8 @@ static void sockets_close(struct capture *cap, void *state)
 	}
 	free(s->ns);
 	sockmap_release(&s->map);
+	sockmap_release(&s->foreign);
+	sockmap_release(&s->foreign_next);
 	sockdiag_result_release(&s->res);
 	free(s->v);
 	free(s->hash);
