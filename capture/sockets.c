@@ -96,6 +96,8 @@ struct sockets_source {
 	int nns;
 	unsigned long long own_netns;
 	int prefer_procfs;       /* no netlink in our own namespace, or --root */
+	const char *replay;      /* $CASEFILE_SOCKDIAG_FILE: a recording instead of the kernel */
+	const char *record;      /* $CASEFILE_SOCKDIAG_DUMP: record the first namespace's dumps */
 	int events[EV_MAX];
 	struct total totals[NPROTO][SD_STATE_MAX];
 	char *filebuf;
@@ -259,6 +261,8 @@ static struct nsconn *get_ns(struct capture *cap, struct sockets_source *s,
 		return nc;
 	if (netns == s->own_netns || netns == 0) {
 		nc->netlink = sockdiag_open(&nc->sd) == 0;
+		if (nc->netlink && s->record && s->nns == 1 && sockdiag_record(&nc->sd, s->record) < 0)
+			sock_event(cap, s, EV_DUMP, "cannot record sock_diag replies to '%s'", s->record);
 		if (!nc->netlink)
 			sock_event(cap, s, EV_NETNS, "NETLINK_SOCK_DIAG unavailable (%s): reading /proc/%d/net",
 				   strerror(errno), (int)pid);
@@ -346,6 +350,12 @@ static int dump_ns(struct capture *cap, struct sockets_source *s, struct nsconn 
 	};
 
 	sockdiag_result_reset(&s->res);
+	if (s->replay) {
+		/* Like ss's TCPDIAG_FILE: the same parser on recorded bytes. */
+		if (sockdiag_replay(s->replay, &s->res) < 0)
+			return error("cannot replay '%s'", s->replay);
+		return 0;
+	}
 	if (nc->netlink) {
 		size_t i;
 		for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
@@ -366,6 +376,11 @@ static int dump_ns(struct capture *cap, struct sockets_source *s, struct nsconn 
 				   strerror(errno));
 			if (errno != ENOENT && errno != EINVAL && errno != EOPNOTSUPP)
 				ns_drop_netlink(nc);
+		}
+		if (nc->netlink && nc->sd.record_fd >= 0) {
+			/* one tick is a replayable snapshot; more would repeat it */
+			close(nc->sd.record_fd);
+			nc->sd.record_fd = -1;
 		}
 		if (nc->netlink) {
 			if (s->res.interrupted)
@@ -728,6 +743,13 @@ static int sockets_open(struct capture *cap, void **state)
 	}
 	if (hash_rebuild(s, 0) < 0)
 		return error("out of memory");
+	s->replay = getenv("CASEFILE_SOCKDIAG_FILE");
+	s->record = getenv("CASEFILE_SOCKDIAG_DUMP");
+	if (s->replay && s->replay[0]) {
+		capture_source_backend(cap, "netlink-replay", NULL);
+		return 0;
+	}
+	s->replay = NULL;
 	if (cap->opts->root && cap->opts->root[0]) {
 		s->prefer_procfs = 1;
 		capture_source_backend(cap, "procfs", "--root is set: reading the fixture tree's /proc/PID/net");

@@ -84,4 +84,16 @@ assert_eq "local port view: CLOSE_WAIT" 2 \
 # Nothing changed after the first tick: one row per socket, no more.
 assert_eq "change-only storage" 0 "$(q b.db "SELECT COUNT(*) FROM socket_samples WHERE tick > 1 AND socket_id IN (SELECT id FROM sockets WHERE remote_port <> $((base + 4)) AND local_port <> $((base + 4)))")"
 assert_ge "carried forward to every tick" "$last" "$(q b.db "SELECT COUNT(DISTINCT tick) FROM socket_ticks")"
+
+# Record the raw sock_diag replies of a capture (like ss -D) and replay them
+# through the same source (like TCPDIAG_FILE): the same sockets and queues.
+CASEFILE_SOCKDIAG_DUMP=rec.bin "$CAP" --pid "$P" --duration 1s --interval 500ms -o live.db -q || fail "recording capture failed"
+[ -s rec.bin ] || fail "no recording written"
+CASEFILE_SOCKDIAG_FILE=rec.bin "$CAP" --pid "$P" --duration 1s --interval 500ms -o replay.db -q || fail "replay capture failed"
+assert_eq "replay backend" netlink-replay "$(q replay.db "SELECT backend FROM sources WHERE name='sockets'")"
+snap="SELECT proto, state, local_addr, local_port, remote_addr, remote_port, recv_q, send_q, fd, cwnd FROM socket_ticks WHERE tick = 1 ORDER BY 1,2,3,4,5,6"
+q live.db "$snap" > live.txt
+q replay.db "$snap" > replay.txt
+assert_ge "sockets in the replay" 20 "$(wc -l < replay.txt)"
+diff live.txt replay.txt || fail "replayed capture differs from the live one"
 exit 0
