@@ -76,6 +76,7 @@ int main(int argc, char **argv)
 		error_errno("tcp6 dump failed");
 		goto cleanup;
 	}
+	int64_t tdump = mono_us();
 	if (pids) {
 		char *copy = strdup(pids), *save = NULL;
 		for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
@@ -94,8 +95,9 @@ int main(int argc, char **argv)
 		if (sockmap_find(&map, r.v[i].inode))
 			owned++;
 	t1 = mono_us();
-	printf("sockets %zu owned %zu malformed %u ms %.1f\n", r.n, owned, r.malformed,
-	       (double)(t1 - t0) / 1000.0);
+	printf("sockets %zu owned %zu malformed %u ms %.1f (dump %.1f, owners %.1f)\n", r.n, owned,
+	       r.malformed, (double)(t1 - t0) / 1000.0, (double)(tdump - t0) / 1000.0,
+	       (double)(t1 - tdump) / 1000.0);
 	ret = 0;
 cleanup:
 	sockdiag_close(&sd);

@@ -257,7 +257,16 @@ int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r)
 		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
 			r->interrupted++;
 		if (h.nlmsg_type == NLMSG_DONE) {
+			int32_t derr = 0;
 			r->done++;
+			/* A dump that failed part-way says so in its DONE. */
+			if (blen >= sizeof(derr))
+				memcpy(&derr, body, sizeof(derr));
+			if (derr < 0) {
+				r->errors++;
+				if (!r->err)
+					r->err = -derr;
+			}
 		} else if (h.nlmsg_type == NLMSG_ERROR) {
 			struct nlmsgerr e;
 			r->errors++;

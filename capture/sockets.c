@@ -84,6 +84,9 @@ struct sockets_source {
 	struct sockmap map;      /* inode -> owner, from the last scan of the fd dirs */
 	struct sockmap foreign;  /* inodes of last tick that no target held */
 	struct sockmap foreign_next;
+	struct sockmap alive;    /* inodes of the dump that asked for a rescan */
+	struct sockmap_fdcache *fdc; /* per target index */
+	int nfdc;
 	int64_t last_scan_mono;
 	int scan_targets_n, scan_nalive;
 	int64_t scan_tick;
@@ -683,9 +686,18 @@ static int sweep_closed(struct capture *cap, struct sockets_source *s)
 }
 
 /* Rebuilds the inode -> owner map from the alive targets' fd directories. */
-static int scan_owners(struct capture *cap, struct sockets_source *s)
+static int scan_owners(struct capture *cap, struct sockets_source *s, const struct sockmap *alive)
 {
 	int i;
+
+	if (s->nfdc < cap->targets.n) {
+		struct sockmap_fdcache *n = realloc(s->fdc, (size_t)cap->targets.n * sizeof(*n));
+		if (!n)
+			return error("out of memory");
+		memset(n + s->nfdc, 0, (size_t)(cap->targets.n - s->nfdc) * sizeof(*n));
+		s->fdc = n;
+		s->nfdc = cap->targets.n;
+	}
 
 	s->last_scan_mono = cap->tick_mono_us;
 	s->scan_targets_n = cap->targets.n;
@@ -699,7 +711,7 @@ static int scan_owners(struct capture *cap, struct sockets_source *s)
 		if (tg->gone)
 			continue;
 		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)tg->pid);
-		if (sockmap_add_dir(&s->map, path, tg->pid, i) >= 0)
+		if (sockmap_add_dir_cached(&s->map, path, tg->pid, i, &s->fdc[i], alive) >= 0)
 			continue;
 		if (errno == ENOENT || errno == ESRCH)
 			sock_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
@@ -725,6 +737,17 @@ static int needs_scan(const struct sockets_source *s)
 			return 1;
 	}
 	return 0;
+}
+
+/* A rescan after new sockets appeared: fds whose cached socket is still in
+ * this dump keep their owner without a readlink. */
+static int rescan_owners(struct capture *cap, struct sockets_source *s)
+{
+	sockmap_reset(&s->alive);
+	for (size_t i = 0; i < s->res.n; i++)
+		if (sockmap_add(&s->alive, s->res.v[i].inode, 0, 0, 0) < 0)
+			return error("out of memory");
+	return scan_owners(cap, s, &s->alive);
 }
 
 static int sockets_open(struct capture *cap, void **state)
@@ -782,7 +805,7 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 	if (!s->last_scan_mono || cap->targets.n != s->scan_targets_n ||
 	    cap->targets.nalive != s->scan_nalive ||
 	    cap->tick_mono_us - s->last_scan_mono >= cap->opts->socket_keyframe_us) {
-		if (scan_owners(cap, s))
+		if (scan_owners(cap, s, NULL))
 			return -1;
 	}
 
@@ -814,7 +837,7 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 					s->v[k].seen_tick = cap->tick;
 			continue;
 		}
-		if (s->scan_tick != cap->tick && needs_scan(s) && scan_owners(cap, s))
+		if (s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
 			return -1;
 		if (process_ns(cap, s, nc))
 			return -1;
@@ -854,6 +877,10 @@ static void sockets_close(struct capture *cap, void *state)
 	sockmap_release(&s->map);
 	sockmap_release(&s->foreign);
 	sockmap_release(&s->foreign_next);
+	sockmap_release(&s->alive);
+	for (int i = 0; i < s->nfdc; i++)
+		sockmap_fdcache_release(&s->fdc[i]);
+	free(s->fdc);
 	sockdiag_result_release(&s->res);
 	free(s->v);
 	free(s->hash);

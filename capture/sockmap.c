@@ -91,43 +91,103 @@ const struct sockmap_entry *sockmap_find(const struct sockmap *m, uint32_t inode
 	return NULL;
 }
 
-int sockmap_add_dir(struct sockmap *m, const char *fd_dir, pid_t pid, int owner)
+static int cache_grow(struct sockmap_fdcache *c, size_t fd)
 {
-	DIR *d = opendir(fd_dir);
+	size_t ncap = c->cap ? c->cap : 256;
+	uint32_t *ni, *ng;
+
+	while (ncap <= fd)
+		ncap *= 2;
+	ni = realloc(c->ino, ncap * sizeof(*ni));
+	if (!ni)
+		return -1;
+	c->ino = ni;
+	ng = realloc(c->gen, ncap * sizeof(*ng));
+	if (!ng)
+		return -1;
+	c->gen = ng;
+	memset(c->ino + c->cap, 0, (ncap - c->cap) * sizeof(*ni));
+	memset(c->gen + c->cap, 0, (ncap - c->cap) * sizeof(*ng));
+	c->cap = ncap;
+	return 0;
+}
+
+int sockmap_add_dir_cached(struct sockmap *m, const char *fd_dir, pid_t pid, int owner,
+			   struct sockmap_fdcache *c, const struct sockmap *alive)
+{
+	DIR *d;
 	struct dirent *de;
 	int found = 0, dfd;
+	uint32_t prev = 0, cur = 0;
 
+	if (c) {
+		if (c->pid != pid) {
+			/* another process (or a reused slot): nothing to trust */
+			c->pid = pid;
+			c->scan += 2;
+		}
+		prev = c->scan;
+		cur = ++c->scan;
+		c->links_read = 0;
+	}
+	d = opendir(fd_dir);
 	if (!d)
 		return -1;
 	dfd = dirfd(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		char link[64];
-		uint32_t inode;
+		uint32_t inode = 0;
 		long fd;
 		char *end;
-		ssize_t n;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		n = readlinkat(dfd, de->d_name, link, sizeof(link));
-		if (n <= 0 || (size_t)n >= sizeof(link))
-			continue;
-		if (sockmap_parse_link(link, (size_t)n, &inode) < 0)
 			continue;
 		fd = strtol(de->d_name, &end, 10);
 		if (*end || fd < 0 || fd > INT32_MAX)
 			continue;
-		if (sockmap_add(m, inode, pid, (int)fd, owner) < 0) {
-			closedir(d);
-			errno = ENOMEM;
-			return -1;
+		if (c && alive && (size_t)fd < c->cap && c->gen[fd] == prev && c->ino[fd] &&
+		    sockmap_find(alive, c->ino[fd])) {
+			inode = c->ino[fd];
+		} else {
+			char link[64];
+			ssize_t n = readlinkat(dfd, de->d_name, link, sizeof(link));
+			if (c)
+				c->links_read++;
+			if (n <= 0 || (size_t)n >= sizeof(link) ||
+			    sockmap_parse_link(link, (size_t)n, &inode) < 0)
+				inode = 0;
 		}
+		if (c) {
+			if ((size_t)fd >= c->cap && cache_grow(c, (size_t)fd) < 0)
+				goto nomem;
+			c->ino[fd] = inode;
+			c->gen[fd] = cur;
+		}
+		if (!inode)
+			continue;
+		if (sockmap_add(m, inode, pid, (int)fd, owner) < 0)
+			goto nomem;
 		found++;
 	}
 	/* A process that exits while its fd directory is read ends the
 	 * listing early with ENOENT: what was read is still right. */
 	closedir(d);
 	return found;
+nomem:
+	closedir(d);
+	errno = ENOMEM;
+	return -1;
+}
+
+int sockmap_add_dir(struct sockmap *m, const char *fd_dir, pid_t pid, int owner)
+{
+	return sockmap_add_dir_cached(m, fd_dir, pid, owner, NULL, NULL);
+}
+
+void sockmap_fdcache_release(struct sockmap_fdcache *c)
+{
+	free(c->ino);
+	free(c->gen);
+	memset(c, 0, sizeof(*c));
 }
 
 void sockmap_reset(struct sockmap *m)

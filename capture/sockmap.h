@@ -34,6 +34,29 @@ int sockmap_parse_link(const char *s, size_t len, uint32_t *inode);
  * printing. An fd that disappears while being read is skipped. */
 int sockmap_add_dir(struct sockmap *m, const char *fd_dir, pid_t pid, int owner);
 
+/* What the last scan of one process's fd directory found: the socket inode
+ * each fd's link named (0: not a socket), and in which scan each fd was
+ * listed. Zero-initialise; sockmap_fdcache_release() frees it. */
+struct sockmap_fdcache {
+	uint32_t *ino;
+	uint32_t *gen;
+	size_t cap;
+	uint32_t scan;
+	pid_t pid;
+	size_t links_read;       /* readlinks done by the last scan (for measurements) */
+};
+
+/* Like sockmap_add_dir(), but an fd listed in the previous scan of the same
+ * process whose socket inode is in alive (the sockets the kernel just
+ * listed) is taken from the cache instead of reading its link again: a scan
+ * costs one readdir plus one readlink per new or changed fd. With alive NULL
+ * every link is read (a full scan, which also refreshes the cache). An fd
+ * closed and reused for another socket while its old socket lives on
+ * elsewhere keeps its old inode until the next full scan. */
+int sockmap_add_dir_cached(struct sockmap *m, const char *fd_dir, pid_t pid, int owner,
+			   struct sockmap_fdcache *c, const struct sockmap *alive);
+void sockmap_fdcache_release(struct sockmap_fdcache *c);
+
 /* Adds one mapping; returns 0, or -1 when memory runs out. */
 int sockmap_add(struct sockmap *m, uint32_t inode, pid_t pid, int fd, int owner);
 

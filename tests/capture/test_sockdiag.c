@@ -253,6 +253,25 @@ static void test_sockdiag__listen_and_error(void **state)
 	sockdiag_result_release(&r);
 }
 
+/* A dump that fails part-way ends with a DONE carrying the error. */
+static void test_sockdiag__done_with_error(void **state)
+{
+	struct buf b = { .len = 0 };
+	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
+	int32_t err = -EINTR;
+	size_t off;
+
+	(void)state;
+	off = msg_begin(&b, NLMSG_DONE, NLM_F_MULTI, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
+	put(&b, &err, sizeof(err));
+	msg_end(&b, off);
+	assert_int_equal(sockdiag_parse(b.d, b.len, &r), 0);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.errors, 1);
+	assert_int_equal(r.err, EINTR);
+	sockdiag_result_release(&r);
+}
+
 static void test_sockdiag__unix(void **state)
 {
 	struct buf b = { .len = 0 };
@@ -481,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_sockdiag__short_tcpinfo),
 		cmocka_unit_test(test_sockdiag__inet6_udp_and_protocol_attr),
 		cmocka_unit_test(test_sockdiag__listen_and_error),
+		cmocka_unit_test(test_sockdiag__done_with_error),
 		cmocka_unit_test(test_sockdiag__unix),
 		cmocka_unit_test(test_sockdiag__malformed),
 		cmocka_unit_test(test_sockdiag__truncation_and_corruption),

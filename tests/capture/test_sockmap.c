@@ -59,6 +59,43 @@ static void test_sockmap__fixture_dir(void **state)
 	sockmap_release(&m);
 }
 
+/* A rescan reads only the links it cannot vouch for: non-socket fds, and
+ * fds whose cached socket is no longer in the kernel's list. */
+static void test_sockmap__cached_rescan(void **state)
+{
+	struct sockmap m = { 0 }, alive = { 0 };
+	struct sockmap_fdcache c = { 0 };
+	const char *dir = getenv("CASEFILE_FIXTURES");
+	static const uint32_t live[] = { 5001, 5002, 5003, 6002, 7002 };
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sockets/root/proc/4242/fd", dir ? dir : "tests/fixtures");
+	assert_int_equal(sockmap_add_dir_cached(&m, path, 4242, 0, &c, NULL), 5);
+	assert_int_equal(c.links_read, 8);
+	for (size_t i = 0; i < 5; i++)
+		sockmap_add(&alive, live[i], 0, 0, 0);
+	sockmap_reset(&m);
+	assert_int_equal(sockmap_add_dir_cached(&m, path, 4242, 0, &c, &alive), 5);
+	assert_int_equal(c.links_read, 3);     /* fds 0, 1, 8: not sockets */
+	assert_int_equal(sockmap_find(&m, 6002)->fd, 6);
+	/* socket 5002 left the kernel's list: its fd is read again */
+	sockmap_reset(&alive);
+	for (size_t i = 0; i < 5; i++)
+		if (live[i] != 5002)
+			sockmap_add(&alive, live[i], 0, 0, 0);
+	sockmap_reset(&m);
+	assert_int_equal(sockmap_add_dir_cached(&m, path, 4242, 0, &c, &alive), 5);
+	assert_int_equal(c.links_read, 4);
+	/* another pid in the same cache slot: everything is read */
+	sockmap_reset(&m);
+	assert_int_equal(sockmap_add_dir_cached(&m, path, 4243, 0, &c, &alive), 5);
+	assert_int_equal(c.links_read, 8);
+	sockmap_fdcache_release(&c);
+	sockmap_release(&m);
+	sockmap_release(&alive);
+}
+
 static void test_sockmap__vanished(void **state)
 {
 	struct sockmap m = { 0 };
@@ -92,6 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sockmap__parse_link),
 		cmocka_unit_test(test_sockmap__fixture_dir),
+		cmocka_unit_test(test_sockmap__cached_rescan),
 		cmocka_unit_test(test_sockmap__vanished),
 		cmocka_unit_test(test_sockmap__many),
 	};
