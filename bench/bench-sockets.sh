@@ -126,10 +126,12 @@ row "\`ss -tanp\`" r_sp
 row "\`netstat -ntp\`" r_np
 row "\`lsof -i -n -P\`" r_li
 echo
-echo "Ratio casefile snapshot / \`ss -tanpi\` (target: at most 0.25):"
+echo "Ratio to \`ss -tanpi\` (target: at most 0.25), cold snapshot (every fd link read, fork+exec"
+echo "included) and the sockets source's steady tick (owners cached, links read again only"
+echo "for fds whose socket is new):"
 for n in $SIZES; do
-	eval "a=\"\$r_snap_$n\"; b=\"\$r_spi_$n\""
-	echo "$a $b" | awk -v n="$n" '{ printf "- N=%s: %.2f\n", n, $1 / $3 }'
+	eval "a=\"\$r_snap_$n\"; t=\"\$r_tick_$n\"; b=\"\$r_spi_$n\""
+	echo "$a $t $b" | awk -v n="$n" '{ printf "- N=%s: cold %.2f, tick %.2f\n", n, $1 / $(NF - 1), $3 / $(NF - 1) }'
 done
 echo
 

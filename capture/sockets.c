@@ -90,6 +90,7 @@ struct sockets_source {
 	int64_t last_scan_mono;
 	int scan_targets_n, scan_nalive;
 	int64_t scan_tick;
+	int64_t full_scans, rescans, links_read;
 	struct sockdiag_result res;
 	struct sent *v;
 	size_t n, alloc;
@@ -703,6 +704,10 @@ static int scan_owners(struct capture *cap, struct sockets_source *s, const stru
 	s->scan_targets_n = cap->targets.n;
 	s->scan_nalive = cap->targets.nalive;
 	s->scan_tick = cap->tick;
+	if (alive)
+		s->rescans++;
+	else
+		s->full_scans++;
 	sockmap_reset(&s->map);
 	for (i = 0; i < cap->targets.n; i++) {
 		const struct target *tg = &cap->targets.v[i];
@@ -711,7 +716,9 @@ static int scan_owners(struct capture *cap, struct sockets_source *s, const stru
 		if (tg->gone)
 			continue;
 		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)tg->pid);
-		if (sockmap_add_dir_cached(&s->map, path, tg->pid, i, &s->fdc[i], alive) >= 0)
+		int rc = sockmap_add_dir_cached(&s->map, path, tg->pid, i, &s->fdc[i], alive);
+		s->links_read += (int64_t)s->fdc[i].links_read;
+		if (rc >= 0)
 			continue;
 		if (errno == ENOENT || errno == ESRCH)
 			sock_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
@@ -858,6 +865,9 @@ static void sockets_close(struct capture *cap, void *state)
 
 	if (!s)
 		return;
+	writer_manifest_setf(cap->w, "sockets.owner_scans",
+			     "%lld full, %lld after new sockets appeared, %lld fd links read",
+			     (long long)s->full_scans, (long long)s->rescans, (long long)s->links_read);
 	/* Sockets still open at the end: record how long they were seen. */
 	for (size_t i = 0; i < s->n; i++) {
 		sqlite3_stmt *st = writer_stmt(cap->w, sql);
