@@ -15,6 +15,10 @@
  * Namespaces: a netlink socket answers for the namespace it was created in,
  * so for a target in another namespace the tick thread enters it (setns),
  * creates the socket and comes straight back; later dumps need no setns.
+ *
+ * For tests, like ss -D and TCPDIAG_FILE: $CASEFILE_SOCKDIAG_DUMP=FILE records
+ * the first tick's raw sock_diag replies, $CASEFILE_SOCKDIAG_FILE=FILE makes
+ * every tick parse that recording instead of asking the kernel.
  */
 #include "capture.h"
 

@@ -448,7 +448,7 @@ static void test_sockdiag__truncation_and_corruption(void **state)
 	sockdiag_result_release(&r);
 }
 
-/* A dump recorded from a live kernel (tests/fixtures/sockets/README says how)
+/* A dump recorded from a live kernel (tests/fixtures/sockets/make-fixtures.sh)
  * replays through the same parser: a listener on 127.0.0.1:47001 with one
  * connection queued, and that connection with 1101 unread bytes. */
 static void test_sockdiag__replay_recording(void **state)
