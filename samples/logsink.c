@@ -388,6 +388,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--ready"))
 			o.ready = val;
 		else {
+			fprintf(stderr, "logsink: bad option or value '%s %s'\n", a, val);
 			usage();
 			return 2;
 		}
