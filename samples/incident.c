@@ -9,9 +9,10 @@
  *  - a scraper: every 1/--rate s (a timerfd, re-armed each time) it tries
  *    to scrape a metrics endpoint that refuses connections (connect() to a
  *    bound but non-listening loopback port: ECONNREFUSED) and logs an ERROR
- *    as one JSON line appended to --log [the seed's ~20 error logs/s from
- *    its `exec()` loop]. Three message shapes with varying ids, and an INFO
- *    line every 10 s.
+ *    as one JSON line appended to --log, in winston's json shape (level,
+ *    message, timestamp, metadata) [the seed's ~20 error logs/s from its
+ *    `exec()` loop]. Three message shapes with varying ids, and an INFO line
+ *    every 10 s.
  *  - a log shipper (off with --fixed) [winston-elasticsearch]: every log
  *    line becomes one `POST /_bulk` over HTTP/1.1 keep-alive to the sink
  *    (samples/logsink.c) through a client pool capped at --cap connections
@@ -390,9 +391,9 @@ static void log_line(struct state *s, const char *level, const char *msg, const 
 
 	format_time(s, ts, sizeof(ts));
 	n = snprintf(line, sizeof(line),
-		     "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%ld,\"hostname\":\"exporter\","
-		     "\"name\":\"metrics-scraper\",\"target\":\"%s\",\"msg\":\"%s\"}\n",
-		     ts, level, (long)getpid(), target, msg);
+		     "{\"level\":\"%s\",\"message\":\"%s\",\"service\":\"metrics-scraper\","
+		     "\"target\":\"%s\",\"pid\":%ld,\"hostname\":\"exporter\",\"timestamp\":\"%s\"}\n",
+		     level, msg, target, (long)getpid(), ts);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return;
 	write_log(s, line, (size_t)n);
