@@ -19,8 +19,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +213,12 @@ static pcap_t *open_handle(struct packets *pk)
 	dlt = pcap_datalink(p);
 	pk->linktype = dlt == DLT_RAW ? PKT_LINK_RAW : dlt;
 	pk->start_err = 0;
+	if (pcap_setnonblock(p, 1, ebuf) < 0) {
+		pk->start_err = PCAP_ERROR;
+		snprintf(pk->errmsg, sizeof(pk->errmsg), "pcap_setnonblock: %s", ebuf);
+		pcap_close(p);
+		return NULL;
+	}
 	if (apply_filter(pk, p, pk->filter)) {
 		pk->start_err = PCAP_ERROR;
 		pcap_close(p);
@@ -271,6 +279,7 @@ static void *capture_thread(void *arg)
 
 	for (;;) {
 		int64_t now = mono_ms();
+		struct pollfd pfd = { pcap_get_selectable_fd(p), POLLIN, 0 };
 		int n;
 
 		if (atomic_load(&pk->stop)) {
@@ -279,7 +288,14 @@ static void *capture_thread(void *arg)
 			else if (now >= drain_until)
 				break;
 		}
+		/* Our own poll with a timeout, and a non-blocking dispatch: with
+		 * TPACKET_V3 libpcap polls without timeout, so an idle link would
+		 * keep us from seeing a stop request or ending a second. */
+		if (poll(&pfd, 1, drain_until ? 20 : PK_TIMEOUT_MS) < 0 && errno != EINTR)
+			pfd.revents = POLLERR;
 		n = pcap_dispatch(p, -1, on_packet, (u_char *)pk);
+		if (n == PCAP_ERROR_BREAK)
+			continue;
 		if (n == PCAP_ERROR) {
 			set_event(pk, "warning", "packet capture on '%s' stopped: %s; waiting for it to return",
 				  pk->device, pcap_geterr(p));
@@ -291,6 +307,11 @@ static void *capture_thread(void *arg)
 				break;
 			set_handle(pk, p);
 			continue;
+		}
+		if (n == 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			struct timespec ts = { 0, PK_TIMEOUT_MS * 1000000L };
+
+			nanosleep(&ts, NULL); /* an error poll keeps reporting: do not spin */
 		}
 		now = mono_ms();
 		handoff(pk, now - pk->last_stats_us >= PK_TIMEOUT_MS);
@@ -414,9 +435,21 @@ static int packets_open(struct capture *cap, void **state)
 	pk->sent_filter = pk->filter ? strdup(pk->filter) : NULL;
 	pk->netns_fd = open_netns(cap, pk->auto_pid);
 
-	if (pthread_create(&pk->thread, NULL, capture_thread, pk)) {
-		error_errno("cannot start the packet capture thread");
-		goto fail;
+	{
+		/* Signals must reach the main thread, whose sleep they cut short
+		 * to stop at once: the capture thread blocks them all. */
+		sigset_t all, old;
+		int err;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		err = pthread_create(&pk->thread, NULL, capture_thread, pk);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (err) {
+			errno = err;
+			error_errno("cannot start the packet capture thread");
+			goto fail;
+		}
 	}
 	pk->thread_started = 1;
 	clock_gettime(CLOCK_REALTIME, &deadline);
