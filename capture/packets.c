@@ -4,11 +4,13 @@
  * thread), opens the handle there and reads it with pcap_dispatch. Each
  * packet is decoded, counted into its flow's current second (pktflow.c) and,
  * while the size cap allows, its captured bytes are kept as a pcap record.
- * The thread fills a local batch without locking and moves it under a mutex
- * into the shared "ready" batch after every dispatch; at each tick the main
- * thread swaps that out and writes it (only the main thread touches SQLite).
- * Nothing here waits on the tick loop: when the main thread falls behind,
- * records that no longer fit in the bounded buffer are counted, not kept.
+ * Records go into fixed-size buffers from a bounded pool; a buffer that is
+ * full (or half a second old) moves, by pointer, into the shared "ready"
+ * batch with the new flows and finished seconds. At each tick the main thread
+ * takes that batch, writes one packet_chunks row per buffer (only the main
+ * thread touches SQLite) and returns the buffers to the pool. Nothing here
+ * waits on the tick loop: when the pool is exhausted because the main thread
+ * fell behind, records are counted as not stored, never waited for.
  */
 #include "capture.h"
 #include "error.h"
@@ -37,8 +39,11 @@
 /* After a stop request, keep reading this long so the last partial block is
  * retired by the kernel and read, not lost (tcpdump loses it on SIGINT). */
 #define PK_DRAIN_MS (2 * PK_TIMEOUT_MS + 50)
-#define PK_LOCAL_MAX (4u << 20)
-#define PK_READY_MAX (64u << 20)
+#define PK_BUF_SIZE (2u << 20)
+/* One tick of records must fit: ~75 MB/s at 600k packets/s of 106 bytes. */
+#define PK_BUFS_MAX 64
+/* A partly filled buffer moves to the main thread after this long. */
+#define PK_BUF_AGE_MS 500
 
 enum pk_state { PK_STARTING, PK_RUNNING, PK_FAILED, PK_DONE };
 
@@ -60,6 +65,8 @@ struct packets {
 	char errmsg[PCAP_ERRBUF_SIZE + 128];
 	pcap_t *p;                       /* NULL while the interface is gone */
 	struct pkt_batch ready;
+	struct pkt_buf **pool;           /* empty buffers */
+	size_t npool, nbufs_total;
 	struct pcap_stat stats;
 	int have_stats;
 	uint64_t captured, not_stored, lost_buffer;
@@ -73,7 +80,8 @@ struct packets {
 	/* thread only */
 	int linktype;                    /* LINKTYPE_* of the records */
 	struct pktflow flows;
-	struct pkt_batch local;
+	struct pkt_batch local;          /* new flows and finished seconds */
+	struct pkt_buf *cur;             /* records go here */
 	uint64_t t_captured, t_not_stored, t_lost_buffer;
 	int64_t last_stats_us, last_flush_sec;
 
@@ -115,6 +123,34 @@ static void set_event(struct packets *pk, const char *kind, const char *fmt, ...
 	pthread_mutex_unlock(&pk->lock);
 }
 
+/* A buffer from the pool, or a new one while under the bound. Under lock. */
+static struct pkt_buf *take_buf(struct packets *pk)
+{
+	struct pkt_buf *b;
+
+	if (pk->npool)
+		return pk->pool[--pk->npool];
+	if (pk->nbufs_total >= PK_BUFS_MAX)
+		return NULL;
+	b = pkt_buf_new(PK_BUF_SIZE);
+	if (b)
+		pk->nbufs_total++;
+	return b;
+}
+
+/* Moves the current buffer to the ready batch. Under lock. */
+static void ship_cur(struct packets *pk)
+{
+	if (!pk->cur || !pk->cur->packets)
+		return;
+	if (pkt_batch_add_buf(&pk->ready, pk->cur)) {
+		pk->t_lost_buffer += pk->cur->packets;
+		pkt_buf_reset(pk->cur);
+		return;
+	}
+	pk->cur = NULL;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct packets *pk = (struct packets *)user;
@@ -128,21 +164,24 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		pk->t_not_stored++;
 		return;
 	}
-	if (pkt_batch_add_record(&pk->local, ts_us, h->caplen, h->len, bytes)) {
-		/* local buffer full inside one dispatch: hand it over and retry */
-		uint32_t lost;
-
-		pthread_mutex_lock(&pk->lock);
-		lost = pkt_batch_move(&pk->ready, &pk->local);
-		pthread_mutex_unlock(&pk->lock);
-		pk->t_lost_buffer += lost;
-		if (pkt_batch_add_record(&pk->local, ts_us, h->caplen, h->len, bytes))
-			pk->t_lost_buffer++;
+	if (pk->cur && !pkt_buf_add(pk->cur, ts_us, h->caplen, h->len, bytes))
+		return;
+	/* current buffer full (or none): ship it, take another */
+	pthread_mutex_lock(&pk->lock);
+	ship_cur(pk);
+	if (!pk->cur)
+		pk->cur = take_buf(pk);
+	pthread_mutex_unlock(&pk->lock);
+	if (!pk->cur || pkt_buf_add(pk->cur, ts_us, h->caplen, h->len, bytes)) {
+		pk->t_lost_buffer++;
+		return;
 	}
+	pk->cur->opened_ms = mono_ms();
 }
 
-/* Moves the thread's local batch and counters to the shared side. */
-static void handoff(struct packets *pk, int with_stats)
+/* Moves the thread's flows, counts, an aged (or, at the end, any) buffer and
+ * counters to the shared side. */
+static void handoff(struct packets *pk, int with_stats, int final)
 {
 	struct pcap_stat st;
 	int have = 0;
@@ -150,7 +189,9 @@ static void handoff(struct packets *pk, int with_stats)
 	if (with_stats && pk->p && pcap_stats(pk->p, &st) == 0)
 		have = 1;
 	pthread_mutex_lock(&pk->lock);
-	pk->t_lost_buffer += pkt_batch_move(&pk->ready, &pk->local);
+	if (pk->cur && pk->cur->packets && (final || mono_ms() - pk->cur->opened_ms >= PK_BUF_AGE_MS))
+		ship_cur(pk);
+	pkt_batch_move(&pk->ready, &pk->local);
 	pk->captured = pk->t_captured;
 	pk->not_stored = pk->t_not_stored;
 	pk->lost_buffer = pk->t_lost_buffer;
@@ -299,7 +340,7 @@ static void *capture_thread(void *arg)
 		if (n == PCAP_ERROR) {
 			set_event(pk, "warning", "packet capture on '%s' stopped: %s; waiting for it to return",
 				  pk->device, pcap_geterr(p));
-			handoff(pk, 1);
+			handoff(pk, 1, 0);
 			set_handle(pk, NULL);
 			pcap_close(p);
 			p = reopen(pk);
@@ -314,7 +355,7 @@ static void *capture_thread(void *arg)
 			nanosleep(&ts, NULL); /* an error poll keeps reporting: do not spin */
 		}
 		now = mono_ms();
-		handoff(pk, now - pk->last_stats_us >= PK_TIMEOUT_MS);
+		handoff(pk, now - pk->last_stats_us >= PK_TIMEOUT_MS, 0);
 		if (now - pk->last_stats_us >= PK_TIMEOUT_MS)
 			pk->last_stats_us = now;
 		/* A second is emitted once the clock is a full second past it, so
@@ -339,7 +380,7 @@ static void *capture_thread(void *arg)
 		}
 	}
 	pktflow_flush(&pk->flows, INT64_MAX, &pk->local);
-	handoff(pk, 1);
+	handoff(pk, 1, 1);
 	set_handle(pk, NULL);
 	if (p)
 		pcap_close(p);
@@ -387,6 +428,10 @@ static void packets_free(struct packets *pk)
 	pkt_batch_release(&pk->local);
 	pkt_batch_release(&pk->ready);
 	pkt_batch_release(&pk->spare);
+	for (size_t i = 0; i < pk->npool; i++)
+		pkt_buf_free(pk->pool[i]);
+	free(pk->pool);
+	pkt_buf_free(pk->cur);
 	free(pk->flow_ids);
 	free(pk->filter);
 	free(pk->new_filter);
@@ -416,9 +461,14 @@ static int packets_open(struct capture *cap, void **state)
 	pk->snaplen = o->pcap_snaplen > 0 ? o->pcap_snaplen : 128;
 	pk->buffer_bytes = (o->pcap_buffer_mb > 0 ? o->pcap_buffer_mb : 32) << 20;
 	pk->max_bytes = o->pcap_max_size ? o->pcap_max_size : o->max_size / 4;
-	pkt_batch_init(&pk->local, PK_LOCAL_MAX);
-	pkt_batch_init(&pk->ready, PK_READY_MAX);
-	pkt_batch_init(&pk->spare, PK_READY_MAX);
+	pkt_batch_init(&pk->local);
+	pkt_batch_init(&pk->ready);
+	pkt_batch_init(&pk->spare);
+	pk->pool = calloc(PK_BUFS_MAX, sizeof(*pk->pool));
+	if (!pk->pool) {
+		error("out of memory");
+		goto fail;
+	}
 	if (pktflow_init(&pk->flows, PKTFLOW_DEFAULT_MAX)) {
 		error("out of memory");
 		goto fail;
@@ -575,32 +625,32 @@ static int write_flows(struct capture *cap, struct packets *pk, struct pkt_batch
 	return 0;
 }
 
-/* Writes the batch's records as one chunk, cut at a record boundary when the
+/* Writes one buffer of records as a chunk, cut at a record boundary when the
  * size cap is reached. */
-static int write_chunk(struct capture *cap, struct packets *pk, struct pkt_batch *b)
+static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt_buf *b)
 {
-	size_t len = b->rec_len, off = 0;
+	size_t len = b->len, off = 0;
 	uint32_t packets = 0;
-	int64_t ts, last_us = b->rec_first_us;
+	int64_t ts, last_us = b->first_us;
 	uint32_t cl, wl;
 	sqlite3_stmt *st;
 
-	if (!b->rec_packets)
+	if (!b->packets)
 		return 0;
 	if (pk->cap_reached) {
-		pk->cap_dropped += b->rec_packets;
+		pk->cap_dropped += b->packets;
 		return 0;
 	}
 	if (pk->stored_bytes + len > pk->max_bytes) {
 		size_t room = pk->max_bytes > pk->stored_bytes ? pk->max_bytes - pk->stored_bytes : 0;
 		size_t next;
 
-		while ((next = pkt_record_next(b->rec, len, off, &ts, &cl, &wl)) && next <= room) {
+		while ((next = pkt_record_next(b->data, len, off, &ts, &cl, &wl)) && next <= room) {
 			off = next;
 			packets++;
 			last_us = ts;
 		}
-		pk->cap_dropped += b->rec_packets - packets;
+		pk->cap_dropped += b->packets - packets;
 		len = off;
 		pk->cap_reached = 1;
 		atomic_store(&pk->store, 0);
@@ -608,8 +658,8 @@ static int write_chunk(struct capture *cap, struct packets *pk, struct pkt_batch
 			      "(--pcap-max-size); packets are no longer stored, flow counts go on",
 			      (unsigned long long)pk->max_bytes);
 	} else {
-		packets = b->rec_packets;
-		last_us = b->rec_last_us;
+		packets = b->packets;
+		last_us = b->last_us;
 	}
 	if (!packets)
 		return 0;
@@ -621,9 +671,9 @@ static int write_chunk(struct capture *cap, struct packets *pk, struct pkt_batch
 	sqlite3_bind_int(st, 2, pk->linktype);
 	sqlite3_bind_int(st, 3, pk->snaplen);
 	sqlite3_bind_int64(st, 4, packets);
-	sqlite3_bind_int64(st, 5, b->rec_first_us);
+	sqlite3_bind_int64(st, 5, b->first_us);
 	sqlite3_bind_int64(st, 6, last_us);
-	sqlite3_bind_blob64(st, 7, b->rec, len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 7, b->data, len, SQLITE_STATIC);
 	if (writer_step(cap->w, st))
 		return -1;
 	pk->stored_bytes += len;
@@ -655,8 +705,17 @@ static int drain(struct capture *cap, struct packets *pk)
 
 	if (event[0])
 		capture_event(cap, kind, "%s", event);
-	if (write_flows(cap, pk, &pk->spare) || write_chunk(cap, pk, &pk->spare))
+	if (write_flows(cap, pk, &pk->spare))
 		rc = -1;
+	for (size_t i = 0; i < pk->spare.nbufs && !rc; i++)
+		if (write_chunk(cap, pk, pk->spare.bufs[i]))
+			rc = -1;
+	pthread_mutex_lock(&pk->lock);
+	for (size_t i = 0; i < pk->spare.nbufs; i++) {
+		pkt_buf_reset(pk->spare.bufs[i]);
+		pk->pool[pk->npool++] = pk->spare.bufs[i];
+	}
+	pthread_mutex_unlock(&pk->lock);
 	pkt_batch_clear(&pk->spare);
 
 	st = writer_stmt(cap->w, "INSERT INTO pcap_stats (tick, received, dropped_kernel, dropped_iface, "

@@ -31,27 +31,35 @@ static int grow(void **p, size_t *alloc, size_t need, size_t size)
 	return 0;
 }
 
-void pkt_batch_init(struct pkt_batch *b, size_t rec_max)
+struct pkt_buf *pkt_buf_new(size_t size)
 {
-	memset(b, 0, sizeof(*b));
-	b->rec_max = rec_max;
+	struct pkt_buf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->data = malloc(size);
+	if (!b->data) {
+		free(b);
+		return NULL;
+	}
+	b->size = size;
+	return b;
 }
 
-void pkt_batch_release(struct pkt_batch *b)
+void pkt_buf_free(struct pkt_buf *b)
 {
-	free(b->rec);
-	free(b->flows);
-	free(b->counts);
-	memset(b, 0, sizeof(*b));
+	if (b) {
+		free(b->data);
+		free(b);
+	}
 }
 
-void pkt_batch_clear(struct pkt_batch *b)
+void pkt_buf_reset(struct pkt_buf *b)
 {
-	b->rec_len = 0;
-	b->rec_packets = 0;
-	b->rec_first_us = b->rec_last_us = 0;
-	b->nflows = 0;
-	b->ncounts = 0;
+	b->len = 0;
+	b->packets = 0;
+	b->first_us = b->last_us = 0;
+	b->opened_ms = 0;
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -67,92 +75,75 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int reserve_rec(struct pkt_batch *b, size_t need)
-{
-	size_t n;
-	uint8_t *q;
-
-	if (need > b->rec_max)
-		return -1;
-	if (need <= b->rec_alloc)
-		return 0;
-	/* grow by doubling from 256 KiB, but never past the bound */
-	n = b->rec_alloc ? b->rec_alloc : 256 * 1024;
-	while (n < need)
-		n *= 2;
-	if (n > b->rec_max)
-		n = b->rec_max;
-	q = realloc(b->rec, n);
-	if (!q)
-		return -1;
-	b->rec = q;
-	b->rec_alloc = n;
-	return 0;
-}
-
-int pkt_batch_add_record(struct pkt_batch *b, int64_t ts_us, uint32_t caplen, uint32_t wirelen,
-			 const uint8_t *bytes)
+int pkt_buf_add(struct pkt_buf *b, int64_t ts_us, uint32_t caplen, uint32_t wirelen,
+		const uint8_t *bytes)
 {
 	uint8_t *p;
 
-	if (reserve_rec(b, b->rec_len + PKT_REC_HDR + caplen))
+	if (b->size - b->len < PKT_REC_HDR || b->size - b->len - PKT_REC_HDR < caplen)
 		return -1;
-	p = b->rec + b->rec_len;
+	p = b->data + b->len;
 	put32(p, (uint32_t)(ts_us / 1000000));
 	put32(p + 4, (uint32_t)(ts_us % 1000000));
 	put32(p + 8, caplen);
 	put32(p + 12, wirelen);
 	if (caplen)
 		memcpy(p + PKT_REC_HDR, bytes, caplen);
-	b->rec_len += PKT_REC_HDR + caplen;
-	if (!b->rec_packets)
-		b->rec_first_us = ts_us;
-	b->rec_last_us = ts_us;
-	b->rec_packets++;
+	b->len += PKT_REC_HDR + caplen;
+	if (!b->packets)
+		b->first_us = ts_us;
+	b->last_us = ts_us;
+	b->packets++;
 	return 0;
 }
 
-uint32_t pkt_batch_move(struct pkt_batch *dst, struct pkt_batch *src)
+void pkt_batch_init(struct pkt_batch *b)
 {
-	uint32_t lost = 0;
+	memset(b, 0, sizeof(*b));
+}
 
-	if (src->rec_packets) {
-		if (!dst->rec_len && !dst->rec_packets && src->rec_len <= dst->rec_max) {
-			/* the common case of an empty destination: swap buffers, no copy */
-			uint8_t *r = dst->rec;
-			size_t a = dst->rec_alloc;
+void pkt_batch_release(struct pkt_batch *b)
+{
+	for (size_t i = 0; i < b->nbufs; i++)
+		pkt_buf_free(b->bufs[i]);
+	free(b->bufs);
+	free(b->flows);
+	free(b->counts);
+	memset(b, 0, sizeof(*b));
+}
 
-			dst->rec = src->rec;
-			dst->rec_alloc = src->rec_alloc;
-			dst->rec_len = src->rec_len;
-			dst->rec_packets = src->rec_packets;
-			dst->rec_first_us = src->rec_first_us;
-			dst->rec_last_us = src->rec_last_us;
-			src->rec = r;
-			src->rec_alloc = a;
-		} else if (!reserve_rec(dst, dst->rec_len + src->rec_len)) {
-			memcpy(dst->rec + dst->rec_len, src->rec, src->rec_len);
-			dst->rec_len += src->rec_len;
-			if (!dst->rec_packets)
-				dst->rec_first_us = src->rec_first_us;
-			dst->rec_last_us = src->rec_last_us;
-			dst->rec_packets += src->rec_packets;
-		} else {
-			lost = src->rec_packets;
-		}
-	}
-	if (src->nflows && !grow((void **)&dst->flows, &dst->flows_alloc, dst->nflows + src->nflows,
-				 sizeof(*dst->flows))) {
+void pkt_batch_clear(struct pkt_batch *b)
+{
+	b->nbufs = 0;
+	b->nflows = 0;
+	b->ncounts = 0;
+}
+
+int pkt_batch_add_buf(struct pkt_batch *b, struct pkt_buf *buf)
+{
+	if (grow((void **)&b->bufs, &b->bufs_alloc, b->nbufs + 1, sizeof(*b->bufs)))
+		return -1;
+	b->bufs[b->nbufs++] = buf;
+	return 0;
+}
+
+int pkt_batch_move(struct pkt_batch *dst, struct pkt_batch *src)
+{
+	if (grow((void **)&dst->bufs, &dst->bufs_alloc, dst->nbufs + src->nbufs, sizeof(*dst->bufs)) ||
+	    grow((void **)&dst->flows, &dst->flows_alloc, dst->nflows + src->nflows, sizeof(*dst->flows)) ||
+	    grow((void **)&dst->counts, &dst->counts_alloc, dst->ncounts + src->ncounts, sizeof(*dst->counts)))
+		return -1;
+	if (src->nbufs)
+		memcpy(dst->bufs + dst->nbufs, src->bufs, src->nbufs * sizeof(*src->bufs));
+	dst->nbufs += src->nbufs;
+	if (src->nflows)
 		memcpy(dst->flows + dst->nflows, src->flows, src->nflows * sizeof(*src->flows));
-		dst->nflows += src->nflows;
-	}
-	if (src->ncounts && !grow((void **)&dst->counts, &dst->counts_alloc, dst->ncounts + src->ncounts,
-				  sizeof(*dst->counts))) {
+	dst->nflows += src->nflows;
+	if (src->ncounts)
 		memcpy(dst->counts + dst->ncounts, src->counts, src->ncounts * sizeof(*src->counts));
-		dst->ncounts += src->ncounts;
-	}
+	dst->ncounts += src->ncounts;
 	pkt_batch_clear(src);
-	return lost;
+	return 0;
 }
 
 size_t pkt_record_next(const uint8_t *buf, size_t len, size_t off, int64_t *ts_us,

@@ -38,29 +38,46 @@ struct pkt_count {
 	                                  * sequence already seen in that direction */
 };
 
+/* A fixed-size buffer of concatenated records (header + caplen bytes each).
+ * Buffers are allocated once and recycled through a pool, so records are
+ * copied exactly once on their way to SQLite and the pages stay mapped. */
+struct pkt_buf {
+	uint8_t *data;
+	size_t len, size;
+	uint32_t packets;
+	int64_t first_us, last_us;
+	int64_t opened_ms;               /* when its first record went in (monotonic) */
+};
+
+/* Allocates a buffer of SIZE bytes; NULL when out of memory. */
+struct pkt_buf *pkt_buf_new(size_t size);
+void pkt_buf_free(struct pkt_buf *b);
+void pkt_buf_reset(struct pkt_buf *b);
+/* Appends one record. Returns 0, or -1 when it does not fit. */
+int pkt_buf_add(struct pkt_buf *b, int64_t ts_us, uint32_t caplen, uint32_t wirelen,
+		const uint8_t *bytes);
+
+/* What the capture thread hands to the main thread. */
 struct pkt_batch {
-	uint8_t *rec;                    /* concatenated records: header + caplen bytes */
-	size_t rec_len, rec_alloc, rec_max;
-	uint32_t rec_packets;
-	int64_t rec_first_us, rec_last_us;
+	struct pkt_buf **bufs;           /* filled record buffers, oldest first */
+	size_t nbufs, bufs_alloc;
 	struct pkt_newflow *flows;
 	size_t nflows, flows_alloc;
 	struct pkt_count *counts;
 	size_t ncounts, counts_alloc;
 };
 
-/* REC_MAX bounds the records buffer (bytes); the arrays grow as needed. */
-void pkt_batch_init(struct pkt_batch *b, size_t rec_max);
+void pkt_batch_init(struct pkt_batch *b);
+/* Frees the arrays and every buffer still listed. */
 void pkt_batch_release(struct pkt_batch *b);
-/* Empties the batch, keeping its memory. */
+/* Empties the batch, keeping its memory (the buffers are not freed: the
+ * caller has taken them). */
 void pkt_batch_clear(struct pkt_batch *b);
-/* Appends one record. Returns 0, or -1 when it does not fit in rec_max (or
- * memory runs out): the caller counts the packet as not stored. */
-int pkt_batch_add_record(struct pkt_batch *b, int64_t ts_us, uint32_t caplen, uint32_t wirelen,
-			 const uint8_t *bytes);
-/* Appends everything in SRC to DST (records only while they fit: returns the
- * number of packets whose records did not fit, 0 normally). Leaves SRC empty. */
-uint32_t pkt_batch_move(struct pkt_batch *dst, struct pkt_batch *src);
+/* Lists buffer BUF in the batch (ownership moves to the batch). Returns 0 or -1. */
+int pkt_batch_add_buf(struct pkt_batch *b, struct pkt_buf *buf);
+/* Appends everything in SRC to DST and leaves SRC empty. Returns 0, or -1
+ * when out of memory (then SRC keeps what did not move). */
+int pkt_batch_move(struct pkt_batch *dst, struct pkt_batch *src);
 
 /* Parses the record at OFF of a records buffer of LEN bytes. Returns the
  * offset of the next record, or 0 when the record is cut or damaged. */

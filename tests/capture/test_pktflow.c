@@ -52,7 +52,7 @@ static void test_pktflow__counts_add_up(void **state)
 
 	(void)state;
 	assert_int_equal(pktflow_init(&t, 0), 0);
-	pkt_batch_init(&out, 1 << 20);
+	pkt_batch_init(&out);
 	/* client 1000 -> server 80 over three seconds, replies the other way */
 	account(&t, &out, 10000000, 0, 1000, 80, 0x02, 100, 0);          /* SYN */
 	account(&t, &out, 10000100, 1, 80, 1000, 0x12, 500, 0);          /* SYN-ACK */
@@ -108,7 +108,7 @@ static void test_pktflow__flush_waits_for_the_second(void **state)
 
 	(void)state;
 	assert_int_equal(pktflow_init(&t, 0), 0);
-	pkt_batch_init(&out, 1 << 20);
+	pkt_batch_init(&out);
 	account(&t, &out, 20000000, 0, 1, 2, 0x10, 0, 0);
 	account(&t, &out, 21000000, 0, 3, 4, 0x10, 0, 0);
 	pktflow_flush(&t, 21, &out);
@@ -129,7 +129,7 @@ static void test_pktflow__bound_goes_to_overflow(void **state)
 
 	(void)state;
 	assert_int_equal(pktflow_init(&t, 10), 0);
-	pkt_batch_init(&out, 1 << 20);
+	pkt_batch_init(&out);
 	for (int i = 0; i < 100; i++)
 		account(&t, &out, 30000000, 0, (uint16_t)(1000 + i), 80, 0x10, 0, 0);
 	assert_int_equal(out.nflows, 11);
@@ -146,42 +146,52 @@ static void test_pktflow__bound_goes_to_overflow(void **state)
 static void test_pktflow__batch_records(void **state)
 {
 	struct pkt_batch a, b;
+	struct pkt_buf *buf = pkt_buf_new(1000);
 	uint8_t data[100];
 	int64_t ts;
 	uint32_t cl, wl;
 	size_t off = 0, n = 0;
 
 	(void)state;
+	assert_non_null(buf);
 	memset(data, 0xab, sizeof(data));
-	pkt_batch_init(&a, 1000);
-	pkt_batch_init(&b, 1000);
-	assert_int_equal(pkt_batch_add_record(&a, 1234567890123456LL, 100, 1500, data), 0);
-	assert_int_equal(pkt_batch_add_record(&a, 1234567890123457LL, 0, 60, data), 0);
-	assert_int_equal(pkt_batch_move(&b, &a), 0);
-	assert_int_equal(a.rec_len, 0);
-	assert_int_equal(b.rec_packets, 2);
-	while ((off = pkt_record_next(b.rec, b.rec_len, off, &ts, &cl, &wl)) != 0) {
+	pkt_batch_init(&a);
+	pkt_batch_init(&b);
+	assert_int_equal(pkt_buf_add(buf, 1234567890123456LL, 100, 1500, data), 0);
+	assert_int_equal(pkt_buf_add(buf, 1234567890123457LL, 0, 60, data), 0);
+	assert_int_equal(buf->packets, 2);
+	assert_int_equal(buf->first_us, 1234567890123456LL);
+	assert_int_equal(buf->last_us, 1234567890123457LL);
+	while ((off = pkt_record_next(buf->data, buf->len, off, &ts, &cl, &wl)) != 0) {
 		n++;
 		if (n == 1) {
 			assert_int_equal(ts, 1234567890123456LL);
 			assert_int_equal(cl, 100);
 			assert_int_equal(wl, 1500);
 		}
-		if (off == b.rec_len)
+		if (off == buf->len)
 			break;
 	}
 	assert_int_equal(n, 2);
 	/* cut record and bad microseconds are refused */
-	assert_int_equal(pkt_record_next(b.rec, 50, 0, &ts, &cl, &wl), 0);
-	b.rec[4] = 0xff; b.rec[5] = 0xff; b.rec[6] = 0xff; b.rec[7] = 0xff;
-	assert_int_equal(pkt_record_next(b.rec, b.rec_len, 0, &ts, &cl, &wl), 0);
+	assert_int_equal(pkt_record_next(buf->data, 50, 0, &ts, &cl, &wl), 0);
+	assert_int_equal(pkt_record_next(buf->data, 10, 0, &ts, &cl, &wl), 0);
+	buf->data[4] = 0xff; buf->data[5] = 0xff; buf->data[6] = 0xff; buf->data[7] = 0xff;
+	assert_int_equal(pkt_record_next(buf->data, buf->len, 0, &ts, &cl, &wl), 0);
 	/* the bound holds: 8 records of 116 bytes fit in 1000, the 9th does not */
+	pkt_buf_reset(buf);
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(pkt_batch_add_record(&a, 1, 100, 100, data), 0);
-	assert_int_equal(pkt_batch_add_record(&a, 1, 100, 100, data), -1);
-	assert_int_equal(pkt_batch_move(&b, &a), 8); /* b is not empty and has no room */
+		assert_int_equal(pkt_buf_add(buf, 1, 100, 100, data), 0);
+	assert_int_equal(pkt_buf_add(buf, 1, 100, 100, data), -1);
+	assert_int_equal(pkt_buf_add(buf, 1, 40, 100, data), 0); /* a shorter one still fits */
+	/* buffers move by pointer with the batch */
+	assert_int_equal(pkt_batch_add_buf(&a, buf), 0);
+	assert_int_equal(pkt_batch_move(&b, &a), 0);
+	assert_int_equal(a.nbufs, 0);
+	assert_int_equal(b.nbufs, 1);
+	assert_ptr_equal(b.bufs[0], buf);
 	pkt_batch_release(&a);
-	pkt_batch_release(&b);
+	pkt_batch_release(&b); /* frees buf */
 }
 
 int main(void)
