@@ -673,9 +673,26 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 	sqlite3_bind_int64(st, 4, packets);
 	sqlite3_bind_int64(st, 5, b->first_us);
 	sqlite3_bind_int64(st, 6, last_us);
-	sqlite3_bind_blob64(st, 7, b->data, len, SQLITE_STATIC);
+	/* A zeroblob row filled in place: binding the blob would make SQLite
+	 * build (malloc and copy) a whole record before paging it. */
+	sqlite3_bind_zeroblob64(st, 7, len);
 	if (writer_step(cap->w, st))
 		return -1;
+	{
+		sqlite3 *db = sqlite3_db_handle(st);
+		sqlite3_blob *blob;
+		int rc = sqlite3_blob_open(db, "main", "packet_chunks", "records", writer_last_id(cap->w), 1, &blob);
+
+		if (rc == SQLITE_OK)
+			rc = sqlite3_blob_write(blob, b->data, (int)len, 0);
+		if (rc != SQLITE_OK) {
+			error("cannot write packets: %s", sqlite3_errmsg(db));
+			sqlite3_blob_close(blob);
+			return -1;
+		}
+		if (sqlite3_blob_close(blob) != SQLITE_OK)
+			return error("cannot write packets: %s", sqlite3_errmsg(db));
+	}
 	pk->stored_bytes += len;
 	pk->stored_packets += packets;
 	return 0;

@@ -130,7 +130,7 @@ unsigned pkt_decode(const uint8_t *buf, size_t caplen, size_t wirelen, int linkt
 /* Formats an address of the key's family ("10.0.0.1", "::1"); returns buf. */
 char *pkt_addr_str(int family, const uint8_t *addr, char *buf, size_t len);
 
-/* A hash of a flow key (FNV-1a), stable across runs. */
+/* A hash of a flow key, stable across runs. */
 uint32_t pkt_flow_hash(const struct pkt_flow_key *k);
 
 #endif
