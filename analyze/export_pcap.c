@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "error.h"
 #include "exitcodes.h"
+#include "pktcodec.h"
 
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -31,6 +32,31 @@ static void usage(FILE *f)
 		"  casefile-analyze export-pcap incident.db - --filter 'tcp port 9243' | tshark -r -\n");
 }
 
+struct out {
+	pcap_dumper_t *dump;
+	struct bpf_program *prog;        /* NULL: every packet */
+	long long written;
+	uint32_t snaplen;
+};
+
+static int emit(void *arg, int64_t ts_us, uint32_t caplen, uint32_t wirelen, const uint8_t *bytes)
+{
+	struct out *o = arg;
+	struct pcap_pkthdr h;
+
+	if (caplen > o->snaplen || ts_us < 0)
+		return 0; /* not a record we can write: skip it, keep going */
+	h.ts.tv_sec = (time_t)(ts_us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(ts_us % 1000000);
+	h.caplen = caplen;
+	h.len = wirelen < caplen ? caplen : wirelen;
+	if (!o->prog || pcap_offline_filter(o->prog, &h, bytes)) {
+		pcap_dump((u_char *)o->dump, &h, bytes);
+		o->written++;
+	}
+	return 0;
+}
+
 static uint32_t get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -45,7 +71,8 @@ int cmd_export_pcap(int argc, char **argv)
 	pcap_dumper_t *dump = NULL;
 	struct bpf_program prog;
 	int have_prog = 0, rc = CF_EXIT_INTERNAL, status;
-	long long linktype, snaplen, nlinks, written = 0, skipped_damaged = 0;
+	long long linktype, snaplen, nlinks, skipped_damaged = 0;
+	struct out o = { NULL, NULL, 0, 0 };
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -115,7 +142,10 @@ int cmd_export_pcap(int argc, char **argv)
 		rc = CF_EXIT_IO;
 		goto cleanup;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT id, records FROM packet_chunks WHERE linktype = ? ORDER BY id",
+	o.dump = dump;
+	o.prog = have_prog ? &prog : NULL;
+	o.snaplen = (uint32_t)snaplen;
+	if (sqlite3_prepare_v2(db, "SELECT id, records, encoding FROM packet_chunks WHERE linktype = ? ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK) {
 		error("cannot read packets from '%s': %s", bundle, sqlite3_errmsg(db));
 		rc = CF_EXIT_BAD_BUNDLE;
@@ -126,27 +156,26 @@ int cmd_export_pcap(int argc, char **argv)
 		const unsigned char *b = sqlite3_column_blob(st, 1);
 		size_t len = (size_t)sqlite3_column_bytes(st, 1), off = 0;
 
-		while (b && len - off >= REC_HDR) {
-			struct pcap_pkthdr h;
-			uint32_t usec = get32(b + off + 4), cl = get32(b + off + 8);
-
-			if (usec >= 1000000 || cl > len - off - REC_HDR || cl > (uint32_t)snaplen) {
+		if (sqlite3_column_int(st, 2) == PKTCODEC_DELTA) {
+			if (b && pktcodec_decode(b, len, emit, &o) < 0)
 				skipped_damaged++;
+			continue;
+		}
+		if (sqlite3_column_int(st, 2) != PKTCODEC_RAW) {
+			skipped_damaged++;
+			continue;
+		}
+		while (b && len - off >= REC_HDR) {
+			uint32_t sec = get32(b + off), usec = get32(b + off + 4), cl = get32(b + off + 8);
+
+			if (usec >= 1000000 || cl > len - off - REC_HDR) {
+				off = len + 1;
 				break;
 			}
-			h.ts.tv_sec = get32(b + off);
-			h.ts.tv_usec = (suseconds_t)usec;
-			h.caplen = cl;
-			h.len = get32(b + off + 12);
-			if (h.len < cl)
-				h.len = cl;
-			if (!have_prog || pcap_offline_filter(&prog, &h, b + off + REC_HDR)) {
-				pcap_dump((u_char *)dump, &h, b + off + REC_HDR);
-				written++;
-			}
+			emit(&o, (int64_t)sec * 1000000 + usec, cl, get32(b + off + 12), b + off + REC_HDR);
 			off += REC_HDR + cl;
 		}
-		if (off != len && !skipped_damaged)
+		if (b && off != len)
 			skipped_damaged++;
 	}
 	if (status != SQLITE_DONE) {
@@ -162,7 +191,7 @@ int cmd_export_pcap(int argc, char **argv)
 	if (skipped_damaged)
 		warning("'%s': %lld damaged packet chunks were cut short", bundle, skipped_damaged);
 	if (strcmp(out, "-"))
-		printf("%lld packets written to %s (link type %lld)\n", written, out, linktype);
+		printf("%lld packets written to %s (link type %lld)\n", o.written, out, linktype);
 	rc = CF_EXIT_OK;
 cleanup:
 	if (st)

@@ -14,6 +14,7 @@
  */
 #include "capture.h"
 #include "error.h"
+#include "pktcodec.h"
 #include "pktdecode.h"
 #include "pktfilter.h"
 #include "pktflow.h"
@@ -82,6 +83,10 @@ struct packets {
 	struct pktflow flows;
 	struct pkt_batch local;          /* new flows and finished seconds */
 	struct pkt_buf *cur;             /* records go here */
+	struct pktcodec_enc enc;         /* encoder of cur's chunk */
+	uint32_t gen;                    /* chunk generation, for flow_last */
+	uint64_t *flow_last;             /* per flow: gen << 32 | its last record's number */
+	size_t flow_last_alloc;
 	uint64_t t_captured, t_not_stored, t_lost_buffer;
 	int64_t last_stats_us, last_flush_sec;
 
@@ -151,32 +156,76 @@ static void ship_cur(struct packets *pk)
 	pk->cur = NULL;
 }
 
+/* The record number of flow NO's last packet in the current chunk, or
+ * UINT32_MAX; then remembers REC as its last. */
+static uint32_t flow_ref(struct packets *pk, int32_t no)
+{
+	uint64_t v;
+
+	if (no < 0)
+		return UINT32_MAX;
+	if ((size_t)no >= pk->flow_last_alloc) {
+		size_t n = pk->flow_last_alloc ? pk->flow_last_alloc * 2 : 1024;
+		uint64_t *q;
+
+		while (n <= (size_t)no)
+			n *= 2;
+		q = realloc(pk->flow_last, n * sizeof(*q));
+		if (!q)
+			return UINT32_MAX;
+		memset(q + pk->flow_last_alloc, 0, (n - pk->flow_last_alloc) * sizeof(*q));
+		pk->flow_last = q;
+		pk->flow_last_alloc = n;
+	}
+	v = pk->flow_last[no];
+	return (uint32_t)(v >> 32) == pk->gen && v ? (uint32_t)v : UINT32_MAX;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct packets *pk = (struct packets *)user;
 	int64_t ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	size_t need = pktcodec_enc_bound(h->caplen);
+	struct pkt_buf *b = pk->cur;
 	struct pkt_info pi;
+	uint32_t ref, rec;
+	int32_t no;
 
 	pk->t_captured++;
 	pkt_decode(bytes, h->caplen, h->len, pk->linktype, &pi);
-	pktflow_account(&pk->flows, &pi, ts_us, &pk->local);
+	no = pktflow_account(&pk->flows, &pi, ts_us, &pk->local);
 	if (!atomic_load_explicit(&pk->store, memory_order_relaxed)) {
 		pk->t_not_stored++;
 		return;
 	}
-	if (pk->cur && !pkt_buf_add(pk->cur, ts_us, h->caplen, h->len, bytes))
-		return;
-	/* current buffer full (or none): ship it, take another */
-	pthread_mutex_lock(&pk->lock);
-	ship_cur(pk);
-	if (!pk->cur)
-		pk->cur = take_buf(pk);
-	pthread_mutex_unlock(&pk->lock);
-	if (!pk->cur || pkt_buf_add(pk->cur, ts_us, h->caplen, h->len, bytes)) {
-		pk->t_lost_buffer++;
-		return;
+	if (!b || b->size - b->len < need) {
+		/* current buffer full (or none): ship it, take another */
+		pthread_mutex_lock(&pk->lock);
+		ship_cur(pk);
+		if (!pk->cur)
+			pk->cur = take_buf(pk);
+		pthread_mutex_unlock(&pk->lock);
+		b = pk->cur;
+		if (!b || b->size - b->len < need) {
+			pk->t_lost_buffer++;
+			return;
+		}
 	}
-	pk->cur->opened_ms = mono_ms();
+	if (!b->packets) {
+		/* a new chunk: references start over (record numbers are + 1 in
+		 * flow_last so that 0 means none) */
+		pktcodec_enc_reset(&pk->enc);
+		pk->gen++;
+		b->opened_ms = mono_ms();
+		b->first_us = ts_us;
+	}
+	ref = flow_ref(pk, no);
+	b->len += pktcodec_encode(&pk->enc, b->data + b->len, ts_us, h->caplen, h->len, bytes,
+				  ref == UINT32_MAX ? ref : ref - 1, &rec);
+	if (no >= 0 && (size_t)no < pk->flow_last_alloc)
+		pk->flow_last[no] = (uint64_t)pk->gen << 32 | (rec + 1);
+	b->last_us = ts_us;
+	b->packets++;
 }
 
 /* Moves the thread's flows, counts, an aged (or, at the end, any) buffer and
@@ -432,6 +481,7 @@ static void packets_free(struct packets *pk)
 		pkt_buf_free(pk->pool[i]);
 	free(pk->pool);
 	pkt_buf_free(pk->cur);
+	free(pk->flow_last);
 	free(pk->flow_ids);
 	free(pk->filter);
 	free(pk->new_filter);
@@ -629,10 +679,8 @@ static int write_flows(struct capture *cap, struct packets *pk, struct pkt_batch
  * size cap is reached. */
 static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt_buf *b)
 {
-	size_t len = b->len, off = 0;
+	size_t len = b->len;
 	uint32_t packets = 0;
-	int64_t ts, last_us = b->first_us;
-	uint32_t cl, wl;
 	sqlite3_stmt *st;
 
 	if (!b->packets)
@@ -643,15 +691,11 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 	}
 	if (pk->stored_bytes + len > pk->max_bytes) {
 		size_t room = pk->max_bytes > pk->stored_bytes ? pk->max_bytes - pk->stored_bytes : 0;
-		size_t next;
+		long n;
 
-		while ((next = pkt_record_next(b->data, len, off, &ts, &cl, &wl)) && next <= room) {
-			off = next;
-			packets++;
-			last_us = ts;
-		}
+		len = pktcodec_cut(b->data, b->len, room, &n);
+		packets = (uint32_t)n;
 		pk->cap_dropped += b->packets - packets;
-		len = off;
 		pk->cap_reached = 1;
 		atomic_store(&pk->store, 0);
 		capture_event(cap, "size_cap", "packet storage reached its cap of %llu bytes "
@@ -659,12 +703,11 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 			      (unsigned long long)pk->max_bytes);
 	} else {
 		packets = b->packets;
-		last_us = b->last_us;
 	}
 	if (!packets)
 		return 0;
 	st = writer_stmt(cap->w, "INSERT INTO packet_chunks (tick, linktype, snaplen, packets, first_us, "
-			 "last_us, records) VALUES (?, ?, ?, ?, ?, ?, ?)");
+			 "last_us, encoding, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, cap->tick);
@@ -672,10 +715,12 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 	sqlite3_bind_int(st, 3, pk->snaplen);
 	sqlite3_bind_int64(st, 4, packets);
 	sqlite3_bind_int64(st, 5, b->first_us);
-	sqlite3_bind_int64(st, 6, last_us);
+	/* the last stored record's time is not known after a cut: the buffer's bounds it */
+	sqlite3_bind_int64(st, 6, b->last_us);
+	sqlite3_bind_int(st, 7, PKTCODEC_DELTA);
 	/* A zeroblob row filled in place: binding the blob would make SQLite
 	 * build (malloc and copy) a whole record before paging it. */
-	sqlite3_bind_zeroblob64(st, 7, len);
+	sqlite3_bind_zeroblob64(st, 8, len);
 	if (writer_step(cap->w, st))
 		return -1;
 	{

@@ -314,7 +314,7 @@ int pktflow_account(struct pktflow *t, const struct pkt_info *pi, int64_t ts_us,
 			}
 		}
 	}
-	return 0;
+	return no;
 }
 
 void pktflow_flush(struct pktflow *t, int64_t before_sec, struct pkt_batch *out)

@@ -105,7 +105,8 @@ int pktflow_init(struct pktflow *t, int32_t max);
 void pktflow_release(struct pktflow *t);
 
 /* Counts one decoded packet at wall time TS_US into its flow; a new flow or
- * a finished second go into OUT. Returns 0 or -1 (no memory: not counted). */
+ * a finished second go into OUT. Returns the flow's number (>= 0), or -1 (no
+ * memory: not counted). */
 int pktflow_account(struct pktflow *t, const struct pkt_info *pi, int64_t ts_us,
 		    struct pkt_batch *out);
 

@@ -176,11 +176,15 @@ CREATE TABLE netdev_samples (
 
 -- ==== packets source (capture/packets.c) ===================================
 
--- Captured frames, kept in chunks (one per tick): RECORDS is a run of pcap
--- records, each a 16-byte little-endian header (ts_sec, ts_usec, caplen,
--- wirelen: uint32 each) followed by caplen bytes of the frame. A pcap global
--- header with LINKTYPE and SNAPLEN in front of the chunks of one link type
--- gives a standard .pcap (casefile-analyze export-pcap).
+-- Captured frames, kept in chunks of up to 2 MiB, each filled for at most
+-- half a second. ENCODING says how RECORDS holds them:
+--  0 pcap records: each a 16-byte little-endian header (ts_sec, ts_usec,
+--    caplen, wirelen: uint32 each) followed by caplen bytes of the frame;
+--  1 delta (what the capture writes): each record XORed against an earlier
+--    record of the same chunk, usually the previous packet of its flow, as
+--    runs of zeros and literal bytes; lib/pktcodec.h has the exact layout.
+-- A pcap global header with LINKTYPE and SNAPLEN in front of the decoded
+-- records of one link type is a standard .pcap (casefile-analyze export-pcap).
 CREATE TABLE packet_chunks (
 	id        INTEGER PRIMARY KEY,
 	tick      INTEGER NOT NULL,
@@ -189,6 +193,7 @@ CREATE TABLE packet_chunks (
 	packets   INTEGER NOT NULL,      -- records in this chunk
 	first_us  INTEGER,               -- wall-clock µs of its first and last record
 	last_us   INTEGER,
+	encoding  INTEGER NOT NULL DEFAULT 0, -- 0 pcap records, 1 delta
 	records   BLOB NOT NULL
 );
 

@@ -41,7 +41,7 @@ static void account(struct pktflow *t, struct pkt_batch *out, int64_t ts_us, int
 
 	pkt_decode(b, n, n + data, PKT_LINK_RAW, &pi);
 	assert_int_equal(pi.layers, 7);
-	assert_int_equal(pktflow_account(t, &pi, ts_us, out), 0);
+	assert_true(pktflow_account(t, &pi, ts_us, out) >= 0);
 }
 
 static void test_pktflow__counts_add_up(void **state)
