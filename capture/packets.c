@@ -30,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -357,6 +359,21 @@ static void *capture_thread(void *arg)
 		pthread_cond_broadcast(&pk->cond);
 		pthread_mutex_unlock(&pk->lock);
 		return NULL;
+	}
+	if (!pk->cap->opts->no_nice) {
+		/* The capture runs at nice 10 (main.c, lower_priority) so the
+		 * target wins every contest for CPU; but a ring reader that waits
+		 * behind the target overflows the ring and loses packets (measured:
+		 * 35% lost at 600k packets/s on 2 busy cores, none at nice 0). Its
+		 * work is small and bounded per packet, so this one thread takes
+		 * back the normal priority; everything else stays low. */
+		pid_t tid = (pid_t)syscall(SYS_gettid);
+		int nice_now;
+
+		errno = 0;
+		nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
+		if (!errno && nice_now >= 10)
+			setpriority(PRIO_PROCESS, (id_t)tid, nice_now - 10);
 	}
 	p = open_handle(pk);
 	pthread_mutex_lock(&pk->lock);
