@@ -33,6 +33,16 @@ const struct series_def series_table[] = {
 	{ "netdev.packets", "packets/s (in+out)", UNIT_RATE, "netdev_samples",
 	  "SELECT name, tick, wall_us, rx_packets_per_s + tx_packets_per_s FROM netdev_rates ORDER BY iface_id, tick" },
 	/* ==== series of later sources ==== */
+	/* logs: error and fatal records per second, over all followed files. */
+	{ "logs.error_rate", "error log lines/s", UNIT_RATE, "log_counts",
+	  "SELECT 'error+fatal', t.id, t.wall_us, 1e6 * COALESCE(SUM(c.records), 0) / (t.mono_us - p.mono_us)"
+	  " FROM ticks t JOIN ticks p ON p.id = t.id - 1"
+	  " LEFT JOIN log_counts c ON c.tick = t.id AND c.level IN ('error', 'fatal')"
+	  " WHERE t.mono_us > p.mono_us AND EXISTS (SELECT 1 FROM log_files) GROUP BY t.id ORDER BY t.id" },
+	{ "logs.line_rate", "log lines/s (all levels)", UNIT_RATE, "log_counts",
+	  "SELECT 'all', t.id, t.wall_us, 1e6 * COALESCE(SUM(c.records), 0) / (t.mono_us - p.mono_us)"
+	  " FROM ticks t JOIN ticks p ON p.id = t.id - 1 LEFT JOIN log_counts c ON c.tick = t.id"
+	  " WHERE t.mono_us > p.mono_us AND EXISTS (SELECT 1 FROM log_files) GROUP BY t.id ORDER BY t.id" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

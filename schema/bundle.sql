@@ -244,8 +244,80 @@ CREATE TABLE pcap_stats (
 );
 
 -- ==== logs source (capture/logs.c) =========================================
+-- No raw log line is stored: counts per tick, message fingerprints, and the
+-- first few examples of each fingerprint (cut, redacted with --redact).
+
+CREATE TABLE log_files (
+	id           INTEGER PRIMARY KEY,
+	path         TEXT NOT NULL,      -- as followed (a --log match, or the target's fd target)
+	origin       TEXT NOT NULL,      -- 'option' (--log), 'stdout' / 'stderr' (the target's
+	                                 -- fd 1 / 2 when a regular file), 'container' (its log
+	                                 -- under /var/log/containers or /var/lib/docker/containers)
+	process_id   INTEGER,            -- processes.id for stdout/stderr/container, NULL for --log
+	format       TEXT,               -- json, docker, cri, plain: of the first record seen
+	first_tick   INTEGER NOT NULL,   -- tick at which following began (0: at capture start)
+	start_offset INTEGER NOT NULL    -- byte where reading began (> 0: the file existed;
+	                                 -- with --log-since, the start of the history window)
+);
+
+CREATE TABLE log_file_samples (
+	tick          INTEGER NOT NULL,  -- 0: history read at start because of --log-since
+	file_id       INTEGER NOT NULL,
+	bytes_read    INTEGER NOT NULL,
+	lines         INTEGER NOT NULL,  -- physical lines
+	records       INTEGER NOT NULL,  -- records after joining stack traces and partial lines
+	truncated     INTEGER NOT NULL,  -- lines longer than 64 KiB: counted, cut, rest skipped
+	backlog_bytes INTEGER NOT NULL,  -- written but not read yet (over the per-tick read budget)
+	rotations     INTEGER NOT NULL   -- renames or truncations seen this tick
+);
+
+CREATE TABLE log_counts (
+	tick    INTEGER NOT NULL,        -- 0: history (--log-since)
+	file_id INTEGER NOT NULL,
+	level   TEXT NOT NULL,           -- trace, debug, info, warn, error, fatal, unknown
+	records INTEGER NOT NULL,        -- rows only for levels seen in the tick
+	bytes   INTEGER NOT NULL         -- bytes of those records in the file, newlines included
+);
+
+CREATE TABLE fingerprints (
+	id         INTEGER PRIMARY KEY,
+	hash       INTEGER NOT NULL,     -- 64-bit hash of level + masked text: equal in every bundle
+	level      TEXT NOT NULL,
+	text       TEXT NOT NULL,        -- message with numbers, ids, addresses, quoted values
+	                                 -- masked ('<n>', '<uuid>', '<ip>', '<hex>', '<id>', '<email>', '*')
+	first_tick INTEGER NOT NULL,
+	file_id    INTEGER NOT NULL      -- the file where it was first seen
+);
+
+CREATE TABLE fingerprint_counts (
+	tick           INTEGER NOT NULL,
+	fingerprint_id INTEGER NOT NULL,
+	records        INTEGER NOT NULL,
+	bytes          INTEGER NOT NULL
+);
+
+CREATE TABLE fingerprint_examples (
+	fingerprint_id INTEGER NOT NULL,
+	tick           INTEGER NOT NULL,
+	file_id        INTEGER NOT NULL,
+	ts_us          INTEGER,          -- the record's own timestamp, when it has one
+	text           TEXT NOT NULL,    -- the record as logged, stack included, first 1 KiB,
+	                                 -- valid UTF-8, redacted with --redact
+	truncated      INTEGER NOT NULL  -- 1 when cut
+);
 
 -- ==== attachments (capture/attach.c) =======================================
+
+CREATE TABLE attachments (
+	id       INTEGER PRIMARY KEY,
+	name     TEXT NOT NULL UNIQUE,   -- base name of the file; ".2", ".3" added on clashes
+	path     TEXT NOT NULL,          -- as given to --attach
+	size     INTEGER NOT NULL,       -- bytes stored
+	sha256   TEXT NOT NULL,          -- lower-case hex SHA-256 of the stored bytes
+	mtime_us INTEGER,                -- file modification time, wall µs
+	added_us INTEGER NOT NULL,
+	data     BLOB NOT NULL
+);
 
 -- ==== views ================================================================
 
@@ -350,9 +422,34 @@ SELECT tick, wall_us,
 FROM (SELECT p.*, t.wall_us FROM pcap_stats p JOIN ticks t ON t.id = p.tick)
 WINDOW w AS (ORDER BY tick);
 
+-- logs: records per level and tick over all files, with the rate over the
+-- tick's interval (NULL for the first tick and for history, tick 0).
+CREATE VIEW log_rates AS
+SELECT c.tick, t.wall_us, c.level, SUM(c.records) AS records, SUM(c.bytes) AS bytes,
+       CASE WHEN t.mono_us > p.mono_us THEN 1e6 * SUM(c.records) / (t.mono_us - p.mono_us) END AS records_per_s
+FROM log_counts c
+LEFT JOIN ticks t ON t.id = c.tick
+LEFT JOIN ticks p ON p.id = c.tick - 1
+GROUP BY c.tick, c.level;
+
+-- logs: fingerprints by records, most frequent first, with one example.
+CREATE VIEW log_top_fingerprints AS
+SELECT f.id AS fingerprint_id, f.level, f.text, f.hash,
+       SUM(c.records) AS records, SUM(c.bytes) AS bytes,
+       MIN(c.tick) AS first_tick, MAX(c.tick) AS last_tick,
+       (SELECT e.text FROM fingerprint_examples e WHERE e.fingerprint_id = f.id
+        ORDER BY e.rowid LIMIT 1) AS example
+FROM fingerprints f
+JOIN fingerprint_counts c ON c.fingerprint_id = f.id
+GROUP BY f.id
+ORDER BY records DESC;
+
 -- @finalize: run when the capture stops cleanly (indexes are built once, at the end).
 CREATE INDEX IF NOT EXISTS process_samples_by_process ON process_samples (process_id, tick);
 CREATE INDEX IF NOT EXISTS cgroup_samples_by_cgroup ON cgroup_samples (cgroup_id, tick);
 CREATE INDEX IF NOT EXISTS netdev_samples_by_iface ON netdev_samples (iface_id, tick);
 CREATE INDEX IF NOT EXISTS thread_samples_by_thread ON thread_samples (thread_id, tick);
 CREATE INDEX IF NOT EXISTS flow_seconds_by_flow ON flow_seconds (flow_id, second_us);
+CREATE INDEX IF NOT EXISTS log_counts_by_tick ON log_counts (tick, level);
+CREATE INDEX IF NOT EXISTS fingerprint_counts_by_fingerprint ON fingerprint_counts (fingerprint_id, tick);
+CREATE INDEX IF NOT EXISTS fingerprint_examples_by_fingerprint ON fingerprint_examples (fingerprint_id);
