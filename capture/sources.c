@@ -11,6 +11,7 @@ extern const struct source netdev_source;
 extern const struct source packets_source;
 extern const struct source logs_source;
 extern const struct source attach_source;
+extern const struct source sockets_source;
 
 const struct source *const capture_sources[] = {
 	&process_source,
@@ -19,5 +20,6 @@ const struct source *const capture_sources[] = {
 	&packets_source,
 	&logs_source,
 	&attach_source,
+	&sockets_source,
 	NULL,
 };
