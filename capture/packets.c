@@ -102,6 +102,7 @@ struct packets {
 	uint64_t max_bytes;
 	int cap_reached;
 	uint64_t last_drops;
+	int64_t last_drop_event_ms;
 };
 
 static int64_t mono_ms(void)
@@ -811,11 +812,15 @@ static int drain(struct capture *cap, struct packets *pk)
 	sqlite3_bind_int64(st, 8, (int64_t)lost_buffer);
 	if (writer_step(cap->w, st))
 		rc = -1;
-	if (have_stats && stats.ps_drop + stats.ps_ifdrop > pk->last_drops) {
-		capture_event(cap, "drops", "the kernel dropped %llu packets so far (%llu received)",
-			      (unsigned long long)(stats.ps_drop + stats.ps_ifdrop),
+	/* An event when drops start, then at most one every 10 s while they
+	 * go on: pcap_stats has every tick's count, the events say when. */
+	if (have_stats && stats.ps_drop + stats.ps_ifdrop > pk->last_drops &&
+	    (!pk->last_drop_event_ms || mono_ms() - pk->last_drop_event_ms >= 10000)) {
+		capture_event(cap, "drops", "the kernel dropped %llu packets so far (%llu received); "
+			      "see pcap_stats", (unsigned long long)(stats.ps_drop + stats.ps_ifdrop),
 			      (unsigned long long)stats.ps_recv);
 		pk->last_drops = stats.ps_drop + stats.ps_ifdrop;
+		pk->last_drop_event_ms = mono_ms();
 	}
 	return rc;
 }
