@@ -53,7 +53,8 @@ static int get_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
 size_t pktcodec_encode(struct pktcodec_enc *e, uint8_t *out, int64_t ts_us, uint32_t caplen,
 		       uint32_t wirelen, const uint8_t *bytes, uint32_t ref_rec, uint32_t *rec_no)
 {
-	int64_t d = ts_us - e->prev_ts;
+	/* unsigned arithmetic: a wild timestamp wraps instead of overflowing */
+	int64_t d = (int64_t)((uint64_t)ts_us - (uint64_t)e->prev_ts);
 	uint32_t k = 0, rlen = 0, slot = e->nrec % PKTCODEC_WINDOW;
 	const uint8_t *ref = NULL;
 	size_t n = 0, i = 0;
@@ -68,7 +69,7 @@ size_t pktcodec_encode(struct pktcodec_enc *e, uint8_t *out, int64_t ts_us, uint
 		ref = e->ring[rs];
 		rlen = e->ring_len[rs];
 	}
-	n += put_varint(out + n, (uint64_t)((d << 1) ^ (d >> 63)));
+	n += put_varint(out + n, ((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
 	n += put_varint(out + n, caplen);
 	n += put_varint(out + n, wirelen > caplen ? wirelen - caplen : 0);
 	n += put_varint(out + n, k);
@@ -144,7 +145,7 @@ long pktcodec_decode(const uint8_t *in, size_t len, pktcodec_fn fn, void *arg)
 			for (uint64_t j = 0; j < lit; j++, i++)
 				buf[i] = in[off++] ^ (i < rlen ? ref[i] : 0);
 		}
-		ts += (int64_t)((zz >> 1) ^ (~(zz & 1) + 1));
+		ts = (int64_t)((uint64_t)ts + ((zz >> 1) ^ (~(zz & 1) + 1)));
 		ring_len[slot] = (uint16_t)(caplen < PKTCODEC_REF_MAX ? caplen : PKTCODEC_REF_MAX);
 		memcpy(ring[slot], buf, ring_len[slot]);
 		nrec++;
