@@ -47,6 +47,8 @@
 #define PK_BUFS_MAX 64
 /* A partly filled buffer moves to the main thread after this long. */
 #define PK_BUF_AGE_MS 500
+/* Thread events waiting for a tick; more in one tick are counted, not kept. */
+#define PK_EVENTS 8
 
 enum pk_state { PK_STARTING, PK_RUNNING, PK_FAILED, PK_DONE };
 
@@ -74,8 +76,9 @@ struct packets {
 	int have_stats;
 	uint64_t captured, not_stored, lost_buffer;
 	char *new_filter;                /* set by main, applied by the thread */
-	char event[PCAP_ERRBUF_SIZE + 128]; /* a message for the events table, "" none */
-	char event_kind[32];
+	/* messages for the events table, written at the next tick */
+	struct pk_event { char kind[32]; char msg[PCAP_ERRBUF_SIZE + 128]; } events[PK_EVENTS];
+	int nevents, events_lost;
 
 	atomic_int stop;
 	atomic_int store;                /* packet storage still under the cap */
@@ -124,10 +127,16 @@ static void set_event(struct packets *pk, const char *kind, const char *fmt, ...
 	va_list ap;
 
 	pthread_mutex_lock(&pk->lock);
-	snprintf(pk->event_kind, sizeof(pk->event_kind), "%s", kind);
-	va_start(ap, fmt);
-	vsnprintf(pk->event, sizeof(pk->event), fmt, ap);
-	va_end(ap);
+	if (pk->nevents < PK_EVENTS) {
+		struct pk_event *e = &pk->events[pk->nevents++];
+
+		snprintf(e->kind, sizeof(e->kind), "%s", kind);
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	} else {
+		pk->events_lost++;
+	}
 	pthread_mutex_unlock(&pk->lock);
 }
 
@@ -766,8 +775,8 @@ static int drain(struct capture *cap, struct packets *pk)
 {
 	struct pcap_stat stats;
 	uint64_t captured, not_stored, lost_buffer;
-	char event[sizeof(pk->event)], kind[sizeof(pk->event_kind)];
-	int have_stats;
+	struct pk_event *events = NULL;
+	int nevents, events_lost, have_stats;
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -778,13 +787,19 @@ static int drain(struct capture *cap, struct packets *pk)
 	captured = pk->captured;
 	not_stored = pk->not_stored;
 	lost_buffer = pk->lost_buffer;
-	snprintf(event, sizeof(event), "%s", pk->event);
-	snprintf(kind, sizeof(kind), "%s", pk->event_kind);
-	pk->event[0] = 0;
+	nevents = pk->nevents;
+	events_lost = pk->events_lost;
+	if (nevents && (events = malloc((size_t)nevents * sizeof(*events))))
+		memcpy(events, pk->events, (size_t)nevents * sizeof(*events));
+	pk->nevents = pk->events_lost = 0;
 	pthread_mutex_unlock(&pk->lock);
 
-	if (event[0])
-		capture_event(cap, kind, "%s", event);
+	for (int i = 0; events && i < nevents; i++)
+		capture_event(cap, events[i].kind, "%s", events[i].msg);
+	free(events);
+	if (events_lost)
+		capture_event(cap, "warning", "%d more packet capture events in this tick were not kept",
+			      events_lost);
 	if (write_flows(cap, pk, &pk->spare))
 		rc = -1;
 	for (size_t i = 0; i < pk->spare.nbufs && !rc; i++)
