@@ -8,10 +8,12 @@
 extern const struct source process_source;
 extern const struct source cgroup_source;
 extern const struct source netdev_source;
+extern const struct source syscalls_source;
 
 const struct source *const capture_sources[] = {
 	&process_source,
 	&cgroup_source,
 	&netdev_source,
+	&syscalls_source,
 	NULL,
 };
