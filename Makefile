@@ -79,7 +79,7 @@ $(BIN)/casefile-analyze: $(ANALYZE_OBJS) $(LIB_OBJS)
 # "PRAGMA user_version = N" line of schema/bundle.sql.
 $(BUILD)/gen/schema.c: schema/bundle.sql schema/embed.sh
 	@mkdir -p $(@D)
-	$(QGEN)sh schema/embed.sh schema/bundle.sql bundle_schema_sql > $@
+	$(QGEN)sh schema/embed.sh schema/bundle.sql bundle_schema_sql bundle_schema_version > $@
 
 # Syscall names of x86_64 and aarch64, from the build machine's kernel headers.
 $(BUILD)/gen/syscall_names.c: capture/gen_syscalls.sh

@@ -1,0 +1,195 @@
+#include "series.h"
+
+#include "bundle.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct series_def series_table[] = {
+	{ "process.cpu_pct", "CPU % of one core", UNIT_PERCENT, "process_samples",
+	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, cpu_pct FROM process_cpu ORDER BY process_id, tick" },
+	{ "process.sys_pct", "system CPU %", UNIT_PERCENT, "process_samples",
+	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, sys_pct FROM process_cpu ORDER BY process_id, tick" },
+	{ "process.rss", "resident memory", UNIT_BYTES, "process_samples",
+	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, rss_bytes FROM process_memory ORDER BY process_id, tick" },
+	{ "process.fds", "open fds", UNIT_COUNT, "process_samples",
+	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, fds FROM process_memory WHERE fds IS NOT NULL ORDER BY process_id, tick" },
+	{ "process.threads", "threads", UNIT_COUNT, "process_samples",
+	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, num_threads FROM process_memory ORDER BY process_id, tick" },
+	{ "cgroup.cpu_pct", "cgroup CPU % of one core", UNIT_PERCENT, "cgroup_samples",
+	  "SELECT path, tick, wall_us, cpu_pct FROM cgroup_throttling WHERE cpu_pct IS NOT NULL ORDER BY cgroup_id, tick" },
+	{ "cgroup.throttled_share", "share of CFS periods throttled", UNIT_SHARE, "cgroup_samples",
+	  "SELECT path, tick, wall_us, throttled_share FROM cgroup_throttling WHERE throttled_share IS NOT NULL ORDER BY cgroup_id, tick" },
+	{ "cgroup.mem_usage", "cgroup memory", UNIT_BYTES, "cgroup_samples",
+	  "SELECT c.path, s.tick, t.wall_us, s.mem_usage_bytes FROM cgroup_samples s JOIN cgroups c ON c.id = s.cgroup_id"
+	  " JOIN ticks t ON t.id = s.tick WHERE s.mem_usage_bytes IS NOT NULL ORDER BY s.cgroup_id, s.tick" },
+	{ "netdev.rx_bytes", "received bytes/s", UNIT_BYTES_RATE, "netdev_samples",
+	  "SELECT name, tick, wall_us, rx_bytes_per_s FROM netdev_rates ORDER BY iface_id, tick" },
+	{ "netdev.tx_bytes", "sent bytes/s", UNIT_BYTES_RATE, "netdev_samples",
+	  "SELECT name, tick, wall_us, tx_bytes_per_s FROM netdev_rates ORDER BY iface_id, tick" },
+	{ "netdev.packets", "packets/s (in+out)", UNIT_RATE, "netdev_samples",
+	  "SELECT name, tick, wall_us, rx_packets_per_s + tx_packets_per_s FROM netdev_rates ORDER BY iface_id, tick" },
+	/* ==== series of later sources ==== */
+	{ NULL, NULL, 0, NULL, NULL },
+};
+
+static int push(struct series *s, int64_t t, double v)
+{
+	if (s->n == s->alloc) {
+		int a = s->alloc ? s->alloc * 2 : 64;
+		int64_t *tv = realloc(s->wall_us, (size_t)a * sizeof(*tv));
+		double *vv;
+
+		if (!tv)
+			return -1;
+		s->wall_us = tv;
+		vv = realloc(s->value, (size_t)a * sizeof(*vv));
+		if (!vv)
+			return -1;
+		s->value = vv;
+		s->alloc = a;
+	}
+	s->wall_us[s->n] = t;
+	s->value[s->n] = v;
+	s->n++;
+	return 0;
+}
+
+int series_load(sqlite3 *db, const struct series_def *def, struct series **out, int *count)
+{
+	struct series *v = NULL;
+	sqlite3_stmt *st;
+	int n = 0, alloc = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (def->table && !bundle_has_table(db, def->table))
+		return 0;
+	if (sqlite3_prepare_v2(db, def->sql, -1, &st, NULL) != SQLITE_OK)
+		return error("series '%s': %s", def->id, sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(st, 0);
+
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			continue;
+		if (!label)
+			label = "";
+		if (!n || strcmp(v[n - 1].label, label)) {
+			if (n == alloc) {
+				struct series *nv;
+
+				alloc = alloc ? alloc * 2 : 4;
+				nv = realloc(v, (size_t)alloc * sizeof(*nv));
+				if (!nv)
+					goto oom;
+				v = nv;
+			}
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n].def = def;
+			v[n].label = strdup(label);
+			if (!v[n].label)
+				goto oom;
+			n++;
+		}
+		if (push(&v[n - 1], sqlite3_column_int64(st, 2), sqlite3_column_double(st, 3)))
+			goto oom;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		series_free(v, n);
+		return error("series '%s': %s", def->id, sqlite3_errmsg(db));
+	}
+	*out = v;
+	*count = n;
+	return 0;
+oom:
+	sqlite3_finalize(st);
+	series_free(v, n);
+	return error("out of memory");
+}
+
+void series_free(struct series *s, int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		free(s[i].label);
+		free(s[i].wall_us);
+		free(s[i].value);
+	}
+	free(s);
+}
+
+void series_compute_stats(const struct series *s, struct series_stats *st)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, t0;
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	st->n = s->n;
+	if (!s->n)
+		return;
+	st->min = st->max = st->first = s->value[0];
+	st->last = s->value[s->n - 1];
+	t0 = (double)s->wall_us[0];
+	for (i = 0; i < s->n; i++) {
+		double x = ((double)s->wall_us[i] - t0) / 60e6, y = s->value[i];
+
+		if (y < st->min) st->min = y;
+		if (y > st->max) st->max = y;
+		sx += x; sy += y; sxx += x * x; sxy += x * y;
+	}
+	st->mean = sy / s->n;
+	if (s->n > 1 && s->n * sxx - sx * sx > 0)
+		st->slope_per_min = (s->n * sxy - sx * sy) / (s->n * sxx - sx * sx);
+}
+
+char *series_format(enum series_unit unit, double v, char *buf, int len)
+{
+	double a = fabs(v);
+
+	switch (unit) {
+	case UNIT_BYTES:
+	case UNIT_BYTES_RATE: {
+		const char *suffix = unit == UNIT_BYTES_RATE ? "/s" : "";
+
+		if (a < 1024)
+			snprintf(buf, len, "%.0f B%s", v, suffix);
+		else if (a < 1048576)
+			snprintf(buf, len, "%.1f KiB%s", v / 1024, suffix);
+		else if (a < 1073741824.0)
+			snprintf(buf, len, "%.1f MiB%s", v / 1048576, suffix);
+		else
+			snprintf(buf, len, "%.2f GiB%s", v / 1073741824.0, suffix);
+		break;
+	}
+	case UNIT_PERCENT:
+		snprintf(buf, len, "%.1f%%", v);
+		break;
+	case UNIT_SHARE:
+		snprintf(buf, len, "%.1f%%", 100 * v);
+		break;
+	case UNIT_MS:
+		snprintf(buf, len, "%.1f ms", v);
+		break;
+	case UNIT_RATE:
+		if (a >= 1e6)
+			snprintf(buf, len, "%.2fM/s", v / 1e6);
+		else if (a >= 1e4)
+			snprintf(buf, len, "%.1fk/s", v / 1e3);
+		else
+			snprintf(buf, len, "%.1f/s", v);
+		break;
+	default:
+		if (a >= 1e6)
+			snprintf(buf, len, "%.2fM", v / 1e6);
+		else if (a == floor(a))
+			snprintf(buf, len, "%.0f", v);
+		else
+			snprintf(buf, len, "%.2f", v);
+	}
+	return buf;
+}

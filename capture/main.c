@@ -1,0 +1,842 @@
+/* casefile-capture: records what a process is doing into one SQLite bundle. */
+#include "capture.h"
+
+#include "bundle.h"
+#include "error.h"
+#include "exitcodes.h"
+#include "parse.h"
+#include "procfs.h"
+#include "targets.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+enum source_status { SRC_OFF, SRC_RUNNING, SRC_SKIPPED, SRC_FAILED, SRC_STOPPED };
+static const char *const status_names[] = { "off", "running", "skipped", "failed", "stopped" };
+
+struct running_source {
+	const struct source *src;
+	void *state;
+	enum source_status status;
+	int requested;
+	int64_t first_tick, last_tick;
+	char backend[64];
+	char reason[512];
+};
+
+static void usage(FILE *f)
+{
+	const struct source *const *s;
+
+	fprintf(f,
+"usage: casefile-capture (--pid PID | --name PATTERN) [OPTIONS]\n"
+"\n"
+"Records what a process is doing (CPU, memory, fds, cgroup throttling, network\n"
+"interfaces, and the sources below) into one SQLite file, the bundle, for\n"
+"'casefile-analyze' to read later, anywhere. Read-only towards the target; never\n"
+"ptraces unless asked; runs at low priority and within a size cap.\n"
+"\n"
+"Target:\n"
+"  -p, --pid PID          capture this process (repeatable)\n"
+"  -n, --name PATTERN     capture processes whose name or command line contains PATTERN\n"
+"  -c, --children         also follow descendants, including ones born during capture\n"
+"\n"
+"Time and size:\n"
+"  -i, --interval DUR     time between samples (default 1s; e.g. 500ms, 2s)\n"
+"  -d, --duration DUR     how long to capture (default 60s; e.g. 30s, 2m, 1h)\n"
+"      --max-size SIZE    stop when the bundle reaches SIZE (default 100M)\n"
+"  -o, --output FILE      bundle to write (default casefile-HOST-NAME-PID-TIME.db)\n"
+"      --force            overwrite FILE if it exists\n"
+"\n"
+"Sources (all that are permitted run by default):\n");
+	for (s = capture_sources; *s; s++)
+		fprintf(f, "      --no-%-12s turn off '%s': %s\n", (*s)->name, (*s)->name, (*s)->summary);
+	fprintf(f,
+"      --sources LIST     run only these sources (comma-separated)\n"
+"      --list-sources     list sources and exit\n"
+"      --smaps-interval DUR  how often to read smaps_rollup for PSS (default 10s)\n"
+"      --max-threads N    per-thread samples for at most N threads a process (default 256)\n"
+"      --all-sockets      sockets: keep every socket of the namespace, not only the target's\n"
+"      --syscalls BACKEND syscalls: auto (default), perf, sample, or ptrace (slow; bounded)\n"
+"      --pcap-iface IF    packets: interface (default: all)\n"
+"      --pcap-filter EXPR packets: BPF filter, or 'auto' for the target's own connections\n"
+"      --pcap-snaplen N   packets: bytes kept per packet (default 128: headers only)\n"
+"      --pcap-max-size SIZE  packets: cap on stored packets (default a quarter of --max-size)\n"
+"      --log FILE         logs: follow FILE (repeatable; globs allowed)\n"
+"      --log-format FMT   logs: auto (default), json, docker, cri, plain\n"
+"      --log-since DUR    logs: include the last DUR of history\n"
+"      --redact           replace addresses, hostnames, tokens with pseudonyms\n"
+"      --redact-map FILE  where the pseudonym mapping goes (never into the bundle)\n"
+"      --attach FILE      store FILE in the bundle (repeatable)\n"
+"\n"
+"Behaviour:\n"
+"  -q, --quiet            errors only\n"
+"  -v, --verbose          say more\n"
+"      --progress / --no-progress  live progress line (default: when stderr is a terminal)\n"
+"      --no-nice          keep normal CPU and I/O priority (default: nice 10, idle I/O)\n"
+"      --cpu-budget PCT   own CPU (%% of a core) before backing off (default 5)\n"
+"      --mem-budget SIZE  own memory before dropping sources (default 256M)\n"
+"  -h, --help             this help\n"
+"  -V, --version          version and bundle schema version\n"
+"\n"
+"Examples:\n"
+"  casefile-capture --pid 18 --duration 2m -o incident.db\n"
+"  casefile-capture --name node --children --interval 500ms --duration 30s\n"
+"  casefile-capture --pid $(pgrep -n nginx) --no-packets --max-size 20M\n"
+"  casefile-analyze summary incident.db\n"
+"\n"
+"Exit codes: 0 done (also when the target exited), 2 usage, 5 no such target,\n"
+"6 cannot write the bundle (what was recorded is kept), 70 internal error.\n");
+}
+
+static const struct source *find_source(const char *name)
+{
+	const struct source *const *s;
+
+	for (s = capture_sources; *s; s++)
+		if (!strcmp((*s)->name, name))
+			return *s;
+	return NULL;
+}
+
+enum {
+	OPT_MAX_SIZE = 1000, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_NICE, OPT_ROOT,
+	OPT_SOURCES, OPT_LIST_SOURCES, OPT_SMAPS, OPT_MAX_THREADS, OPT_CPU_BUDGET, OPT_MEM_BUDGET,
+	OPT_ALL_SOCKETS, OPT_SYSCALLS, OPT_SYSCALL_SAMPLE, OPT_PTRACE_WINDOW, OPT_PCAP_IFACE,
+	OPT_PCAP_FILTER, OPT_PCAP_SNAPLEN, OPT_PCAP_MAX_SIZE, OPT_PCAP_BUFFER, OPT_LOG,
+	OPT_LOG_FORMAT, OPT_LOG_SINCE, OPT_REDACT, OPT_REDACT_MAP, OPT_ATTACH, OPT_KEYFRAME,
+};
+
+static int bad_value(const char *opt, const char *val, const char *want)
+{
+	error("invalid value '%s' for %s: expected %s", val, opt, want);
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct capture_opts *o, int *force, int *list)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "children", no_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "no-nice", no_argument, NULL, OPT_NO_NICE },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "sources", required_argument, NULL, OPT_SOURCES },
+		{ "list-sources", no_argument, NULL, OPT_LIST_SOURCES },
+		{ "smaps-interval", required_argument, NULL, OPT_SMAPS },
+		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+		{ "cpu-budget", required_argument, NULL, OPT_CPU_BUDGET },
+		{ "mem-budget", required_argument, NULL, OPT_MEM_BUDGET },
+		{ "all-sockets", no_argument, NULL, OPT_ALL_SOCKETS },
+		{ "socket-keyframe", required_argument, NULL, OPT_KEYFRAME },
+		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+		{ "syscall-sample", required_argument, NULL, OPT_SYSCALL_SAMPLE },
+		{ "ptrace-window", required_argument, NULL, OPT_PTRACE_WINDOW },
+		{ "pcap-iface", required_argument, NULL, OPT_PCAP_IFACE },
+		{ "pcap-filter", required_argument, NULL, OPT_PCAP_FILTER },
+		{ "pcap-snaplen", required_argument, NULL, OPT_PCAP_SNAPLEN },
+		{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
+		{ "pcap-buffer", required_argument, NULL, OPT_PCAP_BUFFER },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "log-since", required_argument, NULL, OPT_LOG_SINCE },
+		{ "redact", no_argument, NULL, OPT_REDACT },
+		{ "redact-map", required_argument, NULL, OPT_REDACT_MAP },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t u;
+	int64_t d;
+	int c, i;
+
+	/* --no-SOURCE for every source in the table, without listing each in longopts. */
+	for (i = 1; i < argc; i++) {
+		const struct source *src;
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (strncmp(argv[i], "--no-", 5) || !(src = find_source(argv[i] + 5)))
+			continue;
+		if (o->ndisabled < CAPTURE_MAX_LIST)
+			o->disabled[o->ndisabled++] = src->name;
+		argv[i] = (char *)"--no-nice-noop";
+	}
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:n:ci:d:o:qvhV", longopts, NULL)) != -1) {
+		const char *arg = optarg;
+
+		switch (c) {
+		case 'p':
+			if (parse_u64(arg, 1, 4194304, &u))
+				return bad_value("--pid", arg, "a process id");
+			if (o->npids == CAPTURE_MAX_PIDS)
+				return error("too many --pid (at most %d)", CAPTURE_MAX_PIDS);
+			o->pids[o->npids++] = (pid_t)u;
+			break;
+		case 'n':
+			if (!*arg)
+				return bad_value("--name", arg, "a non-empty pattern");
+			o->name_pattern = arg;
+			break;
+		case 'c': o->children = 1; break;
+		case 'i':
+			if (parse_duration_us(arg, &d) || d < 10000)
+				return bad_value("--interval", arg, "a duration of at least 10ms (e.g. 500ms, 1s)");
+			o->interval_us = d;
+			break;
+		case 'd':
+			if (parse_duration_us(arg, &d))
+				return bad_value("--duration", arg, "a duration (e.g. 30s, 2m, 1h)");
+			o->duration_us = d;
+			break;
+		case OPT_MAX_SIZE:
+			if (parse_size(arg, &u) || u < 65536)
+				return bad_value("--max-size", arg, "a size of at least 64K (e.g. 20M, 1G)");
+			o->max_size = u;
+			break;
+		case 'o': o->output = arg; break;
+		case OPT_FORCE: *force = 1; break;
+		case 'q': o->verbosity = 0; break;
+		case 'v': o->verbosity = 2; break;
+		case OPT_PROGRESS: o->progress = 1; break;
+		case OPT_NO_PROGRESS: o->progress = 0; break;
+		case OPT_NO_NICE:
+			if (strcmp(argv[optind - 1], "--no-nice-noop"))
+				o->no_nice = 1;
+			break;
+		case OPT_ROOT: o->root = arg; break;
+		case OPT_SOURCES: {
+			char *copy = strdup(arg), *tok, *save = NULL;
+
+			if (!copy)
+				return error("out of memory");
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				if (!find_source(tok)) {
+					error("unknown source '%s' in --sources (see --list-sources)", tok);
+					free(copy);
+					return -1;
+				}
+			free(copy);
+			o->only = arg;
+			break;
+		}
+		case OPT_LIST_SOURCES: *list = 1; break;
+		case OPT_SMAPS:
+			if (parse_duration_us(arg, &d))
+				return bad_value("--smaps-interval", arg, "a duration");
+			o->smaps_interval_us = d;
+			break;
+		case OPT_MAX_THREADS:
+			if (parse_u64(arg, 1, 100000, &u))
+				return bad_value("--max-threads", arg, "a number from 1 to 100000");
+			o->max_threads = (int)u;
+			break;
+		case OPT_CPU_BUDGET:
+			if (parse_u64(arg, 1, 100, &u))
+				return bad_value("--cpu-budget", arg, "a percentage from 1 to 100");
+			o->cpu_budget_pct = (double)u;
+			break;
+		case OPT_MEM_BUDGET:
+			if (parse_size(arg, &u) || u < (8 << 20))
+				return bad_value("--mem-budget", arg, "a size of at least 8M");
+			o->mem_budget = u;
+			break;
+		case OPT_ALL_SOCKETS: o->all_sockets = 1; break;
+		case OPT_KEYFRAME:
+			if (parse_duration_us(arg, &d))
+				return bad_value("--socket-keyframe", arg, "a duration");
+			o->socket_keyframe_us = d;
+			break;
+		case OPT_SYSCALLS:
+			if (strcmp(arg, "auto") && strcmp(arg, "perf") && strcmp(arg, "sample") &&
+			    strcmp(arg, "ptrace"))
+				return bad_value("--syscalls", arg, "auto, perf, sample or ptrace");
+			o->syscalls_backend = arg;
+			break;
+		case OPT_SYSCALL_SAMPLE:
+			if (parse_duration_us(arg, &d))
+				return bad_value("--syscall-sample", arg, "a duration");
+			o->syscall_sample_us = d;
+			break;
+		case OPT_PTRACE_WINDOW:
+			if (parse_duration_us(arg, &d) || d > 60 * 1000000LL)
+				return bad_value("--ptrace-window", arg, "a duration up to 60s");
+			o->ptrace_window_us = d;
+			break;
+		case OPT_PCAP_IFACE: o->pcap_iface = arg; break;
+		case OPT_PCAP_FILTER: o->pcap_filter = arg; break;
+		case OPT_PCAP_SNAPLEN:
+			if (parse_u64(arg, 16, 262144, &u))
+				return bad_value("--pcap-snaplen", arg, "a number from 16 to 262144");
+			o->pcap_snaplen = (int)u;
+			break;
+		case OPT_PCAP_MAX_SIZE:
+			if (parse_size(arg, &u))
+				return bad_value("--pcap-max-size", arg, "a size (e.g. 25M)");
+			o->pcap_max_size = u;
+			break;
+		case OPT_PCAP_BUFFER:
+			if (parse_u64(arg, 1, 1024, &u))
+				return bad_value("--pcap-buffer", arg, "MiB from 1 to 1024");
+			o->pcap_buffer_mb = (int)u;
+			break;
+		case OPT_LOG:
+			if (o->nlogs == CAPTURE_MAX_LIST)
+				return error("too many --log (at most %d)", CAPTURE_MAX_LIST);
+			o->logs[o->nlogs++] = arg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(arg, "auto") && strcmp(arg, "json") && strcmp(arg, "docker") &&
+			    strcmp(arg, "cri") && strcmp(arg, "plain"))
+				return bad_value("--log-format", arg, "auto, json, docker, cri or plain");
+			o->log_format = arg;
+			break;
+		case OPT_LOG_SINCE:
+			if (parse_duration_us(arg, &d))
+				return bad_value("--log-since", arg, "a duration");
+			o->log_since_us = d;
+			break;
+		case OPT_REDACT: o->redact = 1; break;
+		case OPT_REDACT_MAP: o->redact_map = arg; break;
+		case OPT_ATTACH:
+			if (o->nattach == CAPTURE_MAX_LIST)
+				return error("too many --attach (at most %d)", CAPTURE_MAX_LIST);
+			o->attach[o->nattach++] = arg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(CF_EXIT_OK);
+		case 'V':
+			printf("casefile-capture %s (bundle schema %d)\n", CASEFILE_VERSION, bundle_schema_version);
+			exit(CF_EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'casefile-capture --help'.\n");
+			return -1;
+		}
+	}
+	if (optind < argc)
+		return error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (!o->pcap_max_size)
+		o->pcap_max_size = o->max_size / 4;
+	return 0;
+}
+
+/* Shell-quotes the command line for the manifest so it can be re-run. */
+static void join_argv(int argc, char **argv, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < argc && n + 4 < len; i++) {
+		const char *a = argv[i], *p;
+		int plain = *a != '\0';
+
+		for (p = a; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr("-_./=:,@%+", *p))
+				plain = 0;
+		n += (size_t)snprintf(buf + n, len - n, i ? " " : "");
+		if (n >= len)
+			break;
+		if (plain) {
+			n += (size_t)snprintf(buf + n, len - n, "%s", a);
+		} else {
+			if (n < len - 1)
+				buf[n++] = '\'';
+			for (p = a; *p && n + 5 < len; p++) {
+				if (*p == '\'') {
+					memcpy(buf + n, "'\\''", 4);
+					n += 4;
+				} else {
+					buf[n++] = *p;
+				}
+			}
+			if (n < len - 1)
+				buf[n++] = '\'';
+			buf[n] = '\0';
+		}
+	}
+	buf[len - 1] = '\0';
+}
+
+static void default_output(const struct capture *cap, char *buf, size_t len)
+{
+	struct utsname u;
+	char comm[64] = "process", path[512], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	ssize_t n;
+	char *p;
+
+	uname(&u);
+	capture_path(cap, path, sizeof(path), "/proc/%d/comm", (int)cap->targets.v[0].pid);
+	n = read_file(path, comm, sizeof(comm));
+	if (n <= 0)
+		snprintf(comm, sizeof(comm), "process");
+	for (p = comm; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			*p = *p == '\n' ? '\0' : '_';
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(buf, len, "casefile-%s-%s-%d-%s.db", u.nodename, comm, (int)cap->targets.v[0].pid, stamp);
+}
+
+static void write_manifest(struct capture *cap, const char *output)
+{
+	const struct capture_opts *o = cap->opts;
+	struct writer *w = cap->w;
+	struct utsname u;
+	unsigned char rnd[16];
+	char buf[8192], tmp[64];
+	size_t n = 0;
+	int i;
+
+	uname(&u);
+	writer_manifest_set(w, "host", u.nodename);
+	writer_manifest_setf(w, "kernel", "%s %s", u.release, u.version);
+	writer_manifest_set(w, "arch", u.machine);
+	writer_manifest_set(w, "tool", "casefile-capture");
+	writer_manifest_set(w, "tool_version", CASEFILE_VERSION);
+	writer_manifest_setf(w, "schema_version", "%d", bundle_schema_version);
+	join_argv(o->argc, o->argv, buf, sizeof(buf));
+	writer_manifest_set(w, "command_line", buf);
+	writer_manifest_setf(w, "start_us", "%lld", (long long)cap->tick_wall_us);
+	writer_manifest_set(w, "start_time", format_time_us(cap->tick_wall_us, tmp, sizeof(tmp)));
+	writer_manifest_setf(w, "interval_us", "%lld", (long long)o->interval_us);
+	writer_manifest_setf(w, "duration_us", "%lld", (long long)o->duration_us);
+	writer_manifest_setf(w, "max_size", "%llu", (unsigned long long)o->max_size);
+	writer_manifest_set(w, "output", output);
+	buf[0] = '\0';
+	for (i = 0; i < o->npids && n < sizeof(buf) - 32; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s--pid %d", n ? " " : "", (int)o->pids[i]);
+	if (o->name_pattern)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s--name %s", n ? " " : "", o->name_pattern);
+	if (o->children && n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, " --children");
+	writer_manifest_set(w, "target_selection", buf);
+	if (getrandom(rnd, sizeof(rnd), 0) == (ssize_t)sizeof(rnd)) {
+		for (i = 0; i < 16; i++)
+			snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+		/* Ids inside a bundle are local; bundle_id keeps them apart when
+		 * several bundles are unioned (ATTACH, DuckDB). */
+		writer_manifest_set(w, "bundle_id", buf);
+	}
+	capture_path(cap, tmp, sizeof(tmp), "/proc/sys/kernel/random/boot_id");
+	if (read_file(tmp, buf, sizeof(buf)) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		writer_manifest_set(w, "boot_id", buf);
+	}
+	writer_manifest_setf(w, "ncpu", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	writer_manifest_setf(w, "clk_tck", "%ld", sysconf(_SC_CLK_TCK));
+	writer_manifest_setf(w, "page_size", "%ld", sysconf(_SC_PAGESIZE));
+	/* Kubernetes and container ids, when the cgroup path names them. */
+	capture_path(cap, tmp, sizeof(tmp), "/proc/%d/cgroup", (int)cap->targets.v[0].pid);
+	if (read_file(tmp, buf, sizeof(buf)) > 0) {
+		char *p = buf, *best = NULL;
+		size_t run = 0;
+
+		for (; *p; p++) {
+			if (isxdigit((unsigned char)*p)) {
+				if (++run == 64)
+					best = p - 63;
+			} else {
+				run = 0;
+			}
+		}
+		if (best) {
+			best[64] = '\0';
+			writer_manifest_set(w, "container_id", best);
+		}
+	}
+}
+
+static void lower_priority(const struct capture_opts *o)
+{
+	if (o->no_nice)
+		return;
+	/* Production first: the target must win every contest for CPU and disk. */
+	if (setpriority(PRIO_PROCESS, 0, 10) != 0)
+		info("cannot lower CPU priority: %s", strerror(errno));
+#ifdef SYS_ioprio_set
+	/* IOPRIO_CLASS_IDLE (3) << IOPRIO_CLASS_SHIFT (13), IOPRIO_WHO_PROCESS (1). */
+	if (syscall(SYS_ioprio_set, 1, 0, 3 << 13) != 0)
+		info("cannot set idle I/O class: %s", strerror(errno));
+#endif
+}
+
+static int64_t own_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+	       (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+}
+
+static uint64_t own_rss(void)
+{
+	char buf[256];
+	long pages[2];
+
+	if (read_file("/proc/self/statm", buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "%ld %ld", &pages[0], &pages[1]) != 2)
+		return 0;
+	return (uint64_t)pages[1] * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void progress(const struct capture *cap, int64_t elapsed_us, uint64_t size, int final)
+{
+	char e[32], t[32], s[32];
+
+	fprintf(stderr, "\r\033[Kcasefile-capture: %s / %s  ticks %lld  bundle %s  targets %d%s",
+		format_duration_us(elapsed_us, e, sizeof(e)),
+		format_duration_us(cap->opts->duration_us, t, sizeof(t)),
+		(long long)cap->tick, format_size(size, s, sizeof(s)), cap->targets.nalive,
+		final ? "\n" : "");
+	fflush(stderr);
+}
+
+static void sleep_until(int64_t mono_us)
+{
+	struct timespec ts = { (time_t)(mono_us / 1000000), (long)(mono_us % 1000000) * 1000 };
+
+	/* Returns early on a signal, which is what lets SIGINT stop at once. */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static void stop_source(struct capture *cap, struct running_source *r, enum source_status st,
+			const char *why)
+{
+	cap->current = r->src;
+	if (r->src->close)
+		r->src->close(cap, r->state);
+	r->state = NULL;
+	r->status = st;
+	if (why)
+		snprintf(r->reason, sizeof(r->reason), "%s", why);
+	cap->current = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct capture_opts opts;
+	struct capture cap;
+	struct running_source *run = NULL;
+	struct sigaction sa;
+	char output[4096];
+	int force = 0, list = 0, nsrc = 0, i, rc = CF_EXIT_OK, complete = 1;
+	int64_t interval, next_tick_us, cpu_mark_us, cpu_mark_mono, overruns = 0;
+	int backoffs = 0, show_progress;
+	const char *stop_reason = "duration reached";
+	char tmp[64];
+
+	error_set_prog("casefile-capture");
+	capture_opts_init(&opts);
+	opts.argc = argc;
+	opts.argv = argv;
+	{
+		/* parse_args rewrites --no-SOURCE entries; keep the manifest's copy intact. */
+		char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
+
+		if (!args)
+			die(CF_EXIT_INTERNAL, "out of memory");
+		memcpy(args, argv, sizeof(char *) * (size_t)(argc + 1));
+		if (parse_args(argc, args, &opts, &force, &list)) {
+			free(args);
+			return CF_EXIT_USAGE;
+		}
+		free(args);
+	}
+	error_set_verbosity(opts.verbosity);
+	if (list) {
+		const struct source *const *s;
+
+		for (s = capture_sources; *s; s++)
+			printf("%-10s %s%s\n", (*s)->name, (*s)->summary, (*s)->default_on ? "" : " (off by default)");
+		return CF_EXIT_OK;
+	}
+	if (!opts.npids && !opts.name_pattern) {
+		error("no target: give --pid PID or --name PATTERN (see --help)");
+		return CF_EXIT_USAGE;
+	}
+
+	memset(&cap, 0, sizeof(cap));
+	cap.opts = &opts;
+	if (targets_init(&cap) < 0)
+		return CF_EXIT_NO_TARGET;
+	if (opts.output)
+		snprintf(output, sizeof(output), "%s", opts.output);
+	else
+		default_output(&cap, output, sizeof(output));
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	cap.w = writer_create(output, force);
+	if (!cap.w)
+		return CF_EXIT_IO;
+	lower_priority(&opts);
+	show_progress = opts.progress == 1 || (opts.progress == -1 && opts.verbosity > 0 && isatty(2));
+
+	cap.start_mono_us = now_mono_us();
+	cap.tick_wall_us = now_wall_us();
+	cap.tick_mono_us = cap.start_mono_us;
+
+	/* Setup: manifest and sources, in one transaction before the first tick. */
+	for (nsrc = 0; capture_sources[nsrc]; nsrc++)
+		;
+	run = calloc((size_t)nsrc, sizeof(*run));
+	if (!run)
+		die(CF_EXIT_INTERNAL, "out of memory");
+	if (writer_begin(cap.w)) {
+		rc = CF_EXIT_IO;
+		goto out;
+	}
+	write_manifest(&cap, output);
+	for (i = 0; i < nsrc; i++) {
+		struct running_source *r = &run[i];
+		int orc;
+
+		r->src = capture_sources[i];
+		r->requested = !capture_source_disabled(&opts, r->src->name) &&
+			       (r->src->default_on || opts.only);
+		if (!r->requested) {
+			r->status = SRC_OFF;
+			continue;
+		}
+		cap.current = r->src;
+		cap.skip_reason[0] = cap.backend[0] = '\0';
+		orc = r->src->open(&cap, &r->state);
+		snprintf(r->backend, sizeof(r->backend), "%s", cap.backend);
+		snprintf(r->reason, sizeof(r->reason), "%s", cap.skip_reason);
+		if (orc == 0) {
+			r->status = SRC_RUNNING;
+		} else {
+			r->status = orc == SOURCE_SKIP ? SRC_SKIPPED : SRC_FAILED;
+			if (!r->reason[0])
+				snprintf(r->reason, sizeof(r->reason), "could not start (see the capture's messages)");
+			writer_event(cap.w, 0, orc == SOURCE_SKIP ? "source_skipped" : "source_failed",
+				     r->src->name, "%s", r->reason);
+			if (orc == SOURCE_SKIP)
+				warning("source '%s' skipped: %s", r->src->name, r->reason);
+			else
+				warning("source '%s' failed to start: %s", r->src->name, r->reason);
+			/* A source that opened partially may hold state. */
+			if (r->state && r->src->close)
+				r->src->close(&cap, r->state);
+			r->state = NULL;
+		}
+		cap.current = NULL;
+		writer_source_status(cap.w, r->src->name, r->requested, status_names[r->status],
+				     r->backend, r->reason, 0, 0);
+	}
+	writer_event(cap.w, 0, "capture_start", NULL, "capturing %d target(s) into '%s'",
+		     cap.targets.n, output);
+	if (writer_commit(cap.w)) {
+		rc = CF_EXIT_IO;
+		goto out;
+	}
+	if (opts.verbosity > 0 && !show_progress)
+		info("capturing into '%s'", output);
+
+	interval = opts.interval_us;
+	next_tick_us = cap.start_mono_us;
+	cpu_mark_us = own_cpu_us();
+	cpu_mark_mono = cap.start_mono_us;
+	for (;;) {
+		int64_t t0, elapsed;
+		int alive;
+
+		if (stop_signal) {
+			stop_reason = stop_signal == SIGINT ? "interrupted (SIGINT)" : "stopped by signal";
+			break;
+		}
+		sleep_until(next_tick_us);
+		if (stop_signal)
+			continue;
+		cap.tick++;
+		cap.tick_wall_us = now_wall_us();
+		cap.tick_mono_us = t0 = now_mono_us();
+		if (writer_begin_tick(cap.w, cap.tick, cap.tick_wall_us, cap.tick_mono_us))
+			goto write_failed;
+		alive = targets_refresh(&cap);
+		if (alive < 0)
+			goto write_failed;
+		for (i = 0; i < nsrc; i++) {
+			struct running_source *r = &run[i];
+			int src_rc;
+
+			if (r->status != SRC_RUNNING)
+				continue;
+			cap.current = r->src;
+			src_rc = r->src->sample(&cap, r->state, cap.tick);
+			cap.current = NULL;
+			if (src_rc == SOURCE_STOP_CAPTURE) {
+				stop_reason = "a source reached its bound";
+				cap.stop_requested = 1;
+			} else if (src_rc < 0) {
+				writer_event(cap.w, cap.tick, "source_failed", r->src->name,
+					     "failed during capture; the capture goes on without it");
+				warning("source '%s' failed; going on without it", r->src->name);
+				stop_source(&cap, r, SRC_FAILED, "failed during capture");
+			}
+			if (!r->first_tick)
+				r->first_tick = cap.tick;
+			r->last_tick = cap.tick;
+		}
+		elapsed = now_mono_us() - t0;
+		writer_tick_cost(cap.w, cap.tick, elapsed);
+		if (writer_commit_tick(cap.w))
+			goto write_failed;
+
+		if (alive == 0) {
+			stop_reason = "every target exited";
+			break;
+		}
+		if (writer_size(cap.w) >= opts.max_size) {
+			char s1[32];
+
+			writer_event(cap.w, cap.tick, "size_cap", NULL, "bundle reached --max-size %s; capture stopped",
+				     format_size(opts.max_size, s1, sizeof(s1)));
+			warning("bundle reached --max-size %s; stopping", s1);
+			stop_reason = "size cap reached";
+			break;
+		}
+		if (cap.stop_requested)
+			break;
+		if (show_progress)
+			progress(&cap, cap.tick_mono_us - cap.start_mono_us, writer_size(cap.w), 0);
+		if (cap.tick_mono_us - cap.start_mono_us >= opts.duration_us)
+			break;
+
+		/* Watch our own cost over ~10 s windows and back off when over budget. */
+		if (cap.tick_mono_us - cpu_mark_mono >= 10 * 1000000LL) {
+			int64_t used = own_cpu_us() - cpu_mark_us;
+			double pct = 100.0 * (double)used / (double)(cap.tick_mono_us - cpu_mark_mono);
+			uint64_t rss = own_rss();
+
+			if (pct > opts.cpu_budget_pct && backoffs < 3) {
+				interval *= 2;
+				backoffs++;
+				writer_event(cap.w, cap.tick, "backoff", NULL,
+					     "own CPU %.1f%% over budget %.0f%%: interval now %s",
+					     pct, opts.cpu_budget_pct, format_duration_us(interval, tmp, sizeof(tmp)));
+				warning("using %.1f%% CPU (budget %.0f%%); interval now %s", pct,
+					opts.cpu_budget_pct, tmp);
+			}
+			if (rss > opts.mem_budget) {
+				/* Drop the last optional source still running: the
+				 * table lists the cheapest and most basic first. */
+				for (i = nsrc - 1; i > 0; i--) {
+					if (run[i].status != SRC_RUNNING)
+						continue;
+					writer_event(cap.w, cap.tick, "backoff", run[i].src->name,
+						     "own memory %llu MiB over budget: source stopped",
+						     (unsigned long long)(rss >> 20));
+					warning("memory over budget; stopping source '%s'", run[i].src->name);
+					stop_source(&cap, &run[i], SRC_STOPPED, "stopped: capture memory over budget");
+					break;
+				}
+			}
+			cpu_mark_us = own_cpu_us();
+			cpu_mark_mono = cap.tick_mono_us;
+		}
+		next_tick_us += interval;
+		if (next_tick_us <= now_mono_us()) {
+			/* Sampling took longer than the interval: skip the missed
+			 * slots rather than bunching ticks together. */
+			while (next_tick_us <= now_mono_us())
+				next_tick_us += interval;
+			if (overruns++ == 0)
+				writer_event(cap.w, cap.tick, "warning", NULL,
+					     "a tick took longer than the interval (%s); missed ticks are skipped",
+					     format_duration_us(elapsed, tmp, sizeof(tmp)));
+		}
+	}
+	goto finish;
+
+write_failed:
+	rc = CF_EXIT_IO;
+	complete = 0;
+	stop_reason = errno == ENOSPC ? "disk full" : "write error";
+	if (errno == ENOSPC)
+		error("disk full while writing '%s': capture stopped; every tick before %lld is kept",
+		      output, (long long)cap.tick);
+
+finish:
+	if (show_progress)
+		progress(&cap, now_mono_us() - cap.start_mono_us, writer_size(cap.w), 1);
+	/* Final transaction: close sources (they may flush rows), statuses, end time. */
+	if (writer_begin(cap.w) == 0) {
+		for (i = 0; i < nsrc; i++) {
+			struct running_source *r = &run[i];
+
+			if (r->status == SRC_RUNNING) {
+				stop_source(&cap, r, SRC_RUNNING, NULL);
+				r->status = SRC_RUNNING;
+			}
+			if (r->requested)
+				writer_source_status(cap.w, r->src->name, r->requested,
+						     r->status == SRC_RUNNING ? "ran" : status_names[r->status],
+						     r->backend, r->reason, r->first_tick, r->last_tick);
+		}
+		targets_finish(&cap);
+		writer_manifest_setf(cap.w, "end_us", "%lld", (long long)now_wall_us());
+		writer_manifest_set(cap.w, "end_time", format_time_us(now_wall_us(), tmp, sizeof(tmp)));
+		writer_manifest_setf(cap.w, "ticks", "%lld", (long long)cap.tick);
+		writer_manifest_set(cap.w, "stop_reason", stop_reason);
+		writer_event(cap.w, cap.tick, "capture_stop", NULL, "%s after %lld tick(s)", stop_reason,
+			     (long long)cap.tick);
+		if (writer_commit(cap.w) && rc == CF_EXIT_OK)
+			rc = CF_EXIT_IO;
+	} else {
+		for (i = 0; i < nsrc; i++)
+			if (run[i].status == SRC_RUNNING)
+				stop_source(&cap, &run[i], SRC_RUNNING, NULL);
+	}
+out:
+	if (writer_close(cap.w, complete) && rc == CF_EXIT_OK)
+		rc = CF_EXIT_IO;
+	if (rc == CF_EXIT_OK && opts.verbosity > 0)
+		fprintf(stderr, "casefile-capture: wrote '%s' (%lld ticks, %s): %s\n", output,
+			(long long)cap.tick, stop_reason, "read it with 'casefile-analyze summary'");
+	targets_release(&cap.targets);
+	free(run);
+	return rc;
+}

@@ -1,0 +1,345 @@
+#include "targets.h"
+
+#include "cgroupfs.h"
+#include "error.h"
+#include "parse.h"
+#include "procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int read_stat(const struct capture *cap, pid_t pid, struct proc_stat *ps)
+{
+	char path[512], buf[2048];
+	ssize_t n;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	return procfs_parse_stat(buf, (size_t)n, ps);
+}
+
+unsigned long long targets_start_ticks(const struct capture *cap, pid_t pid)
+{
+	struct proc_stat ps;
+
+	return read_stat(cap, pid, &ps) ? 0 : ps.starttime;
+}
+
+static int has_target(const struct target_set *t, pid_t pid, unsigned long long start)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].pid == pid && t->v[i].start_ticks == start)
+			return 1;
+	return 0;
+}
+
+static struct target *add_target(struct target_set *t, pid_t pid, unsigned long long start, int child)
+{
+	struct target *tg;
+
+	if (t->n == t->alloc) {
+		int alloc = t->alloc ? t->alloc * 2 : 16;
+		struct target *v = realloc(t->v, (size_t)alloc * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->alloc = alloc;
+	}
+	tg = &t->v[t->n++];
+	memset(tg, 0, sizeof(*tg));
+	tg->pid = pid;
+	tg->start_ticks = start;
+	tg->is_child = child;
+	t->nalive++;
+	return tg;
+}
+
+/* comm or cmdline contains the pattern. */
+static int name_matches(const struct capture *cap, pid_t pid, const char *pattern)
+{
+	char path[512], buf[4096];
+	ssize_t n;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/comm", (int)pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n > 0 && strstr(buf, pattern))
+		return 1;
+	capture_path(cap, path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return 0;
+	procfs_cmdline_clean(buf, (size_t)n);
+	return strstr(buf, pattern) != NULL;
+}
+
+int targets_init(struct capture *cap)
+{
+	const struct capture_opts *o = cap->opts;
+	struct target_set *t = &cap->targets;
+	int i;
+
+	for (i = 0; i < o->npids; i++) {
+		unsigned long long st = targets_start_ticks(cap, o->pids[i]);
+
+		if (!st) {
+			error("no process with pid %d", (int)o->pids[i]);
+			return -1;
+		}
+		if (!has_target(t, o->pids[i], st) && !add_target(t, o->pids[i], st, 0))
+			return error("out of memory");
+	}
+	if (o->name_pattern) {
+		char path[512];
+		struct dirent *de;
+		DIR *d;
+		int found = 0;
+
+		capture_path(cap, path, sizeof(path), "/proc");
+		d = opendir(path);
+		if (!d)
+			return error_errno("cannot list '%s'", path);
+		while ((de = readdir(d))) {
+			pid_t pid;
+			unsigned long long st;
+
+			if (!isdigit((unsigned char)de->d_name[0]))
+				continue;
+			pid = (pid_t)atoi(de->d_name);
+			if (pid == getpid() || !name_matches(cap, pid, o->name_pattern))
+				continue;
+			st = targets_start_ticks(cap, pid);
+			if (st && !has_target(t, pid, st)) {
+				if (!add_target(t, pid, st, 0)) {
+					closedir(d);
+					return error("out of memory");
+				}
+				found++;
+			}
+		}
+		closedir(d);
+		if (!found && !o->npids) {
+			error("no process matches --name '%s'", o->name_pattern);
+			return -1;
+		}
+	}
+	if (!t->n)
+		return error("no target: give --pid PID or --name PATTERN");
+	return t->n;
+}
+
+static int64_t boot_wall_us(const struct capture *cap)
+{
+	static int64_t cached = -1;
+	char path[512], buf[8192], *p;
+
+	if (cached >= 0)
+		return cached;
+	cached = 0;
+	capture_path(cap, path, sizeof(path), "/proc/stat");
+	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nbtime ")))
+		cached = atoll(p + 7) * 1000000LL;
+	return cached;
+}
+
+/* Inserts the processes row of a new target and records its id. */
+static int write_process(struct capture *cap, struct target *tg)
+{
+	static const char sql[] =
+		"INSERT INTO processes (pid, start_ticks, start_wall_us, ppid, uid, comm, cmdline, exe,"
+		" cgroup, netns, role, first_tick) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	char path[512], buf[8192], exe[4096];
+	struct proc_stat ps;
+	struct proc_status pst;
+	struct cgroup_membership cgm;
+	struct stat sb;
+	sqlite3_stmt *st;
+	ssize_t n;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	st = writer_stmt(cap->w, sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)tg->pid);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)tg->start_ticks);
+	if (boot_wall_us(cap) && hz > 0)
+		sqlite3_bind_int64(st, 3, boot_wall_us(cap) + (int64_t)(tg->start_ticks * 1000000ULL / (unsigned long)hz));
+	if (read_stat(cap, tg->pid, &ps) == 0) {
+		sqlite3_bind_int(st, 4, ps.ppid);
+		sqlite3_bind_text(st, 6, ps.comm, -1, SQLITE_TRANSIENT);
+	}
+	capture_path(cap, path, sizeof(path), "/proc/%d/status", (int)tg->pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n > 0 && procfs_parse_status(buf, (size_t)n, &pst) == 0 && pst.uid >= 0)
+		sqlite3_bind_int(st, 5, pst.uid);
+	capture_path(cap, path, sizeof(path), "/proc/%d/cmdline", (int)tg->pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n > 0) {
+		procfs_cmdline_clean(buf, (size_t)n);
+		sqlite3_bind_text(st, 7, buf, -1, SQLITE_TRANSIENT);
+	}
+	capture_path(cap, path, sizeof(path), "/proc/%d/exe", (int)tg->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		sqlite3_bind_text(st, 8, exe, -1, SQLITE_TRANSIENT);
+	}
+	capture_path(cap, path, sizeof(path), "/proc/%d/cgroup", (int)tg->pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n > 0 && cgroup_parse_membership(buf, (size_t)n, &cgm) == 0) {
+		/* On a v1 or hybrid host the cpu controller's path names the
+		 * cgroup whose throttling matters; on v2 the unified path. */
+		const char *cg = cgm.cpu[0] ? cgm.cpu : cgm.unified;
+
+		sqlite3_bind_text(st, 9, cg, -1, SQLITE_TRANSIENT);
+	}
+	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)tg->pid);
+	if (stat(path, &sb) == 0) {
+		tg->netns = (unsigned long long)sb.st_ino;
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)sb.st_ino);
+	}
+	sqlite3_bind_text(st, 11, tg->is_child ? "child" : "target", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, cap->tick);
+	if (writer_step(cap->w, st))
+		return -1;
+	tg->process_id = writer_last_id(cap->w);
+	tg->first_tick = cap->tick;
+	return 0;
+}
+
+static int mark_gone(struct capture *cap, struct target *tg, const char *why)
+{
+	static const char sql[] = "UPDATE processes SET exit_tick = ?, last_tick = ? WHERE id = ?";
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+
+	tg->gone = 1;
+	cap->targets.nalive--;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, cap->tick);
+	sqlite3_bind_int64(st, 2, cap->tick > 1 ? cap->tick - 1 : cap->tick);
+	sqlite3_bind_int64(st, 3, tg->process_id);
+	if (writer_step(cap->w, st))
+		return -1;
+	return writer_event(cap->w, cap->tick, "target_exited", NULL, "pid %d %s", (int)tg->pid, why);
+}
+
+/* Adds the children of pid listed in /proc/PID/task/TID/children. */
+static int add_children(struct capture *cap, pid_t pid)
+{
+	char path[512], buf[16384];
+	struct dirent *de;
+	DIR *d;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		ssize_t n;
+		char *p, *end;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		capture_path(cap, path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, de->d_name);
+		n = read_file(path, buf, sizeof(buf));
+		if (n <= 0)
+			continue;
+		for (p = buf; *p; p = end) {
+			long child = strtol(p, &end, 10);
+			unsigned long long st;
+
+			if (end == p)
+				break;
+			if (child <= 0)
+				continue;
+			st = targets_start_ticks(cap, (pid_t)child);
+			if (!st || has_target(&cap->targets, (pid_t)child, st))
+				continue;
+			if (!add_target(&cap->targets, (pid_t)child, st, 1)) {
+				closedir(d);
+				return error("out of memory");
+			}
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int targets_refresh(struct capture *cap)
+{
+	struct target_set *t = &cap->targets;
+	int i, n;
+
+	for (i = 0; i < t->n; i++) {
+		struct target *tg = &t->v[i];
+		unsigned long long st;
+
+		if (tg->gone || !tg->process_id)
+			continue;
+		st = targets_start_ticks(cap, tg->pid);
+		if (!st) {
+			if (mark_gone(cap, tg, "exited"))
+				return -1;
+		} else if (st != tg->start_ticks) {
+			if (mark_gone(cap, tg, "exited (its pid now names another process)"))
+				return -1;
+		}
+	}
+	if (cap->opts->children) {
+		n = t->n; /* children found now are scanned next tick */
+		for (i = 0; i < n; i++)
+			if (!t->v[i].gone && add_children(cap, t->v[i].pid))
+				return -1;
+	}
+	for (i = 0; i < t->n; i++) {
+		struct target *tg = &t->v[i];
+
+		if (tg->process_id || tg->gone)
+			continue;
+		if (write_process(cap, tg))
+			return -1;
+		if (cap->tick > 1 || tg->is_child)
+			writer_event(cap->w, cap->tick, "target_started", NULL, "pid %d (%s)",
+				     (int)tg->pid, tg->is_child ? "descendant" : "target");
+	}
+	return t->nalive;
+}
+
+int targets_finish(struct capture *cap)
+{
+	static const char sql[] =
+		"UPDATE processes SET last_tick = ? WHERE id = ? AND exit_tick IS NULL";
+	int i;
+
+	for (i = 0; i < cap->targets.n; i++) {
+		sqlite3_stmt *st;
+
+		if (!cap->targets.v[i].process_id)
+			continue;
+		st = writer_stmt(cap->w, sql);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, cap->tick);
+		sqlite3_bind_int64(st, 2, cap->targets.v[i].process_id);
+		if (writer_step(cap->w, st))
+			return -1;
+	}
+	return 0;
+}
+
+void targets_release(struct target_set *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
