@@ -42,12 +42,22 @@
 #define PERFSYS_MAX_CPUS 1024
 #define PERFSYS_MAX_PIDS 256
 #define PERFSYS_FD_BUDGET 8192
-#define PERFSYS_RING_PAGES 512           /* 2 MiB a CPU with 4 KiB pages */
+/* Ring memory: 32 MiB over all CPUs, each ring between 256 KiB and 8 MiB.
+ * At 80 bytes a syscall, 8 MiB holds ~100k calls, ~100 ms of a thread making
+ * syscalls back to back: the reader (at the capture's low priority) must get
+ * the CPU within that time or records are lost, and counted as lost. */
+#define PERFSYS_RING_TOTAL (32u << 20)
+#define PERFSYS_RING_MAX (8u << 20)
+#define PERFSYS_RING_MIN (256u << 10)
 #define PERFSYS_MIN_PAGES 8
 
-/* Offset of the raw data in a sample of TID|TIME|RAW: header, pid/tid, time,
- * raw size. */
+/* Sample layouts. The exit event samples TID|TIME|RAW: header, pid/tid,
+ * time, raw size, then the tracepoint entry (common fields, id, ret). The
+ * enter event samples TID|TIME only (24 bytes): the syscall number comes with
+ * the exit, and leaving out the enter's raw data (its six arguments) makes a
+ * syscall cost 80 ring bytes instead of 152, so rings overflow later. */
 #define RAW_OFF (sizeof(struct perf_event_header) + 8 + 8 + 4)
+#define ENTER_SIZE (sizeof(struct perf_event_header) + 8 + 8)
 
 static uint16_t rd16(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -81,23 +91,31 @@ int perfsys_decode(const void *buf, size_t len, uint32_t enter_id, uint32_t exit
 	}
 	if (type != PERF_RECORD_SAMPLE)
 		return 0;
-	if (size < RAW_OFF)
+	if (size < ENTER_SIZE)
 		return out->kind = PERFSYS_BAD, -1;
 	out->pid = rd32(b + 8);
 	out->tid = rd32(b + 12);
 	out->time_ns = rd64(b + 16);
+	if (size == ENTER_SIZE) {
+		/* The enter event samples no RAW data: see init_attr(). */
+		out->kind = PERFSYS_ENTER;
+		out->nr = -1;
+		return 0;
+	}
+	if (size < RAW_OFF)
+		return out->kind = PERFSYS_BAD, -1;
 	raw_size = rd32(b + 24);
 	if (raw_size > size - RAW_OFF || raw_size < 16)
 		return out->kind = PERFSYS_BAD, -1;
 	common_type = rd16(b + RAW_OFF);
 	out->nr = (int64_t)rd64(b + RAW_OFF + 8);
-	if (common_type == enter_id) {
-		out->kind = PERFSYS_ENTER;
-	} else if (common_type == exit_id) {
+	if (common_type == exit_id) {
 		if (raw_size < 24)
 			return out->kind = PERFSYS_BAD, -1;
 		out->kind = PERFSYS_EXIT;
 		out->ret = (int64_t)rd64(b + RAW_OFF + 16);
+	} else if (common_type == enter_id) {
+		out->kind = PERFSYS_ENTER;
 	}
 	return 0;
 }
@@ -253,7 +271,9 @@ static void init_attr(struct perfsys *p, struct perf_event_attr *a, uint32_t id)
 	a->type = PERF_TYPE_TRACEPOINT;
 	a->config = id;
 	a->sample_period = 1;
-	a->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+	a->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	if (id == p->exit_id)
+		a->sample_type |= PERF_SAMPLE_RAW;
 	a->inherit = 1;
 	a->watermark = 1;
 	a->wakeup_watermark = (uint32_t)((uint64_t)p->ring_pages * (uint64_t)getpagesize() / 4);
@@ -532,13 +552,23 @@ struct perfsys *perfsys_open(struct capture *cap, struct sysagg *agg, char *why,
 	}
 	p->agg = agg;
 	p->stopfd = -1;
-	p->ring_pages = PERFSYS_RING_PAGES;
 	pthread_mutex_init(&p->drain_lock, NULL);
 	if (find_tracepoints(p, cap, why, len) < 0)
 		goto fail;
 	if (read_cpus(p, cap) < 0) {
 		snprintf(why, len, "cannot list online CPUs");
 		goto fail;
+	}
+	{
+		size_t page = (size_t)getpagesize(), want = PERFSYS_RING_TOTAL / (size_t)p->ncpus;
+
+		if (want > PERFSYS_RING_MAX)
+			want = PERFSYS_RING_MAX;
+		if (want < PERFSYS_RING_MIN)
+			want = PERFSYS_RING_MIN;
+		/* The kernel wants a power of two of pages. */
+		for (p->ring_pages = 1; (size_t)p->ring_pages * 2 * page <= want; p->ring_pages *= 2)
+			;
 	}
 	p->rings = calloc((size_t)p->ncpus, sizeof(*p->rings));
 	p->tmp = malloc(65536);          /* a record is at most 64 KiB (u16 size) */

@@ -212,21 +212,21 @@ static int is_error(int64_t ret)
 
 void sysagg_enter(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, uint64_t t_ns)
 {
-	struct sysagg_entry *e = entry(&a->live, pid, tid, nr);
 	struct syspend *p = pending(a, tid);
 
+	(void)pid;
 	a->live.events++;
-	if (e)
-		e->calls++;
-	if (p->exit_nr == nr && p->exit_ns >= t_ns) {
+	if (p->exit_nr >= 0 && (nr < 0 || p->exit_nr == nr) && p->exit_ns >= t_ns) {
 		/* Its exit was read first (another CPU's ring). */
+		struct sysagg_entry *e = entry(&a->live, p->exit_pid, tid, p->exit_nr);
+
 		if (e)
 			add_time(e, p->exit_ns - t_ns);
 		p->exit_nr = -1;
 		p->enter_nr = -1;
 		return;
 	}
-	p->enter_nr = nr;
+	p->enter_nr = nr < 0 ? INT32_MAX : nr;
 	p->enter_ns = t_ns;
 	p->exit_nr = -1;
 }
@@ -237,16 +237,22 @@ void sysagg_exit(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t
 	struct syspend *p = pending(a, tid);
 
 	a->live.events++;
-	if (e && is_error(ret)) {
-		e->errors++;
-		count_errno(&a->live, pid, nr, (int32_t)-ret);
+	if (e) {
+		e->calls++;
+		if (is_error(ret)) {
+			e->errors++;
+			count_errno(&a->live, pid, nr, (int32_t)-ret);
+		}
 	}
-	if (p->enter_nr == nr && p->enter_ns <= t_ns) {
+	/* A thread is in one syscall at a time: its pending enter is this
+	 * call's (INT32_MAX: an enter that did not say which syscall). */
+	if (p->enter_nr >= 0 && (p->enter_nr == INT32_MAX || p->enter_nr == nr) && p->enter_ns <= t_ns) {
 		if (e)
 			add_time(e, t_ns - p->enter_ns);
 		p->enter_nr = -1;
 		return;
 	}
+	p->enter_nr = -1;
 	p->exit_nr = nr;
 	p->exit_ns = t_ns;
 	p->exit_ret = ret;

@@ -45,9 +45,10 @@ int syscalls_vdso_clock(const char *clocksource);
 
 /* ---- per-interval aggregation ---- */
 
-/* Counters of one (pid, tid, syscall) over an interval. Calls are counted at
- * entry (so exit_group and calls still blocked show up); errors and time at
- * exit, when the return value and duration are known. */
+/* Counters of one (pid, tid, syscall) over an interval, counted when the
+ * call returns (the exit carries the number, the return value and, paired
+ * with the thread's enter, the duration). A call in flight when the capture
+ * ends, and exit/exit_group, are not counted. */
 struct sysagg_entry {
 	int32_t pid, tid;                /* tid 0 = free slot */
 	int32_t nr, pad;
@@ -106,7 +107,8 @@ struct sysagg {
 int sysagg_init(struct sysagg *a, size_t cap);
 void sysagg_release(struct sysagg *a);
 
-/* Updates; the caller holds a->lock. */
+/* Updates; the caller holds a->lock. NR may be -1 at enter (unknown: the
+ * exit says). */
 void sysagg_enter(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, uint64_t t_ns);
 void sysagg_exit(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t ret, uint64_t t_ns);
 /* Counts one call with everything known at once (ptrace). */

@@ -183,7 +183,8 @@ CREATE TABLE syscall_names (
 
 -- Per tick, process and syscall: what `strace -c` shows, for the interval
 -- since the previous tick. Counted by the perf or ptrace backend, never by
--- sampling. Calls are counted at entry; errors and time at exit.
+-- sampling. A call is counted in the tick in which it returns, so calls in
+-- flight at the end and exit/exit_group are not counted.
 CREATE TABLE syscall_counts (
 	tick       INTEGER NOT NULL,
 	process_id INTEGER,              -- processes.id; NULL for a process outside the target set
