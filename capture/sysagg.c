@@ -173,7 +173,7 @@ static void count_errno(struct systable *t, int32_t pid, int32_t nr, int32_t err
 
 static struct syspend *pending(struct sysagg *a, int32_t tid)
 {
-	size_t i = hash3((uint32_t)tid, 0, 0) % a->pcap, n = 0;
+	size_t i = hash3((uint32_t)tid, 0, 0) % a->pcap;
 
 	for (;;) {
 		struct syspend *p = &a->pend[i];
@@ -183,14 +183,15 @@ static struct syspend *pending(struct sysagg *a, int32_t tid)
 		if (p->tid == 0)
 			break;
 		i = (i + 1) % a->pcap;
-		n++;
 	}
 	/* A full table is forgotten at once: only durations of the calls in
 	 * flight are lost, and threads that exited long ago go with them. */
-	if (FULL(n + 1, a->pcap)) {
+	if (FULL(a->pn + 1, a->pcap)) {
 		memset(a->pend, 0, a->pcap * sizeof(*a->pend));
+		a->pn = 0;
 		i = hash3((uint32_t)tid, 0, 0) % a->pcap;
 	}
+	a->pn++;
 	a->pend[i].tid = tid;
 	a->pend[i].enter_nr = -1;
 	a->pend[i].exit_nr = -1;

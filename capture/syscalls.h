@@ -99,7 +99,7 @@ struct sysagg {
 	pthread_mutex_t lock;
 	struct systable live, spare;
 	struct syspend *pend;
-	size_t pcap;
+	size_t pcap, pn;
 };
 
 /* Allocates tables of room for CAP (pid, tid, syscall) entries each.
