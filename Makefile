@@ -141,7 +141,8 @@ bench: deps all $(BENCHES)
 # capture/static_dbus_stubs are linked in here only (see README).
 static: $(CAPTURE_OBJS) $(LIB_OBJS) $(BUILD)/static/dbus_stubs.o
 	@mkdir -p $(BIN)
-	$(QLD)$(CC) -static $(ALL_LDFLAGS) -o $(BIN)/casefile-capture-static $^ $(CAPTURE_LIBS) -ldl
+	@echo "  LD      $(BIN)/casefile-capture-static"
+	$(Q)$(CC) -static $(ALL_LDFLAGS) -o $(BIN)/casefile-capture-static $^ $(CAPTURE_LIBS) -ldl
 
 $(BUILD)/static/dbus_stubs.o: lib/static/dbus_stubs.c
 	@mkdir -p $(@D)

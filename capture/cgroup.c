@@ -54,15 +54,16 @@ static int cgroup_open(struct capture *cap, void **state)
 		capture_source_backend(cap, "v2", NULL);
 		return 0;
 	}
-	if (exists(cap, "/sys/fs/cgroup/cpu/cpu.stat"))
+	/* v1 controllers are mounted one per directory, or co-mounted as "cpu,cpuacct". */
+	if (exists(cap, "/sys/fs/cgroup/cpu"))
 		snprintf(s->v1_cpu, sizeof(s->v1_cpu), "cpu");
-	else if (exists(cap, "/sys/fs/cgroup/cpu,cpuacct/cpu.stat"))
+	else if (exists(cap, "/sys/fs/cgroup/cpu,cpuacct"))
 		snprintf(s->v1_cpu, sizeof(s->v1_cpu), "cpu,cpuacct");
-	if (exists(cap, "/sys/fs/cgroup/cpuacct/cpuacct.usage"))
+	if (exists(cap, "/sys/fs/cgroup/cpuacct"))
 		snprintf(s->v1_acct, sizeof(s->v1_acct), "cpuacct");
-	else if (exists(cap, "/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage"))
+	else if (exists(cap, "/sys/fs/cgroup/cpu,cpuacct"))
 		snprintf(s->v1_acct, sizeof(s->v1_acct), "cpu,cpuacct");
-	if (!s->v1_cpu[0] && !exists(cap, "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+	if (!s->v1_cpu[0] && !exists(cap, "/sys/fs/cgroup/memory"))
 		return capture_source_skip(cap, "no cgroup filesystem found under %s/sys/fs/cgroup",
 					   cap->opts->root);
 	capture_source_backend(cap, "v1", NULL);

@@ -93,6 +93,7 @@ static void usage(FILE *f)
 "  -v, --verbose          say more\n"
 "      --progress / --no-progress  live progress line (default: when stderr is a terminal)\n"
 "      --no-nice          keep normal CPU and I/O priority (default: nice 10, idle I/O)\n"
+"      --root DIR         read /proc and /sys under DIR (fixture trees, for tests)\n"
 "      --cpu-budget PCT   own CPU (%% of a core) before backing off (default 5)\n"
 "      --mem-budget SIZE  own memory before dropping sources (default 256M)\n"
 "  -h, --help             this help\n"
@@ -418,7 +419,7 @@ static void write_manifest(struct capture *cap, const char *output)
 	struct writer *w = cap->w;
 	struct utsname u;
 	unsigned char rnd[16];
-	char buf[8192], tmp[64];
+	char buf[8192], tmp[64], path[4096];
 	size_t n = 0;
 	int i;
 
@@ -452,17 +453,47 @@ static void write_manifest(struct capture *cap, const char *output)
 		 * several bundles are unioned (ATTACH, DuckDB). */
 		writer_manifest_set(w, "bundle_id", buf);
 	}
-	capture_path(cap, tmp, sizeof(tmp), "/proc/sys/kernel/random/boot_id");
-	if (read_file(tmp, buf, sizeof(buf)) > 0) {
+	capture_path(cap, path, sizeof(path), "/proc/sys/kernel/random/boot_id");
+	if (read_file(path, buf, sizeof(buf)) > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		writer_manifest_set(w, "boot_id", buf);
 	}
 	writer_manifest_setf(w, "ncpu", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	writer_manifest_setf(w, "clk_tck", "%ld", sysconf(_SC_CLK_TCK));
 	writer_manifest_setf(w, "page_size", "%ld", sysconf(_SC_PAGESIZE));
+	/* Origin, when the environment tells: only these few variables are read
+	 * from the target's environment, never stored wholesale (secrets live there). */
+	capture_path(cap, path, sizeof(path), "/proc/%d/environ", (int)cap->targets.v[0].pid);
+	{
+		ssize_t got = read_file(path, buf, sizeof(buf));
+		static const struct { const char *var, *key; } keep[] = {
+			{ "POD_NAME=", "pod" }, { "POD_NAMESPACE=", "namespace" },
+			{ "KUBERNETES_POD_NAME=", "pod" }, { "KUBERNETES_NAMESPACE=", "namespace" },
+			{ "HOSTNAME=", "target_hostname" }, { "KUBERNETES_SERVICE_HOST=", "kubernetes_service_host" },
+		};
+		size_t off = 0, k;
+
+		while (got > 0 && off < (size_t)got) {
+			const char *var = buf + off;
+			size_t len = strnlen(var, (size_t)got - off);
+
+			for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+				size_t vl = strlen(keep[k].var);
+
+				if (len > vl && len < 256 && !strncmp(var, keep[k].var, vl)) {
+					char val[256];
+
+					memcpy(val, var + vl, len - vl);
+					val[len - vl] = '\0';
+					writer_manifest_set(w, keep[k].key, val);
+				}
+			}
+			off += len + 1;
+		}
+	}
 	/* Kubernetes and container ids, when the cgroup path names them. */
-	capture_path(cap, tmp, sizeof(tmp), "/proc/%d/cgroup", (int)cap->targets.v[0].pid);
-	if (read_file(tmp, buf, sizeof(buf)) > 0) {
+	capture_path(cap, path, sizeof(path), "/proc/%d/cgroup", (int)cap->targets.v[0].pid);
+	if (read_file(path, buf, sizeof(buf)) > 0) {
 		char *p = buf, *best = NULL;
 		size_t run = 0;
 
@@ -593,8 +624,10 @@ int main(int argc, char **argv)
 
 	memset(&cap, 0, sizeof(cap));
 	cap.opts = &opts;
-	if (targets_init(&cap) < 0)
+	if (targets_init(&cap) < 0) {
+		targets_release(&cap.targets);
 		return CF_EXIT_NO_TARGET;
+	}
 	if (opts.output)
 		snprintf(output, sizeof(output), "%s", opts.output);
 	else
@@ -609,8 +642,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	cap.w = writer_create(output, force);
-	if (!cap.w)
+	if (!cap.w) {
+		targets_release(&cap.targets);
 		return CF_EXIT_IO;
+	}
 	lower_priority(&opts);
 	show_progress = opts.progress == 1 || (opts.progress == -1 && opts.verbosity > 0 && isatty(2));
 

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 struct thread_ent {
@@ -118,6 +120,14 @@ static int64_t count_fds(const struct capture *cap, struct proc_state *ps, pid_t
 	int64_t n = 0;
 
 	capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (ps->fd_count_by_size == -1) {
+		/* Only procfs reports a count there; a fixture tree's directory
+		 * size is a block size. */
+		struct statfs sf;
+
+		if (statfs(path, &sf) != 0 || sf.f_type != PROC_SUPER_MAGIC)
+			ps->fd_count_by_size = 0;
+	}
 	if (ps->fd_count_by_size != 0) {
 		if (stat(path, &sb) != 0)
 			return -1;

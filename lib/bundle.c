@@ -144,6 +144,59 @@ static int check_header(const char *path)
 	return BUNDLE_OK;
 }
 
+/* A bundle is untrusted: someone could plant a view or trigger that makes a
+ * reader do expensive or surprising work. Every view and trigger must be
+ * exactly the embedded schema's. (Bundles of older versions will be checked
+ * against the schema of their version, kept in schema/history/.) */
+static int check_schema_objects(sqlite3 *db, const char *path)
+{
+	sqlite3 *ref = NULL;
+	sqlite3_stmt *st = NULL, *rs = NULL;
+	char *sql = NULL;
+	int rc = BUNDLE_FOREIGN;
+
+	sql = bundle_schema_create_sql();
+	if (!sql || sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ref, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ref, bundle_schema_finalize_sql(), NULL, NULL, NULL) != SQLITE_OK) {
+		error("internal error: the embedded schema does not load");
+		rc = BUNDLE_CORRUPT;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT type, name, coalesce(sql, '') FROM sqlite_schema"
+			       " WHERE type IN ('view', 'trigger')", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, "SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?",
+			       -1, &rs, NULL) != SQLITE_OK) {
+		error("cannot read the schema of '%s': %s", path, sqlite3_errmsg(db));
+		rc = BUNDLE_CORRUPT;
+		goto out;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *text = (const char *)sqlite3_column_text(st, 2);
+		int same;
+
+		sqlite3_reset(rs);
+		sqlite3_bind_text(rs, 1, type, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(rs, 2, name, -1, SQLITE_TRANSIENT);
+		same = sqlite3_step(rs) == SQLITE_ROW && text &&
+		       !strcmp(text, (const char *)sqlite3_column_text(rs, 0));
+		if (!same) {
+			error("'%s' has a %s '%s' that casefile did not write: refusing a tampered bundle",
+			      path, type, name ? name : "?");
+			goto out;
+		}
+	}
+	rc = BUNDLE_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(rs);
+	sqlite3_close(ref);
+	free(sql);
+	return rc;
+}
+
 int bundle_open_readonly(const char *path, sqlite3 **out, int *version)
 {
 	sqlite3 *db = NULL;
@@ -201,6 +254,11 @@ int bundle_open_readonly(const char *path, sqlite3 **out, int *version)
 		error("'%s' is damaged or truncated (integrity check failed)", path);
 		rc = BUNDLE_CORRUPT;
 		goto fail;
+	}
+	if (ver == bundle_schema_version) {
+		rc = check_schema_objects(db, path);
+		if (rc)
+			goto fail;
 	}
 	if (!bundle_has_table(db, "manifest") || !bundle_has_table(db, "ticks")) {
 		error("'%s' lacks the manifest or ticks table: not a complete casefile bundle", path);

@@ -35,7 +35,8 @@ wait_for() {
 }
 
 # q DB SQL: one value from a bundle.
-q() { sqlite3 -batch -noheader "$1" "$2"; }
+# -readonly: a query must never create the file a capture is about to write.
+q() { sqlite3 -readonly -batch -noheader "$1" "$2"; }
 
 # assert_eq WHAT EXPECTED ACTUAL
 assert_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }

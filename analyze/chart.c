@@ -1,0 +1,191 @@
+#include "chart.h"
+
+#include "escape.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define W 760.0
+#define H 200.0
+#define ML 64.0   /* left margin: y labels */
+#define MR 12.0
+#define MT 12.0
+#define MB 28.0   /* bottom: x labels */
+#define PW (W - ML - MR)
+#define PH (H - MT - MB)
+
+/* Colour-blind-safe palette (Okabe-Ito), then greys. */
+static const char *const palette[] = {
+	"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+};
+#define AFTER_COLOUR "#D55E00"
+#define BEFORE_COLOUR "#0072B2"
+
+/* A "nice" step for about n ticks over range. */
+static double nice_step(double range, int n)
+{
+	double raw = range / n, mag, f;
+
+	if (raw <= 0)
+		return 1;
+	mag = pow(10, floor(log10(raw)));
+	f = raw / mag;
+	if (f < 1.5) f = 1;
+	else if (f < 3) f = 2;
+	else if (f < 7) f = 5;
+	else f = 10;
+	return f * mag;
+}
+
+static double xpos(const struct chart *c, double t_us)
+{
+	double span = (double)(c->x1_us - c->x0_us);
+
+	if (span <= 0)
+		span = 1;
+	return ML + PW * (t_us - (double)c->x0_us) / span;
+}
+
+static void write_polyline(FILE *f, const struct chart *c, const struct chart_line *l,
+			   double ymin, double ymax, const char *colour)
+{
+	const struct series *s = l->s;
+	double yspan = ymax - ymin > 0 ? ymax - ymin : 1;
+	int i, col = -1;
+	double cmin = 0, cmax = 0, cx = 0;
+
+	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", colour,
+		l->after ? " stroke-dasharray=\"5 3\"" : "");
+	for (i = 0; i < s->n; i++) {
+		double x = xpos(c, (double)(s->wall_us[i] - l->base_us));
+		int px = (int)x;
+		double v = s->value[i];
+
+		if (!isfinite(v))
+			continue;
+		if (px != col) {
+			if (col >= 0) {
+				/* Keep both extremes of a pixel column so spikes survive. */
+				fprintf(f, "%.1f,%.1f ", cx, MT + PH - PH * (cmin - ymin) / yspan);
+				if (cmax != cmin)
+					fprintf(f, "%.1f,%.1f ", cx, MT + PH - PH * (cmax - ymin) / yspan);
+			}
+			col = px;
+			cmin = cmax = v;
+			cx = x;
+		} else {
+			if (v < cmin) cmin = v;
+			if (v > cmax) cmax = v;
+		}
+	}
+	if (col >= 0) {
+		fprintf(f, "%.1f,%.1f ", cx, MT + PH - PH * (cmin - ymin) / yspan);
+		if (cmax != cmin)
+			fprintf(f, "%.1f,%.1f ", cx, MT + PH - PH * (cmax - ymin) / yspan);
+	}
+	fprintf(f, "\"/>\n");
+}
+
+static void x_label(FILE *f, const struct chart *c, double t_us, char *buf, size_t len)
+{
+	(void)f;
+	if (c->relative) {
+		snprintf(buf, len, "+%.0fs", (t_us - (double)c->x0_us) / 1e6);
+	} else {
+		time_t secs = (time_t)(t_us / 1e6);
+		struct tm tm;
+
+		gmtime_r(&secs, &tm);
+		strftime(buf, len, "%H:%M:%S", &tm);
+	}
+}
+
+void chart_write_svg(FILE *f, const struct chart *c)
+{
+	double ymin = 0, ymax = 0, step, y, span_s, xstep, t;
+	int i, j, any = 0;
+	char buf[64];
+
+	for (i = 0; i < c->nlines; i++) {
+		for (j = 0; j < c->lines[i].s->n; j++) {
+			double v = c->lines[i].s->value[j];
+
+			if (!isfinite(v))
+				continue;
+			if (!any || v > ymax) ymax = v;
+			if (!any || v < ymin) ymin = v;
+			any = 1;
+		}
+	}
+	/* Counts, bytes and percentages read best from zero. */
+	if (ymin > 0)
+		ymin = 0;
+	if (ymax <= ymin)
+		ymax = ymin + 1;
+	step = nice_step(ymax - ymin, 4);
+	ymax = ceil(ymax / step) * step;
+
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" role=\"img\""
+		" class=\"chart\" aria-label=\"", W, H);
+	fput_html(f, c->title);
+	fprintf(f, "\">\n<title>");
+	fput_html(f, c->title);
+	fprintf(f, "</title>\n");
+	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fff\" stroke=\"#ccc\"/>\n",
+		ML, MT, PW, PH);
+	for (i = 0; i < c->nhl; i++) {
+		double x0 = xpos(c, (double)c->hl_start[i]), x1 = xpos(c, (double)c->hl_end[i]);
+
+		if (x0 < ML) x0 = ML;
+		if (x1 > ML + PW) x1 = ML + PW;
+		if (x1 - x0 < 2) x1 = x0 + 2;
+		fprintf(f, "<rect class=\"hl\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\""
+			" fill=\"#FFD54F\" fill-opacity=\"0.35\"/>\n", x0, MT, x1 - x0, PH);
+	}
+	for (y = ymin; y <= ymax + step / 2; y += step) {
+		double py = MT + PH - PH * (y - ymin) / (ymax - ymin);
+
+		fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n",
+			ML, ML + PW, py, py);
+		fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" fill=\"#444\">%s</text>\n",
+			ML - 4, py + 3, series_format(c->unit, y, buf, sizeof(buf)));
+	}
+	span_s = (double)(c->x1_us - c->x0_us) / 1e6;
+	xstep = nice_step(span_s > 0 ? span_s : 1, 6) * 1e6;
+	for (t = ceil((double)c->x0_us / xstep) * xstep; t <= (double)c->x1_us; t += xstep) {
+		double px = xpos(c, t);
+
+		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"#eee\"/>\n",
+			px, px, MT, MT + PH);
+		x_label(f, c, c->relative ? t : t, buf, sizeof(buf));
+		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">%s</text>\n",
+			px, H - MB + 14, buf);
+	}
+	for (i = 0; i < c->nlines; i++) {
+		const char *colour = c->lines[i].after ? AFTER_COLOUR :
+			(c->relative ? BEFORE_COLOUR : palette[i % 8]);
+
+		write_polyline(f, c, &c->lines[i], ymin, ymax, colour);
+	}
+	if (!any)
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" fill=\"#888\">no data</text>\n",
+			ML + PW / 2, MT + PH / 2);
+	fprintf(f, "</svg>\n");
+	/* The legend is HTML (wraps, prints, and long labels do not overflow). */
+	if (c->nlines > 1 || c->relative) {
+		fprintf(f, "<div class=\"legend\">");
+		for (i = 0; i < c->nlines && i < 12; i++) {
+			const char *colour = c->lines[i].after ? AFTER_COLOUR :
+				(c->relative ? BEFORE_COLOUR : palette[i % 8]);
+
+			fprintf(f, "<span><i style=\"background:%s\"></i>", colour);
+			fput_html(f, c->lines[i].label ? c->lines[i].label : c->lines[i].s->label);
+			fprintf(f, "</span> ");
+		}
+		if (c->nlines > 12)
+			fprintf(f, "<span>... %d more</span>", c->nlines - 12);
+		fprintf(f, "</div>\n");
+	}
+}

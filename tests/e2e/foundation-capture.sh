@@ -1,0 +1,29 @@
+# A short capture of an idle process: the bundle is one file that passes
+# integrity_check, and `summary` prints the manifest, sources and series.
+. "$CASEFILE_TOP/tests/e2e/lib.sh"
+need_cmd sqlite3
+
+bg sleep 300
+target=$LAST_PID
+"$CAP" --pid "$target" --duration 2s --interval 500ms -o x.db || fail "capture exited $?"
+[ -f x.db ] || fail "no bundle"
+[ ! -e x.db-wal ] || fail "a -wal file was left after a clean stop"
+assert_eq "integrity" ok "$(q x.db 'PRAGMA integrity_check')"
+ticks=$(q x.db 'SELECT count(*) FROM ticks')
+assert_ge "ticks" 4 "$ticks"
+assert_le "ticks" 6 "$ticks"
+assert_eq "target pid" "$target" "$(q x.db "SELECT pid FROM processes WHERE role = 'target'")"
+assert_eq "comm" sleep "$(q x.db 'SELECT comm FROM processes')"
+assert_eq "process samples" "$ticks" "$(q x.db 'SELECT count(*) FROM process_samples')"
+assert_eq "process source" ran "$(q x.db "SELECT status FROM sources WHERE name = 'process'")"
+assert_eq "stop reason" "duration reached" "$(q x.db "SELECT value FROM manifest WHERE key = 'stop_reason'")"
+# Monotonic schedule: ticks 500 ms apart, give or take scheduling noise.
+gap=$(q x.db 'SELECT max(b.mono_us - a.mono_us) FROM ticks a JOIN ticks b ON b.id = a.id + 1')
+assert_le "max tick gap" 800000 "$gap"
+
+"$ANA" summary x.db > out.txt || fail "summary exited $?"
+grep -q "command_line .*--pid $target" out.txt || fail "summary lacks the command line"
+grep -q "^  process *ran" out.txt || fail "summary lacks the sources"
+grep -q "resident memory \[pid $target sleep\]" out.txt || fail "summary lacks the RSS series"
+grep -q "open fds" out.txt || fail "summary lacks the fd series"
+exit 0
