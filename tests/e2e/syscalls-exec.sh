@@ -14,7 +14,11 @@ wait_for 60 test -f done || fail "workload did not finish"
 stop_capture
 
 assert_eq "lost records" 0 "$(q x.db 'SELECT SUM(lost) FROM syscall_ticks')"
-assert_eq "clock_gettime calls (both images)" 60000 "$(calls x.db clock_gettime)"
+# Exact, except that a sanitizer runtime (make asan) reads the clock a few
+# times while starting the second image.
+c=$(calls x.db clock_gettime)
+assert_ge "clock_gettime calls (both images)" 60000 "$c"
+assert_le "clock_gettime calls (both images)" 60020 "$c"
 assert_eq "openat errors (both images)" 2000 "$(calls x.db openat errors)"
 assert_eq "execve" 1 "$(calls x.db execve)"
 assert_eq "one pid" "$target" "$(q x.db 'SELECT DISTINCT pid FROM syscall_counts')"
