@@ -677,6 +677,7 @@ const char *perfsys_describe(struct perfsys *p)
 		 p->ncpus, p->ring_pages * getpagesize() / 1024, p->threads, p->nfds,
 		 p->threads_skipped ? ", threads over the fd budget not attached: " : "",
 		 p->threads_skipped ? "yes" : "",
+		 p->mounted == 2 ? ", tracefs mounted to read the tracepoint ids, then unmounted" :
 		 p->mounted ? ", tracefs mounted to read the tracepoint ids" : "",
 		 bad ? ", a ring became undecodable and was abandoned" : "");
 	return p->describe;
