@@ -77,6 +77,8 @@ static void usage(FILE *f)
 "      --max-threads N    per-thread samples for at most N threads a process (default 256)\n"
 "      --all-sockets      sockets: keep every socket of the namespace, not only the target's\n"
 "      --syscalls BACKEND syscalls: auto (default), perf, sample, or ptrace (slow; bounded)\n"
+"      --syscall-sample DUR  syscalls: sampling period of the fallback (default 10ms)\n"
+"      --ptrace-window DUR   syscalls: how long --syscalls=ptrace traces (default 5s)\n"
 "      --pcap-iface IF    packets: interface (default: all)\n"
 "      --pcap-filter EXPR packets: BPF filter, or 'auto' for the target's own connections\n"
 "      --pcap-snaplen N   packets: bytes kept per packet (default 128: headers only)\n"
