@@ -23,6 +23,9 @@ CFLAGS ?= -O2 -g
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
+ifeq ($(SAN),fuzz)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
 ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCASEFILE_VERSION='"$(VERSION)"' \
              -Ilib -I$(BUILD)/gen $(CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
@@ -40,7 +43,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all test unit e2e asan demo bench static install uninstall clean deps samples fuzz
+.PHONY: all test unit e2e asan demo bench static install uninstall clean deps samples fuzz fuzzers
 
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
 LIB_SRCS     := $(wildcard lib/*.c)
@@ -112,6 +115,26 @@ $(BUILD)/tests/capture/%: tests/capture/%.c $(CAPTURE_LIBOBJS) $(LIB_OBJS)
 $(BUILD)/tests/analyze/%: tests/analyze/%.c $(ANALYZE_LIBOBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ianalyze -o $@ $< $(ANALYZE_LIBOBJS) $(LIB_OBJS) $(ANALYZE_LIBS) $(TEST_LIBS)
+
+# libFuzzer harnesses: tests/fuzz/fuzz_<room>_<name>.c, linked with that room's objects.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/fuzz_capture_%: tests/fuzz/fuzz_capture_%.c $(CAPTURE_LIBOBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -Icapture -fsanitize=fuzzer,address,undefined -o $@ $< $(CAPTURE_LIBOBJS) $(LIB_OBJS) $(CAPTURE_LIBS)
+
+$(BUILD)/fuzz/fuzz_analyze_%: tests/fuzz/fuzz_analyze_%.c $(ANALYZE_LIBOBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -Ianalyze -fsanitize=fuzzer,address,undefined -o $@ $< $(ANALYZE_LIBOBJS) $(LIB_OBJS) $(ANALYZE_LIBS)
+
+fuzzers: $(FUZZERS)
+
+# make fuzz: every harness for FUZZ_SECONDS (default 30) from its seed corpus
+# (tests/fuzz/corpus/NAME), then every saved crash in tests/fuzz/regress/NAME.
+fuzz:
+	$(Q)$(MAKE) --no-print-directory CC=clang SAN=fuzz BUILD=build/fuzz fuzzers
+	$(Q)BUILD=build/fuzz sh tests/fuzz/run.sh
 
 # Missing Debian packages are installed when root, or named with the command to run.
 deps:

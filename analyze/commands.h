@@ -11,5 +11,6 @@ struct command {
 };
 
 int cmd_summary(int argc, char **argv);      /* analyze/summary.c */
+int cmd_extract(int argc, char **argv);      /* analyze/extract.c */
 
 #endif

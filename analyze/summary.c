@@ -73,7 +73,9 @@ static void print_manifest(sqlite3 *db, const char *path, int version)
 		 format_duration_us(end - start, a, sizeof(a)),
 		 interval > 0 ? format_duration_us(interval, a + 32, 32) : "?");
 	print_kv("time range", buf);
-	if (!bundle_manifest_get(db, "end_time", buf, sizeof(buf))[0])
+	bundle_manifest_get(db, "stop_reason", a, sizeof(a));
+	if (!bundle_manifest_get(db, "end_time", buf, sizeof(buf))[0] ||
+	    !strcmp(a, "disk full") || !strcmp(a, "write error"))
 		printf("  %-16s the capture did not finish cleanly (killed, or disk full): "
 		       "every committed tick is here, the rest is lost\n", "note");
 }

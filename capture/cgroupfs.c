@@ -123,7 +123,7 @@ static void cpu_pair(const char *k, size_t kl, int64_t v, void *arg)
 	else if (is(k, kl, "nr_periods")) c->nr_periods = v;
 	else if (is(k, kl, "nr_throttled")) c->nr_throttled = v;
 	else if (is(k, kl, "throttled_usec")) c->throttled_us = v;
-	else if (is(k, kl, "throttled_time")) c->throttled_us = v / 1000; /* v1: ns */
+	else if (is(k, kl, "throttled_time")) c->throttled_us = v < 0 ? -1 : v / 1000; /* v1: ns */
 }
 
 int cgroup_parse_cpu_stat(const char *buf, size_t len, struct cgroup_cpu *out)
@@ -136,14 +136,23 @@ struct acct_arg {
 	long hz;
 };
 
+/* Clock ticks to µs; -1 for values no kernel writes (negative, or so large
+ * the product overflows). */
+static int64_t ticks_us(int64_t v, long hz)
+{
+	if (v < 0 || v > INT64_MAX / 1000000)
+		return -1;
+	return v * 1000000 / hz;
+}
+
 static void acct_pair(const char *k, size_t kl, int64_t v, void *arg)
 {
 	struct acct_arg *a = arg;
 
 	if (is(k, kl, "user"))
-		a->c->user_us = v * 1000000 / a->hz;
+		a->c->user_us = ticks_us(v, a->hz);
 	else if (is(k, kl, "system"))
-		a->c->system_us = v * 1000000 / a->hz;
+		a->c->system_us = ticks_us(v, a->hz);
 }
 
 int cgroup_parse_cpuacct_stat(const char *buf, size_t len, long hz, struct cgroup_cpu *out)

@@ -6,6 +6,7 @@
 #include "exitcodes.h"
 #include "parse.h"
 #include "procfs.h"
+#include "redact.h"
 #include "targets.h"
 
 #include <ctype.h>
@@ -426,14 +427,14 @@ static void write_manifest(struct capture *cap, const char *output)
 	int i;
 
 	uname(&u);
-	writer_manifest_set(w, "host", u.nodename);
+	writer_manifest_set(w, "host", capture_redact_value(cap, REDACT_HOST, u.nodename, path, sizeof(path)));
 	writer_manifest_setf(w, "kernel", "%s %s", u.release, u.version);
 	writer_manifest_set(w, "arch", u.machine);
 	writer_manifest_set(w, "tool", "casefile-capture");
 	writer_manifest_set(w, "tool_version", CASEFILE_VERSION);
 	writer_manifest_setf(w, "schema_version", "%d", bundle_schema_version);
 	join_argv(o->argc, o->argv, buf, sizeof(buf));
-	writer_manifest_set(w, "command_line", buf);
+	writer_manifest_set(w, "command_line", capture_redact_str(cap, buf, path, sizeof(path)));
 	writer_manifest_setf(w, "start_us", "%lld", (long long)cap->tick_wall_us);
 	writer_manifest_set(w, "start_time", format_time_us(cap->tick_wall_us, tmp, sizeof(tmp)));
 	writer_manifest_setf(w, "interval_us", "%lld", (long long)o->interval_us);
@@ -487,7 +488,15 @@ static void write_manifest(struct capture *cap, const char *output)
 
 					memcpy(val, var + vl, len - vl);
 					val[len - vl] = '\0';
-					writer_manifest_set(w, keep[k].key, val);
+					char red[256];
+
+					/* With --redact, names and addresses get pseudonyms. */
+					if (strcmp(keep[k].key, "pod") && strcmp(keep[k].key, "namespace"))
+						capture_redact_value(cap, strcmp(keep[k].key, "target_hostname") ? REDACT_IP : REDACT_HOST,
+							     val, red, sizeof(red));
+					else
+						snprintf(red, sizeof(red), "%s", val);
+					writer_manifest_set(w, keep[k].key, red);
 				}
 			}
 			off += len + 1;
@@ -873,6 +882,10 @@ out:
 	if (rc == CF_EXIT_OK && opts.verbosity > 0)
 		fprintf(stderr, "casefile-capture: wrote '%s' (%lld ticks, %s): %s\n", output,
 			(long long)cap.tick, stop_reason, "read it with 'casefile-analyze summary'");
+	if (capture_redact_map_path() && opts.verbosity > 0)
+		fprintf(stderr, "casefile-capture: redaction map in '%s' (keep it private; it is not in the bundle)\n",
+			capture_redact_map_path());
+	capture_redact_release();
 	targets_release(&cap.targets);
 	free(run);
 	return rc;

@@ -48,6 +48,14 @@ struct process_source {
 	long page;
 };
 
+/* Clock ticks to µs, -1 (stored as NULL) for values no kernel writes. */
+static int64_t ticks_us(int64_t v, long hz)
+{
+	if (v < 0 || v > INT64_MAX / 1000000)
+		return -1;
+	return v * 1000000 / hz;
+}
+
 static int open_ro(const struct capture *cap, pid_t pid, const char *file)
 {
 	char path[512];
@@ -260,8 +268,8 @@ static int sample_threads(struct capture *cap, struct process_source *s, struct 
 		sqlite3_bind_int64(st, 1, cap->tick);
 		sqlite3_bind_int64(st, 2, te->id);
 		sqlite3_bind_text(st, 3, &pst.state, 1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 4, pst.utime * 1000000 / s->hz);
-		sqlite3_bind_int64(st, 5, pst.stime * 1000000 / s->hz);
+		writer_bind_opt(st, 4, ticks_us(pst.utime, s->hz));
+		writer_bind_opt(st, 5, ticks_us(pst.stime, s->hz));
 		if (writer_step(cap->w, st)) {
 			closedir(d);
 			return -1;
@@ -345,8 +353,8 @@ static int sample_one(struct capture *cap, struct process_source *s, struct proc
 	sqlite3_bind_int64(st, 1, cap->tick);
 	sqlite3_bind_int64(st, 2, tg->process_id);
 	sqlite3_bind_text(st, 3, &pst.state, 1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, pst.utime * 1000000 / s->hz);
-	sqlite3_bind_int64(st, 5, pst.stime * 1000000 / s->hz);
+	writer_bind_opt(st, 4, ticks_us(pst.utime, s->hz));
+	writer_bind_opt(st, 5, ticks_us(pst.stime, s->hz));
 	sqlite3_bind_int64(st, 6, pst.rss_pages * s->page);
 	sqlite3_bind_int64(st, 7, pst.vsize);
 	writer_bind_opt(st, 8, pss);

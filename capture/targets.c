@@ -4,6 +4,7 @@
 #include "error.h"
 #include "parse.h"
 #include "procfs.h"
+#include "redact.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -185,8 +186,11 @@ static int write_process(struct capture *cap, struct target *tg)
 	capture_path(cap, path, sizeof(path), "/proc/%d/cmdline", (int)tg->pid);
 	n = read_file(path, buf, sizeof(buf));
 	if (n > 0) {
+		char red[sizeof(buf)];
+
 		procfs_cmdline_clean(buf, (size_t)n);
-		sqlite3_bind_text(st, 7, buf, -1, SQLITE_TRANSIENT);
+		/* --redact: hosts, addresses, tokens in arguments get pseudonyms. */
+		sqlite3_bind_text(st, 7, capture_redact_str(cap, buf, red, sizeof(red)), -1, SQLITE_TRANSIENT);
 	}
 	capture_path(cap, path, sizeof(path), "/proc/%d/exe", (int)tg->pid);
 	n = readlink(path, exe, sizeof(exe) - 1);

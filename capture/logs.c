@@ -1,0 +1,925 @@
+/* The logs source: follows log files (--log FILE|GLOB, the target's own
+ * stdout/stderr when they are regular files, its container log) and records,
+ * per tick, counts by level and by message fingerprint, plus the first few
+ * examples of each fingerprint. No other raw line is stored.
+ *
+ * Following: files that exist at start are read from their end (or, with
+ * --log-since, from a history window: see history_start()); files that
+ * appear later, and the new file after a rotation, from their start. Globs
+ * are evaluated again every tick. Rotation by rename is seen as a new inode
+ * at the path (the old file is read to its end first); rotation by truncate
+ * as a size below our offset. Each tick reads at most a byte budget; what is
+ * left is recorded as backlog and read in the next ticks.
+ */
+#include "capture.h"
+
+#include "error.h"
+#include "fingerprint.h"
+#include "logparse.h"
+#include "parse.h"
+#include "redact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOGS_MAX_FILES 256
+#define LOGS_LINE_MAX (64 << 10)          /* longer lines: cut, counted, rest skipped */
+#define LOGS_CHUNK (256 << 10)
+#define LOGS_BUDGET_PER_S (64ULL << 20)   /* bytes read per second of interval */
+#define LOGS_BUDGET_MIN (8ULL << 20)
+#define LOGS_HISTORY_MAX (16 << 20)       /* --log-since looks back at most this far */
+#define LOGS_MAX_FINGERPRINTS 20000
+#define LOGS_EXAMPLES 3                   /* examples kept per fingerprint */
+#define LOGS_EXAMPLE_MAX 1024             /* bytes of each example before redaction */
+#define LOGS_DISCOVER_EVERY 10            /* ticks between looks at the targets' fds */
+
+struct level_count {
+	uint64_t records, bytes;
+};
+
+struct log_file {
+	char *path;
+	const char *origin;
+	int64_t id;                      /* log_files.id */
+	int64_t process_id;              /* -1 for --log */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	off_t off;                       /* next byte to read */
+	int format_stored;
+	int history;                     /* reading --log-since history (tick 0) */
+	int64_t cutoff_us;               /* history: records older than this are skipped */
+	struct log_assembler *as;
+	char *line;                      /* a line not yet ended by '\n' */
+	size_t linelen;
+	uint64_t linebytes;              /* its size in the file, cut part included */
+	int rotated_pending;             /* a new file is at the path; drain the old one */
+	/* this tick */
+	struct level_count lv[LOG_LEVEL_COUNT];
+	uint64_t t_bytes, t_lines, t_records, t_trunc, t_rot;
+	int touched;
+};
+
+struct fp_entry {
+	uint64_t hash;                   /* 0 = free slot */
+	int64_t id;
+	int examples;
+	int dirty;
+	uint64_t t_records, t_bytes;
+};
+
+struct logs {
+	struct log_file *files[LOGS_MAX_FILES];
+	int nfiles;
+	enum log_format format;
+	struct fp_entry *fps;
+	size_t nslots, nfps;
+	size_t *dirty;                   /* slots touched this tick */
+	size_t ndirty, dirty_alloc;
+	char *buf;                       /* read chunk */
+	struct log_record *rec;
+	struct fingerprint fp;
+	int warned_files, warned_fps, warned_glob, warned_open;
+	/* Files read to their end before a rotation: never followed again when
+	 * a glob also matches the renamed copy ("app.log*"). */
+	struct { dev_t dev; ino_t ino; } retired[256];
+	int nretired;
+	uint64_t total_records, total_truncated;
+	int64_t discover_tick;
+};
+
+static struct log_file *find_file(struct logs *s, const char *path, dev_t dev, ino_t ino)
+{
+	int i;
+
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *f = s->files[i];
+
+		if ((path && !strcmp(f->path, path)) || (f->fd >= 0 && f->dev == dev && f->ino == ino))
+			return f;
+	}
+	return NULL;
+}
+
+static int store_file(struct capture *cap, struct log_file *f, int64_t tick)
+{
+	static const char sql[] =
+		"INSERT INTO log_files (path, origin, process_id, first_tick, start_offset)"
+		" VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, f->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->origin, -1, SQLITE_STATIC);
+	writer_bind_opt(st, 3, f->process_id);
+	sqlite3_bind_int64(st, 4, tick);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->off);
+	if (writer_step(cap->w, st))
+		return -1;
+	f->id = writer_last_id(cap->w);
+	return 0;
+}
+
+static void file_free(struct log_file *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	free(f->as);
+	free(f->line);
+	free(f);
+}
+
+static int is_retired(const struct logs *s, dev_t dev, ino_t ino)
+{
+	int i;
+
+	for (i = 0; i < s->nretired; i++)
+		if (s->retired[i].dev == dev && s->retired[i].ino == ino)
+			return 1;
+	return 0;
+}
+
+/* Opens path for reading; fills dev/ino. Returns the fd or -1 (errno). */
+static int open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Where to start reading a file that existed before the capture (history
+ * only with --log-since): at most LOGS_HISTORY_MAX bytes back from its end,
+ * at a line start. Lines with a timestamp older than the --log-since cutoff
+ * are then skipped; lines without one are all counted (the byte window is
+ * the only bound for formats without timestamps). */
+static off_t history_start(int fd, off_t size)
+{
+	char b[4096];
+	off_t start = size > LOGS_HISTORY_MAX ? size - LOGS_HISTORY_MAX : 0, pos = start;
+	ssize_t n;
+
+	if (!start)
+		return 0;
+	while (pos < size && (n = pread(fd, b, sizeof(b), pos)) > 0) {
+		char *nl = memchr(b, '\n', (size_t)n);
+
+		if (nl)
+			return pos + (nl - b) + 1;
+		pos += n;
+	}
+	return size;
+}
+
+/* Starts following path. from_start: a file that appeared during the
+ * capture (read all of it). Returns the file, or NULL when it cannot be
+ * opened (recorded as an event the first time) or is already followed. */
+static struct log_file *add_file(struct capture *cap, struct logs *s, const char *path,
+				 const char *origin, int64_t process_id, int from_start, int64_t tick)
+{
+	struct log_file *f;
+	struct stat st;
+	int fd;
+
+	if (find_file(s, path, 0, 0))
+		return NULL;
+	fd = open_regular(path, &st);
+	if (fd < 0) {
+		if (errno != ENOENT && s->warned_open++ < 8)
+			capture_event(cap, "warning", "cannot follow log '%s': %s", path,
+				      errno == EINVAL ? "not a regular file" : strerror(errno));
+		return NULL;
+	}
+	if (find_file(s, NULL, st.st_dev, st.st_ino) || is_retired(s, st.st_dev, st.st_ino)) {
+		close(fd);
+		return NULL;
+	}
+	if (s->nfiles == LOGS_MAX_FILES) {
+		close(fd);
+		if (!s->warned_files++)
+			capture_event(cap, "warning", "more than %d log files; '%s' and later ones are not followed",
+				      LOGS_MAX_FILES, path);
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(path)) || !(f->as = malloc(sizeof(*f->as)))) {
+		close(fd);
+		file_free(f);
+		error("out of memory");
+		return NULL;
+	}
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->origin = origin;
+	f->process_id = process_id;
+	log_assembler_init(f->as, s->format);
+	if (from_start) {
+		f->off = 0;
+	} else if (cap->opts->log_since_us > 0) {
+		f->off = history_start(fd, st.st_size);
+		f->history = f->off < st.st_size;
+		f->cutoff_us = cap->tick_wall_us - cap->opts->log_since_us;
+	} else {
+		f->off = st.st_size;
+	}
+	if (store_file(cap, f, tick)) {
+		file_free(f);
+		return NULL;
+	}
+	s->files[s->nfiles++] = f;
+	info("following log '%s' (%s) from byte %lld", path, origin, (long long)f->off);
+	return f;
+}
+
+/* --- fingerprints --------------------------------------------------------- */
+
+static int grow_fps(struct logs *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 1024, i, j;
+	struct fp_entry *v = calloc(n, sizeof(*v));
+
+	if (!v)
+		return error("out of memory");
+	for (i = 0; i < s->nslots; i++) {
+		if (!s->fps[i].hash)
+			continue;
+		for (j = s->fps[i].hash & (n - 1); v[j].hash; j = (j + 1) & (n - 1))
+			;
+		v[j] = s->fps[i];
+	}
+	free(s->fps);
+	s->fps = v;
+	s->nslots = n;
+	/* Slot numbers moved: rebuild the dirty list. */
+	s->ndirty = 0;
+	for (i = 0; i < n; i++)
+		if (v[i].dirty)
+			s->dirty[s->ndirty++] = i;
+	return 0;
+}
+
+static int insert_fingerprint(struct capture *cap, const char *text, size_t len, uint64_t hash,
+			      enum log_level level, int64_t file_id, int64_t tick, int64_t *id)
+{
+	static const char sql[] =
+		"INSERT INTO fingerprints (hash, level, text, first_tick, file_id) VALUES (?, ?, ?, ?, ?)";
+	char clean[FINGERPRINT_TEXT_MAX], red[2 * FINGERPRINT_TEXT_MAX];
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+	size_t n;
+
+	if (!st)
+		return -1;
+	n = log_sanitize_utf8(text, len, clean, sizeof(clean));
+	/* Masking leaves host names and words; --redact covers them too. */
+	capture_redact(cap, clean, n, red, sizeof(red));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)hash);
+	sqlite3_bind_text(st, 2, log_level_name(level), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, red, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, tick);
+	sqlite3_bind_int64(st, 5, file_id);
+	if (writer_step(cap->w, st))
+		return -1;
+	*id = writer_last_id(cap->w);
+	return 0;
+}
+
+static int store_example(struct capture *cap, const struct log_record *r, int64_t fp_id,
+			 int64_t file_id, int64_t tick)
+{
+	static const char sql[] =
+		"INSERT INTO fingerprint_examples (fingerprint_id, tick, file_id, ts_us, text, truncated)"
+		" VALUES (?, ?, ?, ?, ?, ?)";
+	char clean[LOGS_EXAMPLE_MAX + 1], red[3 * LOGS_EXAMPLE_MAX];
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+	size_t n;
+	int cut = r->truncated || r->text_len > LOGS_EXAMPLE_MAX;
+
+	if (!st)
+		return -1;
+	n = log_sanitize_utf8(r->text, r->text_len < LOGS_EXAMPLE_MAX ? r->text_len : LOGS_EXAMPLE_MAX,
+			      clean, sizeof(clean));
+	capture_redact(cap, clean, n, red, sizeof(red));
+	sqlite3_bind_int64(st, 1, fp_id);
+	sqlite3_bind_int64(st, 2, tick);
+	sqlite3_bind_int64(st, 3, file_id);
+	writer_bind_opt(st, 4, r->ts_us);
+	sqlite3_bind_text(st, 5, red, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 6, cut);
+	return writer_step(cap->w, st);
+}
+
+static int mark_dirty(struct logs *s, size_t slot)
+{
+	if (s->fps[slot].dirty)
+		return 0;
+	if (s->ndirty == s->dirty_alloc) {
+		size_t n = s->dirty_alloc ? s->dirty_alloc * 2 : 256;
+		size_t *d = realloc(s->dirty, n * sizeof(*d));
+
+		if (!d)
+			return error("out of memory");
+		s->dirty = d;
+		s->dirty_alloc = n;
+	}
+	s->fps[slot].dirty = 1;
+	s->dirty[s->ndirty++] = slot;
+	return 0;
+}
+
+static long fp_find(const struct logs *s, uint64_t h, size_t *free_slot)
+{
+	size_t j;
+
+	for (j = h & (s->nslots - 1); s->fps[j].hash; j = (j + 1) & (s->nslots - 1))
+		if (s->fps[j].hash == h)
+			return (long)j;
+	*free_slot = j;
+	return -1;
+}
+
+/* The slot of a fingerprint, creating it (and its row) when new. When the
+ * table is full, new messages go to one "<other>" fingerprint per level. */
+static long fingerprint_slot(struct capture *cap, struct logs *s, const struct fingerprint *fp,
+			     enum log_level level, int64_t file_id, int64_t tick)
+{
+	static const char other[] = "<other: fingerprint table full>";
+	struct fingerprint o;
+	uint64_t h = fp->hash ? fp->hash : 1;
+	size_t j = 0;
+	long found;
+
+	if ((s->nfps + 1) * 2 > s->nslots && grow_fps(s) < 0)
+		return -1;
+	if ((found = fp_find(s, h, &j)) >= 0)
+		return found;
+	if (s->nfps >= LOGS_MAX_FINGERPRINTS) {
+		if (!s->warned_fps++)
+			capture_event(cap, "warning", "more than %d distinct log messages; "
+				      "further ones are counted as '<other>'", LOGS_MAX_FINGERPRINTS);
+		fingerprint_compute(&o, other, sizeof(other) - 1, level);
+		fp = &o;
+		h = o.hash ? o.hash : 1;
+		if ((found = fp_find(s, h, &j)) >= 0)
+			return found;
+	}
+	s->fps[j].hash = h;
+	s->fps[j].examples = 0;
+	s->fps[j].dirty = 0;
+	s->fps[j].t_records = s->fps[j].t_bytes = 0;
+	if (insert_fingerprint(cap, fp->text, fp->len, fp->hash, level, file_id, tick, &s->fps[j].id)) {
+		s->fps[j].hash = 0;
+		return -1;
+	}
+	s->nfps++;
+	return (long)j;
+}
+
+static int account(struct capture *cap, struct logs *s, struct log_file *f,
+		   const struct log_record *r, int64_t tick)
+{
+	enum log_level lv = r->level < LOG_LEVEL_COUNT ? r->level : LOG_LEVEL_UNKNOWN;
+	long slot;
+
+	if (f->history && r->ts_us >= 0 && r->ts_us < f->cutoff_us)
+		return 0;
+	if (!f->format_stored) {
+		static const char sql[] = "UPDATE log_files SET format = ? WHERE id = ?";
+		sqlite3_stmt *st = writer_stmt(cap->w, sql);
+
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, log_format_name(r->format), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, f->id);
+		if (writer_step(cap->w, st))
+			return -1;
+		f->format_stored = 1;
+	}
+	f->lv[lv].records++;
+	f->lv[lv].bytes += r->bytes;
+	f->t_records++;
+	f->touched = 1;
+	s->total_records++;
+	fingerprint_compute(&s->fp, r->msg, r->msg_len, lv);
+	slot = fingerprint_slot(cap, s, &s->fp, lv, f->id, tick);
+	if (slot < 0)
+		return -1;
+	if (mark_dirty(s, (size_t)slot))
+		return -1;
+	s->fps[slot].t_records++;
+	s->fps[slot].t_bytes += r->bytes;
+	if (s->fps[slot].examples < LOGS_EXAMPLES) {
+		s->fps[slot].examples++;
+		if (store_example(cap, r, s->fps[slot].id, f->id, tick))
+			return -1;
+	}
+	return 0;
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+static int push_line(struct capture *cap, struct logs *s, struct log_file *f, const char *line,
+		     size_t len, uint64_t bytes, int64_t tick)
+{
+	int trunc = bytes > len + 1;
+
+	f->t_lines++;
+	if (trunc) {
+		f->t_trunc++;
+		s->total_truncated++;
+	}
+	if (log_assembler_push(f->as, line, len, bytes, trunc, s->rec))
+		return account(cap, s, f, s->rec, tick);
+	return 0;
+}
+
+static int flush_file(struct capture *cap, struct logs *s, struct log_file *f, int64_t tick)
+{
+	while (log_assembler_flush(f->as, s->rec))
+		if (account(cap, s, f, s->rec, tick))
+			return -1;
+	return 0;
+}
+
+/* Ends the line being collected (rotation, end of capture): what was
+ * written without a final newline still counts. */
+static int flush_partial_line(struct capture *cap, struct logs *s, struct log_file *f, int64_t tick)
+{
+	if (f->linebytes) {
+		int rc = push_line(cap, s, f, f->line, f->linelen, f->linebytes + 1, tick);
+
+		f->linelen = 0;
+		f->linebytes = 0;
+		if (rc)
+			return rc;
+	}
+	return flush_file(cap, s, f, tick);
+}
+
+static int carry(struct log_file *f, const char *p, size_t n)
+{
+	size_t room;
+
+	if (!f->line && !(f->line = malloc(LOGS_LINE_MAX)))
+		return error("out of memory");
+	room = LOGS_LINE_MAX - f->linelen;
+	memcpy(f->line + f->linelen, p, n < room ? n : room);
+	f->linelen += n < room ? n : room;
+	f->linebytes += n;
+	return 0;
+}
+
+/* Splits a chunk into lines. Lines are parsed in place when whole in the
+ * chunk; pieces are collected in f->line, bounded by LOGS_LINE_MAX. */
+static int consume(struct capture *cap, struct logs *s, struct log_file *f, const char *p,
+		   size_t n, int64_t tick)
+{
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = nl ? (size_t)(nl - p) : n;
+
+		if (!nl)
+			return carry(f, p, n);
+		if (f->linebytes) {
+			if (carry(f, p, len))
+				return -1;
+			if (push_line(cap, s, f, f->line, f->linelen, f->linebytes + 1, tick))
+				return -1;
+			f->linelen = 0;
+			f->linebytes = 0;
+		} else if (len > LOGS_LINE_MAX) {
+			if (push_line(cap, s, f, p, LOGS_LINE_MAX, len + 1, tick))
+				return -1;
+		} else if (push_line(cap, s, f, p, len, len + 1, tick)) {
+			return -1;
+		}
+		p += len + 1;
+		n -= len + 1;
+	}
+	return 0;
+}
+
+/* Reads f from its offset until its end or until *budget is spent.
+ * Returns 1 at end of file, 0 when the budget ran out, -1 on error. */
+static int read_file_budget(struct capture *cap, struct logs *s, struct log_file *f,
+			    uint64_t *budget, int64_t tick)
+{
+	while (*budget) {
+		size_t want = *budget < LOGS_CHUNK ? (size_t)*budget : LOGS_CHUNK;
+		ssize_t n = pread(f->fd, s->buf, want, f->off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			capture_event(cap, "warning", "cannot read log '%s': %s", f->path, strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			return 1;
+		f->off += n;
+		f->t_bytes += (uint64_t)n;
+		f->touched = 1;
+		*budget -= (uint64_t)n;
+		if (consume(cap, s, f, s->buf, (size_t)n, tick))
+			return -1;
+	}
+	return 0;
+}
+
+/* Switches f to the file now at its path (after a rename rotation). */
+static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64_t tick)
+{
+	struct stat st;
+	int fd;
+
+	if (flush_partial_line(cap, s, f, tick))
+		return -1;
+	fd = open_regular(f->path, &st);
+	if (fd < 0)
+		return 0;   /* gone again: keep the old fd, try next tick */
+	if (s->nretired < (int)(sizeof(s->retired) / sizeof(s->retired[0]))) {
+		s->retired[s->nretired].dev = f->dev;
+		s->retired[s->nretired].ino = f->ino;
+		s->nretired++;
+	}
+	close(f->fd);
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->off = 0;
+	f->rotated_pending = 0;
+	f->t_rot++;
+	f->touched = 1;
+	return 0;
+}
+
+/* One file's share of a tick: rotation checks, then reading. */
+static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint64_t *budget, int64_t tick)
+{
+	struct stat pst, fst;
+	int rc;
+
+	if (!f->rotated_pending && stat(f->path, &pst) == 0 && S_ISREG(pst.st_mode) &&
+	    (pst.st_ino != f->ino || pst.st_dev != f->dev))
+		f->rotated_pending = 1;
+	if (!f->rotated_pending && fstat(f->fd, &fst) == 0 && fst.st_size < f->off) {
+		/* Truncated in place (copytruncate, "> file"): start over. */
+		if (flush_partial_line(cap, s, f, tick))
+			return -1;
+		f->off = 0;
+		f->t_rot++;
+		f->touched = 1;
+	}
+	rc = read_file_budget(cap, s, f, budget, tick);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && f->rotated_pending) {
+		/* The old file is read to its end: now the new one. */
+		if (reopen(cap, s, f, tick))
+			return -1;
+		if (!f->rotated_pending && (rc = read_file_budget(cap, s, f, budget, tick)) < 0)
+			return -1;
+	}
+	if (rc == 1 && flush_file(cap, s, f, tick))
+		return -1;
+	return 0;
+}
+
+/* --- discovery ------------------------------------------------------------ */
+
+static void expand_globs(struct capture *cap, struct logs *s, int from_start, int64_t tick)
+{
+	int i;
+
+	for (i = 0; i < cap->opts->nlogs; i++) {
+		glob_t g;
+		size_t k;
+		int rc = glob(cap->opts->logs[i], GLOB_NOSORT | GLOB_BRACE, NULL, &g);
+
+		if (rc == 0) {
+			for (k = 0; k < g.gl_pathc; k++)
+				add_file(cap, s, g.gl_pathv[k], "option", -1, from_start, tick);
+		} else if (rc != GLOB_NOMATCH && !s->warned_glob++) {
+			capture_event(cap, "warning", "cannot expand --log '%s'", cap->opts->logs[i]);
+		}
+		globfree(&g);
+	}
+}
+
+/* A 64-hex container id in /proc/PID/cgroup ("docker-<id>.scope",
+ * "/docker/<id>", "cri-containerd-<id>.scope", "/kubepods/.../<id>"). */
+static int container_id(const char *buf, size_t len, char id[65])
+{
+	size_t i, run = 0;
+
+	for (i = 0; i <= len; i++) {
+		char c = i < len ? buf[i] : '/';
+
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+			run++;
+			continue;
+		}
+		if (run == 64) {
+			memcpy(id, buf + i - 64, 64);
+			id[64] = 0;
+			return 1;
+		}
+		run = 0;
+	}
+	return 0;
+}
+
+static void add_glob(struct capture *cap, struct logs *s, const char *pattern,
+		     const char *origin, int64_t process_id, int64_t tick)
+{
+	glob_t g;
+	size_t k;
+
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0)
+		for (k = 0; k < g.gl_pathc; k++)
+			add_file(cap, s, g.gl_pathv[k], origin, process_id, 0, tick);
+	globfree(&g);
+}
+
+/* Files found at start, before the process source stored the target,
+ * get its processes.id on a later look. */
+static void link_process(struct capture *cap, struct log_file *f, int64_t process_id)
+{
+	static const char sql[] = "UPDATE log_files SET process_id = ? WHERE id = ?";
+	sqlite3_stmt *st;
+
+	if (f->process_id > 0 || process_id <= 0 || !strcmp(f->origin, "option"))
+		return;
+	if (!(st = writer_stmt(cap->w, sql)))
+		return;
+	sqlite3_bind_int64(st, 1, process_id);
+	sqlite3_bind_int64(st, 2, f->id);
+	if (writer_step(cap->w, st) == 0)
+		f->process_id = process_id;
+}
+
+/* The targets' stdout and stderr when they are regular files, and their
+ * container logs. */
+static void discover(struct capture *cap, struct logs *s, int64_t tick)
+{
+	int i, fd;
+
+	for (i = 0; i < cap->targets.n; i++) {
+		const struct target *t = &cap->targets.v[i];
+		char path[512], link[4096], buf[8192], id[65];
+		ssize_t n;
+		int cg;
+
+		if (t->gone || t->is_child)
+			continue;
+		for (fd = 1; fd <= 2; fd++) {
+			struct log_file *known;
+			struct stat st;
+
+			capture_path(cap, path, sizeof(path), "/proc/%d/fd/%d", (int)t->pid, fd);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0 || link[0] != '/')
+				continue;
+			link[n] = 0;
+			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			if ((known = find_file(s, NULL, st.st_dev, st.st_ino))) {
+				link_process(cap, known, t->process_id);
+				continue;
+			}
+			/* Follow by name when the name leads to the same file, so
+			 * rotation is seen; else (deleted, or another mount
+			 * namespace) through the /proc link, which still opens it. */
+			{
+				struct stat ls;
+				const char *origin = fd == 1 ? "stdout" : "stderr";
+
+				if (stat(link, &ls) == 0 && ls.st_dev == st.st_dev && ls.st_ino == st.st_ino)
+					add_file(cap, s, link, origin, t->process_id > 0 ? t->process_id : -1, 0, tick);
+				else
+					add_file(cap, s, path, origin, t->process_id > 0 ? t->process_id : -1, 0, tick);
+			}
+		}
+		capture_path(cap, path, sizeof(path), "/proc/%d/cgroup", (int)t->pid);
+		cg = open(path, O_RDONLY | O_CLOEXEC);
+		if (cg < 0)
+			continue;
+		n = read(cg, buf, sizeof(buf));
+		close(cg);
+		if (n <= 0 || !container_id(buf, (size_t)n, id))
+			continue;
+		capture_path(cap, path, sizeof(path), "/var/log/containers/*%s.log", id);
+		add_glob(cap, s, path, "container", t->process_id > 0 ? t->process_id : -1, tick);
+		capture_path(cap, path, sizeof(path), "/var/lib/docker/containers/%s/%s-json.log", id, id);
+		add_glob(cap, s, path, "container", t->process_id > 0 ? t->process_id : -1, tick);
+	}
+}
+
+/* --- rows ------------------------------------------------------------------ */
+
+static int write_rows(struct capture *cap, struct logs *s, int64_t tick)
+{
+	static const char sql_file[] =
+		"INSERT INTO log_file_samples (tick, file_id, bytes_read, lines, records, truncated,"
+		" backlog_bytes, rotations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sql_count[] =
+		"INSERT INTO log_counts (tick, file_id, level, records, bytes) VALUES (?, ?, ?, ?, ?)";
+	static const char sql_fp[] =
+		"INSERT INTO fingerprint_counts (tick, fingerprint_id, records, bytes) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	size_t k;
+	int i, l;
+
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *f = s->files[i];
+		struct stat fst;
+		int64_t backlog = 0;
+
+		if (fstat(f->fd, &fst) == 0 && fst.st_size > f->off)
+			backlog = fst.st_size - f->off;
+		if (!f->touched && !backlog)
+			continue;
+		if (!(st = writer_stmt(cap->w, sql_file)))
+			return -1;
+		sqlite3_bind_int64(st, 1, tick);
+		sqlite3_bind_int64(st, 2, f->id);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)f->t_bytes);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)f->t_lines);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)f->t_records);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)f->t_trunc);
+		sqlite3_bind_int64(st, 7, backlog);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)f->t_rot);
+		if (writer_step(cap->w, st))
+			return -1;
+		for (l = 0; l < LOG_LEVEL_COUNT; l++) {
+			if (!f->lv[l].records)
+				continue;
+			if (!(st = writer_stmt(cap->w, sql_count)))
+				return -1;
+			sqlite3_bind_int64(st, 1, tick);
+			sqlite3_bind_int64(st, 2, f->id);
+			sqlite3_bind_text(st, 3, log_level_name((enum log_level)l), -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)f->lv[l].records);
+			sqlite3_bind_int64(st, 5, (sqlite3_int64)f->lv[l].bytes);
+			if (writer_step(cap->w, st))
+				return -1;
+		}
+		memset(f->lv, 0, sizeof(f->lv));
+		f->t_bytes = f->t_lines = f->t_records = f->t_trunc = f->t_rot = 0;
+		f->touched = 0;
+	}
+	for (k = 0; k < s->ndirty; k++) {
+		struct fp_entry *e = &s->fps[s->dirty[k]];
+
+		if (e->t_records) {
+			if (!(st = writer_stmt(cap->w, sql_fp)))
+				return -1;
+			sqlite3_bind_int64(st, 1, tick);
+			sqlite3_bind_int64(st, 2, e->id);
+			sqlite3_bind_int64(st, 3, (sqlite3_int64)e->t_records);
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)e->t_bytes);
+			if (writer_step(cap->w, st))
+				return -1;
+		}
+		e->t_records = e->t_bytes = 0;
+		e->dirty = 0;
+	}
+	s->ndirty = 0;
+	return 0;
+}
+
+/* --- the source ------------------------------------------------------------ */
+
+static uint64_t tick_budget(const struct capture *cap)
+{
+	uint64_t b = (uint64_t)((double)LOGS_BUDGET_PER_S * (double)cap->opts->interval_us / 1e6);
+
+	return b < LOGS_BUDGET_MIN ? LOGS_BUDGET_MIN : b;
+}
+
+static void logs_close(struct capture *cap, void *state);
+
+static int logs_open(struct capture *cap, void **state)
+{
+	struct logs *s = calloc(1, sizeof(*s));
+	int fmt = log_format_parse(cap->opts->log_format ? cap->opts->log_format : "auto");
+	int i;
+
+	if (!s)
+		return error("out of memory");
+	*state = s;
+	s->format = fmt < 0 ? LOG_FORMAT_AUTO : (enum log_format)fmt;
+	s->buf = malloc(LOGS_CHUNK);
+	s->rec = malloc(sizeof(*s->rec));
+	if (!s->buf || !s->rec)
+		return error("out of memory");
+	if (cap->opts->redact && capture_redact_start(cap) < 0)
+		return capture_source_skip(cap, "--redact is on but the redaction map cannot be written");
+	capture_source_backend(cap, "tail", NULL);
+	expand_globs(cap, s, 0, 0);
+	discover(cap, s, 0);
+	s->discover_tick = 0;
+	for (i = 0; i < cap->opts->nlogs; i++) {
+		glob_t g;
+
+		/* Said once: a file named but absent is followed when it appears. */
+		if (glob(cap->opts->logs[i], GLOB_NOSORT | GLOB_BRACE, NULL, &g) == GLOB_NOMATCH)
+			capture_event(cap, "warning", "--log '%s' matches no file yet; it is followed when it appears",
+				      cap->opts->logs[i]);
+		globfree(&g);
+	}
+	/* History (--log-since) goes to tick 0, before the first tick. */
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *f = s->files[i];
+		struct stat st;
+		uint64_t budget = LOGS_HISTORY_MAX;
+
+		if (!f->history || fstat(f->fd, &st) < 0)
+			continue;
+		while (f->off < st.st_size && budget) {
+			int rc = read_file_budget(cap, s, f, &budget, 0);
+
+			if (rc < 0)
+				return -1;
+			if (rc)
+				break;
+		}
+		if (flush_file(cap, s, f, 0))
+			return -1;
+		f->history = 0;
+	}
+	if (write_rows(cap, s, 0))
+		return -1;
+	return 0;
+}
+
+static int logs_sample(struct capture *cap, void *state, int64_t tick)
+{
+	struct logs *s = state;
+	uint64_t budget = tick_budget(cap);
+	int i, start;
+
+	/* Files that appear later: globs every tick (cheap), fds less often. */
+	expand_globs(cap, s, 1, tick);
+	if (tick == 1 || tick - s->discover_tick >= LOGS_DISCOVER_EVERY) {
+		discover(cap, s, tick);
+		s->discover_tick = tick;
+	}
+	/* Rotate who reads first, so one busy file cannot starve the others. */
+	start = s->nfiles ? (int)(tick % s->nfiles) : 0;
+	for (i = 0; i < s->nfiles; i++)
+		if (follow(cap, s, s->files[(start + i) % s->nfiles], &budget, tick))
+			return -1;
+	return write_rows(cap, s, tick);
+}
+
+static void logs_close(struct capture *cap, void *state)
+{
+	struct logs *s = state;
+	int i;
+
+	if (!s)
+		return;
+	/* What is complete in the files now is counted in the last tick. */
+	if (cap->tick > 0 && s->buf && s->rec) {
+		for (i = 0; i < s->nfiles; i++)
+			if (flush_partial_line(cap, s, s->files[i], cap->tick))
+				break;
+		write_rows(cap, s, cap->tick);
+	}
+	if (s->total_truncated)
+		capture_event(cap, "warning", "%llu log line(s) longer than %d KiB were cut",
+			      (unsigned long long)s->total_truncated, LOGS_LINE_MAX >> 10);
+	for (i = 0; i < s->nfiles; i++)
+		file_free(s->files[i]);
+	free(s->fps);
+	free(s->dirty);
+	free(s->buf);
+	free(s->rec);
+	free(s);
+}
+
+const struct source logs_source = {
+	.name = "logs",
+	.summary = "log files (--log, the target's stdout/stderr files): rates by level, message fingerprints",
+	.default_on = 1,
+	.open = logs_open,
+	.sample = logs_sample,
+	.close = logs_close,
+};
