@@ -37,11 +37,12 @@ nscall() { awk '/^calls/ { print $4 }' "$1"; }
 
 run_bare() { "$W" --clock 0 --enoent 0 --getppid "$1" > "$tmp/out"; nscall "$tmp/out"; }
 
+# run_casefile [CAPTURE OPTIONS]: the target's ns/call under casefile-capture.
 run_casefile() {
 	rm -f "$tmp/go" "$tmp/c.db" "$tmp/c.err"
 	"$W" --clock 0 --enoent 0 --getppid "$N" --wait-file "$tmp/go" > "$tmp/out" &
 	w_pid=$!
-	"$CAP" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" 2> "$tmp/c.err" &
+	"$CAP" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" "$@" 2> "$tmp/c.err" &
 	cap_pid=$!
 	i=0
 	while ! grep -q "capturing into" "$tmp/c.err" 2>/dev/null; do
@@ -51,11 +52,11 @@ run_casefile() {
 	touch "$tmp/go"
 	wait "$w_pid"; w_pid=""
 	t1=$(cpu_ticks "$cap_pid")
-	echo $((t1 - t0)) >> "$tmp/casefile.cpu"
+	[ $# -eq 0 ] && echo $((t1 - t0)) >> "$tmp/casefile.cpu"
 	kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid"; cap_pid=""
 	lost=$(sqlite3 "$tmp/c.db" "SELECT COALESCE(SUM(lost), 0) FROM syscall_ticks" 2>/dev/null || echo "?")
 	seen=$(sqlite3 "$tmp/c.db" "SELECT COALESCE(SUM(calls), 0) FROM syscall_top WHERE name = 'getppid'" 2>/dev/null || echo "?")
-	echo "$lost $seen" >> "$tmp/casefile.lost"
+	[ $# -eq 0 ] && echo "$lost $seen" >> "$tmp/casefile.lost"
 	nscall "$tmp/out"
 }
 
@@ -90,6 +91,8 @@ while [ $r -le "$ROUNDS" ]; do
 	bs=$(run_bare "$N_SLOW"); echo "$bs" >> "$tmp/bare_slow"
 	c=$(run_casefile); echo "$c" >> "$tmp/casefile"
 	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/casefile.ratio"
+	c=$(run_casefile --syscalls counts); echo "$c" >> "$tmp/counts"
+	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/counts.ratio"
 	if [ $have_perf = 1 ]; then
 		f=$(run_floor); echo "$f" >> "$tmp/floor"
 		awk "BEGIN { printf \"%.3f\n\", $f / $b }" >> "$tmp/floor.ratio"
@@ -127,6 +130,7 @@ echo "|---|---|---|---|"
 row "bare" "$N" bare
 row "bare (short run)" "$N_SLOW" bare_slow
 row "casefile-capture (perf backend: per-syscall calls, errors, time)" "$N" casefile
+row "casefile-capture --syscalls=counts (sys_exit only: calls, errors, no time)" "$N" counts
 row "floor: perf stat -e raw_syscalls:sys_enter (one count, no per-syscall split)" "$N" floor
 row "strace -c -f" "$N_SLOW" strace
 row "perf trace -s" "$N_SLOW" perf

@@ -150,9 +150,10 @@ int perfsys_decode(const void *buf, size_t len, uint32_t enter_id, uint32_t exit
 long perfsys_tracepoint_id(const char *dir, const char *group, const char *name);
 
 struct perfsys;
-/* Opens the perf backend for the capture's targets. Returns NULL and writes
- * why into why (size len) when perf cannot be used. */
-struct perfsys *perfsys_open(struct capture *cap, struct sysagg *agg, char *why, size_t len);
+/* Opens the perf backend for the capture's targets: sys_exit events, and
+ * with WITH_TIME sys_enter too, paired per thread for durations. Returns NULL
+ * and writes why into why (size len) when perf cannot be used. */
+struct perfsys *perfsys_open(struct capture *cap, struct sysagg *agg, int with_time, char *why, size_t len);
 /* Attaches to targets that appeared since the last call (not those that
  * inherited events by being forked from a followed process). */
 int perfsys_refresh(struct perfsys *p, struct capture *cap);

@@ -3,7 +3,7 @@
  *
  *   syscall_counts [--clock N] [--enoent N] [--getppid N] [--threads K]
  *                  [--wait-file PATH | --wait-signal] [--done-file PATH]
- *                  [--exec] [--linger]
+ *                  [--exec] [--linger] [--pause-every N]
  *
  * It first waits (for SIGUSR1, or for --wait-file to exist) so that a capture
  * can attach before any counted call, then makes, spread over K threads
@@ -27,11 +27,21 @@
 #include <time.h>
 #include <unistd.h>
 
-static long n_clock = 100000, n_enoent = 5000, n_getppid = 0;
+static long n_clock = 100000, n_enoent = 5000, n_getppid = 0, pause_every = 0;
 static int threads = 1;
 static volatile sig_atomic_t go;
 
 static void on_usr1(int sig) { (void)sig; go = 1; }
+
+/* --pause-every: a short nap every N calls leaves the CPU to a tracer's
+ * low-priority reader on a loaded machine (tests); naps are nanosleep. */
+static void maybe_pause(long i)
+{
+	struct timespec nap = { 0, 2000000 };
+
+	if (pause_every && i % pause_every == pause_every - 1)
+		nanosleep(&nap, NULL);
+}
 
 static void *work(void *arg)
 {
@@ -39,15 +49,21 @@ static void *work(void *arg)
 	struct timespec ts;
 
 	share = n_clock / threads + (k < n_clock % threads);
-	for (i = 0; i < share; i++)
+	for (i = 0; i < share; i++) {
 		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+		maybe_pause(i);
+	}
 	share = n_enoent / threads + (k < n_enoent % threads);
-	for (i = 0; i < share; i++)
+	for (i = 0; i < share; i++) {
 		if (syscall(SYS_openat, AT_FDCWD, "/nonexistent/casefile-syscall-counts", O_RDONLY) >= 0)
 			abort();
+		maybe_pause(i);
+	}
 	share = n_getppid / threads + (k < n_getppid % threads);
-	for (i = 0; i < share; i++)
+	for (i = 0; i < share; i++) {
 		syscall(SYS_getppid);
+		maybe_pause(i);
+	}
 	return NULL;
 }
 
@@ -80,7 +96,8 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--wait-signal")) { wait_signal = 1; continue; }
 		if (!v) {
 			fprintf(stderr, "usage: syscall_counts [--clock N] [--enoent N] [--getppid N] [--threads K]\n"
-				"       [--wait-file PATH | --wait-signal] [--done-file PATH] [--exec] [--linger]\n");
+				"       [--wait-file PATH | --wait-signal] [--done-file PATH] [--exec] [--linger]\n"
+				"       [--pause-every N]\n");
 			return 2;
 		}
 		i++;
@@ -88,6 +105,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--enoent")) n_enoent = num(v);
 		else if (!strcmp(a, "--getppid")) n_getppid = num(v);
 		else if (!strcmp(a, "--threads")) threads = (int)num(v);
+		else if (!strcmp(a, "--pause-every")) pause_every = num(v);
 		else if (!strcmp(a, "--wait-file")) wait_file = v;
 		else if (!strcmp(a, "--done-file")) done_file = v;
 		else { fprintf(stderr, "syscall_counts: unknown option '%s'\n", a); return 2; }
@@ -132,7 +150,7 @@ int main(int argc, char **argv)
 		 * with --done-file and --linger. */
 		char *args[16];
 		int n = 0;
-		char c[24], e[24], g[24], t[24];
+		char c[24], e[24], g[24], t[24], pe[24];
 
 		snprintf(c, sizeof(c), "%ld", n_clock);
 		snprintf(e, sizeof(e), "%ld", n_enoent);
@@ -145,6 +163,10 @@ int main(int argc, char **argv)
 		args[n++] = "--threads"; args[n++] = t;
 		if (done_file) { args[n++] = "--done-file"; args[n++] = (char *)done_file; }
 		if (linger) args[n++] = "--linger";
+		if (pause_every) {
+			snprintf(pe, sizeof(pe), "%ld", pause_every);
+			args[n++] = "--pause-every"; args[n++] = pe;
+		}
 		args[n] = NULL;
 		execv("/proc/self/exe", args);
 		perror("syscall_counts: exec");

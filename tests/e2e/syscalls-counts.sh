@@ -7,7 +7,7 @@ need_root "perf_event_open on tracepoints"
 need_cmd sqlite3
 . "$CASEFILE_TOP/tests/e2e/syscalls-lib.inc"
 
-bg "$W" --wait-file go --done-file done --linger
+bg "$W" --wait-file go --done-file done --linger --pause-every 20000
 target=$LAST_PID
 start_capture x.db --pid "$target" --interval 50ms
 assert_eq "backend" perf "$(q x.db "SELECT backend FROM sources WHERE name = 'syscalls'")"
@@ -35,4 +35,20 @@ case "$(q x.db "SELECT value FROM manifest WHERE key = 'vdso_clock'")" in yes|no
 
 "$ANA" summary x.db > out.txt || fail "summary exited $?"
 grep -q "syscalls/s" out.txt || fail "summary lacks the syscall rate series"
+grep -q "calls/s of the top syscalls \[clock_gettime\]" out.txt || fail "summary lacks the top syscalls series"
+
+# --syscalls=counts: sys_exit only, the same exact counts, no durations.
+kill "$target"
+rm -f go done
+bg "$W" --wait-file go --done-file done --linger --pause-every 20000
+start_capture y.db --pid "$LAST_PID" --syscalls counts
+touch go
+wait_for 60 test -f done || fail "workload did not finish"
+stop_capture
+assert_eq "counts: lost records" 0 "$(q y.db 'SELECT SUM(lost) FROM syscall_ticks')"
+assert_eq "counts: clock_gettime calls" 100000 "$(calls y.db clock_gettime)"
+assert_eq "counts: openat errors" 5000 "$(calls y.db openat errors)"
+assert_eq "counts: nothing timed" 0 "$(q y.db 'SELECT SUM(timed) FROM syscall_counts')"
+q y.db "SELECT value FROM manifest WHERE key = 'syscalls_perf'" | grep -q "sys_exit only" ||
+	fail "manifest does not say time was left out"
 exit 0

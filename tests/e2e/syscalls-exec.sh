@@ -6,7 +6,7 @@ need_root "perf_event_open on tracepoints"
 need_cmd sqlite3
 . "$CASEFILE_TOP/tests/e2e/syscalls-lib.inc"
 
-bg "$W" --wait-file go --done-file done --linger --exec --clock 30000 --enoent 1000
+bg "$W" --wait-file go --done-file done --linger --exec --clock 30000 --enoent 1000 --pause-every 20000
 target=$LAST_PID
 start_capture x.db --pid "$target"
 touch go

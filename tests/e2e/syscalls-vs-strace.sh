@@ -13,7 +13,7 @@ s_top=$(awk '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" { print $
 s_clock=$(awk '$NF == "clock_gettime" { print $4 }' strace.txt)
 s_enoent=$(awk '$NF == "openat" && NF == 6 { print $5 }' strace.txt)
 
-bg "$W" --wait-file go --done-file done --linger --clock 20000 --enoent 2000 --threads 2
+bg "$W" --wait-file go --done-file done --linger --clock 20000 --enoent 2000 --threads 2 --pause-every 20000
 start_capture x.db --pid "$LAST_PID"
 touch go
 wait_for 60 test -f done || fail "workload did not finish"
