@@ -11,6 +11,7 @@ struct command {
 };
 
 int cmd_summary(int argc, char **argv);      /* analyze/summary.c */
+int cmd_export_pcap(int argc, char **argv);  /* analyze/export_pcap.c */
 int cmd_extract(int argc, char **argv);      /* analyze/extract.c */
 
 #endif

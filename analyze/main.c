@@ -8,6 +8,7 @@
 
 static const struct command commands[] = {
 	{ "summary", cmd_summary, "manifest, sources, targets, and one line per series" },
+	{ "export-pcap", cmd_export_pcap, "write the packets of a bundle as a .pcap for tcpdump and Wireshark" },
 	{ "extract", cmd_extract, "list the files attached to a bundle, or write one back" },
 	{ NULL, NULL, NULL },
 };
