@@ -170,6 +170,7 @@ struct perfsys {
 	int npids;
 	int threads;                     /* threads attached */
 	int threads_skipped;             /* over the fd budget */
+	int pids_skipped;                /* processes beyond PERFSYS_MAX_PIDS */
 	uint64_t attach_ticks;           /* boot time of the attach, clock ticks */
 	int with_time;                   /* 0: exit events only (no durations) */
 	int stopfd;
@@ -177,7 +178,7 @@ struct perfsys {
 	int reader_running;
 	pthread_mutex_t drain_lock;
 	unsigned char *tmp;              /* a record that wraps the ring end */
-	char describe[256];
+	char describe[512];
 	char tracefs[64];
 	int mounted;
 };
@@ -397,8 +398,7 @@ static int attach_process(struct perfsys *p, struct capture *cap, pid_t pid, int
 		}
 	}
 	closedir(d);
-	if (p->npids < PERFSYS_MAX_PIDS)
-		p->pids[p->npids++] = pid;
+	p->pids[p->npids++] = pid;       /* attach_targets() checked the room */
 	return ret;
 }
 
@@ -534,6 +534,12 @@ static int attach_targets(struct perfsys *p, struct capture *cap, int *err)
 
 		if (t->gone || known_pid(p, t->pid))
 			continue;
+		/* Without room to remember it, a process would be attached
+		 * again at every tick and counted twice. */
+		if (p->npids == PERFSYS_MAX_PIDS) {
+			p->pids_skipped++;
+			continue;
+		}
 		/* A descendant that started after we attached was forked by a
 		 * process carrying inherited events: attaching again would
 		 * count its syscalls twice. */
@@ -682,11 +688,12 @@ const char *perfsys_describe(struct perfsys *p)
 	for (c = 0; c < p->ncpus; c++)
 		bad += p->rings[c].bad;
 	snprintf(p->describe, sizeof(p->describe),
-		 "%s; %d CPU rings of %d KiB, %d threads attached (%d fds)%s%s%s%s",
+		 "%s; %d CPU rings of %d KiB, %d threads attached (%d fds)%s%s%s%s%s",
 		 p->with_time ? "sys_enter and sys_exit (calls, errors, time)" : "sys_exit only (calls, errors; no time)",
 		 p->ncpus, p->ring_pages * getpagesize() / 1024, p->threads, p->nfds,
 		 p->threads_skipped ? ", threads over the fd budget not attached: " : "",
 		 p->threads_skipped ? "yes" : "",
+		 p->pids_skipped ? ", processes beyond 256 not attached" : "",
 		 p->mounted == 2 ? ", tracefs mounted to read the tracepoint ids, then unmounted" :
 		 p->mounted ? ", tracefs mounted to read the tracepoint ids" : "",
 		 bad ? ", a ring became undecodable and was abandoned" : "");
