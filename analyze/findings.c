@@ -768,7 +768,7 @@ static void link_notes(struct analysis *a)
 
 int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulepack *packs, int npacks)
 {
-	int i, j, k;
+	int i, j, k, timing = getenv("CASEFILE_ANALYZE_TIMING") != NULL;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -797,8 +797,18 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 			if (overridden)
 				continue;
 			a->rules_total++;
-			if (rule_run(a, db, r) < 0)
-				return -1;
+			{
+				struct timespec r0, r1;
+
+				clock_gettime(CLOCK_MONOTONIC, &r0);
+				if (rule_run(a, db, r) < 0)
+					return -1;
+				clock_gettime(CLOCK_MONOTONIC, &r1);
+				/* Per-rule cost, for bench/bench-analyze.sh. */
+				if (timing)
+					fprintf(stderr, "rule %-26s %8.1f ms\n", r->id,
+						(double)(r1.tv_sec - r0.tv_sec) * 1e3 + (double)(r1.tv_nsec - r0.tv_nsec) / 1e6);
+			}
 		}
 	}
 	qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
