@@ -228,6 +228,50 @@ static void quality_notes(struct analysis *a, sqlite3 *db)
 			add_note(a, "source_fallback", s->name, NULL, "source '%s' ran with %s: %s", s->name,
 				 s->backend ? s->backend : "a fallback", s->reason);
 	}
+	/* Losses the sources count in their own tables. */
+	{
+		static const struct {
+			const char *table, *source, *kind, *sql;
+		} q[] = {
+			{ "syscall_ticks", "syscalls", "lost_events",
+			  "SELECT SUM(lost), SUM(dropped), SUM(events) FROM syscall_ticks" },
+			{ "pcap_stats", "packets", "drops",
+			  "SELECT MAX(dropped_kernel) + MAX(COALESCE(dropped_iface, 0)), "
+			  "       MAX(not_stored_cap) + MAX(not_stored_buffer), MAX(received) FROM pcap_stats" },
+			{ "log_file_samples", "logs", "truncated",
+			  "SELECT SUM(truncated), MAX(backlog_bytes), SUM(lines) FROM log_file_samples" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+			long long x = 0, y = 0, tot = 0;
+
+			if (!bundle_has_table(db, q[k].table) ||
+			    sqlite3_prepare_v2(db, q[k].sql, -1, &st, NULL) != SQLITE_OK)
+				continue;
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				x = sqlite3_column_int64(st, 0);
+				y = sqlite3_column_int64(st, 1);
+				tot = sqlite3_column_int64(st, 2);
+			}
+			sqlite3_finalize(st);
+			if (k == 0 && (x > 0 || y > 0))
+				add_note(a, q[k].kind, q[k].source, NULL,
+					 "syscalls: %lld events lost by the kernel ring and %lld updates dropped (of %lld events): counts are low bounds",
+					 x, y, tot);
+			else if (k == 1 && x > 0)
+				add_note(a, q[k].kind, q[k].source, NULL,
+					 "packets: %lld packets dropped by the kernel or interface (of %lld received): flow counts are low bounds",
+					 x, tot);
+			else if (k == 1 && y > 0)
+				add_note(a, "truncated", q[k].source, NULL,
+					 "packets: %lld packets counted but not stored (size cap or buffer)", y);
+			else if (k == 2 && (x > 0 || y > 0))
+				add_note(a, q[k].kind, q[k].source, NULL,
+					 "logs: %lld over-long lines cut; up to %lld bytes were left unread behind the writer",
+					 x, y);
+		}
+	}
 	/* Events about the capture's own health, one note per kind and source. */
 	if (bundle_has_table(db, "events") &&
 	    sqlite3_prepare_v2(db,
