@@ -43,6 +43,20 @@ const struct series_def series_table[] = {
 	  "SELECT 'all', t.id, t.wall_us, 1e6 * COALESCE(SUM(c.records), 0) / (t.mono_us - p.mono_us)"
 	  " FROM ticks t JOIN ticks p ON p.id = t.id - 1 LEFT JOIN log_counts c ON c.tick = t.id"
 	  " WHERE t.mono_us > p.mono_us AND EXISTS (SELECT 1 FROM log_files) GROUP BY t.id ORDER BY t.id" },
+	{ "sockets.connections", "connections by remote port", UNIT_COUNT, "socket_samples",
+	  "SELECT proto || ' to port ' || remote_port, tick, wall_us, connections FROM socket_by_remote_port"
+	  " ORDER BY proto, remote_port, tick" },
+	{ "sockets.recv_q", "unread bytes (recv-q) by remote port", UNIT_BYTES, "socket_samples",
+	  "SELECT proto || ' to port ' || remote_port, tick, wall_us, recv_q_bytes FROM socket_by_remote_port"
+	  " ORDER BY proto, remote_port, tick" },
+	{ "sockets.accepted", "accepted connections by local port", UNIT_COUNT, "socket_samples",
+	  "SELECT proto || ' on port ' || local_port, tick, wall_us, connections FROM socket_by_local_port"
+	  " ORDER BY proto, local_port, tick" },
+	{ "sockets.state", "target sockets by state", UNIT_COUNT, "socket_samples",
+	  "SELECT proto || ' ' || state, tick, wall_us, sockets FROM socket_by_state ORDER BY proto, state, tick" },
+	{ "sockets.time_wait", "TIME_WAIT sockets in the namespace", UNIT_COUNT, "socket_totals",
+	  "SELECT 'netns ' || COALESCE(s.netns, '?'), s.tick, t.wall_us, s.sockets FROM socket_totals s"
+	  " JOIN ticks t ON t.id = s.tick WHERE s.proto = 'tcp' AND s.state = 'TIME_WAIT' ORDER BY s.netns, s.tick" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

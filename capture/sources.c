@@ -10,6 +10,7 @@ extern const struct source cgroup_source;
 extern const struct source netdev_source;
 extern const struct source logs_source;
 extern const struct source attach_source;
+extern const struct source sockets_source;
 
 const struct source *const capture_sources[] = {
 	&process_source,
@@ -17,5 +18,6 @@ const struct source *const capture_sources[] = {
 	&netdev_source,
 	&logs_source,
 	&attach_source,
+	&sockets_source,
 	NULL,
 };

@@ -172,6 +172,70 @@ CREATE TABLE netdev_samples (
 
 -- ==== sockets source (capture/sockets.c) ===================================
 
+-- One row per socket of a target (every socket of the namespace with
+-- --all-sockets), stored once. A socket whose addresses change (a UDP socket
+-- that connects) becomes a new row.
+CREATE TABLE sockets (
+	id           INTEGER PRIMARY KEY,
+	proto        TEXT NOT NULL,      -- 'tcp' or 'udp'
+	family       INTEGER NOT NULL,   -- 4 or 6 (IPv4-mapped IPv6 stays 6)
+	local_addr   TEXT NOT NULL,      -- as ss prints it: '127.0.0.1', '::1', '::ffff:10.0.0.1'
+	local_port   INTEGER NOT NULL,
+	remote_addr  TEXT NOT NULL,      -- '0.0.0.0' / '::' when not connected
+	remote_port  INTEGER NOT NULL,   -- 0 when not connected
+	direction    TEXT,               -- tcp: 'listen', 'in' (accepted: the local port is
+	                                 -- listened on), 'out' (connected by the target); NULL for udp
+	inode        INTEGER NOT NULL,   -- socket inode (0 for TIME_WAIT and unaccepted sockets)
+	netns        INTEGER,            -- network namespace inode
+	uid          INTEGER,
+	process_id   INTEGER,            -- processes.id of the owning target, NULL if not a target's
+	pid          INTEGER,
+	fd           INTEGER,
+	first_tick   INTEGER NOT NULL,   -- first tick it was seen
+	last_tick    INTEGER,            -- last tick it was seen; written when it closes or the
+	                                 -- capture ends (NULL after a killed capture: still open)
+	close_tick   INTEGER             -- first tick it was seen gone; NULL if open at the end
+);
+
+-- Socket state and queues, written only when something changed since the
+-- socket's previous row (state, a queue, a tcp_info counter, rtt by more than
+-- 25% and 1 ms) and at least every --socket-keyframe (keyframe = 1). A socket
+-- holds its last row's values until its next row: read socket_ticks for one
+-- row per socket and tick.
+CREATE TABLE socket_samples (
+	tick          INTEGER NOT NULL,
+	socket_id     INTEGER NOT NULL,
+	keyframe      INTEGER NOT NULL,  -- 1: written because the keyframe interval passed (or first row)
+	state         TEXT NOT NULL,     -- ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2,
+	                                 -- TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING;
+	                                 -- udp: UNCONN or ESTABLISHED
+	recv_q        INTEGER,           -- bytes not yet read; LISTEN: connections waiting in accept queue
+	send_q        INTEGER,           -- bytes not yet acked; LISTEN: the backlog (netlink only)
+	rtt_us        INTEGER,           -- tcp_info (NULL: udp, /proc fallback, or not sent by the kernel)
+	rttvar_us     INTEGER,
+	cwnd          INTEGER,           -- segments
+	unacked       INTEGER,
+	lost          INTEGER,
+	retransmits   INTEGER,           -- current consecutive timeouts (also from /proc)
+	total_retrans INTEGER,           -- cumulative retransmitted segments
+	bytes_sent    INTEGER,           -- cumulative (kernel >= 4.19)
+	bytes_received INTEGER,
+	bytes_acked   INTEGER
+);
+
+-- Every socket of each namespace holding a target, counted per tick by
+-- protocol and state, whoever owns it (TIME_WAIT sockets have no owner).
+CREATE TABLE socket_totals (
+	tick         INTEGER NOT NULL,
+	netns        INTEGER,
+	proto        TEXT NOT NULL,      -- 'tcp', 'udp', 'unix-stream', 'unix-dgram', 'unix-seqpacket'
+	state        TEXT NOT NULL,
+	sockets      INTEGER NOT NULL,   -- in the namespace
+	owned        INTEGER NOT NULL,   -- of those, held by a target
+	recv_q_bytes INTEGER NOT NULL,   -- sum over the namespace
+	send_q_bytes INTEGER NOT NULL
+);
+
 -- ==== syscalls source (capture/syscalls.c) =================================
 
 -- ==== packets source (capture/packets.c) ===================================
@@ -353,6 +417,93 @@ FROM fingerprints f
 JOIN fingerprint_counts c ON c.fingerprint_id = f.id
 GROUP BY f.id
 ORDER BY records DESC;
+-- ---- sockets ----
+
+-- One row per socket and tick while it is open, carrying each socket's last
+-- socket_samples row forward (rows are written only on change): the full
+-- state at every tick. A socket is open from its first row until its
+-- close_tick (or last_tick + 1, or past the last tick).
+CREATE VIEW socket_ticks AS
+WITH spans AS (
+	SELECT s.*, k.proto, k.family, k.local_addr, k.local_port, k.remote_addr, k.remote_port,
+	       k.direction, k.process_id, k.pid, k.fd, k.inode,
+	       COALESCE(LEAD(s.tick) OVER (PARTITION BY s.socket_id ORDER BY s.tick),
+			k.close_tick, k.last_tick + 1, (SELECT MAX(id) FROM ticks) + 1) AS until_tick
+	FROM socket_samples s JOIN sockets k ON k.id = s.socket_id
+)
+SELECT t.id AS tick, t.wall_us, sp.socket_id, sp.proto, sp.family, sp.local_addr, sp.local_port,
+       sp.remote_addr, sp.remote_port, sp.direction, sp.process_id, sp.pid, sp.fd, sp.inode,
+       sp.state, sp.recv_q, sp.send_q, sp.rtt_us, sp.rttvar_us, sp.cwnd, sp.unacked, sp.lost,
+       sp.retransmits, sp.total_retrans, sp.bytes_sent, sp.bytes_received, sp.bytes_acked,
+       sp.tick AS sample_tick
+FROM spans sp JOIN ticks t ON t.id >= sp.tick AND t.id < sp.until_tick;
+
+-- Connections the targets made (and connected UDP sockets) per tick by
+-- protocol and remote port: how many, how many established, and their
+-- queued bytes. The pool-cap and stuck-receive-queue evidence. Accepted
+-- connections are in socket_by_local_port.
+CREATE VIEW socket_by_remote_port AS
+SELECT tick, wall_us, proto, remote_port,
+       COUNT(*) AS connections,
+       SUM(state = 'ESTABLISHED') AS established,
+       SUM(state = 'CLOSE_WAIT') AS close_wait,
+       SUM(recv_q > 0) AS with_recv_q,
+       SUM(recv_q) AS recv_q_bytes,
+       SUM(send_q) AS send_q_bytes,
+       COUNT(DISTINCT remote_addr) AS remote_addrs
+FROM socket_ticks
+WHERE remote_port <> 0 AND state <> 'LISTEN' AND direction IS NOT 'in'
+GROUP BY tick, proto, remote_port;
+
+-- Connections the targets accepted, per tick by the local (service) port.
+CREATE VIEW socket_by_local_port AS
+SELECT tick, wall_us, proto, local_port,
+       COUNT(*) AS connections,
+       SUM(state = 'ESTABLISHED') AS established,
+       SUM(state = 'CLOSE_WAIT') AS close_wait,
+       SUM(recv_q > 0) AS with_recv_q,
+       SUM(recv_q) AS recv_q_bytes,
+       SUM(send_q) AS send_q_bytes,
+       COUNT(DISTINCT remote_addr) AS remote_addrs
+FROM socket_ticks
+WHERE direction = 'in'
+GROUP BY tick, proto, local_port;
+
+-- The same by remote address (connections the targets made, and UDP).
+CREATE VIEW socket_by_remote_addr AS
+SELECT tick, wall_us, proto, remote_addr,
+       COUNT(*) AS connections,
+       SUM(state = 'ESTABLISHED') AS established,
+       SUM(recv_q > 0) AS with_recv_q,
+       SUM(recv_q) AS recv_q_bytes,
+       SUM(send_q) AS send_q_bytes,
+       COUNT(DISTINCT remote_port) AS remote_ports
+FROM socket_ticks
+WHERE remote_port <> 0 AND state <> 'LISTEN' AND direction IS NOT 'in'
+GROUP BY tick, proto, remote_addr;
+
+-- The targets' sockets per tick by protocol and state.
+CREATE VIEW socket_by_state AS
+SELECT tick, wall_us, proto, state, COUNT(*) AS sockets,
+       SUM(recv_q) AS recv_q_bytes, SUM(send_q) AS send_q_bytes
+FROM socket_ticks
+GROUP BY tick, proto, state;
+
+-- Sockets with bytes waiting, per tick (for LISTEN, recv_q is the accept
+-- queue and send_q the backlog, so only a non-empty accept queue counts).
+CREATE VIEW socket_queues AS
+SELECT * FROM socket_ticks
+WHERE recv_q > 0 OR (send_q > 0 AND state <> 'LISTEN');
+
+-- Sockets first seen and seen closed at each tick (the first tick counts
+-- what was already open as new).
+CREATE VIEW socket_churn AS
+SELECT t.id AS tick, t.wall_us,
+       (SELECT COUNT(*) FROM sockets k WHERE k.first_tick = t.id) AS opened,
+       (SELECT COUNT(*) FROM sockets k WHERE k.close_tick = t.id) AS closed,
+       (SELECT COUNT(*) FROM sockets k WHERE k.first_tick = t.id AND k.direction = 'out') AS opened_out,
+       (SELECT COUNT(*) FROM sockets k WHERE k.close_tick = t.id AND k.direction = 'out') AS closed_out
+FROM ticks t;
 
 -- @finalize: run when the capture stops cleanly (indexes are built once, at the end).
 CREATE INDEX IF NOT EXISTS process_samples_by_process ON process_samples (process_id, tick);
@@ -362,3 +513,6 @@ CREATE INDEX IF NOT EXISTS thread_samples_by_thread ON thread_samples (thread_id
 CREATE INDEX IF NOT EXISTS log_counts_by_tick ON log_counts (tick, level);
 CREATE INDEX IF NOT EXISTS fingerprint_counts_by_fingerprint ON fingerprint_counts (fingerprint_id, tick);
 CREATE INDEX IF NOT EXISTS fingerprint_examples_by_fingerprint ON fingerprint_examples (fingerprint_id);
+CREATE INDEX IF NOT EXISTS socket_samples_by_socket ON socket_samples (socket_id, tick);
+CREATE INDEX IF NOT EXISTS sockets_by_first_tick ON sockets (first_tick);
+CREATE INDEX IF NOT EXISTS sockets_by_close_tick ON sockets (close_tick);

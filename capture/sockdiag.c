@@ -1,0 +1,511 @@
+#include "sockdiag.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* The kernel fills at most ~32 KiB per dump message batch; a bigger buffer
+ * only costs memory. */
+#define SOCKDIAG_BUFLEN (64 * 1024)
+#define SOCKDIAG_MAX_REPLAY (512u << 20)
+
+void sockdiag_result_reset(struct sockdiag_result *r)
+{
+	r->n = 0;
+	r->nu = 0;
+	r->done = 0;
+	r->err = 0;
+	r->errors = 0;
+	r->malformed = 0;
+	r->interrupted = 0;
+}
+
+void sockdiag_result_release(struct sockdiag_result *r)
+{
+	free(r->v);
+	free(r->u);
+	memset(r, 0, sizeof(*r));
+}
+
+struct sockdiag_sock *sockdiag_result_push(struct sockdiag_result *r)
+{
+	if (r->n == r->alloc) {
+		size_t na = r->alloc ? r->alloc * 2 : 256;
+		struct sockdiag_sock *nv = realloc(r->v, na * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		r->v = nv;
+		r->alloc = na;
+	}
+	return &r->v[r->n++];
+}
+
+static struct sockdiag_unix *push_unix(struct sockdiag_result *r)
+{
+	if (r->nu == r->ualloc) {
+		size_t na = r->ualloc ? r->ualloc * 2 : 64;
+		struct sockdiag_unix *nv = realloc(r->u, na * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		r->u = nv;
+		r->ualloc = na;
+	}
+	return &r->u[r->nu++];
+}
+
+/* Present when the attribute is long enough to hold the whole field. */
+#define TI_FIELD(ti, tlen, field) \
+	((tlen) >= offsetof(struct tcp_info, field) + sizeof((ti).field) ? (int64_t)(ti).field : -1)
+
+static void parse_tcpinfo(const unsigned char *p, size_t len, struct sockdiag_tcpinfo *out)
+{
+	struct tcp_info ti;
+	size_t n = len < sizeof(ti) ? len : sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	memcpy(&ti, p, n);
+	out->retransmits = TI_FIELD(ti, len, tcpi_retransmits);
+	out->rtt_us = TI_FIELD(ti, len, tcpi_rtt);
+	out->rttvar_us = TI_FIELD(ti, len, tcpi_rttvar);
+	out->snd_cwnd = TI_FIELD(ti, len, tcpi_snd_cwnd);
+	out->unacked = TI_FIELD(ti, len, tcpi_unacked);
+	out->lost = TI_FIELD(ti, len, tcpi_lost);
+	out->retrans = TI_FIELD(ti, len, tcpi_retrans);
+	out->total_retrans = TI_FIELD(ti, len, tcpi_total_retrans);
+	out->bytes_acked = TI_FIELD(ti, len, tcpi_bytes_acked);
+	out->bytes_received = TI_FIELD(ti, len, tcpi_bytes_received);
+	out->bytes_sent = TI_FIELD(ti, len, tcpi_bytes_sent);
+	out->bytes_retrans = TI_FIELD(ti, len, tcpi_bytes_retrans);
+	out->segs_out = TI_FIELD(ti, len, tcpi_segs_out);
+	out->segs_in = TI_FIELD(ti, len, tcpi_segs_in);
+	out->last_data_recv_ms = TI_FIELD(ti, len, tcpi_last_data_recv);
+	/* u64 counters are unsigned in the kernel; keep them non-negative so
+	 * -1 still means "absent" (2^63 bytes is not a real value). */
+	if (out->bytes_acked < -1) out->bytes_acked = INT64_MAX;
+	if (out->bytes_received < -1) out->bytes_received = INT64_MAX;
+	if (out->bytes_sent < -1) out->bytes_sent = INT64_MAX;
+	if (out->bytes_retrans < -1) out->bytes_retrans = INT64_MAX;
+}
+
+void sockdiag_tcpinfo_absent(struct sockdiag_tcpinfo *t)
+{
+	t->retransmits = t->rtt_us = t->rttvar_us = t->snd_cwnd = -1;
+	t->unacked = t->lost = t->retrans = t->total_retrans = -1;
+	t->bytes_acked = t->bytes_received = t->bytes_sent = t->bytes_retrans = -1;
+	t->segs_out = t->segs_in = t->last_data_recv_ms = -1;
+}
+
+/* Walks the rtattrs in p[0..len). Calls fn for each well-formed one; returns
+ * the number of malformed trailers (0 or 1: framing cannot go on after one). */
+typedef void (*attr_fn)(void *ctx, unsigned type, const unsigned char *data, size_t dlen);
+
+static unsigned walk_attrs(const unsigned char *p, size_t len, attr_fn fn, void *ctx)
+{
+	while (len > 0) {
+		struct rtattr rta;
+
+		if (len < sizeof(rta))
+			return 1;
+		memcpy(&rta, p, sizeof(rta));
+		if (rta.rta_len < sizeof(rta) || rta.rta_len > len)
+			return 1;
+		fn(ctx, rta.rta_type & NLA_TYPE_MASK, p + RTA_LENGTH(0), rta.rta_len - RTA_LENGTH(0));
+		size_t step = RTA_ALIGN(rta.rta_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return 0;
+}
+
+struct inet_ctx {
+	struct sockdiag_sock *s;
+	int proto;               /* from INET_DIAG_PROTOCOL, -1 absent */
+};
+
+static void inet_attr(void *vctx, unsigned type, const unsigned char *data, size_t dlen)
+{
+	struct inet_ctx *c = vctx;
+
+	if (type == INET_DIAG_INFO && dlen > 0) {
+		parse_tcpinfo(data, dlen, &c->s->ti);
+		c->s->has_tcpinfo = 1;
+	} else if (type == INET_DIAG_PROTOCOL && dlen >= 1) {
+		c->proto = data[0];
+	}
+}
+
+static int parse_inet(const struct nlmsghdr *h, const unsigned char *body, size_t blen,
+		      struct sockdiag_result *r)
+{
+	struct inet_diag_msg m;
+	struct sockdiag_sock *s;
+	struct inet_ctx c;
+	size_t off = NLMSG_ALIGN(sizeof(m));
+
+	if (blen < sizeof(m)) {
+		r->malformed++;
+		return 0;
+	}
+	memcpy(&m, body, sizeof(m));
+	if ((m.idiag_family != AF_INET && m.idiag_family != AF_INET6) ||
+	    m.idiag_state == 0 || m.idiag_state >= SD_STATE_MAX) {
+		r->malformed++;
+		return 0;
+	}
+	s = sockdiag_result_push(r);
+	if (!s)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	sockdiag_tcpinfo_absent(&s->ti);
+	s->family = m.idiag_family;
+	s->state = m.idiag_state;
+	memcpy(s->src, m.id.idiag_src, 16);
+	memcpy(s->dst, m.id.idiag_dst, 16);
+	s->sport = ntohs(m.id.idiag_sport);
+	s->dport = ntohs(m.id.idiag_dport);
+	s->ifindex = m.id.idiag_if;
+	s->inode = m.idiag_inode;
+	s->uid = m.idiag_uid;
+	s->rqueue = m.idiag_rqueue;
+	s->wqueue = m.idiag_wqueue;
+	c.s = s;
+	c.proto = -1;
+	if (blen > off)
+		r->malformed += walk_attrs(body + off, blen - off, inet_attr, &c);
+	s->proto = c.proto >= 0 ? (uint8_t)c.proto : (uint8_t)(h->nlmsg_seq & 0xff);
+	if (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP) {
+		r->n--;
+		r->malformed++;
+		return 0;
+	}
+	if (s->proto != IPPROTO_TCP)
+		s->has_tcpinfo = 0;
+	return 0;
+}
+
+static void unix_attr(void *vctx, unsigned type, const unsigned char *data, size_t dlen)
+{
+	struct sockdiag_unix *u = vctx;
+
+	if (type == UNIX_DIAG_RQLEN && dlen >= sizeof(struct unix_diag_rqlen)) {
+		struct unix_diag_rqlen q;
+		memcpy(&q, data, sizeof(q));
+		u->rqueue = q.udiag_rqueue;
+		u->wqueue = q.udiag_wqueue;
+	}
+}
+
+static int parse_unix(const unsigned char *body, size_t blen, struct sockdiag_result *r)
+{
+	struct unix_diag_msg m;
+	struct sockdiag_unix *u;
+	size_t off = NLMSG_ALIGN(sizeof(m));
+
+	if (blen < sizeof(m)) {
+		r->malformed++;
+		return 0;
+	}
+	memcpy(&m, body, sizeof(m));
+	u = push_unix(r);
+	if (!u)
+		return -1;
+	u->type = m.udiag_type;
+	u->state = m.udiag_state < SD_STATE_MAX ? m.udiag_state : 0;
+	u->inode = m.udiag_ino;
+	u->rqueue = u->wqueue = -1;
+	if (blen > off)
+		r->malformed += walk_attrs(body + off, blen - off, unix_attr, u);
+	return 0;
+}
+
+int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		struct nlmsghdr h;
+
+		if (len < sizeof(h)) {
+			r->malformed++;
+			break;
+		}
+		memcpy(&h, p, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len) {
+			r->malformed++;
+			break;
+		}
+		const unsigned char *body = p + NLMSG_HDRLEN;
+		size_t blen = h.nlmsg_len - NLMSG_HDRLEN;
+
+		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
+			r->interrupted++;
+		if (h.nlmsg_type == NLMSG_DONE) {
+			int32_t derr = 0;
+			r->done++;
+			/* A dump that failed part-way says so in its DONE. */
+			if (blen >= sizeof(derr))
+				memcpy(&derr, body, sizeof(derr));
+			if (derr < 0) {
+				r->errors++;
+				if (!r->err)
+					r->err = -derr;
+			}
+		} else if (h.nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+			r->errors++;
+			if (blen >= sizeof(e.error)) {
+				memcpy(&e.error, body, sizeof(e.error));
+				if (!r->err)
+					r->err = e.error < 0 ? -e.error : (e.error ? e.error : EIO);
+			} else {
+				r->malformed++;
+				if (!r->err)
+					r->err = EIO;
+			}
+		} else if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			int rc;
+			if (blen < 1) {
+				r->malformed++;
+			} else {
+				rc = body[0] == AF_UNIX ? parse_unix(body, blen, r)
+							: parse_inet(&h, body, blen, r);
+				if (rc < 0)
+					return -1;
+			}
+		} else if (h.nlmsg_type != NLMSG_NOOP) {
+			r->malformed++;
+		}
+		size_t step = NLMSG_ALIGN(h.nlmsg_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return 0;
+}
+
+static const char *const state_names[SD_STATE_MAX] = {
+	[SD_ESTABLISHED] = "ESTABLISHED", [SD_SYN_SENT] = "SYN_SENT",
+	[SD_SYN_RECV] = "SYN_RECV", [SD_FIN_WAIT1] = "FIN_WAIT1",
+	[SD_FIN_WAIT2] = "FIN_WAIT2", [SD_TIME_WAIT] = "TIME_WAIT",
+	[SD_CLOSE] = "CLOSE", [SD_CLOSE_WAIT] = "CLOSE_WAIT",
+	[SD_LAST_ACK] = "LAST_ACK", [SD_LISTEN] = "LISTEN",
+	[SD_CLOSING] = "CLOSING", [SD_NEW_SYN_RECV] = "NEW_SYN_RECV",
+};
+
+const char *sockdiag_state_name(int state, int proto)
+{
+	if (state <= 0 || state >= SD_STATE_MAX || !state_names[state])
+		return "UNKNOWN";
+	if (state == SD_CLOSE && proto == IPPROTO_UDP)
+		return "UNCONN";
+	return state_names[state];
+}
+
+char *sockdiag_addr_str(int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int sockdiag_open(struct sockdiag *sd)
+{
+	int rcvbuf = 1 << 20;
+
+	memset(sd, 0, sizeof(*sd));
+	sd->record_fd = -1;
+	sd->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (sd->fd < 0)
+		return -1;
+	setsockopt(sd->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	sd->buflen = SOCKDIAG_BUFLEN;
+	sd->buf = malloc(sd->buflen);
+	if (!sd->buf) {
+		close(sd->fd);
+		sd->fd = -1;
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int sockdiag_record(struct sockdiag *sd, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return error_errno("cannot create recording '%s'", path);
+	if (sd->record_fd >= 0)
+		close(sd->record_fd);
+	sd->record_fd = fd;
+	return 0;
+}
+
+void sockdiag_close(struct sockdiag *sd)
+{
+	if (sd->fd >= 0)
+		close(sd->fd);
+	if (sd->record_fd >= 0)
+		close(sd->record_fd);
+	free(sd->buf);
+	memset(sd, 0, sizeof(*sd));
+	sd->fd = -1;
+	sd->record_fd = -1;
+}
+
+static int send_req(struct sockdiag *sd, const void *req, size_t len)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+
+	for (;;) {
+		ssize_t n = sendto(sd->fd, req, len, 0, (struct sockaddr *)&nl, sizeof(nl));
+		if (n == (ssize_t)len)
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+}
+
+/* Reads replies until the dump ends (NLMSG_DONE or NLMSG_ERROR). */
+static int recv_dump(struct sockdiag *sd, struct sockdiag_result *r)
+{
+	unsigned done0 = r->done, errors0 = r->errors;
+
+	for (;;) {
+		ssize_t n = recv(sd->fd, sd->buf, sd->buflen, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		if (sd->record_fd >= 0 && write(sd->record_fd, sd->buf, (size_t)n) != n) {
+			/* A short recording is useless for replay: stop recording. */
+			close(sd->record_fd);
+			sd->record_fd = -1;
+		}
+		if (sockdiag_parse(sd->buf, (size_t)n, r) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (r->errors != errors0) {
+			errno = r->err ? r->err : EIO;
+			return -1;
+		}
+		if (r->done != done0)
+			return 0;
+	}
+}
+
+int sockdiag_dump_inet(struct sockdiag *sd, int family, int proto, int with_info,
+		       uint32_t states, struct sockdiag_result *r)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_req_v2 req;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nlmsg_len = sizeof(m);
+	m.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	m.h.nlmsg_seq = SOCKDIAG_SEQ(proto, ++sd->nreq);
+	m.req.sdiag_family = (uint8_t)family;
+	m.req.sdiag_protocol = (uint8_t)proto;
+	m.req.idiag_states = states;
+	if (with_info && proto == IPPROTO_TCP)
+		m.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	if (send_req(sd, &m, sizeof(m)) < 0)
+		return -1;
+	return recv_dump(sd, r);
+}
+
+int sockdiag_dump_unix(struct sockdiag *sd, struct sockdiag_result *r)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req req;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nlmsg_len = sizeof(m);
+	m.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	m.h.nlmsg_seq = SOCKDIAG_SEQ(0, ++sd->nreq);
+	m.req.sdiag_family = AF_UNIX;
+	m.req.udiag_states = ~0u;
+	m.req.udiag_show = UDIAG_SHOW_RQLEN;
+	if (send_req(sd, &m, sizeof(m)) < 0)
+		return -1;
+	return recv_dump(sd, r);
+}
+
+int sockdiag_replay(const char *path, struct sockdiag_result *r)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t got = 0;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno("cannot open recording '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		error_errno("cannot stat recording '%s'", path);
+		goto cleanup;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size > SOCKDIAG_MAX_REPLAY) {
+		error("recording '%s' is too large", path);
+		goto cleanup;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		error("out of memory reading '%s'", path);
+		goto cleanup;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_errno("cannot read recording '%s'", path);
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (sockdiag_parse(buf, got, r) < 0) {
+		error("out of memory parsing '%s'", path);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(buf);
+	close(fd);
+	return ret;
+}

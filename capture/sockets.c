@@ -1,0 +1,912 @@
+/* The sockets source: every TCP and UDP socket the targets hold, with state,
+ * queues and tcp_info, as a timeline; unix sockets and the rest of the
+ * namespace counted by state.
+ *
+ * Per tick: map socket inodes to (pid, fd) from the targets' own fd
+ * directories (sockmap), dump each network namespace holding a target
+ * (NETLINK_SOCK_DIAG, or /proc/PID/net/{tcp,udp}{,6} when netlink is not
+ * available), keep the targets' sockets (all of them with --all-sockets).
+ *
+ * Storage is change-driven: a socket is one `sockets` row; `socket_samples`
+ * gets a row only when something about it changed, plus a keyframe every
+ * --socket-keyframe, so an idle socket costs a row a minute, not a row a
+ * second. The socket_ticks view carries rows forward for readers.
+ *
+ * Namespaces: a netlink socket answers for the namespace it was created in,
+ * so for a target in another namespace the tick thread enters it (setns),
+ * creates the socket and comes straight back; later dumps need no setns.
+ *
+ * For tests, like ss -D and TCPDIAG_FILE: $CASEFILE_SOCKDIAG_DUMP=FILE records
+ * the first tick's raw sock_diag replies, $CASEFILE_SOCKDIAG_FILE=FILE makes
+ * every tick parse that recording instead of asking the kernel.
+ */
+#include "capture.h"
+
+#include "error.h"
+#include "procfs.h"
+#include "procnet.h"
+#include "sockdiag.h"
+#include "sockmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* At most this many events of one kind; then one saying the rest are not
+ * reported (a flapping fault must not fill the bundle). */
+#define EVENT_LIMIT 10
+#define PROCNET_MAX (64u << 20)
+
+enum ev_kind { EV_VANISHED, EV_FD_DENIED, EV_NETNS, EV_DUMP, EV_MALFORMED, EV_INTR, EV_UNIX, EV_MAX };
+
+struct skey {
+	unsigned long long netns;
+	uint32_t inode;
+	uint16_t sport, dport;
+	uint8_t proto, family, pad[2];
+	uint8_t src[16], dst[16];
+};
+
+struct svals {
+	int state;
+	int64_t rq, wq;
+	int64_t rtt, rttvar, cwnd, unacked, lost, retransmits, total_retrans;
+	int64_t bytes_sent, bytes_received, bytes_acked;
+};
+
+struct sent {
+	struct skey k;
+	int64_t id;
+	int64_t seen_tick;
+	int64_t last_row_mono;
+	struct svals last;
+};
+
+struct nsconn {
+	unsigned long long netns;
+	pid_t pid;               /* a target in it, for /proc/PID/net */
+	int netlink;             /* 1: sockdiag open; 0: /proc/PID/net */
+	struct sockdiag sd;
+	int unix_ok;
+	uint8_t *listen_ports;   /* bitmap of TCP ports listened on, this tick */
+};
+
+/* Per (proto, state) counts of a namespace for socket_totals. */
+#define NPROTO 5                 /* tcp, udp, unix-stream, unix-dgram, unix-seqpacket */
+struct total {
+	int64_t sockets, owned, rq, wq;
+};
+
+struct sockets_source {
+	struct sockmap map;      /* inode -> owner, from the last scan of the fd dirs */
+	struct sockmap foreign;  /* inodes of last tick that no target held */
+	struct sockmap foreign_next;
+	struct sockmap alive;    /* inodes of the dump that asked for a rescan */
+	struct sockmap_fdcache *fdc; /* per target index */
+	int nfdc;
+	int64_t last_scan_mono;
+	int scan_targets_n, scan_nalive;
+	int64_t scan_tick;
+	int64_t full_scans, rescans, links_read;
+	struct sockdiag_result res;
+	struct sent *v;
+	size_t n, alloc;
+	int32_t *hash;           /* indices into v, -1 empty */
+	size_t hcap;
+	struct nsconn *ns;
+	int nns;
+	unsigned long long own_netns;
+	int prefer_procfs;       /* no netlink in our own namespace, or --root */
+	const char *replay;      /* $CASEFILE_SOCKDIAG_FILE: a recording instead of the kernel */
+	const char *record;      /* $CASEFILE_SOCKDIAG_DUMP: record the first namespace's dumps */
+	int events[EV_MAX];
+	struct total totals[NPROTO][SD_STATE_MAX];
+	char *filebuf;
+};
+
+static const char *const proto_names[NPROTO] = { "tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket" };
+
+static void sock_event(struct capture *cap, struct sockets_source *s, enum ev_kind kind,
+		       const char *fmt, ...) CF_PRINTF(4, 5);
+
+static void sock_event(struct capture *cap, struct sockets_source *s, enum ev_kind kind,
+		       const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (s->events[kind] > EVENT_LIMIT)
+		return;
+	if (s->events[kind]++ == EVENT_LIMIT) {
+		capture_event(cap, "warning", "more events like the last one are not reported");
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	capture_event(cap, "warning", "%s", msg);
+}
+
+static uint64_t key_hash(const struct skey *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int hash_rebuild(struct sockets_source *s, size_t want)
+{
+	size_t cap = 1024;
+
+	while (cap < want * 2)
+		cap *= 2;
+	if (cap != s->hcap) {
+		int32_t *nh = malloc(cap * sizeof(*nh));
+		if (!nh)
+			return -1;
+		free(s->hash);
+		s->hash = nh;
+		s->hcap = cap;
+	}
+	memset(s->hash, 0xff, s->hcap * sizeof(*s->hash));
+	for (size_t i = 0; i < s->n; i++) {
+		size_t j = key_hash(&s->v[i].k) & (s->hcap - 1);
+		while (s->hash[j] >= 0)
+			j = (j + 1) & (s->hcap - 1);
+		s->hash[j] = (int32_t)i;
+	}
+	return 0;
+}
+
+static struct sent *find_sock(struct sockets_source *s, const struct skey *k, size_t *slot)
+{
+	size_t j = key_hash(k) & (s->hcap - 1);
+
+	while (s->hash[j] >= 0) {
+		struct sent *e = &s->v[s->hash[j]];
+		if (!memcmp(&e->k, k, sizeof(*k)))
+			return e;
+		j = (j + 1) & (s->hcap - 1);
+	}
+	*slot = j;
+	return NULL;
+}
+
+static unsigned long long netns_of(struct capture *cap, pid_t pid)
+{
+	char path[512];
+	struct stat sb;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &sb) == 0 ? (unsigned long long)sb.st_ino : 0;
+}
+
+/* Opens a sock_diag socket inside pid's network namespace and returns to
+ * ours. Returns 0; 1 when the namespace cannot be entered or netlink is
+ * missing there (why says which, the caller falls back to /proc); -1 when
+ * we could not come back to our own namespace (the source must stop). */
+static int open_in_netns(struct capture *cap, pid_t pid, struct sockdiag *sd, char *why, size_t wlen)
+{
+	char path[512];
+	int tfd = -1, self = -1, ret = 1, err;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	tfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (tfd < 0) {
+		snprintf(why, wlen, "cannot open '%s': %s", path, strerror(errno));
+		goto cleanup;
+	}
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		snprintf(why, wlen, "cannot open our own namespace: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (setns(tfd, CLONE_NEWNET) < 0) {
+		snprintf(why, wlen, "cannot enter the network namespace of pid %d (setns: %s)",
+			 (int)pid, strerror(errno));
+		goto cleanup;
+	}
+	err = sockdiag_open(sd) < 0 ? errno : 0;
+	if (setns(self, CLONE_NEWNET) < 0) {
+		error_errno("cannot return to our own network namespace");
+		if (!err)
+			sockdiag_close(sd);
+		ret = -1;
+		goto cleanup;
+	}
+	if (err) {
+		snprintf(why, wlen, "NETLINK_SOCK_DIAG unavailable in the namespace of pid %d: %s",
+			 (int)pid, strerror(err));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (tfd >= 0)
+		close(tfd);
+	if (self >= 0)
+		close(self);
+	return ret;
+}
+
+static struct nsconn *get_ns(struct capture *cap, struct sockets_source *s,
+			     unsigned long long netns, pid_t pid, int *fatal)
+{
+	struct nsconn *nc, *nv;
+	char why[600];
+	int rc;
+
+	for (int i = 0; i < s->nns; i++) {
+		if (s->ns[i].netns == netns) {
+			s->ns[i].pid = pid;
+			return &s->ns[i];
+		}
+	}
+	nv = realloc(s->ns, (size_t)(s->nns + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	s->ns = nv;
+	nc = &s->ns[s->nns];
+	memset(nc, 0, sizeof(*nc));
+	nc->netns = netns;
+	nc->pid = pid;
+	nc->sd.fd = nc->sd.record_fd = -1;
+	nc->unix_ok = 1;
+	nc->listen_ports = calloc(65536 / 8, 1);
+	if (!nc->listen_ports)
+		return NULL;
+	s->nns++;
+	if (s->prefer_procfs)
+		return nc;
+	if (netns == s->own_netns || netns == 0) {
+		nc->netlink = sockdiag_open(&nc->sd) == 0;
+		if (nc->netlink && s->record && s->nns == 1 && sockdiag_record(&nc->sd, s->record) < 0)
+			sock_event(cap, s, EV_DUMP, "cannot record sock_diag replies to '%s'", s->record);
+		if (!nc->netlink)
+			sock_event(cap, s, EV_NETNS, "NETLINK_SOCK_DIAG unavailable (%s): reading /proc/%d/net",
+				   strerror(errno), (int)pid);
+		return nc;
+	}
+	rc = open_in_netns(cap, pid, &nc->sd, why, sizeof(why));
+	if (rc < 0) {
+		*fatal = 1;
+		return NULL;
+	}
+	nc->netlink = rc == 0;
+	if (rc > 0)
+		sock_event(cap, s, EV_NETNS, "%s: reading /proc/%d/net instead", why, (int)pid);
+	else
+		info("sockets: netlink in network namespace %llu (pid %d)", netns, (int)pid);
+	return nc;
+}
+
+static void ns_drop_netlink(struct nsconn *nc)
+{
+	sockdiag_close(&nc->sd);
+	nc->netlink = 0;
+}
+
+static int read_procnet(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+{
+	static const struct { const char *name; int proto, family; } files[] = {
+		{ "tcp", IPPROTO_TCP, AF_INET }, { "tcp6", IPPROTO_TCP, AF_INET6 },
+		{ "udp", IPPROTO_UDP, AF_INET }, { "udp6", IPPROTO_UDP, AF_INET6 },
+	};
+	int any = 0;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512];
+		unsigned before = s->res.malformed;
+		ssize_t n;
+		int fd;
+
+		capture_path(cap, path, sizeof(path), "/proc/%d/net/%s", (int)nc->pid, files[i].name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;    /* no IPv6, or the process is gone */
+		/* /proc/net files are generated as they are read: read until
+		 * EOF into a buffer that grows. */
+		size_t got = 0, size = 1 << 16;
+		char *buf = s->filebuf;
+		for (;;) {
+			if (!buf || got == size) {
+				if (size >= PROCNET_MAX)
+					break;
+				size_t nsize = buf ? size * 2 : size;
+				char *nb = realloc(s->filebuf, nsize);
+				if (!nb) {
+					close(fd);
+					return error("out of memory reading '%s'", path);
+				}
+				s->filebuf = buf = nb;
+				size = nsize;
+			}
+			n = read(fd, buf + got, size - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		close(fd);
+		any = 1;
+		if (procnet_parse(buf, got, files[i].proto, files[i].family, &s->res) < 0)
+			return error("out of memory parsing '%s'", path);
+		if (s->res.malformed != before)
+			sock_event(cap, s, EV_MALFORMED, "'%s': %u malformed line(s) skipped", path,
+				   s->res.malformed - before);
+	}
+	return any ? 0 : 1;
+}
+
+/* Dumps one namespace into s->res. Returns 0, 1 when nothing could be read
+ * (the namespace's sockets are kept as they were), -1 on a fatal error. */
+static int dump_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+{
+	static const struct { int family, proto; } dumps[] = {
+		{ AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
+		{ AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
+	};
+
+	sockdiag_result_reset(&s->res);
+	if (s->replay) {
+		/* Like ss's TCPDIAG_FILE: the same parser on recorded bytes. */
+		if (sockdiag_replay(s->replay, &s->res) < 0)
+			return error("cannot replay '%s'", s->replay);
+		return 0;
+	}
+	if (nc->netlink) {
+		size_t i;
+		for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+			if (sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, 1, ~0u, &s->res) == 0)
+				continue;
+			/* No IPv6 in this kernel or namespace: nothing to dump. */
+			if (dumps[i].family == AF_INET6 && (errno == ENOENT || errno == EAFNOSUPPORT))
+				continue;
+			sock_event(cap, s, EV_DUMP, "sock_diag dump failed in namespace %llu (%s): "
+				   "falling back to /proc/%d/net", nc->netns, strerror(errno), (int)nc->pid);
+			ns_drop_netlink(nc);
+			break;
+		}
+		if (nc->netlink && nc->unix_ok && sockdiag_dump_unix(&nc->sd, &s->res) < 0) {
+			/* unix_diag is a module of its own and may be missing */
+			nc->unix_ok = 0;
+			sock_event(cap, s, EV_UNIX, "unix socket dump failed (%s): unix sockets not counted",
+				   strerror(errno));
+			if (errno != ENOENT && errno != EINVAL && errno != EOPNOTSUPP)
+				ns_drop_netlink(nc);
+		}
+		if (nc->netlink && nc->sd.record_fd >= 0) {
+			/* one tick is a replayable snapshot; more would repeat it */
+			close(nc->sd.record_fd);
+			nc->sd.record_fd = -1;
+		}
+		if (nc->netlink) {
+			if (s->res.interrupted)
+				sock_event(cap, s, EV_INTR, "socket table changed during a dump (%u message(s) "
+					   "flagged): some sockets may be missing at tick %lld",
+					   s->res.interrupted, (long long)cap->tick);
+			if (s->res.malformed)
+				sock_event(cap, s, EV_MALFORMED, "%u malformed sock_diag message(s) skipped",
+					   s->res.malformed);
+			return 0;
+		}
+		sockdiag_result_reset(&s->res);
+	}
+	return read_procnet(cap, s, nc);
+}
+
+static void vals_of(const struct sockdiag_sock *d, struct svals *v)
+{
+	v->state = d->state;
+	v->rq = d->rqueue;
+	v->wq = d->wqueue;
+	v->rtt = d->ti.rtt_us;
+	v->rttvar = d->ti.rttvar_us;
+	v->cwnd = d->ti.snd_cwnd;
+	v->unacked = d->ti.unacked;
+	v->lost = d->ti.lost;
+	v->retransmits = d->ti.retransmits;
+	v->total_retrans = d->ti.total_retrans;
+	v->bytes_sent = d->ti.bytes_sent;
+	v->bytes_received = d->ti.bytes_received;
+	v->bytes_acked = d->ti.bytes_acked;
+}
+
+static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
+
+/* Whether b differs from a enough to be worth a row. RTT wobbles with every
+ * ACK: only a move of over 25% and 1 ms counts. */
+static int vals_changed(const struct svals *a, const struct svals *b)
+{
+	if (a->state != b->state || a->rq != b->rq || a->wq != b->wq ||
+	    a->cwnd != b->cwnd || a->unacked != b->unacked || a->lost != b->lost ||
+	    a->retransmits != b->retransmits || a->total_retrans != b->total_retrans ||
+	    a->bytes_sent != b->bytes_sent || a->bytes_received != b->bytes_received ||
+	    a->bytes_acked != b->bytes_acked)
+		return 1;
+	if ((a->rtt < 0) != (b->rtt < 0))
+		return 1;
+	if (a->rtt >= 0 && abs64(a->rtt - b->rtt) > 1000 && abs64(a->rtt - b->rtt) * 4 > a->rtt)
+		return 1;
+	return 0;
+}
+
+static int write_sample(struct capture *cap, const struct sent *e, const struct svals *v, int keyframe)
+{
+	static const char sql[] =
+		"INSERT INTO socket_samples (tick, socket_id, keyframe, state, recv_q, send_q, rtt_us,"
+		" rttvar_us, cwnd, unacked, lost, retransmits, total_retrans, bytes_sent, bytes_received,"
+		" bytes_acked) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, cap->tick);
+	sqlite3_bind_int64(st, 2, e->id);
+	sqlite3_bind_int(st, 3, keyframe);
+	sqlite3_bind_text(st, 4, sockdiag_state_name(v->state, e->k.proto), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, v->rq);
+	sqlite3_bind_int64(st, 6, v->wq);
+	writer_bind_opt(st, 7, v->rtt);
+	writer_bind_opt(st, 8, v->rttvar);
+	writer_bind_opt(st, 9, v->cwnd);
+	writer_bind_opt(st, 10, v->unacked);
+	writer_bind_opt(st, 11, v->lost);
+	writer_bind_opt(st, 12, v->retransmits);
+	writer_bind_opt(st, 13, v->total_retrans);
+	writer_bind_opt(st, 14, v->bytes_sent);
+	writer_bind_opt(st, 15, v->bytes_received);
+	writer_bind_opt(st, 16, v->bytes_acked);
+	return writer_step(cap->w, st);
+}
+
+static int insert_socket(struct capture *cap, struct sent *e, const struct sockdiag_sock *d,
+			 const struct sockmap_entry *own, const struct nsconn *nc)
+{
+	static const char sql[] =
+		"INSERT INTO sockets (proto, family, local_addr, local_port, remote_addr, remote_port,"
+		" direction, inode, netns, uid, process_id, pid, fd, first_tick)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+	char la[64], ra[64];
+	const char *dir = NULL;
+
+	if (!st)
+		return -1;
+	if (d->proto == IPPROTO_TCP) {
+		if (d->state == SD_LISTEN)
+			dir = "listen";
+		else if (nc->listen_ports[d->sport / 8] & (1u << (d->sport % 8)))
+			dir = "in";
+		else
+			dir = "out";
+	}
+	sqlite3_bind_text(st, 1, d->proto == IPPROTO_TCP ? "tcp" : "udp", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, d->family == AF_INET6 ? 6 : 4);
+	sqlite3_bind_text(st, 3, sockdiag_addr_str(d->family, d->src, la, sizeof(la)), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 4, d->sport);
+	sqlite3_bind_text(st, 5, sockdiag_addr_str(d->family, d->dst, ra, sizeof(ra)), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 6, d->dport);
+	if (dir)
+		sqlite3_bind_text(st, 7, dir, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, d->inode);
+	if (nc->netns)
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)nc->netns);
+	sqlite3_bind_int64(st, 10, d->uid);
+	if (own) {
+		const struct target *tg = &cap->targets.v[own->owner];
+		if (tg->process_id > 0)
+			sqlite3_bind_int64(st, 11, tg->process_id);
+		sqlite3_bind_int(st, 12, own->pid);
+		sqlite3_bind_int(st, 13, own->fd);
+	}
+	sqlite3_bind_int64(st, 14, cap->tick);
+	if (writer_step(cap->w, st))
+		return -1;
+	e->id = writer_last_id(cap->w);
+	return 0;
+}
+
+static int totals_index(int proto, int unix_type)
+{
+	if (proto == IPPROTO_TCP)
+		return 0;
+	if (proto == IPPROTO_UDP)
+		return 1;
+	switch (unix_type) {
+	case SOCK_STREAM: return 2;
+	case SOCK_DGRAM: return 3;
+	case SOCK_SEQPACKET: return 4;
+	}
+	return -1;
+}
+
+static int write_totals(struct capture *cap, struct sockets_source *s, const struct nsconn *nc)
+{
+	static const char sql[] =
+		"INSERT INTO socket_totals (tick, netns, proto, state, sockets, owned, recv_q_bytes,"
+		" send_q_bytes) VALUES (?,?,?,?,?,?,?,?)";
+
+	for (int p = 0; p < NPROTO; p++) {
+		for (int stn = 0; stn < SD_STATE_MAX; stn++) {
+			const struct total *t = &s->totals[p][stn];
+			sqlite3_stmt *st;
+			const char *name;
+
+			if (!t->sockets)
+				continue;
+			st = writer_stmt(cap->w, sql);
+			if (!st)
+				return -1;
+			name = p >= 2 && stn == SD_CLOSE ? "UNCONN"
+				: sockdiag_state_name(stn, p == 1 ? IPPROTO_UDP : IPPROTO_TCP);
+			sqlite3_bind_int64(st, 1, cap->tick);
+			if (nc->netns)
+				sqlite3_bind_int64(st, 2, (sqlite3_int64)nc->netns);
+			sqlite3_bind_text(st, 3, proto_names[p], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, t->sockets);
+			sqlite3_bind_int64(st, 6, t->owned);
+			sqlite3_bind_int64(st, 7, t->rq);
+			sqlite3_bind_int64(st, 8, t->wq);
+			if (writer_step(cap->w, st))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Folds one namespace's dump into the entity table and the totals. */
+static int process_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+{
+	const struct sockdiag_result *r = &s->res;
+	int all = cap->opts->all_sockets;
+
+	memset(s->totals, 0, sizeof(s->totals));
+	memset(nc->listen_ports, 0, 65536 / 8);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].proto == IPPROTO_TCP && r->v[i].state == SD_LISTEN)
+			nc->listen_ports[r->v[i].sport / 8] |= (uint8_t)(1u << (r->v[i].sport % 8));
+	if (s->hcap < (s->n + r->n) * 2 && hash_rebuild(s, s->n + r->n) < 0)
+		return error("out of memory");
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sockdiag_sock *d = &r->v[i];
+		const struct sockmap_entry *own = sockmap_find(&s->map, d->inode);
+		struct total *t = &s->totals[totals_index(d->proto, 0)][d->state];
+		struct skey k;
+		struct svals v;
+		struct sent *e;
+		size_t slot = 0;
+
+		t->sockets++;
+		t->rq += d->rqueue;
+		t->wq += d->wqueue;
+		if (own)
+			t->owned++;
+		else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
+			return error("out of memory");
+		if (!own && !all)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.netns = nc->netns;
+		k.inode = d->inode;
+		k.sport = d->sport;
+		k.dport = d->dport;
+		k.proto = d->proto;
+		k.family = d->family;
+		memcpy(k.src, d->src, 16);
+		memcpy(k.dst, d->dst, 16);
+		vals_of(d, &v);
+		e = find_sock(s, &k, &slot);
+		if (e && e->seen_tick == cap->tick)
+			continue;    /* listed twice in one dump (v4-mapped listener) */
+		if (!e) {
+			if (s->n == s->alloc) {
+				size_t na = s->alloc ? s->alloc * 2 : 1024;
+				struct sent *nv = realloc(s->v, na * sizeof(*nv));
+				if (!nv)
+					return error("out of memory");
+				s->v = nv;
+				s->alloc = na;
+			}
+			e = &s->v[s->n];
+			memset(e, 0, sizeof(*e));
+			e->k = k;
+			if (insert_socket(cap, e, d, own, nc))
+				return -1;
+			s->hash[slot] = (int32_t)s->n++;
+			e->seen_tick = cap->tick;
+			e->last = v;
+			e->last_row_mono = cap->tick_mono_us;
+			if (write_sample(cap, e, &v, 1))
+				return -1;
+			continue;
+		}
+		e->seen_tick = cap->tick;
+		int key = cap->tick_mono_us - e->last_row_mono >= cap->opts->socket_keyframe_us;
+		if (key || vals_changed(&e->last, &v)) {
+			if (write_sample(cap, e, &v, key))
+				return -1;
+			e->last = v;
+			e->last_row_mono = cap->tick_mono_us;
+		}
+	}
+	for (size_t i = 0; i < r->nu; i++) {
+		const struct sockdiag_unix *u = &r->u[i];
+		int p = totals_index(0, u->type);
+		if (p < 0 || u->state <= 0 || u->state >= SD_STATE_MAX)
+			continue;
+		struct total *t = &s->totals[p][u->state];
+		t->sockets++;
+		if (u->rqueue > 0)
+			t->rq += u->rqueue;
+		if (u->wqueue > 0 && u->state != SD_LISTEN)
+			t->wq += u->wqueue;
+		if (sockmap_find(&s->map, u->inode))
+			t->owned++;
+	}
+	return write_totals(cap, s, nc);
+}
+
+/* Sockets not seen this tick closed: their rows get close_tick. */
+static int sweep_closed(struct capture *cap, struct sockets_source *s)
+{
+	static const char sql[] = "UPDATE sockets SET close_tick = ?, last_tick = ? WHERE id = ?";
+	size_t k = 0;
+	int removed = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct sent *e = &s->v[i];
+		if (e->seen_tick == cap->tick) {
+			if (k != i)
+				s->v[k] = *e;
+			k++;
+			continue;
+		}
+		sqlite3_stmt *st = writer_stmt(cap->w, sql);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, cap->tick);
+		sqlite3_bind_int64(st, 2, e->seen_tick);
+		sqlite3_bind_int64(st, 3, e->id);
+		if (writer_step(cap->w, st))
+			return -1;
+		removed = 1;
+	}
+	s->n = k;
+	if (removed && hash_rebuild(s, s->n) < 0)
+		return error("out of memory");
+	return 0;
+}
+
+/* Rebuilds the inode -> owner map from the alive targets' fd directories. */
+static int scan_owners(struct capture *cap, struct sockets_source *s, const struct sockmap *alive)
+{
+	int i;
+
+	if (s->nfdc < cap->targets.n) {
+		struct sockmap_fdcache *n = realloc(s->fdc, (size_t)cap->targets.n * sizeof(*n));
+		if (!n)
+			return error("out of memory");
+		memset(n + s->nfdc, 0, (size_t)(cap->targets.n - s->nfdc) * sizeof(*n));
+		s->fdc = n;
+		s->nfdc = cap->targets.n;
+	}
+
+	s->last_scan_mono = cap->tick_mono_us;
+	s->scan_targets_n = cap->targets.n;
+	s->scan_nalive = cap->targets.nalive;
+	s->scan_tick = cap->tick;
+	if (alive)
+		s->rescans++;
+	else
+		s->full_scans++;
+	sockmap_reset(&s->map);
+	for (i = 0; i < cap->targets.n; i++) {
+		const struct target *tg = &cap->targets.v[i];
+		char path[512];
+
+		if (tg->gone)
+			continue;
+		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)tg->pid);
+		int rc = sockmap_add_dir_cached(&s->map, path, tg->pid, i, &s->fdc[i], alive);
+		s->links_read += (int64_t)s->fdc[i].links_read;
+		if (rc >= 0)
+			continue;
+		if (errno == ENOENT || errno == ESRCH)
+			sock_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
+				   "(tick %lld): its sockets have no owner this tick", (int)tg->pid,
+				   (long long)cap->tick);
+		else if (errno == ENOMEM)
+			return error("out of memory");
+		else
+			sock_event(cap, s, EV_FD_DENIED, "cannot read '%s' (%s): sockets of pid %d have no owner",
+				   path, strerror(errno), (int)tg->pid);
+	}
+
+	return 0;
+}
+
+/* Whether the dump holds a socket whose owner the map cannot tell: an inode
+ * neither mapped nor seen unowned last tick. */
+static int needs_scan(const struct sockets_source *s)
+{
+	for (size_t i = 0; i < s->res.n; i++) {
+		uint32_t ino = s->res.v[i].inode;
+		if (ino && !sockmap_find(&s->map, ino) && !sockmap_find(&s->foreign, ino))
+			return 1;
+	}
+	return 0;
+}
+
+/* A rescan after new sockets appeared: fds whose cached socket is still in
+ * this dump keep their owner without a readlink. */
+static int rescan_owners(struct capture *cap, struct sockets_source *s)
+{
+	sockmap_reset(&s->alive);
+	for (size_t i = 0; i < s->res.n; i++)
+		if (sockmap_add(&s->alive, s->res.v[i].inode, 0, 0, 0) < 0)
+			return error("out of memory");
+	return scan_owners(cap, s, &s->alive);
+}
+
+static int sockets_open(struct capture *cap, void **state)
+{
+	struct sockets_source *s = calloc(1, sizeof(*s));
+	struct sockdiag probe;
+
+	if (!s)
+		return error("out of memory");
+	*state = s;
+	s->own_netns = netns_of(cap, getpid());
+	{
+		struct stat sb;
+		if (stat("/proc/thread-self/ns/net", &sb) == 0)
+			s->own_netns = (unsigned long long)sb.st_ino;
+	}
+	if (hash_rebuild(s, 0) < 0)
+		return error("out of memory");
+	s->replay = getenv("CASEFILE_SOCKDIAG_FILE");
+	s->record = getenv("CASEFILE_SOCKDIAG_DUMP");
+	if (s->replay && s->replay[0]) {
+		capture_source_backend(cap, "netlink-replay", NULL);
+		return 0;
+	}
+	s->replay = NULL;
+	if (cap->opts->root && cap->opts->root[0]) {
+		s->prefer_procfs = 1;
+		capture_source_backend(cap, "procfs", "--root is set: reading the fixture tree's /proc/PID/net");
+		return 0;
+	}
+	if (sockdiag_open(&probe) < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "NETLINK_SOCK_DIAG unavailable (%s): /proc/PID/net fallback, "
+			 "no tcp_info", strerror(errno));
+		s->prefer_procfs = 1;
+		capture_source_backend(cap, "procfs", why);
+		return 0;
+	}
+	sockdiag_close(&probe);
+	capture_source_backend(cap, "netlink", NULL);
+	return 0;
+}
+
+static int sockets_sample(struct capture *cap, void *state, int64_t tick)
+{
+	struct sockets_source *s = state;
+	int i;
+
+	(void)tick;
+	/* Reading every fd link costs ~4 us an fd (a third of a snapshot at
+	 * 60k sockets), and owners only change when sockets appear: scan when
+	 * the dump shows an inode neither owned nor foreign last tick, when
+	 * the targets change, and at every keyframe (a socket moved between
+	 * fds or processes is then seen). */
+	if (!s->last_scan_mono || cap->targets.n != s->scan_targets_n ||
+	    cap->targets.nalive != s->scan_nalive ||
+	    cap->tick_mono_us - s->last_scan_mono >= cap->opts->socket_keyframe_us) {
+		if (scan_owners(cap, s, NULL))
+			return -1;
+	}
+
+	for (i = 0; i < cap->targets.n; i++) {
+		const struct target *tg = &cap->targets.v[i];
+		unsigned long long netns;
+		struct nsconn *nc;
+		int j, fatal = 0, rc;
+
+		if (tg->gone)
+			continue;
+		netns = tg->netns ? tg->netns : netns_of(cap, tg->pid);
+		for (j = 0; j < i; j++)
+			if (!cap->targets.v[j].gone && cap->targets.v[j].netns == netns && netns)
+				break;
+		if (j < i)
+			continue;    /* this namespace was dumped for an earlier target */
+		nc = get_ns(cap, s, netns, tg->pid, &fatal);
+		if (!nc)
+			return fatal ? -1 : error("out of memory");
+		rc = dump_ns(cap, s, nc);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			/* Nothing readable: keep this namespace's sockets open
+			 * rather than record them all as closed. */
+			for (size_t k = 0; k < s->n; k++)
+				if (s->v[k].k.netns == netns)
+					s->v[k].seen_tick = cap->tick;
+			continue;
+		}
+		if (s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
+			return -1;
+		if (process_ns(cap, s, nc))
+			return -1;
+	}
+	{
+		struct sockmap t = s->foreign;
+		s->foreign = s->foreign_next;
+		s->foreign_next = t;
+		sockmap_reset(&s->foreign_next);
+	}
+	return sweep_closed(cap, s);
+}
+
+static void sockets_close(struct capture *cap, void *state)
+{
+	static const char sql[] = "UPDATE sockets SET last_tick = ? WHERE id = ?";
+	struct sockets_source *s = state;
+
+	if (!s)
+		return;
+	writer_manifest_setf(cap->w, "sockets.owner_scans",
+			     "%lld full, %lld after new sockets appeared, %lld fd links read",
+			     (long long)s->full_scans, (long long)s->rescans, (long long)s->links_read);
+	/* Sockets still open at the end: record how long they were seen. */
+	for (size_t i = 0; i < s->n; i++) {
+		sqlite3_stmt *st = writer_stmt(cap->w, sql);
+		if (!st)
+			break;
+		sqlite3_bind_int64(st, 1, s->v[i].seen_tick);
+		sqlite3_bind_int64(st, 2, s->v[i].id);
+		if (writer_step(cap->w, st))
+			break;
+	}
+	for (int i = 0; i < s->nns; i++) {
+		if (s->ns[i].netlink)
+			sockdiag_close(&s->ns[i].sd);
+		free(s->ns[i].listen_ports);
+	}
+	free(s->ns);
+	sockmap_release(&s->map);
+	sockmap_release(&s->foreign);
+	sockmap_release(&s->foreign_next);
+	sockmap_release(&s->alive);
+	for (int i = 0; i < s->nfdc; i++)
+		sockmap_fdcache_release(&s->fdc[i]);
+	free(s->fdc);
+	sockdiag_result_release(&s->res);
+	free(s->v);
+	free(s->hash);
+	free(s->filebuf);
+	free(s);
+}
+
+const struct source sockets_source = {
+	.name = "sockets",
+	.summary = "TCP/UDP sockets of the targets: state, queues, tcp_info, owner pid/fd (sock_diag)",
+	.default_on = 1,
+	.open = sockets_open,
+	.sample = sockets_sample,
+	.close = sockets_close,
+};

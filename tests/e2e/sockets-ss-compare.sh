@@ -1,0 +1,99 @@
+# A known set of sockets that holds still (samples/sockset.c: a listener with
+# a pending accept queue, connections with 1101 unread bytes, CLOSE_WAIT, IPv6,
+# a full send queue, UDP) is captured, and the bundle's last tick must match
+# `ss -tanpi` / `ss -uanp` run right after, field by field: state, addresses,
+# queues, fd, and tcp_info's cwnd and byte counters.
+. "$CASEFILE_TOP/tests/e2e/lib.sh"
+need_cmd ss iproute2
+need_cmd sqlite3
+
+base=$((20000 + ($$ % 3000) * 5))
+bg "$S/sockset" --base-port "$base" --duration 60 > sockset.out 2>&1
+P=$LAST_PID
+wait_for 15 grep -q "ready pid" sockset.out || fail "sockset did not get ready: $(cat sockset.out)"
+
+"$CAP" --pid "$P" --duration 2s --interval 500ms -o b.db -q || fail "capture failed"
+ss -tanpi > ss-tcp.txt
+ss -uanp > ss-udp.txt
+
+assert_eq "sockets backend" netlink "$(q b.db "SELECT backend FROM sources WHERE name='sockets'")"
+last=$(q b.db "SELECT MAX(id) FROM ticks")
+
+# Canonical lines: proto state local peer recv-q send-q fd cwnd bytes_sent bytes_received bytes_acked
+awk -v pid="$P" '
+function canon(s) {
+	if (s == "ESTAB") return "ESTABLISHED"
+	if (s == "CLOSE-WAIT") return "CLOSE_WAIT"
+	if (s == "FIN-WAIT-1") return "FIN_WAIT1"
+	if (s == "FIN-WAIT-2") return "FIN_WAIT2"
+	if (s == "SYN-SENT") return "SYN_SENT"
+	if (s == "SYN-RECV") return "SYN_RECV"
+	if (s == "TIME-WAIT") return "TIME_WAIT"
+	if (s == "LAST-ACK") return "LAST_ACK"
+	return s
+}
+function val(k,   i, n, kv) {
+	for (i = 1; i <= NF; i++) if (index($i, k ":") == 1) { split($i, kv, ":"); return kv[2] }
+	return 0
+}
+/^\t/ || /^ / {
+	if (want) {
+		print "tcp", st, loc, peer, rq, sq, fd, val("cwnd"), val("bytes_sent"), val("bytes_received"), val("bytes_acked")
+		want = 0
+	}
+	next
+}
+{
+	want = 0
+	if ($0 !~ ("pid=" pid ",")) next
+	st = canon($1); rq = $2; sq = $3; loc = $4; peer = $5
+	match($0, "pid=" pid ",fd=[0-9]+"); f = substr($0, RSTART, RLENGTH); sub(/.*fd=/, "", f); fd = f
+	want = 1
+}' ss-tcp.txt > ss.canon
+awk -v pid="$P" '$0 ~ ("pid=" pid ",") {
+	match($0, "pid=" pid ",fd=[0-9]+"); f = substr($0, RSTART, RLENGTH); sub(/.*fd=/, "", f)
+	print "udp", ($1 == "UNCONN" ? "UNCONN" : ($1 == "ESTAB" ? "ESTABLISHED" : $1)), $4, $5, $2, $3, f, 0, 0, 0, 0
+}' ss-udp.txt >> ss.canon
+
+q b.db "SELECT proto, state,
+	CASE family WHEN 6 THEN '[' || local_addr || ']' ELSE local_addr END || ':' || local_port,
+	CASE WHEN remote_port = 0 THEN (CASE family WHEN 6 THEN '[::]' ELSE '0.0.0.0' END) || ':*'
+	     ELSE (CASE family WHEN 6 THEN '[' || remote_addr || ']' ELSE remote_addr END) || ':' || remote_port END,
+	recv_q, send_q, fd,
+	COALESCE(cwnd, 0), COALESCE(bytes_sent, 0), COALESCE(bytes_received, 0), COALESCE(bytes_acked, 0)
+	FROM socket_ticks WHERE tick = $last AND pid = $P" | tr '|' ' ' > bundle.canon
+sort ss.canon > a; sort bundle.canon > b
+n=$(wc -l < a)
+assert_ge "sockets ss shows for the target" 20 "$n"
+diff a b > diff.txt || { cat diff.txt; fail "bundle differs from ss -tanpi (< ss, > bundle)"; }
+
+# The known set, independently of ss.
+assert_eq "listener accept queue and backlog" "3|8" \
+	"$(q b.db "SELECT recv_q || '|' || send_q FROM socket_ticks WHERE tick=$last AND state='LISTEN' AND local_port=$base")"
+assert_eq "connections with 1101 unread bytes" 4 \
+	"$(q b.db "SELECT COUNT(*) FROM socket_ticks WHERE tick=$last AND recv_q=1101 AND remote_port=$((base + 1))")"
+assert_eq "CLOSE_WAIT sockets" 2 "$(q b.db "SELECT COUNT(*) FROM socket_ticks WHERE tick=$last AND state='CLOSE_WAIT'")"
+assert_eq "IPv6 connections" 2 "$(q b.db "SELECT COUNT(*) FROM socket_ticks WHERE tick=$last AND family=6 AND state='ESTABLISHED'")"
+assert_ge "send-q of the blocked writer" 1 "$(q b.db "SELECT MAX(send_q) FROM socket_ticks WHERE tick=$last AND remote_port=$((base + 4))")"
+assert_eq "remote port view: pending clients" 3 \
+	"$(q b.db "SELECT established FROM socket_by_remote_port WHERE tick=$last AND proto='tcp' AND remote_port=$base")"
+assert_eq "remote port view: unread bytes" "4|4404" \
+	"$(q b.db "SELECT with_recv_q || '|' || recv_q_bytes FROM socket_by_remote_port WHERE tick=$last AND remote_port=$((base + 1))")"
+assert_eq "local port view: CLOSE_WAIT" 2 \
+	"$(q b.db "SELECT close_wait FROM socket_by_local_port WHERE tick=$last AND local_port=$((base + 2))")"
+# Nothing changed after the first tick: one row per socket, no more.
+assert_eq "change-only storage" 0 "$(q b.db "SELECT COUNT(*) FROM socket_samples WHERE tick > 1 AND socket_id IN (SELECT id FROM sockets WHERE remote_port <> $((base + 4)) AND local_port <> $((base + 4)))")"
+assert_ge "carried forward to every tick" "$last" "$(q b.db "SELECT COUNT(DISTINCT tick) FROM socket_ticks")"
+
+# Record the raw sock_diag replies of a capture (like ss -D) and replay them
+# through the same source (like TCPDIAG_FILE): the same sockets and queues.
+CASEFILE_SOCKDIAG_DUMP=rec.bin "$CAP" --pid "$P" --duration 1s --interval 500ms -o live.db -q || fail "recording capture failed"
+[ -s rec.bin ] || fail "no recording written"
+CASEFILE_SOCKDIAG_FILE=rec.bin "$CAP" --pid "$P" --duration 1s --interval 500ms -o replay.db -q || fail "replay capture failed"
+assert_eq "replay backend" netlink-replay "$(q replay.db "SELECT backend FROM sources WHERE name='sockets'")"
+snap="SELECT proto, state, local_addr, local_port, remote_addr, remote_port, recv_q, send_q, fd, cwnd FROM socket_ticks WHERE tick = 1 ORDER BY 1,2,3,4,5,6"
+q live.db "$snap" > live.txt
+q replay.db "$snap" > replay.txt
+assert_ge "sockets in the replay" 20 "$(wc -l < replay.txt)"
+diff live.txt replay.txt || fail "replayed capture differs from the live one"
+exit 0
