@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], c->name))
 			return c->run(argc - 1, argv + 1);
 	/* No command word: "casefile-analyze BUNDLE [OPTIONS]" analyzes. */
-	if (argv[1][0] == '-' || access(argv[1], F_OK) == 0)
+	if (argv[1][0] == '-' || access(argv[1], F_OK) == 0 || strchr(argv[1], '/') || strchr(argv[1], '.'))
 		return cmd_analyze(argc, argv);
 	error("unknown command '%s' (see 'casefile-analyze --help')", argv[1]);
 	return CF_EXIT_USAGE;
