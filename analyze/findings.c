@@ -832,5 +832,6 @@ void analysis_release(struct analysis *a)
 	}
 	free(a->notes);
 	bundle_info_release(&a->bundle);
+	analysis_release_series(a);
 	memset(a, 0, sizeof(*a));
 }

@@ -13,6 +13,8 @@ const struct series_def series_table[] = {
 	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, cpu_pct FROM process_cpu ORDER BY process_id, tick" },
 	{ "process.sys_pct", "system CPU %", UNIT_PERCENT, "process_samples",
 	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, sys_pct FROM process_cpu ORDER BY process_id, tick" },
+	{ "process.user_pct", "user CPU %", UNIT_PERCENT, "process_samples",
+	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, user_pct FROM process_cpu ORDER BY process_id, tick" },
 	{ "process.rss", "resident memory", UNIT_BYTES, "process_samples",
 	  "SELECT 'pid ' || pid || ' ' || comm, tick, wall_us, rss_bytes FROM process_memory ORDER BY process_id, tick" },
 	{ "process.fds", "open fds", UNIT_COUNT, "process_samples",
@@ -32,7 +34,17 @@ const struct series_def series_table[] = {
 	  "SELECT name, tick, wall_us, tx_bytes_per_s FROM netdev_rates ORDER BY iface_id, tick" },
 	{ "netdev.packets", "packets/s (in+out)", UNIT_RATE, "netdev_samples",
 	  "SELECT name, tick, wall_us, rx_packets_per_s + tx_packets_per_s FROM netdev_rates ORDER BY iface_id, tick" },
+	{ "netdev.rx_packets", "received packets/s", UNIT_RATE, "netdev_samples",
+	  "SELECT name, tick, wall_us, rx_packets_per_s FROM netdev_rates ORDER BY iface_id, tick" },
+	{ "netdev.tx_packets", "sent packets/s", UNIT_RATE, "netdev_samples",
+	  "SELECT name, tick, wall_us, tx_packets_per_s FROM netdev_rates ORDER BY iface_id, tick" },
 	/* ==== series of later sources ==== */
+	/* logs: records per second by level, zero where a tick has none of a level. */
+	{ "logs.level_rate", "log lines/s by level", UNIT_RATE, "log_counts",
+	  "SELECT l.level, t.id, t.wall_us, 1e6 * COALESCE(SUM(c.records), 0) / (t.mono_us - p.mono_us)"
+	  " FROM (SELECT DISTINCT level FROM log_counts) l CROSS JOIN ticks t JOIN ticks p ON p.id = t.id - 1"
+	  " LEFT JOIN log_counts c ON c.tick = t.id AND c.level = l.level"
+	  " WHERE t.mono_us > p.mono_us GROUP BY l.level, t.id ORDER BY l.level, t.id" },
 	/* logs: error and fatal records per second, over all followed files. */
 	{ "logs.error_rate", "error log lines/s", UNIT_RATE, "log_counts",
 	  "SELECT 'error+fatal', t.id, t.wall_us, 1e6 * COALESCE(SUM(c.records), 0) / (t.mono_us - p.mono_us)"
