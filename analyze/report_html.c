@@ -34,7 +34,7 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;margin:.4em 0 .8em}\n"
 	"th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}\n"
 	"th{background:var(--soft);font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"td{overflow-wrap:anywhere}\n"
+	"td{overflow-wrap:anywhere}td.nw{white-space:nowrap;overflow-wrap:normal}\n"
 	".sev{display:inline-block;min-width:5.5em;text-align:center;border-radius:3px;padding:0 .4em;"
 	"color:#fff;font-weight:600;font-size:.85em;text-transform:uppercase}\n"
 	".sev.sev-critical{background:#8b0000}.sev.sev-high{background:#c0392b}.sev.sev-medium{background:#d68910}"
@@ -217,7 +217,7 @@ static void findings_table(FILE *f, const struct analysis *a)
 
 		fprintf(f, "<tr class=\"finding-row\" data-rule=\"");
 		h(f, fd->rule->id);
-		fprintf(f, "\"><td><a href=\"#finding-%d\">%d</a></td><td><span class=\"sev sev-%s\">%s</span></td><td>",
+		fprintf(f, "\"><td><a href=\"#finding-%d\">%d</a></td><td class=\"nw\"><span class=\"sev sev-%s\">%s</span></td><td>",
 			i + 1, i + 1, sev_class(fd->severity), severity_name(fd->severity));
 		h(f, fd->rule->id);
 		fputs("</td><td>", f);
@@ -618,7 +618,7 @@ static int html_compare(FILE *f, const struct comparison *c)
 		for (i = 0; i < c->nmatches; i++) {
 			const struct finding *fd = c->matches[i].after ? c->matches[i].after : c->matches[i].before;
 
-			fprintf(f, "<tr class=\"match-%s\"><td><b>%s</b></td><td><span class=\"sev sev-%s\">%s</span></td><td>",
+			fprintf(f, "<tr class=\"match-%s\"><td class=\"nw\"><b>%s</b></td><td class=\"nw\"><span class=\"sev sev-%s\">%s</span></td><td>",
 				match_status_name(c->matches[i].status), match_status_name(c->matches[i].status),
 				sev_class(fd->severity), severity_name(fd->severity));
 			h(f, fd->rule->id);
