@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCASEFILE_VERSION='"$(VERSION)"' 
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 CAPTURE_LIBS := -lsqlite3 -lpcap -lpthread -lm
-ANALYZE_LIBS := -lsqlite3 -lyaml -lm
+ANALYZE_LIBS := -lsqlite3 -lyaml -lpcap -lm
 TEST_LIBS    := -lcmocka
 
 ifneq ($(V),1)

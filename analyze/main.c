@@ -12,6 +12,7 @@ static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "run the rule packs; findings worst first (the default: casefile-analyze BUNDLE)" },
 	{ "compare", cmd_compare, "BEFORE AFTER: what got better or worse, findings resolved/new/unchanged" },
 	{ "rules", cmd_rules, "list, check or describe rule packs and detectors" },
+	{ "export-pcap", cmd_export_pcap, "write the packets of a bundle as a .pcap for tcpdump and Wireshark" },
 	{ "extract", cmd_extract, "list the files attached to a bundle, or write one back" },
 	{ NULL, NULL, NULL },
 };

@@ -159,17 +159,17 @@ static int attach_open(struct capture *cap, void **state)
 	int i, stored = 0;
 
 	*state = NULL;
-	if (!cap->opts->nattach) {
-		/* Not a skip: nothing was asked for, so nothing to warn about. */
-		capture_source_backend(cap, "none", NULL);
-		return 0;
-	}
 	capture_source_backend(cap, "blob", NULL);
 	for (i = 0; i < cap->opts->nattach; i++)
 		stored += attach_one(cap, cap->opts->attach[i]) == 0;
 	if (!stored)
 		return capture_source_skip(cap, "no --attach file could be stored");
 	return 0;
+}
+
+static int attach_wanted(const struct capture_opts *o)
+{
+	return o->nattach > 0;
 }
 
 static int attach_sample(struct capture *cap, void *state, int64_t tick)
@@ -190,6 +190,7 @@ const struct source attach_source = {
 	.name = "attachments",
 	.summary = "files given with --attach, stored whole with their SHA-256",
 	.default_on = 1,
+	.wanted = attach_wanted,
 	.open = attach_open,
 	.sample = attach_sample,
 	.close = attach_close,

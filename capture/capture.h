@@ -115,6 +115,9 @@ struct source {
 	const char *name;
 	const char *summary;             /* one line for --help and the manifest */
 	int default_on;                  /* runs unless --no-NAME */
+	/* When set, whether there is anything to do with these options (e.g.
+	 * files to attach); a source with nothing to do is "off", not skipped. */
+	int (*wanted)(const struct capture_opts *o);
 	int (*open)(struct capture *cap, void **state);
 	int (*sample)(struct capture *cap, void *state, int64_t tick);
 	void (*close)(struct capture *cap, void *state);

@@ -79,9 +79,9 @@ static void usage(FILE *f)
 "      --all-sockets      sockets: keep every socket of the namespace, not only the target's\n"
 "      --syscalls BACKEND syscalls: auto (default), perf, sample, or ptrace (slow; bounded)\n"
 "      --pcap-iface IF    packets: interface (default: all)\n"
-"      --pcap-filter EXPR packets: BPF filter, or 'auto' for the target's own connections\n"
+"      --pcap-filter EXPR packets: BPF filter, or 'auto' (default): the target's own connections\n"
 "      --pcap-snaplen N   packets: bytes kept per packet (default 128: headers only)\n"
-"      --pcap-max-size SIZE  packets: cap on stored packets (default a quarter of --max-size)\n"
+"      --pcap-max-size SIZE  packets: cap on stored packets (default a quarter of --max-size)\n""      --pcap-buffer MIB  packets: kernel ring buffer in MiB (default 32)\n"
 "      --log FILE         logs: follow FILE (repeatable; globs allowed)\n"
 "      --log-format FMT   logs: auto (default), json, docker, cri, plain\n"
 "      --log-since DUR    logs: include the last DUR of history\n"
@@ -181,17 +181,21 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 	int64_t d;
 	int c, i;
 
-	/* --no-SOURCE for every source in the table, without listing each in longopts. */
-	for (i = 1; i < argc; i++) {
+	/* --no-SOURCE for every source in the table, without listing each in
+	 * longopts: taken out of (our copy of) argv before getopt sees it. */
+	for (i = 1; i < argc; ) {
 		const struct source *src;
 
 		if (!strcmp(argv[i], "--"))
 			break;
-		if (strncmp(argv[i], "--no-", 5) || !(src = find_source(argv[i] + 5)))
+		if (strncmp(argv[i], "--no-", 5) || !(src = find_source(argv[i] + 5))) {
+			i++;
 			continue;
+		}
 		if (o->ndisabled < CAPTURE_MAX_LIST)
 			o->disabled[o->ndisabled++] = src->name;
-		argv[i] = (char *)"--no-nice-noop";
+		memmove(&argv[i], &argv[i + 1], sizeof(char *) * (size_t)(argc - i));
+		argc--;
 	}
 
 	optind = 1;
@@ -233,10 +237,7 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		case 'v': o->verbosity = 2; break;
 		case OPT_PROGRESS: o->progress = 1; break;
 		case OPT_NO_PROGRESS: o->progress = 0; break;
-		case OPT_NO_NICE:
-			if (strcmp(argv[optind - 1], "--no-nice-noop"))
-				o->no_nice = 1;
-			break;
+		case OPT_NO_NICE: o->no_nice = 1; break;
 		case OPT_ROOT: o->root = arg; break;
 		case OPT_SOURCES: {
 			char *copy = strdup(arg), *tok, *save = NULL;
@@ -680,8 +681,17 @@ int main(int argc, char **argv)
 		r->src = capture_sources[i];
 		r->requested = !capture_source_disabled(&opts, r->src->name) &&
 			       (r->src->default_on || opts.only);
+		if (r->requested && r->src->wanted && !r->src->wanted(&opts)) {
+			r->requested = 0;
+			snprintf(r->reason, sizeof(r->reason), "nothing asked of it (see --help)");
+			writer_source_status(cap.w, r->src->name, 0, "off", NULL, r->reason, 0, 0);
+		}
 		if (!r->requested) {
 			r->status = SRC_OFF;
+			if (!r->reason[0]) {
+				snprintf(r->reason, sizeof(r->reason), "turned off (--no-%s or --sources)", r->src->name);
+				writer_source_status(cap.w, r->src->name, 0, "off", NULL, r->reason, 0, 0);
+			}
 			continue;
 		}
 		cap.current = r->src;

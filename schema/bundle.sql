@@ -240,6 +240,73 @@ CREATE TABLE socket_totals (
 
 -- ==== packets source (capture/packets.c) ===================================
 
+-- Captured frames, kept in chunks of up to 2 MiB, each filled for at most
+-- half a second. ENCODING says how RECORDS holds them:
+--  0 pcap records: each a 16-byte little-endian header (ts_sec, ts_usec,
+--    caplen, wirelen: uint32 each) followed by caplen bytes of the frame;
+--  1 delta (what the capture writes): each record XORed against an earlier
+--    record of the same chunk, usually the previous packet of its flow, as
+--    runs of zeros and literal bytes; lib/pktcodec.h has the exact layout.
+-- A pcap global header with LINKTYPE and SNAPLEN in front of the decoded
+-- records of one link type is a standard .pcap (casefile-analyze export-pcap).
+CREATE TABLE packet_chunks (
+	id        INTEGER PRIMARY KEY,
+	tick      INTEGER NOT NULL,
+	linktype  INTEGER NOT NULL,      -- LINKTYPE_*: 276 Linux cooked v2 ("any"), 1 Ethernet, ...
+	snaplen   INTEGER NOT NULL,
+	packets   INTEGER NOT NULL,      -- records in this chunk
+	first_us  INTEGER,               -- wall-clock µs of its first and last record
+	last_us   INTEGER,
+	encoding  INTEGER NOT NULL DEFAULT 0, -- 0 pcap records, 1 delta
+	records   BLOB NOT NULL
+);
+
+-- One row per flow (5-tuple, either direction) seen by the packets source.
+-- Endpoint a sent the first packet seen (for TCP, usually the client).
+CREATE TABLE flows (
+	id         INTEGER PRIMARY KEY,
+	family     INTEGER NOT NULL,     -- 4, 6; 0 non-IP (proto is the ethertype);
+	                                 -- 255 overflow: every flow past the flow-table bound
+	proto      INTEGER NOT NULL,     -- IP protocol: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6
+	addr_a     TEXT,                 -- NULL for non-IP and overflow
+	port_a     INTEGER,              -- 0 for protocols without ports
+	addr_b     TEXT,
+	port_b     INTEGER,
+	first_us   INTEGER,              -- wall-clock µs of its first packet
+	first_tick INTEGER
+);
+
+-- Per-second counts of each flow. Rows for one (flow, second) may repeat when
+-- a late packet arrives after the second was written: always SUM them.
+CREATE TABLE flow_seconds (
+	tick       INTEGER NOT NULL,     -- the tick that wrote the row
+	second_us  INTEGER NOT NULL,     -- start of the wall-clock second of the packets
+	flow_id    INTEGER NOT NULL,
+	packets_ab INTEGER NOT NULL,     -- a -> b
+	bytes_ab   INTEGER NOT NULL,     -- IP bytes (header + payload); frame bytes for non-IP
+	packets_ba INTEGER NOT NULL,     -- b -> a
+	bytes_ba   INTEGER NOT NULL,
+	syn        INTEGER NOT NULL,     -- TCP SYN without ACK (connection attempts)
+	synack     INTEGER NOT NULL,
+	fin        INTEGER NOT NULL,
+	rst        INTEGER NOT NULL,
+	retrans    INTEGER NOT NULL      -- TCP segments whose data lies wholly below the highest
+	                                 -- sequence seen that way: likely retransmissions
+);
+
+-- Capture health at every tick, all cumulative since the start.
+CREATE TABLE pcap_stats (
+	tick              INTEGER NOT NULL,
+	received          INTEGER,       -- pcap_stats ps_recv: accepted by the kernel filter
+	                                 -- (on lo each packet twice: outgoing and incoming copy)
+	dropped_kernel    INTEGER,       -- ps_drop: ring buffer full
+	dropped_iface     INTEGER,       -- ps_ifdrop: dropped by the interface
+	captured          INTEGER NOT NULL, -- delivered to casefile (= sum of flow_seconds packets)
+	stored            INTEGER NOT NULL, -- records kept in packet_chunks
+	not_stored_cap    INTEGER NOT NULL, -- not kept: --pcap-max-size reached
+	not_stored_buffer INTEGER NOT NULL  -- not kept: in-memory buffer full (tick loop behind)
+);
+
 -- ==== logs source (capture/logs.c) =========================================
 -- No raw log line is stored: counts per tick, message fingerprints, and the
 -- first few examples of each fingerprint (cut, redacted with --redact).
@@ -396,6 +463,29 @@ WHERE d_mono > 0;
 
 -- ==== views of later sources ===============================================
 
+-- packets: per-second traffic of each flow with its endpoints.
+CREATE VIEW flow_rates AS
+SELECT s.second_us, s.flow_id, f.proto, f.addr_a, f.port_a, f.addr_b, f.port_b,
+       SUM(s.packets_ab) AS packets_ab, SUM(s.bytes_ab) AS bytes_ab,
+       SUM(s.packets_ba) AS packets_ba, SUM(s.bytes_ba) AS bytes_ba,
+       SUM(s.syn) AS syn, SUM(s.synack) AS synack, SUM(s.fin) AS fin,
+       SUM(s.rst) AS rst, SUM(s.retrans) AS retrans
+FROM flow_seconds s
+JOIN flows f ON f.id = s.flow_id
+GROUP BY s.second_us, s.flow_id;
+
+-- packets: capture losses per tick (deltas of pcap_stats).
+CREATE VIEW packet_drops AS
+SELECT tick, wall_us,
+       received - LAG(received, 1, 0) OVER w AS received,
+       dropped_kernel - LAG(dropped_kernel, 1, 0) OVER w AS dropped_kernel,
+       dropped_iface - LAG(dropped_iface, 1, 0) OVER w AS dropped_iface,
+       captured - LAG(captured, 1, 0) OVER w AS captured,
+       not_stored_cap - LAG(not_stored_cap, 1, 0) OVER w AS not_stored_cap,
+       not_stored_buffer - LAG(not_stored_buffer, 1, 0) OVER w AS not_stored_buffer
+FROM (SELECT p.*, t.wall_us FROM pcap_stats p JOIN ticks t ON t.id = p.tick)
+WINDOW w AS (ORDER BY tick);
+
 -- logs: records per level and tick over all files, with the rate over the
 -- tick's interval (NULL for the first tick and for history, tick 0).
 CREATE VIEW log_rates AS
@@ -510,6 +600,7 @@ CREATE INDEX IF NOT EXISTS process_samples_by_process ON process_samples (proces
 CREATE INDEX IF NOT EXISTS cgroup_samples_by_cgroup ON cgroup_samples (cgroup_id, tick);
 CREATE INDEX IF NOT EXISTS netdev_samples_by_iface ON netdev_samples (iface_id, tick);
 CREATE INDEX IF NOT EXISTS thread_samples_by_thread ON thread_samples (thread_id, tick);
+CREATE INDEX IF NOT EXISTS flow_seconds_by_flow ON flow_seconds (flow_id, second_us);
 CREATE INDEX IF NOT EXISTS log_counts_by_tick ON log_counts (tick, level);
 CREATE INDEX IF NOT EXISTS fingerprint_counts_by_fingerprint ON fingerprint_counts (fingerprint_id, tick);
 CREATE INDEX IF NOT EXISTS fingerprint_examples_by_fingerprint ON fingerprint_examples (fingerprint_id);

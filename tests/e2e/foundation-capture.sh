@@ -21,6 +21,15 @@ assert_eq "stop reason" "duration reached" "$(q x.db "SELECT value FROM manifest
 gap=$(q x.db 'SELECT max(b.mono_us - a.mono_us) FROM ticks a JOIN ticks b ON b.id = a.id + 1')
 assert_le "max tick gap" 800000 "$gap"
 
+# --no-SOURCE turns a source off, and the bundle says so.
+"$CAP" --pid "$target" --duration 500ms --interval 100ms --no-cgroup --no-netdev --no-nice -o off.db -q || fail "capture with --no-cgroup exited $?"
+assert_eq "cgroup off" "0|off" "$(q off.db "SELECT requested, status FROM sources WHERE name = 'cgroup'")"
+assert_eq "netdev off" off "$(q off.db "SELECT status FROM sources WHERE name = 'netdev'")"
+assert_eq "no cgroup rows" 0 "$(q off.db 'SELECT count(*) FROM cgroup_samples')"
+assert_eq "process still on" ran "$(q off.db "SELECT status FROM sources WHERE name = 'process'")"
+"$CAP" --pid "$target" --duration 500ms --sources process,netdev -o only.db -q || fail "capture with --sources exited $?"
+assert_eq "--sources" "netdev process" "$(q only.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sources WHERE status = 'ran' ORDER BY name)")"
+
 "$ANA" summary x.db > out.txt || fail "summary exited $?"
 grep -q "command_line .*--pid $target" out.txt || fail "summary lacks the command line"
 grep -q "^  process *ran" out.txt || fail "summary lacks the sources"

@@ -1,0 +1,216 @@
+/* casefile-analyze export-pcap: the packets of a bundle as a standard .pcap
+ * file for tcpdump, tshark and Wireshark, optionally through a BPF filter.
+ *
+ * The bundle keeps packets as chunks of pcap records (schema/bundle.sql,
+ * packet_chunks), so export is a pcap global header followed by the records,
+ * each checked before it is written: a bundle may come from anywhere. */
+#include "bundle.h"
+#include "commands.h"
+#include "error.h"
+#include "exitcodes.h"
+#include "pktcodec.h"
+
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define REC_HDR 16
+#define MAX_SNAPLEN 262144
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: casefile-analyze export-pcap BUNDLE OUT.pcap [--filter EXPR]\n"
+		"\n"
+		"Writes the packets stored in BUNDLE as a pcap file (OUT.pcap, or - for stdout)\n"
+		"that tcpdump, tshark and Wireshark read. --filter keeps only the packets that\n"
+		"match a BPF expression (tcpdump syntax).\n"
+		"\n"
+		"Examples:\n"
+		"  casefile-analyze export-pcap incident.db incident.pcap\n"
+		"  casefile-analyze export-pcap incident.db - --filter 'tcp port 9243' | tshark -r -\n");
+}
+
+struct out {
+	pcap_dumper_t *dump;
+	struct bpf_program *prog;        /* NULL: every packet */
+	long long written;
+	uint32_t snaplen;
+};
+
+static int emit(void *arg, int64_t ts_us, uint32_t caplen, uint32_t wirelen, const uint8_t *bytes)
+{
+	struct out *o = arg;
+	struct pcap_pkthdr h;
+
+	if (caplen > o->snaplen || ts_us < 0)
+		return 0; /* not a record we can write: skip it, keep going */
+	h.ts.tv_sec = (time_t)(ts_us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(ts_us % 1000000);
+	h.caplen = caplen;
+	h.len = wirelen < caplen ? caplen : wirelen;
+	if (!o->prog || pcap_offline_filter(o->prog, &h, bytes)) {
+		pcap_dump((u_char *)o->dump, &h, bytes);
+		o->written++;
+	}
+	return 0;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int cmd_export_pcap(int argc, char **argv)
+{
+	const char *bundle = NULL, *out = NULL, *filter = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	pcap_t *dead = NULL;
+	pcap_dumper_t *dump = NULL;
+	struct bpf_program prog;
+	int have_prog = 0, rc = CF_EXIT_INTERNAL, status;
+	long long linktype, snaplen, nlinks, skipped_damaged = 0;
+	struct out o = { NULL, NULL, 0, 0 };
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return CF_EXIT_OK;
+		} else if (!strcmp(argv[i], "--filter") || !strcmp(argv[i], "-f")) {
+			if (++i >= argc) {
+				error("option '--filter' needs a BPF expression");
+				return CF_EXIT_USAGE;
+			}
+			filter = argv[i];
+		} else if (!strncmp(argv[i], "--filter=", 9)) {
+			filter = argv[i] + 9;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			error("unknown option '%s' (see 'casefile-analyze export-pcap --help')", argv[i]);
+			return CF_EXIT_USAGE;
+		} else if (!bundle) {
+			bundle = argv[i];
+		} else if (!out) {
+			out = argv[i];
+		} else {
+			error("too many arguments (see 'casefile-analyze export-pcap --help')");
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (!bundle || !out) {
+		usage(stderr);
+		return CF_EXIT_USAGE;
+	}
+	status = bundle_open_readonly(bundle, &db, NULL);
+	if (status < 0)
+		return bundle_status_exit_code(status);
+	if (!bundle_has_table(db, "packet_chunks")) {
+		error("'%s' holds no packets: it was written without the packets source", bundle);
+		rc = CF_EXIT_BAD_BUNDLE;
+		goto cleanup;
+	}
+	nlinks = bundle_query_int(db, "SELECT COUNT(DISTINCT linktype) FROM packet_chunks", 0);
+	/* The most used link type; a pcap file holds one. */
+	linktype = bundle_query_int(db, "SELECT linktype FROM packet_chunks GROUP BY linktype "
+				    "ORDER BY SUM(packets) DESC LIMIT 1", 1);
+	snaplen = bundle_query_int(db, "SELECT MAX(snaplen) FROM packet_chunks", 262144);
+	if (nlinks > 1)
+		warning("'%s' holds packets of %lld link types; exporting link type %lld only",
+			bundle, nlinks, linktype);
+	if (linktype < 0 || linktype > 0xffff)
+		linktype = 1;
+	if (snaplen <= 0 || snaplen > MAX_SNAPLEN)
+		snaplen = MAX_SNAPLEN;
+
+	dead = pcap_open_dead((int)linktype, (int)snaplen);
+	if (!dead) {
+		error("cannot prepare a pcap handle for link type %lld", linktype);
+		goto cleanup;
+	}
+	if (filter) {
+		if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			error("bad filter '%s': %s", filter, pcap_geterr(dead));
+			rc = CF_EXIT_USAGE;
+			goto cleanup;
+		}
+		have_prog = 1;
+	}
+	dump = pcap_dump_open(dead, out);
+	if (!dump) {
+		error("cannot write '%s': %s", out, pcap_geterr(dead));
+		rc = CF_EXIT_IO;
+		goto cleanup;
+	}
+	o.dump = dump;
+	o.prog = have_prog ? &prog : NULL;
+	o.snaplen = (uint32_t)snaplen;
+	if (sqlite3_prepare_v2(db, "SELECT id, records, encoding FROM packet_chunks WHERE linktype = ? ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		error("cannot read packets from '%s': %s", bundle, sqlite3_errmsg(db));
+		rc = CF_EXIT_BAD_BUNDLE;
+		goto cleanup;
+	}
+	sqlite3_bind_int64(st, 1, linktype);
+	while ((status = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *b = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1), off = 0;
+
+		if (sqlite3_column_int(st, 2) == PKTCODEC_DELTA) {
+			if (b && pktcodec_decode(b, len, emit, &o) < 0)
+				skipped_damaged++;
+			continue;
+		}
+		if (sqlite3_column_int(st, 2) != PKTCODEC_RAW) {
+			skipped_damaged++;
+			continue;
+		}
+		while (b && len - off >= REC_HDR) {
+			uint32_t sec = get32(b + off), usec = get32(b + off + 4), cl = get32(b + off + 8);
+
+			if (usec >= 1000000 || cl > len - off - REC_HDR) {
+				off = len + 1;
+				break;
+			}
+			emit(&o, (int64_t)sec * 1000000 + usec, cl, get32(b + off + 12), b + off + REC_HDR);
+			off += REC_HDR + cl;
+		}
+		if (b && off != len)
+			skipped_damaged++;
+	}
+	if (status != SQLITE_DONE) {
+		error("cannot read packets from '%s': %s", bundle, sqlite3_errmsg(db));
+		rc = CF_EXIT_BAD_BUNDLE;
+		goto cleanup;
+	}
+	if (pcap_dump_flush(dump) || ferror(pcap_dump_file(dump))) {
+		error_errno("cannot write '%s'", out);
+		rc = CF_EXIT_IO;
+		goto cleanup;
+	}
+	if (skipped_damaged)
+		warning("'%s': %lld damaged packet chunks were cut short", bundle, skipped_damaged);
+	if (strcmp(out, "-"))
+		printf("%lld packets written to %s (link type %lld)\n", o.written, out, linktype);
+	rc = CF_EXIT_OK;
+cleanup:
+	if (st)
+		sqlite3_finalize(st);
+	if (dump) {
+		FILE *f = pcap_dump_file(dump);
+
+		pcap_dump_flush(dump);
+		if (rc == CF_EXIT_OK && f != stdout && fflush(f)) {
+			error_errno("cannot write '%s'", out);
+			rc = CF_EXIT_IO;
+		}
+		pcap_dump_close(dump);
+	}
+	if (have_prog)
+		pcap_freecode(&prog);
+	if (dead)
+		pcap_close(dead);
+	if (db)
+		sqlite3_close(db);
+	return rc;
+}

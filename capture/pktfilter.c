@@ -1,0 +1,219 @@
+/* The BPF filter of --pcap-filter auto (see pktfilter.h). */
+#include "pktfilter.h"
+#include "error.h"
+#include "pktdecode.h"
+#include "procnet.h"
+#include "sockmap.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PROCNET_MAX (64u << 20)
+
+struct strbuf {
+	char *s;
+	size_t len, alloc;
+	int clauses;
+};
+
+static int sb_clause(struct strbuf *b, const char *clause)
+{
+	size_t n = strlen(clause) + 6;
+	char paren[200];
+
+	/* dedupe: the same clause from many sockets is one clause */
+	snprintf(paren, sizeof(paren), "(%s)", clause);
+	if (b->s && strstr(b->s, paren))
+		return 0;
+	if (b->len + n + 1 > b->alloc) {
+		size_t a = b->alloc ? b->alloc * 2 : 1024;
+		char *q;
+
+		while (a < b->len + n + 1)
+			a *= 2;
+		q = realloc(b->s, a);
+		if (!q)
+			return -1;
+		b->s = q;
+		b->alloc = a;
+	}
+	b->len += (size_t)sprintf(b->s + b->len, "%s%s", b->len ? " or " : "", paren);
+	b->clauses++;
+	return 0;
+}
+
+static int is_listener(const struct sockdiag_sock *s)
+{
+	return (s->proto == IPPROTO_TCP && s->state == SD_LISTEN) ||
+	       (s->proto == IPPROTO_UDP && !s->dport);
+}
+
+static int listens(const struct sockdiag_sock *v, size_t n, int proto, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].proto == proto && v[i].sport == port && is_listener(&v[i]))
+			return 1;
+	return 0;
+}
+
+/* An address as BPF wants it; IPv4-mapped IPv6 as IPv4. Empty for any. */
+static const char *addr(const struct sockdiag_sock *s, const uint8_t *a, char *buf, size_t len)
+{
+	static const uint8_t zero[16];
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (s->family == AF_INET6 && !memcmp(a, mapped, 12))
+		return pkt_addr_str(4, a + 12, buf, len);
+	if (!memcmp(a, zero, s->family == AF_INET ? 4 : 16))
+		return "";
+	return pkt_addr_str(s->family == AF_INET ? 4 : 6, a, buf, len);
+}
+
+/* level 0: per remote host and port; 1: per port; then give up */
+static char *build(const struct sockdiag_sock *v, size_t n, int level)
+{
+	struct strbuf b = { 0 };
+	char clause[160], a[64];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sockdiag_sock *s = &v[i];
+		const char *pr = s->proto == IPPROTO_TCP ? "tcp" : "udp";
+		const char *h;
+
+		if (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP)
+			continue;
+		if (is_listener(s)) {
+			if (!s->sport)
+				continue;
+			h = addr(s, s->src, a, sizeof(a));
+			if (!*h || level)
+				snprintf(clause, sizeof(clause), "%s port %u", pr, s->sport);
+			else
+				snprintf(clause, sizeof(clause), "%s and host %s and port %u", pr, h, s->sport);
+		} else {
+			/* accepted connections are covered by their listener's clause */
+			if (listens(v, n, s->proto, s->sport))
+				continue;
+			h = addr(s, s->dst, a, sizeof(a));
+			if (level || !*h)
+				snprintf(clause, sizeof(clause), "%s port %u", pr, s->dport);
+			else
+				snprintf(clause, sizeof(clause), "%s and host %s and port %u", pr, h, s->dport);
+		}
+		if (sb_clause(&b, clause)) {
+			free(b.s);
+			return NULL;
+		}
+	}
+	if (!b.s)
+		return strdup("less 1");
+	if (b.clauses > PKTFILTER_MAX_CLAUSES) {
+		free(b.s);
+		return level < 1 ? build(v, n, level + 1) : strdup("tcp or udp");
+	}
+	return b.s;
+}
+
+char *pktfilter_build(const struct sockdiag_sock *v, size_t n)
+{
+	return build(v, n, 0);
+}
+
+/* Reads a whole /proc file (bounded) into a malloc'd buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+	size_t alloc = 65536, n = 0;
+	char *buf = malloc(alloc);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto fail;
+	for (;;) {
+		ssize_t r;
+
+		if (n == alloc) {
+			char *q;
+
+			if (alloc >= PROCNET_MAX)
+				break;
+			q = realloc(buf, alloc * 2);
+			if (!q)
+				goto fail;
+			buf = q;
+			alloc *= 2;
+		}
+		r = read(fd, buf + n, alloc - n);
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+char *pktfilter_auto(struct capture *cap)
+{
+	static const struct { const char *file; int proto, family; } tables[] = {
+		{ "tcp", IPPROTO_TCP, AF_INET }, { "tcp6", IPPROTO_TCP, AF_INET6 },
+		{ "udp", IPPROTO_UDP, AF_INET }, { "udp6", IPPROTO_UDP, AF_INET6 },
+	};
+	struct sockdiag_result all = SOCKDIAG_RESULT_INIT;
+	struct sockmap map = { 0 };
+	struct sockdiag_sock *own = NULL;
+	size_t nown = 0;
+	pid_t netpid = 0;
+	char *filter = NULL;
+	char path[256];
+
+	for (int i = 0; i < cap->targets.n; i++) {
+		if (cap->targets.v[i].gone)
+			continue;
+		if (!netpid)
+			netpid = cap->targets.v[i].pid;
+		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)cap->targets.v[i].pid);
+		sockmap_add_dir(&map, path, cap->targets.v[i].pid, i);
+	}
+	if (!netpid && cap->opts->npids) {
+		netpid = cap->opts->pids[0];
+		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)netpid);
+		sockmap_add_dir(&map, path, netpid, 0);
+	}
+	if (!netpid)
+		goto out;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		size_t len;
+		char *text;
+
+		capture_path(cap, path, sizeof(path), "/proc/%d/net/%s", (int)netpid, tables[t].file);
+		text = slurp(path, &len);
+		if (!text)
+			continue;
+		procnet_parse(text, len, tables[t].proto, tables[t].family, &all);
+		free(text);
+	}
+	own = malloc((all.n ? all.n : 1) * sizeof(*own));
+	if (!own)
+		goto out;
+	for (size_t i = 0; i < all.n; i++)
+		if (all.v[i].inode && sockmap_find(&map, all.v[i].inode))
+			own[nown++] = all.v[i];
+	filter = pktfilter_build(own, nown);
+out:
+	free(own);
+	sockdiag_result_release(&all);
+	sockmap_release(&map);
+	return filter;
+}
