@@ -801,7 +801,8 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 				return -1;
 		}
 	}
-	qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
+	if (a->nfindings)  /* qsort(NULL, 0) is undefined behaviour (UBSan stops there) */
+		qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
 	link_notes(a);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
