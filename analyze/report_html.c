@@ -222,11 +222,15 @@ static void findings_table(FILE *f, const struct analysis *a)
 		h(f, fd->rule->id);
 		fputs("</td><td>", f);
 		h_cut(f, fd->message, 2000);
-		fputs("</td><td>", f);
+		fputs("</td><td class=\"nw\">", f);
 		if (fd->from_us) {
+			/* "2026-11-27T08:51:13.120Z" -> "08:51:13": the day is in the header. */
 			report_time(fd->from_us, t0, sizeof(t0));
 			report_time(fd->to_us, t1, sizeof(t1));
-			fprintf(f, "%s .. %s", strlen(t0) >= 19 ? t0 + 11 : t0, strlen(t1) >= 19 ? t1 + 11 : t1);
+			if (strlen(t0) >= 19 && strlen(t1) >= 19)
+				fprintf(f, "%.8s–%.8s", t0 + 11, t1 + 11);
+			else
+				fprintf(f, "%s .. %s", t0, t1);
 		} else {
 			fputs("–", f);
 		}
