@@ -52,7 +52,7 @@ ANALYZE_SRCS := $(wildcard analyze/*.c)
 GEN_SRCS     := $(BUILD)/gen/schema.c
 
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
-CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/%.o)
+CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/syscall_names.o
 ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_rules.o
 # Everything but main(), for linking into unit tests.
 CAPTURE_LIBOBJS := $(filter-out $(BUILD)/capture/main.o,$(CAPTURE_OBJS))
@@ -88,6 +88,11 @@ $(BUILD)/gen/schema.c: schema/bundle.sql schema/embed.sh
 $(BUILD)/gen/builtin_rules.c: analyze/rules/builtin.yaml schema/embed.sh
 	@mkdir -p $(@D)
 	$(QGEN)sh schema/embed.sh analyze/rules/builtin.yaml builtin_rules_yaml > $@
+
+# Syscall names of x86_64 and aarch64, from the build machine's kernel headers.
+$(BUILD)/gen/syscall_names.c: capture/gen_syscalls.sh
+	@mkdir -p $(@D)
+	$(QGEN)CC="$(CC)" sh capture/gen_syscalls.sh > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<

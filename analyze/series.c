@@ -62,6 +62,22 @@ const struct series_def series_table[] = {
 	  " FROM (SELECT DISTINCT level FROM log_counts) l CROSS JOIN ticks t JOIN ticks p ON p.id = t.id - 1"
 	  " LEFT JOIN log_counts c ON c.tick = t.id AND c.level = l.level"
 	  " WHERE t.mono_us > p.mono_us GROUP BY l.level, t.id ORDER BY l.level, t.id" },
+	/* syscalls source */
+	{ "syscalls.rate", "syscalls/s", UNIT_RATE, "syscall_counts",
+	  "SELECT 'pid ' || pid, tick, wall_us, calls_per_s FROM syscall_rate"
+	  " WHERE calls_per_s IS NOT NULL ORDER BY pid, tick" },
+	{ "syscalls.top", "calls/s of the top syscalls", UNIT_RATE, "syscall_counts",
+	  "WITH iv AS (SELECT id, wall_us, mono_us - LAG(mono_us) OVER (ORDER BY id) AS d FROM ticks),"
+	  " top AS (SELECT nr FROM syscall_counts GROUP BY nr ORDER BY SUM(calls) DESC LIMIT 5)"
+	  " SELECT COALESCE(n.name, 'syscall_' || c.nr), c.tick, iv.wall_us, 1e6 * SUM(c.calls) / iv.d"
+	  " FROM syscall_counts c JOIN top ON top.nr = c.nr JOIN iv ON iv.id = c.tick"
+	  " LEFT JOIN syscall_names n ON n.nr = c.nr WHERE iv.d > 0"
+	  " GROUP BY c.nr, c.tick ORDER BY 1, c.tick" },
+	{ "syscalls.sampled", "threads sitting in a syscall (sampled)", UNIT_COUNT, "syscall_samples",
+	  "SELECT CASE WHEN s.state = 'syscall' THEN COALESCE(n.name, 'syscall_' || s.nr) ELSE s.state END,"
+	  " s.tick, t.wall_us, 1.0 * SUM(s.samples) / MAX(s.rounds)"
+	  " FROM syscall_samples s JOIN ticks t ON t.id = s.tick LEFT JOIN syscall_names n ON n.nr = s.nr"
+	  " WHERE s.rounds > 0 GROUP BY 1, s.tick ORDER BY 1, s.tick" },
 	/* logs: error and fatal records per second, over all followed files. */
 	{ "logs.error_rate", "error log lines/s", UNIT_RATE, "log_counts",
 	  "SELECT 'error+fatal', t.id, t.wall_us, 1e6 * COALESCE(SUM(c.records), 0) / (t.mono_us - p.mono_us)"

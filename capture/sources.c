@@ -8,6 +8,7 @@
 extern const struct source process_source;
 extern const struct source cgroup_source;
 extern const struct source netdev_source;
+extern const struct source syscalls_source;
 extern const struct source packets_source;
 extern const struct source logs_source;
 extern const struct source attach_source;
@@ -17,6 +18,7 @@ const struct source *const capture_sources[] = {
 	&process_source,
 	&cgroup_source,
 	&netdev_source,
+	&syscalls_source,
 	&packets_source,
 	&logs_source,
 	&attach_source,

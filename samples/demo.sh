@@ -1,24 +1,55 @@
 #!/bin/sh
-# make demo: capture a sample workload and analyze it. Writes everything to
-# demo-out/. Runs about 15 seconds.
+# make demo: the seed incident (../shared/seed), reproduced, captured,
+# analyzed, and its fix verified, in about two minutes. Writes demo-out/:
+#   incident.db  a 40 s capture of the incident workload (all permitted sources)
+#   fixed.db     a 20 s capture of the same service with the log shipper removed
+#   report.html, report.md, report.json   the analysis of incident.db
+#   compare.html, compare.md              what the fix changed
 set -eu
 BIN=${BIN:-bin}; BUILD=${BUILD:-build}
+export BUILD
 out=demo-out
+CAPTURE_S=${DEMO_CAPTURE_S:-40}
+FIXED_S=${DEMO_FIXED_S:-20}
 mkdir -p "$out"
+rm -rf "$out"/run-incident "$out"/run-fixed
 rm -f "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm
 
-echo "== casefile demo: a process leaking fds, memory and threads"
-"$BUILD/samples/grow" --fd-rate 20 --rss-rate 4 --thread-rate 1 --duration 60 &
-target=$!
-trap 'kill $target 2>/dev/null || true' EXIT INT TERM
+cleanup() {
+	sh samples/incident.sh stop "$out/run-incident" >/dev/null 2>&1 || true
+	sh samples/incident.sh stop "$out/run-fixed" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
 
-echo "== casefile-capture --pid $target --duration 10s -o $out/grow.db"
-"$BIN/casefile-capture" --pid "$target" --duration 10s -o "$out/grow.db" --progress
-kill "$target" 2>/dev/null || true
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-echo
-echo "== casefile-analyze summary $out/grow.db"
-"$BIN/casefile-analyze" summary "$out/grow.db"
-echo
-echo "The bundle is plain SQLite, for example:"
-echo "  sqlite3 $out/grow.db 'SELECT tick, fds, rss_bytes FROM process_memory'"
+step "1. The incident: a scraper failing 20 times a second, shipping each error log to a slow log sink on :9243 through a capped keep-alive pool"
+DURATION=$((CAPTURE_S + 30)) sh samples/incident.sh start "$out/run-incident"
+pid=$(cat "$out/run-incident/incident.pid")
+
+step "2. casefile-capture --pid $pid --log app.log --duration ${CAPTURE_S}s -o $out/incident.db"
+"$BIN/casefile-capture" --pid "$pid" --log "$out/run-incident/app.log" --duration "${CAPTURE_S}s" \
+	-o "$out/incident.db" --progress
+sh samples/incident.sh stop "$out/run-incident" >/dev/null
+
+step "3. The fix: the same service with the log shipper removed"
+DURATION=$((FIXED_S + 30)) sh samples/incident.sh start "$out/run-fixed" --fixed
+pid=$(cat "$out/run-fixed/incident.pid")
+"$BIN/casefile-capture" --pid "$pid" --log "$out/run-fixed/app.log" --duration "${FIXED_S}s" \
+	-o "$out/fixed.db" --progress
+sh samples/incident.sh stop "$out/run-fixed" >/dev/null
+
+step "4. casefile-analyze $out/incident.db"
+"$BIN/casefile-analyze" "$out/incident.db" \
+	-o "$out/report.html" -o "$out/report.md" -o "$out/report.json" || true
+"$BIN/casefile-analyze" "$out/incident.db" || true
+
+step "5. casefile-analyze compare $out/incident.db $out/fixed.db"
+"$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db" \
+	-o "$out/compare.html" -o "$out/compare.md" || true
+"$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db" || true
+
+step "Reports"
+ls -l "$out"/report.* "$out"/compare.* 2>/dev/null || true
+echo "Open $out/report.html in a browser; paste $out/report.md into a ticket."
+echo "The bundles are plain SQLite: sqlite3 $out/incident.db '.tables'"

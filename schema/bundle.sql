@@ -238,6 +238,75 @@ CREATE TABLE socket_totals (
 
 -- ==== syscalls source (capture/syscalls.c) =================================
 
+-- Names of the syscall numbers of the machine the capture ran on (its
+-- architecture is manifest 'syscall_arch'), generated from kernel headers.
+CREATE TABLE syscall_names (
+	nr   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL
+);
+
+-- Per tick, process and syscall: what `strace -c` shows, for the interval
+-- since the previous tick. Counted by the perf or ptrace backend, never by
+-- sampling. A call is counted in the tick in which it returns, so calls in
+-- flight at the end and exit/exit_group are not counted.
+CREATE TABLE syscall_counts (
+	tick       INTEGER NOT NULL,
+	process_id INTEGER,              -- processes.id; NULL for a process outside the target set
+	pid        INTEGER NOT NULL,
+	nr         INTEGER NOT NULL,     -- syscall number (syscall_names.nr)
+	calls      INTEGER NOT NULL,
+	errors     INTEGER NOT NULL,     -- returned -4095..-1 (see syscall_errors)
+	total_ns   INTEGER NOT NULL,     -- time spent inside, summed over timed calls
+	max_ns     INTEGER NOT NULL,
+	timed      INTEGER NOT NULL      -- calls whose enter and exit were both seen
+);
+
+-- Per tick and thread: the same, summed over syscalls.
+CREATE TABLE syscall_thread_counts (
+	tick       INTEGER NOT NULL,
+	process_id INTEGER,
+	pid        INTEGER NOT NULL,
+	tid        INTEGER NOT NULL,
+	calls      INTEGER NOT NULL,
+	errors     INTEGER NOT NULL,
+	total_ns   INTEGER NOT NULL
+);
+
+-- Per tick, process and syscall: the most frequent errno values (up to 5).
+CREATE TABLE syscall_errors (
+	tick       INTEGER NOT NULL,
+	process_id INTEGER,
+	pid        INTEGER NOT NULL,
+	nr         INTEGER NOT NULL,
+	errno      INTEGER NOT NULL,
+	errno_name TEXT,                 -- e.g. 'ENOENT'
+	count      INTEGER NOT NULL
+);
+
+-- Fallback backend (sampling /proc/PID/task/TID/syscall): per tick and
+-- process, how many thread samples sat in each syscall. These are samples
+-- of where blocked threads wait, not call counts: a thread on a CPU reads
+-- as 'running'.
+CREATE TABLE syscall_samples (
+	tick       INTEGER NOT NULL,
+	process_id INTEGER,
+	pid        INTEGER NOT NULL,
+	state      TEXT NOT NULL,        -- 'syscall' | 'running' | 'user' (blocked outside a syscall)
+	nr         INTEGER,              -- the syscall, when state = 'syscall'
+	samples    INTEGER NOT NULL,
+	rounds     INTEGER NOT NULL      -- sampling rounds in the tick (samples / rounds = threads)
+);
+
+-- Per tick: the health of the syscalls backend.
+CREATE TABLE syscall_ticks (
+	tick    INTEGER NOT NULL,
+	backend TEXT NOT NULL,           -- 'perf' | 'sampling' | 'ptrace'
+	events  INTEGER NOT NULL,        -- records (perf: enter + exit) or samples read
+	lost    INTEGER NOT NULL,        -- records the kernel dropped (ring full, PERF_RECORD_LOST)
+	dropped INTEGER NOT NULL,        -- updates that found casefile's counter tables full
+	rounds  INTEGER NOT NULL         -- sampling rounds (sampling backend)
+);
+
 -- ==== packets source (capture/packets.c) ===================================
 
 -- Captured frames, kept in chunks of up to 2 MiB, each filled for at most
@@ -463,6 +532,55 @@ WHERE d_mono > 0;
 
 -- ==== views of later sources ===============================================
 
+-- ---- syscalls source ----
+
+-- Syscalls per second per tick and process, with errors and time inside.
+CREATE VIEW syscall_rate AS
+WITH iv AS (SELECT id, wall_us, mono_us - LAG(mono_us) OVER (ORDER BY id) AS d_mono FROM ticks)
+SELECT c.tick, iv.wall_us, c.process_id, c.pid,
+       SUM(c.calls) AS calls, SUM(c.errors) AS errors, SUM(c.total_ns) AS total_ns,
+       CASE WHEN iv.d_mono > 0 THEN 1e6 * SUM(c.calls) / iv.d_mono END AS calls_per_s,
+       CASE WHEN iv.d_mono > 0 THEN 1e6 * SUM(c.errors) / iv.d_mono END AS errors_per_s,
+       CASE WHEN iv.d_mono > 0 THEN 1e3 * SUM(c.total_ns) / iv.d_mono END AS busy_ms_per_s
+FROM syscall_counts c JOIN iv ON iv.id = c.tick
+GROUP BY c.tick, c.process_id, c.pid;
+
+-- The busiest syscall (by calls) of each tick, all processes together.
+CREATE VIEW syscall_tick_top AS
+SELECT tick, nr, name, calls, share FROM (
+	SELECT c.tick, c.nr, COALESCE(n.name, 'syscall_' || c.nr) AS name, SUM(c.calls) AS calls,
+	       1.0 * SUM(c.calls) / SUM(SUM(c.calls)) OVER (PARTITION BY c.tick) AS share,
+	       ROW_NUMBER() OVER (PARTITION BY c.tick ORDER BY SUM(c.calls) DESC, c.nr) AS rk
+	FROM syscall_counts c LEFT JOIN syscall_names n ON n.nr = c.nr
+	GROUP BY c.tick, c.nr
+) WHERE rk = 1;
+
+-- `strace -c` over the whole capture, per process: calls, errors, time,
+-- share of calls and of time, the most frequent errno.
+CREATE VIEW syscall_top AS
+SELECT process_id, pid, nr, name, calls, errors, total_ns, max_ns,
+       CASE WHEN timed > 0 THEN total_ns / 1000.0 / timed END AS avg_us,
+       100.0 * calls / SUM(calls) OVER (PARTITION BY pid) AS pct_calls,
+       CASE WHEN SUM(total_ns) OVER (PARTITION BY pid) > 0
+            THEN 100.0 * total_ns / SUM(total_ns) OVER (PARTITION BY pid) END AS pct_time,
+       (SELECT e.errno_name FROM syscall_errors e WHERE e.pid = a.pid AND e.nr = a.nr
+        GROUP BY e.errno ORDER BY SUM(e.count) DESC LIMIT 1) AS top_errno
+FROM (
+	SELECT c.process_id, c.pid, c.nr, COALESCE(n.name, 'syscall_' || c.nr) AS name,
+	       SUM(c.calls) AS calls, SUM(c.errors) AS errors, SUM(c.total_ns) AS total_ns,
+	       MAX(c.max_ns) AS max_ns, SUM(c.timed) AS timed
+	FROM syscall_counts c LEFT JOIN syscall_names n ON n.nr = c.nr
+	GROUP BY c.process_id, c.pid, c.nr
+) a;
+
+-- Fallback backend: where threads sat over the whole capture, per process.
+CREATE VIEW syscall_sample_top AS
+SELECT process_id, pid, state, nr,
+       CASE WHEN state = 'syscall' THEN COALESCE(n.name, 'syscall_' || s.nr) ELSE state END AS name,
+       SUM(samples) AS samples,
+       100.0 * SUM(samples) / SUM(SUM(samples)) OVER (PARTITION BY pid) AS pct
+FROM syscall_samples s LEFT JOIN syscall_names n USING (nr)
+GROUP BY process_id, pid, state, nr;
 -- packets: per-second traffic of each flow with its endpoints.
 CREATE VIEW flow_rates AS
 SELECT s.second_us, s.flow_id, f.proto, f.addr_a, f.port_a, f.addr_b, f.port_b,
@@ -600,6 +718,8 @@ CREATE INDEX IF NOT EXISTS process_samples_by_process ON process_samples (proces
 CREATE INDEX IF NOT EXISTS cgroup_samples_by_cgroup ON cgroup_samples (cgroup_id, tick);
 CREATE INDEX IF NOT EXISTS netdev_samples_by_iface ON netdev_samples (iface_id, tick);
 CREATE INDEX IF NOT EXISTS thread_samples_by_thread ON thread_samples (thread_id, tick);
+CREATE INDEX IF NOT EXISTS syscall_counts_by_tick ON syscall_counts (tick, nr);
+CREATE INDEX IF NOT EXISTS syscall_samples_by_tick ON syscall_samples (tick);
 CREATE INDEX IF NOT EXISTS flow_seconds_by_flow ON flow_seconds (flow_id, second_us);
 CREATE INDEX IF NOT EXISTS log_counts_by_tick ON log_counts (tick, level);
 CREATE INDEX IF NOT EXISTS fingerprint_counts_by_fingerprint ON fingerprint_counts (fingerprint_id, tick);

@@ -1,0 +1,145 @@
+#!/bin/sh
+# Syscall-counting overhead: a target making ~2M cheap syscalls (getppid),
+# bare, under casefile-capture (perf backend), under `strace -c -f` and under
+# `perf trace -s`, side by side in one run. Rounds are interleaved (one run of
+# each variant per round) and each ratio is paired with the bare run of the
+# same round; medians are printed. The ratio is the target's own timing of
+# its syscall loop (ns per call), so tool start-up does not count.
+#
+# The ptrace-based peers cost tens of µs per call, so they run N_SLOW calls
+# (default 200k) instead of N (2M): the per-call ratio does not depend on N.
+# Knobs: N, N_SLOW, ROUNDS.
+set -u
+BIN=${BIN:-bin}; BUILD=${BUILD:-build}
+N=${N:-2000000}; N_SLOW=${N_SLOW:-200000}; ROUNDS=${ROUNDS:-5}
+W="$BUILD/samples/syscall_counts"
+CAP="$BIN/casefile-capture"
+tmp=$(mktemp -d /tmp/casefile-bench-sys.XXXXXX)
+had_tracefs=$(grep -c ' /sys/kernel/tracing tracefs ' /proc/mounts)
+cap_pid=""; w_pid=""
+cleanup() {
+	[ -n "$cap_pid" ] && kill "$cap_pid" 2>/dev/null
+	[ -n "$w_pid" ] && kill "$w_pid" 2>/dev/null
+	wait 2>/dev/null
+	# perf trace mounts tracefs and leaves it: leave the machine as found.
+	if [ "$had_tracefs" = 0 ] && grep -q ' /sys/kernel/tracing tracefs ' /proc/mounts; then
+		umount /sys/kernel/tracing 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+have_strace=0; command -v strace >/dev/null 2>&1 && have_strace=1
+have_perf=0; perf trace -s -o /dev/null -- true >/dev/null 2>&1 && have_perf=1
+
+# ns/call printed by the workload: "calls N ns/call X".
+nscall() { awk '/^calls/ { print $4 }' "$1"; }
+
+run_bare() { "$W" --clock 0 --enoent 0 --getppid "$1" > "$tmp/out"; nscall "$tmp/out"; }
+
+# run_casefile [CAPTURE OPTIONS]: the target's ns/call under casefile-capture.
+run_casefile() {
+	rm -f "$tmp/go" "$tmp/c.db" "$tmp/c.err"
+	"$W" --clock 0 --enoent 0 --getppid "$N" --wait-file "$tmp/go" > "$tmp/out" &
+	w_pid=$!
+	"$CAP" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" "$@" 2> "$tmp/c.err" &
+	cap_pid=$!
+	i=0
+	while ! grep -q "capturing into" "$tmp/c.err" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+	done
+	t0=$(cpu_ticks "$cap_pid")
+	touch "$tmp/go"
+	wait "$w_pid"; w_pid=""
+	t1=$(cpu_ticks "$cap_pid")
+	[ $# -eq 0 ] && echo $((t1 - t0)) >> "$tmp/casefile.cpu"
+	kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid"; cap_pid=""
+	lost=$(sqlite3 "$tmp/c.db" "SELECT COALESCE(SUM(lost), 0) FROM syscall_ticks" 2>/dev/null || echo "?")
+	seen=$(sqlite3 "$tmp/c.db" "SELECT COALESCE(SUM(calls), 0) FROM syscall_top WHERE name = 'getppid'" 2>/dev/null || echo "?")
+	[ $# -eq 0 ] && echo "$lost $seen" >> "$tmp/casefile.lost"
+	nscall "$tmp/out"
+}
+
+# utime + stime of a process, in clock ticks (fields 14, 15 after the comm).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+run_floor() {
+	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --clock 0 --enoent 0 --getppid "$N" > "$tmp/out" 2>/dev/null
+	nscall "$tmp/out"
+}
+
+run_strace() {
+	strace -c -f -o /dev/null "$W" --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out"
+	nscall "$tmp/out"
+}
+
+run_perf() {
+	perf trace -s -o /dev/null -- "$W" --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out" 2>/dev/null
+	nscall "$tmp/out"
+}
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+	if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s..%s", lo, hi; else print "-" }'; }
+
+: > "$tmp/casefile.lost"
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	echo "round $r/$ROUNDS" >&2
+	b=$(run_bare "$N"); echo "$b" >> "$tmp/bare"
+	bs=$(run_bare "$N_SLOW"); echo "$bs" >> "$tmp/bare_slow"
+	c=$(run_casefile); echo "$c" >> "$tmp/casefile"
+	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/casefile.ratio"
+	c=$(run_casefile --syscalls counts); echo "$c" >> "$tmp/counts"
+	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/counts.ratio"
+	if [ $have_perf = 1 ]; then
+		f=$(run_floor); echo "$f" >> "$tmp/floor"
+		awk "BEGIN { printf \"%.3f\n\", $f / $b }" >> "$tmp/floor.ratio"
+	fi
+	if [ $have_strace = 1 ]; then
+		s=$(run_strace); echo "$s" >> "$tmp/strace"
+		awk "BEGIN { printf \"%.2f\n\", $s / $bs }" >> "$tmp/strace.ratio"
+	fi
+	if [ $have_perf = 1 ]; then
+		p=$(run_perf); echo "$p" >> "$tmp/perf"
+		awk "BEGIN { printf \"%.2f\n\", $p / $bs }" >> "$tmp/perf.ratio"
+	fi
+	r=$((r + 1))
+done
+
+row() { # row NAME CALLS FILE
+	if [ ! -s "$tmp/$3" ]; then
+		echo "| $1 | $2 | not run (tool missing or not permitted) | | |"
+		return
+	fi
+	if [ -f "$tmp/$3.ratio" ]; then
+		echo "| $1 | $2 | $(median < "$tmp/$3") ($(range < "$tmp/$3")) | **$(median < "$tmp/$3.ratio")x** ($(range < "$tmp/$3.ratio")) |"
+	else
+		echo "| $1 | $2 | $(median < "$tmp/$3") ($(range < "$tmp/$3")) | 1 |"
+	fi
+}
+
+echo "## Syscalls: counting overhead against strace -c and perf trace -s"
+echo
+echo "Target: \`syscall_counts --getppid N\` (one thread, back-to-back getppid). $ROUNDS interleaved rounds;"
+echo "ratio = the target's own ns/call under the tool over the bare run of the same round, median (min..max)."
+echo
+echo "| variant | calls | ns/call median (min..max) | ratio vs bare |"
+echo "|---|---|---|---|"
+row "bare" "$N" bare
+row "bare (short run)" "$N_SLOW" bare_slow
+row "casefile-capture (perf backend: per-syscall calls, errors, time)" "$N" casefile
+row "casefile-capture --syscalls=counts (sys_exit only: calls, errors, no time)" "$N" counts
+row "floor: perf stat -e raw_syscalls:sys_enter (one count, no per-syscall split)" "$N" floor
+row "strace -c -f" "$N_SLOW" strace
+row "perf trace -s" "$N_SLOW" perf
+echo
+lost=$(awk '{ s += $1 } END { print s + 0 }' "$tmp/casefile.lost")
+seen=$(awk '{ print $2 }' "$tmp/casefile.lost" | median)
+hz=$(getconf CLK_TCK)
+cpu=$(median < "$tmp/casefile.cpu")
+loop_s=$(awk "BEGIN { printf \"%.2f\", $(median < "$tmp/casefile") * $N / 1e9 }")
+echo "casefile: $lost records lost over $ROUNDS runs; getppid counted per run (median): $seen of $N;"
+echo "the capture's own CPU while the target ran: median $(awk "BEGIN { printf \"%.2f\", $cpu / $hz }") s for a ${loop_s} s loop (its ring reader, on another core)."
+echo "Target: at most 1.25x bare (issue 4)."
