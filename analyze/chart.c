@@ -171,8 +171,9 @@ void chart_write_svg(FILE *f, const struct chart *c)
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"#eee\"/>\n",
 			px, px, MT, MT + PH);
 		x_label(f, c, c->relative ? t : t, buf, sizeof(buf));
-		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">%s</text>\n",
-			px, H - MB + 14, buf);
+		/* Labels at the plot's ends are anchored inwards so the SVG does not clip them. */
+		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"%s\" fill=\"#444\">%s</text>\n",
+			px, H - MB + 14, px > ML + PW - 24 ? "end" : "middle", buf);
 	}
 	for (i = 0; i < c->nlines; i++) {
 		const char *colour = c->lines[i].after ? AFTER_COLOUR :
