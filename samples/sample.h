@@ -3,6 +3,7 @@
 #ifndef CASEFILE_SAMPLE_H
 #define CASEFILE_SAMPLE_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,20 @@ static inline long opt_num_of(const char *prog, const char *s, long min, long ma
 		exit(2);
 	}
 	return v;
+}
+
+/* Parses a whole decimal number in [min, max]; 0, or -1 without printing. */
+static inline int parse_long(const char *str, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(str, &end, 10);
+	if (errno || end == str || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 #endif
