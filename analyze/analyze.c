@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define MAX_PACKS 32
+#define MAX_OUTPUTS 8
 
 struct analyze_opts {
 	const char *rules[MAX_PACKS];
@@ -23,7 +24,8 @@ struct analyze_opts {
 	int no_builtin;
 	int fail_on;                  /* severity, or -1 */
 	const char *format;           /* NULL: by -o extension, else text */
-	const char *output;           /* NULL: stdout */
+	const char *outputs[MAX_OUTPUTS]; /* none: stdout */
+	int noutputs;
 };
 
 enum { OPT_RULES = 256, OPT_FAIL_ON, OPT_FORMAT, OPT_NO_BUILTIN };
@@ -53,12 +55,15 @@ static void analyze_usage(FILE *f)
 		"  --no-builtin        do not run the built-in pack\n"
 		"  --fail-on SEVERITY  exit 1 when a finding is at or above SEVERITY\n"
 		"                      (info, low, medium, high, critical); for compare: a new finding\n"
-		"  --format FORMAT     text (default) or json\n"
-		"  -o, --output FILE   write the report to FILE (format from its extension: .txt, .json)\n"
+		"  --format FORMAT     text (default), md, json or html\n"
+		"  -o, --output FILE   write the report to FILE, repeatable: one run writes several\n"
+		"                      formats, each from its extension (.txt .md .json .html);\n"
+		"                      with a single -o, --format wins over the extension\n"
 		"\n"
 		"Examples:\n"
 		"  casefile-analyze incident.db\n"
 		"  casefile-analyze incident.db --format json --fail-on high > findings.json\n"
+		"  casefile-analyze incident.db -o report.html -o report.md\n"
 		"  casefile-analyze incident.db --rules team-rules.yaml\n"
 		"  casefile-analyze compare before.db after.db\n"
 		"\n"
@@ -88,14 +93,16 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o, int *first_
 			break;
 		case OPT_FORMAT:
 			if (!report_format_find(optarg))
-				return error("--format: unknown format '%s' (text, json)", optarg);
+				return error("--format: unknown format '%s' (text, md, json, html)", optarg);
 			o->format = optarg;
 			break;
 		case OPT_NO_BUILTIN:
 			o->no_builtin = 1;
 			break;
 		case 'o':
-			o->output = optarg;
+			if (o->noutputs == MAX_OUTPUTS)
+				return error("at most %d -o outputs", MAX_OUTPUTS);
+			o->outputs[o->noutputs++] = optarg;
 			break;
 		case 'h':
 			analyze_usage(stdout);
@@ -174,33 +181,69 @@ static void release_packs(struct rulepack *packs, int n)
 		rulepack_release(&packs[i]);
 }
 
-static FILE *open_output(const struct analyze_opts *o, const struct report_format **fmt)
+/* The format of one output: with a single -o, --format wins (then the
+ * extension); with several, each file's extension (then --format); text
+ * when neither tells. PATH NULL is stdout. */
+static const struct report_format *output_format(const struct analyze_opts *o, const char *path)
 {
-	FILE *f;
+	const struct report_format *fmt = NULL;
 
-	*fmt = o->format ? report_format_find(o->format) : NULL;
-	if (!*fmt && o->output)
-		*fmt = report_format_for_path(o->output);
-	if (!*fmt)
-		*fmt = report_format_find("text");
-	if (!o->output)
-		return stdout;
-	f = fopen(o->output, "w");
-	if (!f)
-		error_errno("cannot write report '%s'", o->output);
-	return f;
+	if (o->format && o->noutputs <= 1)
+		fmt = report_format_find(o->format);
+	if (!fmt && path)
+		fmt = report_format_for_path(path);
+	if (!fmt && o->format)
+		fmt = report_format_find(o->format);
+	return fmt ? fmt : report_format_find("text");
 }
 
-static int close_output(const struct analyze_opts *o, FILE *f, int write_rc)
+/* 1 when a requested format draws charts (the series are loaded only then). */
+static int outputs_need_series(const struct analyze_opts *o)
 {
-	int rc = write_rc;
+	int i;
 
-	if (fflush(f) != 0 || ferror(f))
-		rc = -1;
-	if (f != stdout && fclose(f) != 0)
-		rc = -1;
-	if (rc < 0)
-		error_errno("cannot write report '%s'", o->output ? o->output : "(stdout)");
+	for (i = 0; i < (o->noutputs ? o->noutputs : 1); i++)
+		if (output_format(o, o->noutputs ? o->outputs[i] : NULL)->needs_series)
+			return 1;
+	return 0;
+}
+
+/* Writes each requested report (every -o, or stdout), the analysis A or,
+ * when C is set, the comparison. Returns 0 or an exit code; a failed output
+ * does not stop the others. */
+static int write_reports(const struct analyze_opts *o, const struct analysis *a,
+			 const struct comparison *c)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < (o->noutputs ? o->noutputs : 1); i++) {
+		const char *path = o->noutputs && strcmp(o->outputs[i], "-") ? o->outputs[i] : NULL;
+		const struct report_format *fmt = output_format(o, path);
+		FILE *f = path ? fopen(path, "w") : stdout;
+		int wrc;
+
+		if (c && !fmt->compare) {
+			error("--format %s does not support compare", fmt->name);
+			if (f && f != stdout)
+				fclose(f);
+			rc = CF_EXIT_USAGE;
+			continue;
+		}
+		if (!f) {
+			error_errno("cannot write report '%s'", path);
+			rc = CF_EXIT_IO;
+			continue;
+		}
+		wrc = c ? fmt->compare(f, c) : fmt->analysis(f, a);
+		if (fflush(f) != 0 || ferror(f))
+			wrc = -1;
+		if (f != stdout && fclose(f) != 0)
+			wrc = -1;
+		if (wrc < 0) {
+			error_errno("cannot write report '%s'", path ? path : "(stdout)");
+			rc = CF_EXIT_IO;
+		}
+	}
 	return rc;
 }
 
@@ -208,12 +251,10 @@ int cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts o;
 	struct rulepack packs[MAX_PACKS + 1];
-	const struct report_format *fmt;
 	struct analysis a;
 	const char *pos[1];
 	int npos, npacks, pack_errors, rc, version;
 	sqlite3 *db = NULL;
-	FILE *out;
 
 	memset(packs, 0, sizeof(packs));
 	if (parse_all(argc, argv, &o, pos, 1, &npos) < 0)
@@ -235,13 +276,13 @@ int cmd_analyze(int argc, char **argv)
 		rc = CF_EXIT_INTERNAL;
 		goto out_db;
 	}
-	out = open_output(&o, &fmt);
-	if (!out) {
-		rc = CF_EXIT_IO;
+	if (outputs_need_series(&o) && analysis_load_series(&a, db) < 0) {
+		error("out of memory loading the series of '%s'", pos[0]);
+		rc = CF_EXIT_INTERNAL;
 		goto out;
 	}
-	if (close_output(&o, out, fmt->analysis(out, &a)) < 0)
-		rc = CF_EXIT_IO;
+	if ((rc = write_reports(&o, &a, NULL)) != 0)
+		;
 	else if (pack_errors)
 		rc = CF_EXIT_BAD_RULES;
 	else if (o.fail_on >= 0 && analysis_count_at_least(&a, (enum severity)o.fail_on) > 0)
@@ -260,12 +301,10 @@ int cmd_compare(int argc, char **argv)
 {
 	struct analyze_opts o;
 	struct rulepack packs[MAX_PACKS + 1];
-	const struct report_format *fmt;
 	struct comparison c;
 	const char *pos[2];
 	int npos, npacks, pack_errors, rc, i;
 	sqlite3 *db[2] = { NULL, NULL };
-	FILE *out;
 
 	memset(packs, 0, sizeof(packs));
 	if (parse_all(argc, argv, &o, pos, 2, &npos) < 0)
@@ -290,16 +329,12 @@ int cmd_compare(int argc, char **argv)
 		rc = CF_EXIT_INTERNAL;
 		goto out_db;
 	}
-	out = open_output(&o, &fmt);
-	if (!out) {
-		rc = CF_EXIT_IO;
-	} else if (!fmt->compare) {
-		error("--format %s does not support compare", fmt->name);
-		if (out != stdout)
-			fclose(out);
-		rc = CF_EXIT_USAGE;
-	} else if (close_output(&o, out, fmt->compare(out, &c)) < 0) {
-		rc = CF_EXIT_IO;
+	if (outputs_need_series(&o) && (analysis_load_series(&c.before, db[0]) < 0 ||
+					 analysis_load_series(&c.after, db[1]) < 0)) {
+		error("out of memory loading the series of the bundles");
+		rc = CF_EXIT_INTERNAL;
+	} else if ((rc = write_reports(&o, NULL, &c)) != 0) {
+		;
 	} else {
 		int new_bad = 0;
 

@@ -855,7 +855,8 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 			}
 		}
 	}
-	qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
+	if (a->nfindings)  /* qsort(NULL, 0) is undefined behaviour (UBSan stops there) */
+		qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
 	link_notes(a);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -886,5 +887,6 @@ void analysis_release(struct analysis *a)
 	}
 	free(a->notes);
 	bundle_info_release(&a->bundle);
+	analysis_release_series(a);
 	memset(a, 0, sizeof(*a));
 }

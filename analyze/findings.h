@@ -76,7 +76,11 @@ struct analysis {
 	int nnotes;
 	int rules_total, rules_evaluated, rules_not_evaluated, rules_failed;
 	double elapsed_s;
+	struct series_set *series;    /* chart data (analysis_load_series), or NULL */
+	int nseries;
 };
+
+struct series_set;
 
 /* Runs every rule of the packs over DB (opened by bundle_open_readonly from
  * PATH) and fills A: bundle facts, data-quality notes, findings sorted worst
@@ -86,6 +90,12 @@ struct analysis {
 int analysis_run(struct analysis *a, sqlite3 *db, const char *path,
 		 struct rulepack *packs, int npacks);
 void analysis_release(struct analysis *a);
+
+/* Loads every series of series_table present in DB into a->series, for the
+ * writers that draw charts (analyze/report_charts.c). Returns 0 or -1 (ENOMEM);
+ * a series whose query fails is left out. Freed by analysis_release. */
+int analysis_load_series(struct analysis *a, sqlite3 *db);
+void analysis_release_series(struct analysis *a);
 
 /* Reads manifest, sources, targets and time range. */
 int bundle_info_read(struct bundle_info *b, sqlite3 *db, const char *path);

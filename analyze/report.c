@@ -7,11 +7,13 @@
 #include <math.h>
 #include <string.h>
 
-extern const struct report_format report_text, report_json;
+extern const struct report_format report_text, report_json, report_md, report_html;
 
 const struct report_format *const report_formats[] = {
 	&report_text,
 	&report_json,
+	&report_md,
+	&report_html,
 	NULL,
 };
 

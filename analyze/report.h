@@ -17,6 +17,7 @@ struct report_format {
 	/* Each returns 0, or -1 when writing failed (the caller checks ferror). */
 	int (*analysis)(FILE *out, const struct analysis *a);
 	int (*compare)(FILE *out, const struct comparison *c);  /* NULL: not supported */
+	int needs_series;        /* draws charts: the caller runs analysis_load_series first */
 };
 
 extern const struct report_format *const report_formats[];

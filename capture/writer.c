@@ -91,6 +91,9 @@ struct writer *writer_create(const char *path, int force)
 		goto fail;
 	}
 	sqlite3_db_config(w->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	/* Someone may open the bundle with sqlite3 while we write it; wait for
+	 * their lock rather than losing a tick. */
+	sqlite3_busy_timeout(w->db, 2000);
 	/* WAL + synchronous=NORMAL: each tick's commit is durable against a crash
 	 * of this process (SIGKILL loses at most the open tick) and cheap. */
 	if (writer_exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
