@@ -222,8 +222,7 @@ static void quality_notes(struct analysis *a, sqlite3 *db)
 		else if (!strcmp(s->status, "failed"))
 			add_note(a, "source_failed", s->name, NULL, "source '%s' failed: %s", s->name, why);
 		else if (!strcmp(s->status, "off"))
-			add_note(a, "source_off", s->name, NULL, "source '%s' was turned off%s%s", s->name,
-				 s->reason ? ": " : "", s->reason ? s->reason : "");
+			; /* said where it matters: by the rules it leaves "not evaluated" */
 		else if (s->reason)
 			add_note(a, "source_fallback", s->name, NULL, "source '%s' ran with %s: %s", s->name,
 				 s->backend ? s->backend : "a fallback", s->reason);
@@ -266,7 +265,7 @@ static void quality_notes(struct analysis *a, sqlite3 *db)
 			else if (k == 1 && y > 0)
 				add_note(a, "truncated", q[k].source, NULL,
 					 "packets: %lld packets counted but not stored (size cap or buffer)", y);
-			else if (k == 2 && (x > 0 || y > 0))
+			else if (k == 2 && (x > 0 || y > (1 << 20)))
 				add_note(a, q[k].kind, q[k].source, NULL,
 					 "logs: %lld over-long lines cut; up to %lld bytes were left unread behind the writer",
 					 x, y);
