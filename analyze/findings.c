@@ -481,7 +481,7 @@ static void sql_literal(const struct cell *c, char *buf, size_t len)
 /* The rule's query narrowed to one group, so the evidence can be re-run. */
 static char *group_sql(const struct rule *r, const struct rowset *rs, const int *gcols, size_t row)
 {
-	char *q = strdup(r->query), *out, where[2048] = "", lit[600];
+	char *q = shared_inline(r->query), *out, where[2048] = "", lit[600];
 	size_t len, wl = 0;
 	int k;
 
@@ -679,10 +679,16 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 	size_t ngroups = 0, gi;
 	const char *err = NULL;
 	int cols[64], gcols[32], k, rc = 0, first_finding = a->nfindings;
+	char errbuf[512];
 
 	if (!rule_runnable(a, db, r)) {
 		a->rules_not_evaluated++;
 		return 0;
+	}
+	if (shared_prepare(db, r->query, errbuf, sizeof(errbuf)) < 0) {
+		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
+			 r->query_line, errbuf);
+		goto failed;
 	}
 	if (sqlite3_prepare_v2(db, r->query, -1, &st, NULL) != SQLITE_OK) {
 		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,

@@ -105,6 +105,15 @@ const char *bundle_info_get(const struct bundle_info *b, const char *key);
 /* Registers casefile's SQL functions on DB (analyze/sqlfuncs.c). */
 int sqlfuncs_register(sqlite3 *db);
 
+/* Builds, once per connection, the shared TEMP tables (analyze/shared.c) the
+ * query names, e.g. socket_spans. Returns 0, or -1 with the reason in err. */
+int shared_prepare(sqlite3 *db, const char *query, char *err, size_t errlen);
+
+/* The query with the definitions of the shared tables it names inlined as
+ * MATERIALIZED CTEs, so it runs alone in the sqlite3 shell (malloc'd; NULL
+ * when out of memory). */
+char *shared_inline(const char *query);
+
 /* The noun for a source's data in "not evaluated: no socket data". */
 const char *source_noun(const char *source);
 

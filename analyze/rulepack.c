@@ -1,6 +1,7 @@
 /* Loading and checking rule packs (YAML, through libyaml's document API so
  * every node keeps its line and column for error messages). */
 #include "rulepack.h"
+#include "findings.h"
 
 #include "bundle.h"
 #include "error.h"
@@ -697,7 +698,7 @@ int rulepack_check(struct rulepack *p)
 {
 	struct loader L = { p, NULL, NULL, 0, 0 };
 	sqlite3 *db = NULL;
-	char *schema = NULL, *err = NULL;
+	char *schema = NULL, *err = NULL, errbuf[512];
 	int i, k, before = p->nerrors;
 
 	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
@@ -718,6 +719,8 @@ int rulepack_check(struct rulepack *p)
 			if (!bundle_has_table(db, r->requires[k]))
 				perr(&L, r->line, r->col, "requires '%s', which is not a table or view of bundle schema %d",
 				     r->requires[k], bundle_schema_version);
+		if (shared_prepare(db, r->query, errbuf, sizeof(errbuf)) < 0)
+			perr(&L, r->query_line, 1, "%s", errbuf);
 		if (sqlite3_prepare_v2(db, r->query, -1, &st, &tail) != SQLITE_OK) {
 			int off = sqlite3_error_offset(db);
 

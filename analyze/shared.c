@@ -1,0 +1,182 @@
+/* Shared intermediates: tables several rules derive from the same bundle
+ * rows, built once per analysis as TEMP tables on the reader connection (the
+ * bundle itself stays read-only and untouched) instead of once per rule.
+ *
+ * A rule names one in its query like a bundle table (FROM socket_spans). The
+ * analyzer runs the query against the TEMP table; the SQL shown in a finding
+ * carries the same definition inlined as a MATERIALIZED CTE of that name, so
+ * it runs alone in `sqlite3 BUNDLE` and gives the same rows (SQLite builds a
+ * materialized CTE once per statement). Both come from the one definition
+ * below, so they cannot drift apart. See analyze/rules/README.md. */
+#include "findings.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct shared_table {
+	const char *name;
+	const char *sql;   /* one SELECT over bundle tables */
+};
+
+/* socket_spans: one row per socket_samples row (LISTEN rows left out: no rule
+ * reads listeners, and their spans would only split nothing), holding from its
+ * tick until the socket's next row, its close or the end of the capture:
+ * [tick, until_tick). prev_* are the socket's previous row's raw values. The
+ * CASTs give until_tick and port INTEGER affinity, so joins of aggregates over
+ * them against ticks.id and sockets' ports can use an (automatic) index; the
+ * values are the same. */
+static const struct shared_table shared_tables[] = {
+	{ "socket_spans",
+	  "SELECT s.socket_id, s.tick,\n"
+	  "       CAST(COALESCE(LEAD(s.tick) OVER w, k.close_tick, k.last_tick + 1,\n"
+	  "                     (SELECT MAX(id) FROM ticks) + 1) AS INTEGER) AS until_tick,\n"
+	  "       k.proto, k.direction, k.remote_addr, k.remote_port,\n"
+	  "       CAST(CASE WHEN k.direction = 'in' THEN k.local_port ELSE k.remote_port END AS INTEGER) AS port,\n"
+	  "       s.state, COALESCE(s.recv_q, 0) AS recv_q, COALESCE(s.send_q, 0) AS send_q,\n"
+	  "       LAG(s.recv_q) OVER w AS prev_q,\n"
+	  "       s.total_retrans, s.bytes_sent, s.bytes_received,\n"
+	  "       LAG(s.bytes_sent) OVER w AS prev_bytes_sent,\n"
+	  "       LAG(s.bytes_received) OVER w AS prev_bytes_received\n"
+	  "FROM socket_samples s JOIN sockets k ON k.id = s.socket_id\n"
+	  "WHERE s.state <> 'LISTEN'\n"
+	  "WINDOW w AS (PARTITION BY s.socket_id ORDER BY s.tick)" },
+};
+
+#define NSHARED (sizeof(shared_tables) / sizeof(shared_tables[0]))
+
+static int ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$';
+}
+
+/* Whether the query names the table as a whole word (comments included:
+ * harmless, it only builds a table that goes unread). */
+static int mentions(const char *query, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = query;
+
+	while ((p = strcasestr(p, name))) {
+		if ((p == query || !ident_char(p[-1])) && !ident_char(p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+int shared_prepare(sqlite3 *db, const char *query, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < NSHARED; i++) {
+		const struct shared_table *t = &shared_tables[i];
+		struct timespec t0, t1;
+		sqlite3_stmt *st;
+		char *sql;
+		int have = 0, rc;
+
+		if (!mentions(query, t->name))
+			continue;
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM temp.sqlite_schema WHERE name = ?", -1, &st, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+			return -1;
+		}
+		sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (have)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		/* TEMP objects live in the connection's own temp database; in memory
+		 * they cost no disk I/O (the bundle is opened read-only). */
+		sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+		sql = NULL;
+		if (asprintf(&sql, "CREATE TEMP TABLE \"%s\" AS %s", t->name, t->sql) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		free(sql);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "building shared table '%s': %s", t->name, sqlite3_errmsg(db));
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (getenv("CASEFILE_ANALYZE_TIMING"))
+			fprintf(stderr, "shared %-24s %8.1f ms\n", t->name,
+				(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	}
+	return 0;
+}
+
+/* Start of the first token after blanks and comments. */
+static const char *first_token(const char *q)
+{
+	for (;;) {
+		while (*q && isspace((unsigned char)*q))
+			q++;
+		if (q[0] == '-' && q[1] == '-') {
+			while (*q && *q != '\n')
+				q++;
+		} else if (q[0] == '/' && q[1] == '*') {
+			const char *e = strstr(q + 2, "*/");
+
+			q = e ? e + 2 : q + strlen(q);
+		} else {
+			return q;
+		}
+	}
+}
+
+static int keyword_at(const char *p, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return !strncasecmp(p, kw, n) && !ident_char(p[n]);
+}
+
+char *shared_inline(const char *query)
+{
+	char *ctes = NULL, *out = NULL;
+	const char *tok, *after;
+	size_t i, head;
+
+	for (i = 0; i < NSHARED; i++) {
+		char *next;
+
+		if (!mentions(query, shared_tables[i].name))
+			continue;
+		if (asprintf(&next, "%s%s%s AS MATERIALIZED (\n%s\n)", ctes ? ctes : "", ctes ? ",\n" : "",
+			     shared_tables[i].name, shared_tables[i].sql) < 0) {
+			free(ctes);
+			return NULL;
+		}
+		free(ctes);
+		ctes = next;
+	}
+	if (!ctes)
+		return strdup(query);
+	/* Merge into the query's own WITH (one WITH per SELECT), after its
+	 * leading comments; otherwise open one. */
+	tok = first_token(query);
+	if (keyword_at(tok, "WITH")) {
+		after = first_token(tok + 4);
+		if (keyword_at(after, "RECURSIVE"))
+			after += 9;
+		else
+			after = tok + 4;
+		head = (size_t)(after - query);
+		if (asprintf(&out, "%.*s\n%s,\n%s", (int)head, query, ctes, first_token(after)) < 0)
+			out = NULL;
+	} else {
+		head = (size_t)(tok - query);
+		if (asprintf(&out, "%.*sWITH %s\n%s", (int)head, query, ctes, tok) < 0)
+			out = NULL;
+	}
+	free(ctes);
+	return out;
+}
