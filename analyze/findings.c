@@ -848,7 +848,12 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 			a->rules_total++;
 			{
 				struct timespec r0, r1;
+				char err[512];
 
+				/* Shared tables the rule reads are built (once) outside its
+				 * time; a failure (a bundle without socket tables) is reported
+				 * by rule_run, or the rule is not evaluated. */
+				shared_prepare(db, r->query, err, sizeof(err));
 				clock_gettime(CLOCK_MONOTONIC, &r0);
 				if (rule_run(a, db, r) < 0)
 					return -1;

@@ -25,7 +25,11 @@ struct shared_table {
 /* socket_spans: one row per socket_samples row (LISTEN rows left out: no rule
  * reads listeners, and their spans would only split nothing), holding from its
  * tick until the socket's next row, its close or the end of the capture:
- * [tick, until_tick). prev_* are the socket's previous row's raw values. The
+ * [tick, until_tick). prev_* are the socket's previous row's raw values;
+ * first_row and last_row mark the socket's first and last rows, so a rule can
+ * count a value's changes at row edges instead of +v/-v at both ends of every
+ * span (consecutive spans of one socket meet: row i ends where row i+1
+ * starts). The
  * CASTs give until_tick and port INTEGER affinity, so joins of aggregates over
  * them against ticks.id and sockets' ports can use an (automatic) index; the
  * values are the same. */
@@ -37,7 +41,8 @@ static const struct shared_table shared_tables[] = {
 	  "       k.proto, k.direction, k.remote_addr, k.remote_port,\n"
 	  "       CAST(CASE WHEN k.direction = 'in' THEN k.local_port ELSE k.remote_port END AS INTEGER) AS port,\n"
 	  "       s.state, COALESCE(s.recv_q, 0) AS recv_q, COALESCE(s.send_q, 0) AS send_q,\n"
-	  "       LAG(s.recv_q) OVER w AS prev_q,\n"
+	  "       LAG(s.recv_q) OVER w AS prev_q, LAG(s.send_q) OVER w AS prev_sq,\n"
+	  "       LAG(s.tick) OVER w IS NULL AS first_row, LEAD(s.tick) OVER w IS NULL AS last_row,\n"
 	  "       s.total_retrans, s.bytes_sent, s.bytes_received,\n"
 	  "       LAG(s.bytes_sent) OVER w AS prev_bytes_sent,\n"
 	  "       LAG(s.bytes_received) OVER w AS prev_bytes_received\n"
