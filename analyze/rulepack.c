@@ -756,6 +756,17 @@ int rulepack_check(struct rulepack *p)
 				     r->detector->params[k].name, a->strs[0],
 				     a->line ? "" : " (default value)");
 		}
+		{
+			/* The SQL a finding shows (shared tables inlined) must compile too. */
+			char *shown = shared_inline(r->query);
+			sqlite3_stmt *st2 = NULL;
+
+			if (shown && sqlite3_prepare_v2(db, shown, -1, &st2, NULL) != SQLITE_OK)
+				perr(&L, r->query_line, 1, "the query with its shared tables inlined does not compile: %s",
+				     sqlite3_errmsg(db));
+			sqlite3_finalize(st2);
+			free(shown);
+		}
 		c.st = st;
 		template_names(r->message, check_placeholder, &c);
 		sqlite3_finalize(st);
