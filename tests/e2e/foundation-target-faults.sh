@@ -6,6 +6,7 @@ need_cmd sqlite3
 
 # 1. Hundreds of children with --children and --max-targets 40.
 cat > forker.sh <<'F'
+trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
 i=0
 while [ $i -lt 300 ]; do sleep 60 & i=$((i + 1)); done
 echo started > forked
