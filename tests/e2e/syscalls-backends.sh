@@ -1,0 +1,55 @@
+# Each counting backend forced in turn (--syscalls=bpf, --syscalls=perf)
+# gives the same exact counts, including for a child the target forks after
+# the capture attached (bpf: followed by its sched_process_fork program; perf:
+# inherited events). Then auto without CAP_BPF (and CAP_SYS_ADMIN) falls back
+# to perf and says why in the sources table.
+. "$CASEFILE_TOP/tests/e2e/lib.sh"
+need_root "bpf() and perf_event_open on tracepoints"
+need_cmd sqlite3
+. "$CASEFILE_TOP/tests/e2e/syscalls-lib.inc"
+
+for backend in bpf perf; do
+	rm -f go done
+	# The shell forks the workload only once the capture runs.
+	bg sh -c "while [ ! -f go ]; do sleep 0.05; done; \"$W\" --clock 3000 --enoent 300 --getppid 0 --done-file done --linger; true"
+	shpid=$LAST_PID
+	start_capture "$backend.db" --pid "$shpid" --interval 100ms --syscalls "$backend"
+	assert_eq "$backend: backend" "$backend" "$(q "$backend.db" "SELECT backend FROM sources WHERE name = 'syscalls'")"
+	touch go
+	wait_for 60 test -f done || fail "$backend: workload did not finish"
+	child=$(pgrep -P "$shpid" -f syscall_counts | head -n1)
+	[ -n "$child" ] || fail "$backend: no workload child of $shpid"
+	stop_capture
+	kill "$shpid" "$child" 2>/dev/null
+	db=$backend.db
+	assert_eq "$backend: lost" 0 "$(q $db 'SELECT COALESCE(SUM(lost), 0) FROM syscall_ticks')"
+	assert_eq "$backend: child's clock_gettime" 3000 "$(q $db "SELECT SUM(calls) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'clock_gettime'")"
+	assert_eq "$backend: child's openat ENOENT" 300 "$(q $db "SELECT SUM(count) FROM syscall_errors JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'openat' AND errno_name = 'ENOENT'")"
+	assert_eq "$backend: child's clock_gettime timed" 3000 "$(q $db "SELECT SUM(timed) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'clock_gettime'")"
+	assert_ge "$backend: max <= total" 0 "$(q $db "SELECT SUM(total_ns) - MAX(max_ns) FROM syscall_counts WHERE pid = $child")"
+	assert_ge "$backend: shell's wait4 seen" 1 "$(q $db "SELECT COALESCE(SUM(calls), 0) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $shpid AND name = 'wait4'")"
+done
+q bpf.db "SELECT value FROM manifest WHERE key = 'syscalls_bpf'" | grep -q "children followed" ||
+	fail "manifest does not say the bpf backend follows children"
+
+# auto without CAP_BPF: perf, and the reason. In a mount namespace of its
+# own with tracefs mounted, since without CAP_SYS_ADMIN it cannot mount it.
+need_cmd setpriv
+need_cmd unshare
+drop="setpriv --bounding-set=-bpf,-sys_admin --inh-caps=-bpf,-sys_admin"
+$drop true 2>/dev/null || skip "setpriv cannot drop bpf/sys_admin here"
+rm -f go done
+bg "$W" --clock 500 --enoent 0 --getppid 0 --wait-file go --done-file done --linger
+target=$LAST_PID
+bg unshare -m sh -c "mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; exec $drop \"$CAP\" -v -o z.db --interval 100ms --duration 120s --pid $target" 2> cap.err
+CAP_PID=$LAST_PID
+wait_for 30 grep -q "capturing into" cap.err || fail "capture did not start: $(cat cap.err)"
+touch go
+wait_for 60 test -f done || fail "workload did not finish"
+# unshare execs sh, which execs setpriv, which execs the capture: same pid.
+stop_capture
+assert_eq "no bpf: backend" perf "$(q z.db "SELECT backend FROM sources WHERE name = 'syscalls'")"
+q z.db "SELECT reason FROM sources WHERE name = 'syscalls'" | grep -q "bpf not usable.*CAP_BPF" ||
+	fail "sources.reason does not say why bpf was not used: $(q z.db "SELECT reason FROM sources WHERE name = 'syscalls'")"
+assert_eq "no bpf: clock_gettime" 500 "$(calls z.db clock_gettime)"
+exit 0
