@@ -2,7 +2,9 @@
  * kernel. Two small eBPF programs (hand-assembled with bpfasm.h, loaded with
  * the bpf() syscall: no libbpf) run on raw_syscalls:sys_enter and sys_exit:
  *
- *   enter  for a target tgid, remembers the thread's entry time (start map)
+ *   enter  for a target tgid, remembers the thread's entry time (start map,
+ *          written in place: an insert and delete per call cost more than
+ *          the rest of the program)
  *   exit   for a target tgid, adds the call to counts[(tgid, tid, nr, gen)]
  *          (calls, errors, total ns, max ns, timed) and, when it failed, to
  *          errs[(tgid, nr, errno, gen)]
@@ -19,9 +21,12 @@
  * itself, not to the perf event that carried it (the kernel runs the
  * tracepoint's programs before it looks at which perf events want the
  * record), so even on a per-task event it runs for every task of the
- * machine. The program therefore starts with a lookup of the caller's tgid
- * in the targets map and returns at once for any other process: the
- * collateral cost on other processes is that lookup (see BENCHMARKS.md).
+ * machine. The program therefore starts with a test of the caller's tgid in
+ * a bitmap of target processes (an array map, which the verifier inlines
+ * into a few instructions, shared with user space by mmap so both sides set
+ * and clear bits with atomic operations) and returns at once for any other
+ * process: the collateral cost on other processes is that test and the
+ * tracepoint itself (see BENCHMARKS.md).
  * The perf events carrying the programs are opened on the capture itself
  * (pid = us, cpu = -1), which lives as long as they are needed.
  */
@@ -37,11 +42,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SYSBPF_TARGETS 8192
+/* pid_max can be at most 4M (PID_MAX_LIMIT): a 512 KiB bitmap. */
+#define SYSBPF_PID_LIMIT (4u << 20)
 #define SYSBPF_THREADS 16384
 #define SYSBPF_COUNTS 16384
 #define SYSBPF_ERRS 4096
@@ -61,6 +68,9 @@ struct sysbpf {
 	int prog[P_N];
 	int ev[P_N];
 	uint32_t gen;
+	uint64_t *bits;                  /* the targets bitmap, mmap'd */
+	uint32_t pid_max, words;
+	size_t bits_len;
 	pid_t pids[SYSBPF_MAX_PIDS];     /* targets put into the filter */
 	int npids, pids_skipped;
 	int follow_forks;
@@ -80,6 +90,9 @@ static int map_create(enum bpf_map_type type, unsigned ksize, unsigned vsize, un
 
 	memset(&a, 0, sizeof(a));
 	a.map_type = type;
+	/* The targets bitmap is shared with user space by mmap. */
+	if (!strcmp(name, "cf_targets"))
+		a.map_flags = BPF_F_MMAPABLE;
 	a.key_size = ksize;
 	a.value_size = vsize;
 	a.max_entries = max;
@@ -202,24 +215,33 @@ enum {
 	S_EKEY = -112,                   /* struct ekey (16) */
 	S_ONE = -120,                    /* u64 1 */
 	S_DKEY = -124,                   /* u32 ctl key of this gen's drops */
+	S_WORD = -128,                   /* u32 index of a bitmap word */
 };
 
-enum { L_OUT, L_NOSTART, L_HAVEGEN, L_INSERT, L_NOERR1, L_ERRNO, L_INSNOERR, L_EINSERT, L_EDROP, L_DROPPED1,
+enum { L_OUT, L_NOSTART, L_HAVEGEN, L_ENTER_NEW, L_INSERT, L_NOERR1, L_ERRNO, L_INSNOERR, L_EINSERT, L_EDROP, L_DROPPED1,
        L_DROPPED2 };
 
-/* r0 = the targets entry of the caller's tgid; jumps to L_OUT when none.
- * Leaves pid_tgid in r7. */
+/* Goes on only for a target: jumps to L_OUT unless the bit of the caller's
+ * tgid is set. Leaves pid_tgid in r7 and the tgid at S_TGID. */
 static void emit_filter(struct bpfasm *a, const struct sysbpf *b)
 {
 	bpfasm_emit(a, I_CALL(BPF_FUNC_get_current_pid_tgid));
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_7, BPF_REG_0));
 	bpfasm_emit(a, I_ALU64_IMM(BPF_RSH, BPF_REG_0, 32));
 	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_0, S_TGID));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_RSH, BPF_REG_0, 6));
+	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_0, S_WORD));
 	bpfasm_map(a, BPF_REG_1, b->map[M_TARGETS]);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TGID));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_WORD));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
 	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_OUT);
+	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_1, BPF_REG_0, 0));
+	bpfasm_emit(a, I_LDX(BPF_W, BPF_REG_2, BPF_REG_10, S_TGID));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_AND, BPF_REG_2, 63));
+	bpfasm_emit(a, I_ALU64_REG(BPF_RSH, BPF_REG_1, BPF_REG_2));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_AND, BPF_REG_1, 1));
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_1, 0), L_OUT);
 }
 
 static void emit_out(struct bpfasm *a)
@@ -236,6 +258,16 @@ static int build_enter(struct bpfasm *a, const struct sysbpf *b)
 	bpfasm_emit(a, I_CALL(BPF_FUNC_ktime_get_ns));
 	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_10, BPF_REG_0, S_NOW));
 	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_7, S_TID));
+	bpfasm_map(a, BPF_REG_1, b->map[M_START]);
+	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
+	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_ENTER_NEW);
+	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, S_NOW));
+	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
+	bpfasm_jmp(a, I_JA(), L_OUT);
+	/* The thread's first call: its slot, kept from then on. */
+	bpfasm_label(a, L_ENTER_NEW);
 	bpfasm_map(a, BPF_REG_1, b->map[M_START]);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
@@ -282,15 +314,14 @@ static int build_exit(struct bpfasm *a, const struct sysbpf *b, unsigned id_off,
 	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
 	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_NOSTART);
+	/* 0: no enter since the last exit (attached mid-call). */
 	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_1, BPF_REG_0, 0));
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_1, 0), L_NOSTART);
+	bpfasm_emit(a, I_ST(BPF_DW, BPF_REG_0, 0, 0));
 	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_2, BPF_REG_10, S_NOW));
 	bpfasm_emit(a, I_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_1));
 	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_10, BPF_REG_2, S_DUR));
 	bpfasm_emit(a, I_ST(BPF_DW, BPF_REG_10, S_TIMED, 1));
-	bpfasm_map(a, BPF_REG_1, b->map[M_START]);
-	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
-	bpfasm_emit(a, I_CALL(BPF_FUNC_map_delete_elem));
 	bpfasm_label(a, L_NOSTART);
 	/* gen = ctl[0] & 1 */
 	bpfasm_emit(a, I_ST(BPF_W, BPF_REG_10, S_ZERO, 0));
@@ -405,23 +436,26 @@ static int build_exit(struct bpfasm *a, const struct sysbpf *b, unsigned id_off,
 }
 
 /* sched_process_fork runs in the parent: a target's child becomes a target.
- * A new thread shows here too (its tid, same tgid): user space drops such
- * entries at the next tick (prune_targets). */
+ * A new thread shows here too (its tid, same tgid): user space clears such
+ * bits at the next tick (prune_targets). */
 static int build_fork(struct bpfasm *a, const struct sysbpf *b, unsigned child_off)
 {
 	bpfasm_init(a);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_6, BPF_REG_1));
 	emit_filter(a, b);
-	bpfasm_emit(a, I_LDX(BPF_W, BPF_REG_1, BPF_REG_6, (short)child_off));
-	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_1, S_TID));
-	bpfasm_emit(a, I_ST(BPF_W, BPF_REG_10, S_ZERO, 2));  /* 2: added by the kernel */
+	bpfasm_emit(a, I_LDX(BPF_W, BPF_REG_8, BPF_REG_6, (short)child_off));
+	bpfasm_emit(a, I_MOV64_REG(BPF_REG_1, BPF_REG_8));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_RSH, BPF_REG_1, 6));
+	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_1, S_WORD));
 	bpfasm_map(a, BPF_REG_1, b->map[M_TARGETS]);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
-	bpfasm_emit(a, I_MOV64_REG(BPF_REG_3, BPF_REG_10));
-	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_3, S_ZERO));
-	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_4, BPF_NOEXIST));
-	bpfasm_emit(a, I_CALL(BPF_FUNC_map_update_elem));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_WORD));
+	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_OUT);
+	bpfasm_emit(a, I_ALU64_IMM(BPF_AND, BPF_REG_8, 63));
+	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_1, 1));
+	bpfasm_emit(a, I_ALU64_REG(BPF_LSH, BPF_REG_1, BPF_REG_8));
+	bpfasm_emit(a, BI(BPF_STX | BPF_DW | BPF_ATOMIC, BPF_REG_0, BPF_REG_1, 0, BPF_OR));
 	emit_out(a);
 	return bpfasm_finish(a);
 }
@@ -462,25 +496,41 @@ static int known_pid(const struct sysbpf *b, pid_t pid)
 	return 0;
 }
 
+static void set_bit(struct sysbpf *b, uint32_t id)
+{
+	if (id < b->pid_max)
+		__atomic_fetch_or(&b->bits[id >> 6], 1ULL << (id & 63), __ATOMIC_RELAXED);
+}
+
+static void clear_bit(struct sysbpf *b, uint32_t id)
+{
+	if (id < b->pid_max)
+		__atomic_fetch_and(&b->bits[id >> 6], ~(1ULL << (id & 63)), __ATOMIC_RELAXED);
+}
+
+/* Puts new targets into the filter and takes out those that exited (their
+ * pid may come back as a stranger's). */
 static void add_targets(struct sysbpf *b, struct capture *cap)
 {
 	int i;
 
 	for (i = 0; i < cap->targets.n; i++) {
 		const struct target *t = &cap->targets.v[i];
-		uint32_t key = (uint32_t)t->pid, one = 1;
 
-		if (t->gone || known_pid(b, t->pid))
+		if (t->pid <= 0 || (uint32_t)t->pid >= b->pid_max)
+			continue;
+		if (known_pid(b, t->pid)) {
+			if (t->gone)
+				clear_bit(b, (uint32_t)t->pid);
+			continue;
+		}
+		if (t->gone)
 			continue;
 		if (b->npids == SYSBPF_MAX_PIDS) {
 			b->pids_skipped++;
 			continue;
 		}
-		if (map_update(b->map[M_TARGETS], &key, &one, BPF_ANY) < 0) {
-			capture_event(cap, "warning", "cannot add pid %d to the syscall filter: %s", (int)t->pid,
-				      strerror(errno));
-			continue;
-		}
+		set_bit(b, (uint32_t)t->pid);
 		b->pids[b->npids++] = t->pid;
 	}
 }
@@ -504,28 +554,51 @@ static int is_process(struct capture *cap, uint32_t id)
 	return p && strtoul(p + 6, NULL, 10) == id;
 }
 
-/* The fork program adds every child of a target, threads included: keep
- * the processes, drop the threads (their tgid is a target already) and
- * processes that exited, so a recycled id never makes a stranger a target. */
+/* The fork program sets the bit of every child of a target, threads
+ * included: keep the processes, clear the threads (their tgid is a target
+ * already) and processes that exited, so a recycled id never makes a
+ * stranger a target. */
 static void prune_targets(struct sysbpf *b, struct capture *cap)
 {
-	uint32_t key, next, drop[256], val;
-	int n = 0, first = 1, i;
+	uint32_t w;
 	uint64_t children = 0;
 
-	while (map_next(b->map[M_TARGETS], first ? NULL : &key, &next) == 0) {
-		first = 0;
-		key = next;
-		if (map_lookup(b->map[M_TARGETS], &key, &val) < 0 || val != 2)
-			continue;
-		if (is_process(cap, key))
-			children++;
-		else if (n < (int)(sizeof(drop) / sizeof(drop[0])))
-			drop[n++] = key;
+	for (w = 0; w < b->words; w++) {
+		uint64_t v = __atomic_load_n(&b->bits[w], __ATOMIC_RELAXED);
+
+		while (v) {
+			int bit = __builtin_ctzll(v);
+			uint32_t id = w * 64 + (uint32_t)bit;
+
+			v &= v - 1;
+			if (known_pid(b, (pid_t)id))
+				continue;
+			if (is_process(cap, id))
+				children++;
+			else
+				clear_bit(b, id);
+		}
 	}
-	for (i = 0; i < n; i++)
-		map_delete(b->map[M_TARGETS], &drop[i]);
 	b->children = children;
+}
+
+/* The kernel's pid_max: the size of the targets bitmap. */
+static uint32_t read_pid_max(struct capture *cap)
+{
+	char path[PATH_MAX], buf[32];
+	unsigned long v = 0;
+	FILE *f;
+
+	capture_path(cap, path, sizeof(path), "/proc/sys/kernel/pid_max");
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtoul(buf, NULL, 10);
+		fclose(f);
+	}
+	if (v < 301 || v > SYSBPF_PID_LIMIT)
+		v = SYSBPF_PID_LIMIT;
+	return (uint32_t)v;
 }
 
 /* Moves the counters of generation GEN (or of both when GEN < 0) into agg. */
@@ -653,7 +726,9 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 		goto fail;
 	}
 
-	b->map[M_TARGETS] = map_create(BPF_MAP_TYPE_HASH, 4, 4, SYSBPF_TARGETS, "cf_targets");
+	b->pid_max = read_pid_max(cap);
+	b->words = (b->pid_max + 63) / 64;
+	b->map[M_TARGETS] = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, b->words, "cf_targets");
 	if (b->map[M_TARGETS] < 0) {
 		snprintf(why, len, "bpf(BPF_MAP_CREATE) failed: %s%s", strerror(errno),
 			 errno == EPERM || errno == EACCES ? " (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" : "");
@@ -673,6 +748,14 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 		}
 	for (k = 0; k < 3; k++)
 		map_update(b->map[M_CTL], &k, &zero, BPF_ANY);
+	b->bits_len = ((size_t)b->words * 8 + (size_t)getpagesize() - 1) / (size_t)getpagesize() *
+		      (size_t)getpagesize();
+	b->bits = mmap(NULL, b->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED, b->map[M_TARGETS], 0);
+	if (b->bits == MAP_FAILED) {
+		b->bits = NULL;
+		snprintf(why, len, "cannot mmap the targets bitmap (kernel before 5.5?): %s", strerror(errno));
+		goto fail;
+	}
 
 	if ((n = build_enter(as, b)) < 0 || (b->prog[P_ENTER] = prog_load(as, n, "cf_sys_enter", why, len)) < 0)
 		goto fail_asm;
@@ -755,6 +838,8 @@ void sysbpf_close(struct sysbpf *b)
 	for (i = 0; i < P_N; i++)
 		if (b->prog[i] >= 0)
 			close(b->prog[i]);
+	if (b->bits)
+		munmap(b->bits, b->bits_len);
 	for (i = 0; i < M_N; i++)
 		if (b->map[i] >= 0)
 			close(b->map[i]);
