@@ -50,6 +50,9 @@
 /* pid_max can be at most 4M (PID_MAX_LIMIT): a 512 KiB bitmap. */
 #define SYSBPF_PID_LIMIT (4u << 20)
 #define SYSBPF_THREADS 16384
+/* Up to this pid_max, entry times sit in an array indexed by tid (8 bytes
+ * a possible tid: 2 MiB at most; 256 KiB with the default 32768). */
+#define SYSBPF_START_ARRAY_MAX (256u << 10)
 #define SYSBPF_COUNTS 16384
 #define SYSBPF_ERRS 4096
 #define SYSBPF_MAX_PIDS 256
@@ -74,10 +77,18 @@ struct sysbpf {
 	pid_t pids[SYSBPF_MAX_PIDS];     /* targets put into the filter */
 	int npids, pids_skipped;
 	int follow_forks;
+	int start_array;                 /* entry times in an array, not a hash */
 	int mounted;
 	uint64_t children;               /* targets map entries we did not add */
 	char describe[512];
 };
+
+static int getenv_is(const char *name, const char *value)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, value);
+}
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
@@ -734,9 +745,16 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 			 errno == EPERM || errno == EACCES ? " (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
-	/* LRU: threads that die inside a syscall (exit) leave an entry that
-	 * must not fill the map. */
-	b->map[M_START] = map_create(BPF_MAP_TYPE_LRU_HASH, 4, 8, SYSBPF_THREADS, "cf_start");
+	/* Entry times by tid: an array indexed by tid when pid_max is small
+	 * enough (the verifier inlines an array lookup: a hash lookup at each
+	 * enter and exit costs the target more than all the rest), else an LRU
+	 * hash (threads that die inside a syscall leave entries that must not
+	 * fill it). CASEFILE_SYSBPF_START=hash forces the hash (tests). */
+	b->start_array = b->pid_max <= SYSBPF_START_ARRAY_MAX && !getenv_is("CASEFILE_SYSBPF_START", "hash");
+	if (b->start_array)
+		b->map[M_START] = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, b->pid_max, "cf_start");
+	else
+		b->map[M_START] = map_create(BPF_MAP_TYPE_LRU_HASH, 4, 8, SYSBPF_THREADS, "cf_start");
 	b->map[M_COUNTS] = map_create(BPF_MAP_TYPE_HASH, sizeof(struct bkey), sizeof(struct bval), SYSBPF_COUNTS,
 				      "cf_counts");
 	b->map[M_ERRS] = map_create(BPF_MAP_TYPE_HASH, sizeof(struct ekey), 8, SYSBPF_ERRS, "cf_errs");
@@ -850,8 +868,8 @@ const char *sysbpf_describe(struct sysbpf *b)
 {
 	snprintf(b->describe, sizeof(b->describe),
 		 "in-kernel aggregation (eBPF on raw_syscalls:sys_enter and sys_exit): calls, errors, time; "
-		 "%d processes in the filter%s%s%s",
-		 b->npids, b->follow_forks ? ", children followed (sched_process_fork)" : ", children not followed",
+		 "%d processes in the filter, entry times in %s%s%s%s",
+		 b->npids, b->start_array ? "an array by tid" : "an LRU hash by tid", b->follow_forks ? ", children followed (sched_process_fork)" : ", children not followed",
 		 b->pids_skipped ? ", processes beyond 256 not followed" : "",
 		 b->mounted == 2 ? ", tracefs mounted to read the tracepoint formats, then unmounted" :
 		 b->mounted ? ", tracefs mounted to read the tracepoint formats" : "");
