@@ -53,7 +53,7 @@ GEN_SRCS     := $(BUILD)/gen/schema.c
 
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
 CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/syscall_names.o
-ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/%.o)
+ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_rules.o
 # Everything but main(), for linking into unit tests.
 CAPTURE_LIBOBJS := $(filter-out $(BUILD)/capture/main.o,$(CAPTURE_OBJS))
 ANALYZE_LIBOBJS := $(filter-out $(BUILD)/analyze/main.o,$(ANALYZE_OBJS))
@@ -83,6 +83,11 @@ $(BIN)/casefile-analyze: $(ANALYZE_OBJS) $(LIB_OBJS)
 $(BUILD)/gen/schema.c: schema/bundle.sql schema/embed.sh
 	@mkdir -p $(@D)
 	$(QGEN)sh schema/embed.sh schema/bundle.sql bundle_schema_sql bundle_schema_version > $@
+
+# The built-in rule pack, embedded the same way (also installed as a file).
+$(BUILD)/gen/builtin_rules.c: analyze/rules/builtin.yaml schema/embed.sh
+	@mkdir -p $(@D)
+	$(QGEN)sh schema/embed.sh analyze/rules/builtin.yaml builtin_rules_yaml > $@
 
 # Syscall names of x86_64 and aarch64, from the build machine's kernel headers.
 $(BUILD)/gen/syscall_names.c: capture/gen_syscalls.sh

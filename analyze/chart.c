@@ -48,6 +48,11 @@ static double xpos(const struct chart *c, double t_us)
 	return ML + PW * (t_us - (double)c->x0_us) / span;
 }
 
+static double line_value(const struct chart_line *l, int i)
+{
+	return l->s->value[i] * (l->scale != 0 ? l->scale : 1);
+}
+
 static void write_polyline(FILE *f, const struct chart *c, const struct chart_line *l,
 			   double ymin, double ymax, const char *colour)
 {
@@ -61,7 +66,7 @@ static void write_polyline(FILE *f, const struct chart *c, const struct chart_li
 	for (i = 0; i < s->n; i++) {
 		double x = xpos(c, (double)(s->wall_us[i] - l->base_us));
 		int px = (int)x;
-		double v = s->value[i];
+		double v = line_value(l, i);
 
 		if (!isfinite(v))
 			continue;
@@ -110,7 +115,7 @@ void chart_write_svg(FILE *f, const struct chart *c)
 
 	for (i = 0; i < c->nlines; i++) {
 		for (j = 0; j < c->lines[i].s->n; j++) {
-			double v = c->lines[i].s->value[j];
+			double v = line_value(&c->lines[i], j);
 
 			if (!isfinite(v))
 				continue;
@@ -143,6 +148,12 @@ void chart_write_svg(FILE *f, const struct chart *c)
 		if (x1 - x0 < 2) x1 = x0 + 2;
 		fprintf(f, "<rect class=\"hl\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\""
 			" fill=\"#FFD54F\" fill-opacity=\"0.35\"/>\n", x0, MT, x1 - x0, PH);
+		if (c->hl_label[i]) {
+			fprintf(f, "<text class=\"hl-label\" x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#8a6d00\">",
+				x0 + 2, MT + 10 + 11 * (i % 3));
+			fput_html(f, c->hl_label[i]);
+			fputs("</text>\n", f);
+		}
 	}
 	for (y = ymin; y <= ymax + step / 2; y += step) {
 		double py = MT + PH - PH * (y - ymin) / (ymax - ymin);
@@ -160,21 +171,27 @@ void chart_write_svg(FILE *f, const struct chart *c)
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"#eee\"/>\n",
 			px, px, MT, MT + PH);
 		x_label(f, c, c->relative ? t : t, buf, sizeof(buf));
-		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">%s</text>\n",
-			px, H - MB + 14, buf);
+		/* Labels at the plot's ends are anchored inwards so the SVG does not clip them. */
+		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"%s\" fill=\"#444\">%s</text>\n",
+			px, H - MB + 14, px > ML + PW - 24 ? "end" : "middle", buf);
 	}
 	for (i = 0; i < c->nlines; i++) {
 		const char *colour = c->lines[i].after ? AFTER_COLOUR :
 			(c->relative ? BEFORE_COLOUR : palette[i % 8]);
 
 		write_polyline(f, c, &c->lines[i], ymin, ymax, colour);
+		if (c->lines[i].s->n == 1 && isfinite(line_value(&c->lines[i], 0)))
+			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n",
+				xpos(c, (double)(c->lines[i].s->wall_us[0] - c->lines[i].base_us)),
+				MT + PH - PH * (line_value(&c->lines[i], 0) - ymin) / (ymax - ymin), colour);
 	}
 	if (!any)
 		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" fill=\"#888\">no data</text>\n",
 			ML + PW / 2, MT + PH / 2);
 	fprintf(f, "</svg>\n");
 	/* The legend is HTML (wraps, prints, and long labels do not overflow). */
-	if (c->nlines > 1 || c->relative) {
+	/* One line gets a legend too: it names the process or port drawn. */
+	if (c->nlines >= 1) {
 		fprintf(f, "<div class=\"legend\">");
 		for (i = 0; i < c->nlines && i < 12; i++) {
 			const char *colour = c->lines[i].after ? AFTER_COLOUR :

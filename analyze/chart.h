@@ -15,6 +15,7 @@ struct chart_line {
 	const char *label;       /* legend text (bundle text: escaped); NULL = s->label */
 	int64_t base_us;         /* subtracted from s->wall_us: aligns bundles in compare */
 	int after;               /* compare: 1 draws in the "after" colour, dashed */
+	double scale;            /* values are multiplied by it (0 = 1): a share drawn as % */
 };
 
 struct chart {
@@ -27,6 +28,7 @@ struct chart {
 	int nlines;
 	int64_t hl_start[CHART_MAX_HIGHLIGHTS], hl_end[CHART_MAX_HIGHLIGHTS];
 	int nhl;                 /* highlighted time ranges (a finding's evidence) */
+	const char *hl_label[CHART_MAX_HIGHLIGHTS]; /* short text over each range ("#1"), or NULL */
 };
 
 /* Writes one <svg> element (width 100%, viewBox-scaled) to f. Lines with

@@ -11,6 +11,9 @@ struct command {
 };
 
 int cmd_summary(int argc, char **argv);      /* analyze/summary.c */
+int cmd_analyze(int argc, char **argv);      /* analyze/analyze.c */
+int cmd_compare(int argc, char **argv);      /* analyze/analyze.c */
+int cmd_rules(int argc, char **argv);        /* analyze/analyze.c */
 int cmd_export_pcap(int argc, char **argv);  /* analyze/export_pcap.c */
 int cmd_extract(int argc, char **argv);      /* analyze/extract.c */
 

@@ -5,9 +5,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct command commands[] = {
 	{ "summary", cmd_summary, "manifest, sources, targets, and one line per series" },
+	{ "analyze", cmd_analyze, "run the rule packs; findings worst first (the default: casefile-analyze BUNDLE)" },
+	{ "compare", cmd_compare, "BEFORE AFTER: what got better or worse, findings resolved/new/unchanged" },
+	{ "rules", cmd_rules, "list, check or describe rule packs and detectors" },
 	{ "export-pcap", cmd_export_pcap, "write the packets of a bundle as a .pcap for tcpdump and Wireshark" },
 	{ "extract", cmd_extract, "list the files attached to a bundle, or write one back" },
 	{ NULL, NULL, NULL },
@@ -57,6 +61,9 @@ int main(int argc, char **argv)
 	for (c = commands; c->name; c++)
 		if (!strcmp(argv[1], c->name))
 			return c->run(argc - 1, argv + 1);
+	/* No command word: "casefile-analyze BUNDLE [OPTIONS]" analyzes. */
+	if (argv[1][0] == '-' || access(argv[1], F_OK) == 0 || strchr(argv[1], '/') || strchr(argv[1], '.'))
+		return cmd_analyze(argc, argv);
 	error("unknown command '%s' (see 'casefile-analyze --help')", argv[1]);
 	return CF_EXIT_USAGE;
 }

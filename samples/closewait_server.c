@@ -25,26 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long opt_num(const char *s, long min, long max, const char *name)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end || v < min || v > max) {
-		fprintf(stderr, "closewait_server: invalid %s '%s'\n", name, s);
-		exit(2);
-	}
-	return v;
-}
+#include "sample.h"
 
 int main(int argc, char **argv)
 {
@@ -63,19 +44,17 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = opt_num(optarg, 1, 65535, "--port"); break;
-		case 'c': clients = opt_num(optarg, 0, 10000, "--clients"); break;
-		case 'i': interval = opt_num(optarg, 1, 3600000, "--interval-ms"); break;
-		case 't': duration = opt_num(optarg, 1, 86400, "--duration"); break;
+		case 'p': port = opt_num_of("closewait_server", optarg, 1, 65535, "--port"); break;
+		case 'c': clients = opt_num_of("closewait_server", optarg, 0, 10000, "--clients"); break;
+		case 'i': interval = opt_num_of("closewait_server", optarg, 1, 3600000, "--interval-ms"); break;
+		case 't': duration = opt_num_of("closewait_server", optarg, 1, 86400, "--duration"); break;
 		default:
 			fprintf(stderr, "usage: closewait_server [--port 9300] [--clients 0] "
 				"[--interval-ms 250] [--duration 300]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	sample_on_signals();
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	sa.sin_port = htons((uint16_t)port);

@@ -23,28 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sample.h"
+
 #define MAX_SOCKETS 256
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long opt_num(const char *s, long min, long max, const char *name)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end || v < min || v > max) {
-		fprintf(stderr, "healthy_client: invalid %s '%s'\n", name, s);
-		exit(2);
-	}
-	return v;
-}
 
 int main(int argc, char **argv)
 {
@@ -69,20 +50,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = opt_num(optarg, 1, 65535, "--port"); break;
-		case 's': nsock = opt_num(optarg, 1, MAX_SOCKETS, "--sockets"); break;
-		case 'k': think = opt_num(optarg, 0, 3600000, "--think-ms"); break;
-		case 'R': resp = opt_num(optarg, 1, 1 << 20, "--response"); break;
-		case 't': duration = opt_num(optarg, 1, 86400, "--duration"); break;
+		case 'p': port = opt_num_of("healthy_client", optarg, 1, 65535, "--port"); break;
+		case 's': nsock = opt_num_of("healthy_client", optarg, 1, MAX_SOCKETS, "--sockets"); break;
+		case 'k': think = opt_num_of("healthy_client", optarg, 0, 3600000, "--think-ms"); break;
+		case 'R': resp = opt_num_of("healthy_client", optarg, 1, 1 << 20, "--response"); break;
+		case 't': duration = opt_num_of("healthy_client", optarg, 1, 86400, "--duration"); break;
 		default:
 			fprintf(stderr, "usage: healthy_client [--port 9243] [--sockets 4] "
 				"[--think-ms 200] [--response 1101] [--duration 300]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	sample_on_signals();
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (int i = 0; i < nsock; i++) {

@@ -96,6 +96,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sample.h"
+
 #define EVENTS_MAX 128
 #define RESP_HDR_MAX 4096
 #define REQUEST_TIMEOUT_S 30.0  /* @elastic/elasticsearch's requestTimeout */
@@ -202,19 +204,6 @@ static void wall(struct state *s, struct timeval *tv)
 		syscall(SYS_gettimeofday, tv, NULL);
 	else
 		gettimeofday(tv, NULL);
-}
-
-static int parse_long(const char *str, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(str, &end, 10);
-	if (errno || end == str || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int parse_double(const char *str, double min, double max, double *out)

@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sample.h"
+
 #define IN_MAX 16384    /* a bulk request of one log line is ~0.5 KB */
 #define DUE_MAX 32      /* responses owed on one connection (pipelining) */
 #define EVENTS_MAX 64
@@ -84,19 +86,6 @@ static double mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static void usage(void)

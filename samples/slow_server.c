@@ -22,34 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sample.h"
+
 #define MAX_CONNS 4096
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct conn {
 	int fd;
 	int pending;             /* answers owed */
 	long long due_ms;        /* when the oldest owed answer goes out */
 };
-
-static long opt_num(const char *s, long min, long max, const char *name)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end || v < min || v > max) {
-		fprintf(stderr, "slow_server: invalid %s '%s'\n", name, s);
-		exit(2);
-	}
-	return v;
-}
 
 int main(int argc, char **argv)
 {
@@ -72,20 +53,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = opt_num(optarg, 1, 65535, "--port"); break;
-		case 'd': delay = opt_num(optarg, 0, 3600000, "--delay-ms"); break;
-		case 'r': resp = opt_num(optarg, 1, (long)sizeof(wbuf), "--response"); break;
-		case 't': duration = opt_num(optarg, 1, 86400, "--duration"); break;
-		case 'b': backlog = opt_num(optarg, 1, 65535, "--backlog"); break;
+		case 'p': port = opt_num_of("slow_server", optarg, 1, 65535, "--port"); break;
+		case 'd': delay = opt_num_of("slow_server", optarg, 0, 3600000, "--delay-ms"); break;
+		case 'r': resp = opt_num_of("slow_server", optarg, 1, (long)sizeof(wbuf), "--response"); break;
+		case 't': duration = opt_num_of("slow_server", optarg, 1, 86400, "--duration"); break;
+		case 'b': backlog = opt_num_of("slow_server", optarg, 1, 65535, "--backlog"); break;
 		default:
 			fprintf(stderr, "usage: slow_server [--port 9243] [--delay-ms 2000] "
 				"[--response 1101] [--duration 300] [--backlog 512]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	sample_on_signals();
 	memset(wbuf, 'x', sizeof(wbuf));
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

@@ -4,9 +4,10 @@
 set -eu
 file=$1; sym=$2; vsym=${3:-${2}_version}
 version=$(sed -n 's/^PRAGMA user_version *= *\([0-9][0-9]*\);.*/\1/p' "$file")
-[ -n "$version" ] || { echo "embed.sh: no 'PRAGMA user_version = N;' in $file" >&2; exit 1; }
+# Only the schema carries a version; other embedded files (rule packs) need none.
+case $file in *.sql) [ -n "$version" ] || { echo "embed.sh: no 'PRAGMA user_version = N;' in $file" >&2; exit 1; } ;; esac
 echo "/* generated from $file by schema/embed.sh; do not edit */"
-echo "const int ${vsym} = $version;"
+[ -z "$version" ] || echo "const int ${vsym} = $version;"
 echo "const char ${sym}[] ="
 sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/\\n"/' "$file"
 echo ";"

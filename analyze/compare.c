@@ -1,0 +1,536 @@
+/* casefile-analyze compare BEFORE AFTER (see compare.h). */
+#include "compare.h"
+
+#include "bundle.h"
+#include "error.h"
+#include "escape.h"
+#include "report.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *series_unit_name(enum series_unit u)
+{
+	switch (u) {
+	case UNIT_BYTES: return "bytes";
+	case UNIT_PERCENT: return "percent";
+	case UNIT_RATE: return "per_second";
+	case UNIT_BYTES_RATE: return "bytes_per_second";
+	case UNIT_SHARE: return "share";
+	case UNIT_MS: return "ms";
+	default: return "count";
+	}
+}
+
+const char *match_status_name(enum match_status s)
+{
+	switch (s) {
+	case MATCH_RESOLVED: return "resolved";
+	case MATCH_NEW: return "new";
+	default: return "unchanged";
+	}
+}
+
+static int has_tables(sqlite3 *db, const char *list)
+{
+	char buf[256], *save = NULL, *t;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (!bundle_has_table(db, t))
+			return 0;
+	}
+	return 1;
+}
+
+const struct set_def set_catalog[] = {
+	{ "processes", "Processes by command", "peak threads", "processes,process_samples",
+	  "SELECT p.comm, max(s.num_threads) FROM processes p JOIN process_samples s ON s.process_id = p.id "
+	  "GROUP BY p.comm" },
+	/* ==== sets of later sources ==== */
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+struct point {
+	int64_t t;
+	double v;
+};
+
+static int cmp_point(const void *x, const void *y)
+{
+	const struct point *a = x, *b = y;
+
+	return a->t < b->t ? -1 : a->t > b->t;
+}
+
+int series_summarize(sqlite3 *db, const struct series_def *d, struct series_stat *out)
+{
+	struct series *s = NULL, comb;
+	struct series_stats st;
+	struct point *pt;
+	int n = 0, i, j, total = 0, m = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (series_load(db, d, &s, &n) < 0 || n == 0) {
+		series_free(s, n);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		total += s[i].n;
+	pt = calloc((size_t)total + 1, sizeof(*pt));
+	memset(&comb, 0, sizeof(comb));
+	comb.wall_us = calloc((size_t)total + 1, sizeof(*comb.wall_us));
+	comb.value = calloc((size_t)total + 1, sizeof(*comb.value));
+	if (!pt || !comb.wall_us || !comb.value)
+		goto out;
+	for (i = 0, m = 0; i < n; i++)
+		for (j = 0; j < s[i].n; j++) {
+			pt[m].t = s[i].wall_us[j];
+			pt[m++].v = s[i].value[j];
+		}
+	qsort(pt, (size_t)m, sizeof(*pt), cmp_point);
+	for (i = 0; i < m; i++) {
+		if (comb.n && comb.wall_us[comb.n - 1] == pt[i].t) {
+			double *v = &comb.value[comb.n - 1];
+
+			*v = d->unit == UNIT_SHARE ? (pt[i].v > *v ? pt[i].v : *v) : *v + pt[i].v;
+		} else {
+			comb.wall_us[comb.n] = pt[i].t;
+			comb.value[comb.n++] = pt[i].v;
+		}
+	}
+	series_compute_stats(&comb, &st);
+	if (st.n) {
+		out->present = 1;
+		out->n = st.n;
+		out->mean = st.mean;
+		out->peak = st.max;
+		out->last = st.last;
+		out->slope_per_min = st.slope_per_min;
+	}
+out:
+	free(pt);
+	free(comb.wall_us);
+	free(comb.value);
+	series_free(s, n);
+	return 0;
+}
+
+struct kvd {
+	char *key;
+	double v;
+};
+
+static int load_set(sqlite3 *db, const struct set_def *d, struct kvd **out, int *n, int *present)
+{
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	*n = 0;
+	*present = 0;
+	if (!has_tables(db, d->requires) || sqlite3_prepare_v2(db, d->sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	*present = 1;
+	while (sqlite3_step(st) == SQLITE_ROW && *n < 100000) {
+		const unsigned char *k = sqlite3_column_text(st, 0);
+		struct kvd *nk;
+
+		if (!k)
+			continue;
+		if (!(nk = realloc(*out, (size_t)(*n + 1) * sizeof(*nk))))
+			break;
+		*out = nk;
+		if (!(nk[*n].key = strdup((const char *)k)))
+			break;
+		nk[*n].v = sqlite3_column_double(st, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int item_rank(const struct set_item *i)
+{
+	return i->in_after && !i->in_before ? 0 : (!i->in_after ? 1 : 2);
+}
+
+static int cmp_items(const void *x, const void *y)
+{
+	const struct set_item *a = x, *b = y;
+	double da, db;
+
+	if (item_rank(a) != item_rank(b))
+		return item_rank(a) - item_rank(b);
+	da = fabs(a->after - a->before);
+	db = fabs(b->after - b->before);
+	if (da != db)
+		return da > db ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static int compare_set(struct set_cmp *sc, sqlite3 *b, sqlite3 *a)
+{
+	struct kvd *kb, *ka;
+	int nb, na, i, j;
+
+	load_set(b, sc->def, &kb, &nb, &sc->present_before);
+	load_set(a, sc->def, &ka, &na, &sc->present_after);
+	sc->items = calloc((size_t)(nb + na) + 1, sizeof(*sc->items));
+	if (!sc->items)
+		goto out;
+	for (i = 0; i < nb; i++) {
+		struct set_item *it = &sc->items[sc->nitems++];
+
+		it->key = kb[i].key;
+		kb[i].key = NULL;
+		it->in_before = 1;
+		it->before = kb[i].v;
+	}
+	for (j = 0; j < na; j++) {
+		struct set_item *it = NULL;
+
+		for (i = 0; i < nb; i++)
+			if (!strcmp(sc->items[i].key, ka[j].key)) {
+				it = &sc->items[i];
+				break;
+			}
+		if (!it) {
+			it = &sc->items[sc->nitems++];
+			it->key = ka[j].key;
+			ka[j].key = NULL;
+		}
+		it->in_after = 1;
+		it->after = ka[j].v;
+	}
+	qsort(sc->items, (size_t)sc->nitems, sizeof(*sc->items), cmp_items);
+out:
+	for (i = 0; i < nb; i++)
+		free(kb[i].key);
+	for (i = 0; i < na; i++)
+		free(ka[i].key);
+	free(kb);
+	free(ka);
+	return 0;
+}
+
+static int add_match(struct comparison *c, enum match_status s, const struct finding *b,
+		     const struct finding *a)
+{
+	struct finding_match *m = realloc(c->matches, (size_t)(c->nmatches + 1) * sizeof(*m));
+
+	if (!m)
+		return -1;
+	c->matches = m;
+	m[c->nmatches].status = s;
+	m[c->nmatches].before = b;
+	m[c->nmatches].after = a;
+	c->nmatches++;
+	return 0;
+}
+
+int comparison_run(struct comparison *c, sqlite3 *before, const char *before_path,
+		   sqlite3 *after, const char *after_path, struct rulepack *packs, int npacks)
+{
+	int i, j, n;
+
+	memset(c, 0, sizeof(*c));
+	if (analysis_run(&c->before, before, before_path, packs, npacks) < 0 ||
+	    analysis_run(&c->after, after, after_path, packs, npacks) < 0)
+		return -1;
+	for (n = 0; series_table[n].id; n++)
+		;
+	c->series = calloc((size_t)n + 1, sizeof(*c->series));
+	if (!c->series)
+		return -1;
+	for (i = 0; i < n; i++) {
+		c->series[c->nseries].def = &series_table[i];
+		series_summarize(before, &series_table[i], &c->series[c->nseries].before);
+		series_summarize(after, &series_table[i], &c->series[c->nseries].after);
+		c->nseries++;
+	}
+	for (n = 0; set_catalog[n].name; n++)
+		;
+	c->sets = calloc((size_t)n + 1, sizeof(*c->sets));
+	if (!c->sets)
+		return -1;
+	for (i = 0; i < n; i++) {
+		c->sets[c->nsets].def = &set_catalog[i];
+		compare_set(&c->sets[c->nsets++], before, after);
+	}
+	/* Findings match by key (rule and group); the same rule firing for the
+	 * same remote port before and after is "unchanged" even if its numbers moved. */
+	for (j = 0; j < c->after.nfindings; j++) {
+		const struct finding *fa = &c->after.findings[j];
+		const struct finding *fb = NULL;
+
+		for (i = 0; i < c->before.nfindings; i++)
+			if (!strcmp(c->before.findings[i].key, fa->key))
+				fb = &c->before.findings[i];
+		if (!fb && add_match(c, MATCH_NEW, NULL, fa) < 0)
+			return -1;
+	}
+	for (i = 0; i < c->before.nfindings; i++) {
+		const struct finding *fb = &c->before.findings[i];
+		const struct finding *fa = NULL;
+
+		for (j = 0; j < c->after.nfindings; j++)
+			if (!strcmp(c->after.findings[j].key, fb->key))
+				fa = &c->after.findings[j];
+		if (add_match(c, fa ? MATCH_UNCHANGED : MATCH_RESOLVED, fb, fa) < 0)
+			return -1;
+	}
+	/* Order: new, resolved, unchanged (stable within each). */
+	{
+		struct finding_match *sorted = calloc((size_t)c->nmatches + 1, sizeof(*sorted));
+		int k = 0, pass;
+		static const enum match_status order[] = { MATCH_NEW, MATCH_RESOLVED, MATCH_UNCHANGED };
+
+		if (!sorted)
+			return -1;
+		for (pass = 0; pass < 3; pass++)
+			for (i = 0; i < c->nmatches; i++)
+				if (c->matches[i].status == order[pass])
+					sorted[k++] = c->matches[i];
+		free(c->matches);
+		c->matches = sorted;
+	}
+	return 0;
+}
+
+void comparison_release(struct comparison *c)
+{
+	int i, j;
+
+	analysis_release(&c->before);
+	analysis_release(&c->after);
+	for (i = 0; i < c->nsets; i++) {
+		for (j = 0; j < c->sets[i].nitems; j++)
+			free(c->sets[i].items[j].key);
+		free(c->sets[i].items);
+	}
+	free(c->sets);
+	free(c->series);
+	free(c->matches);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- writers ---- */
+
+static const char *verdict(const struct series_cmp *s)
+{
+	double b = s->before.mean, a = s->after.mean, scale = fabs(b) > 1e-9 ? fabs(b) : 1;
+
+	if (!s->before.present || !s->after.present)
+		return "";
+	if (fabs(a - b) / scale < 0.1)
+		return "same";
+	/* Every series in the catalog is a cost (CPU, memory, fds, traffic):
+	 * lower is better. */
+	return a < b ? "better" : "worse";
+}
+
+static void fmt_val(double v, enum series_unit unit, char *buf, size_t len)
+{
+	series_format(unit, v, buf, (int)len);
+}
+
+static void put_clean(FILE *f, const char *s)
+{
+	fput_term(f, s ? s : "", 0);
+}
+
+int compare_write_text(FILE *f, const struct comparison *c)
+{
+	char b1[48], b2[48], b3[48], a1[48], a2[48], a3[48];
+	int i, j, counts[3] = { 0 };
+
+	fputs("casefile-analyze compare\n  before: ", f);
+	put_clean(f, c->before.bundle.path);
+	fputs("\n  after:  ", f);
+	put_clean(f, c->after.bundle.path);
+	fputs("\n", f);
+	for (i = 0; i < c->nmatches; i++)
+		counts[c->matches[i].status]++;
+	fprintf(f, "\nFindings: %d resolved, %d new, %d unchanged\n", counts[MATCH_RESOLVED],
+		counts[MATCH_NEW], counts[MATCH_UNCHANGED]);
+	for (i = 0; i < c->nmatches; i++) {
+		const struct finding *fd = c->matches[i].after ? c->matches[i].after : c->matches[i].before;
+
+		fprintf(f, "  %-9s %-8s %s: ", match_status_name(c->matches[i].status),
+			severity_name(fd->severity), fd->rule->id);
+		put_clean(f, fd->message);
+		fputc('\n', f);
+	}
+	fputs("\nSeries (mean / peak / slope per minute):\n", f);
+	for (i = 0; i < c->nseries; i++) {
+		const struct series_cmp *s = &c->series[i];
+
+		if (!s->before.present && !s->after.present)
+			continue;
+		fprintf(f, "  %-40s ", s->def->title);
+		if (s->before.present) {
+			fmt_val(s->before.mean, s->def->unit, b1, sizeof(b1));
+			fmt_val(s->before.peak, s->def->unit, b2, sizeof(b2));
+			fmt_val(s->before.slope_per_min, s->def->unit, b3, sizeof(b3));
+			fprintf(f, "%s / %s / %s", b1, b2, b3);
+		} else {
+			fputs("(no data)", f);
+		}
+		fputs("  ->  ", f);
+		if (s->after.present) {
+			fmt_val(s->after.mean, s->def->unit, a1, sizeof(a1));
+			fmt_val(s->after.peak, s->def->unit, a2, sizeof(a2));
+			fmt_val(s->after.slope_per_min, s->def->unit, a3, sizeof(a3));
+			fprintf(f, "%s / %s / %s", a1, a2, a3);
+		} else {
+			fputs("(no data)", f);
+		}
+		fprintf(f, "  %s\n", verdict(s));
+	}
+	for (i = 0; i < c->nsets; i++) {
+		const struct set_cmp *s = &c->sets[i];
+		int shown = 0;
+
+		if (!s->present_before && !s->present_after) {
+			fprintf(f, "\n%s: not compared (no data in either bundle)\n", s->def->title);
+			continue;
+		}
+		fprintf(f, "\n%s (%s, before -> after):\n", s->def->title, s->def->value);
+		for (j = 0; j < s->nitems && shown < 20; j++) {
+			const struct set_item *it = &s->items[j];
+
+			if (it->in_before && it->in_after && it->before == it->after)
+				continue;
+			fputs("  ", f);
+			if (!it->in_before)
+				fputs("appeared  ", f);
+			else if (!it->in_after)
+				fputs("vanished  ", f);
+			else
+				fputs("changed   ", f);
+			put_clean(f, it->key);
+			fprintf(f, ": %s -> %s\n", it->in_before ? format_number(it->before, "", b1, sizeof(b1)) : "-",
+				it->in_after ? format_number(it->after, "", a1, sizeof(a1)) : "-");
+			shown++;
+		}
+		if (!shown)
+			fputs("  no change\n", f);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+static void stat_json(FILE *f, const struct series_stat *s)
+{
+	if (!s->present) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"samples\": %ld, \"mean\": ", s->n);
+	json_number(f, s->mean);
+	fputs(", \"peak\": ", f);
+	json_number(f, s->peak);
+	fputs(", \"last\": ", f);
+	json_number(f, s->last);
+	fputs(", \"slope_per_min\": ", f);
+	json_number(f, s->slope_per_min);
+	fputc('}', f);
+}
+
+int compare_write_json(FILE *f, const struct comparison *c)
+{
+	int i, j;
+
+	fprintf(f, "{\"casefile_report\": %d, \"kind\": \"compare\",\n \"before\": ", REPORT_JSON_VERSION);
+	report_json_bundle(f, &c->before.bundle);
+	fputs(",\n \"after\": ", f);
+	report_json_bundle(f, &c->after.bundle);
+	fputs(",\n \"findings\": [", f);
+	for (i = 0; i < c->nmatches; i++) {
+		const struct finding *fd = c->matches[i].after ? c->matches[i].after : c->matches[i].before;
+
+		fputs(i ? ",\n    " : "\n    ", f);
+		fputs("{\"status\": ", f);
+		json_string(f, match_status_name(c->matches[i].status));
+		fputs(", \"rule\": ", f);
+		json_string(f, fd->rule->id);
+		fputs(", \"key\": ", f);
+		json_string(f, fd->key);
+		fputs(", \"severity\": ", f);
+		json_string(f, severity_name(fd->severity));
+		fputs(", \"before\": ", f);
+		if (c->matches[i].before)
+			json_string(f, c->matches[i].before->message);
+		else
+			fputs("null", f);
+		fputs(", \"after\": ", f);
+		if (c->matches[i].after)
+			json_string(f, c->matches[i].after->message);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fputs("],\n \"series\": [", f);
+	for (i = 0, j = 0; i < c->nseries; i++) {
+		const struct series_cmp *s = &c->series[i];
+
+		if (!s->before.present && !s->after.present)
+			continue;
+		fputs(j++ ? ",\n    " : "\n    ", f);
+		fputs("{\"name\": ", f);
+		json_string(f, s->def->id);
+		fputs(", \"title\": ", f);
+		json_string(f, s->def->title);
+		fputs(", \"unit\": ", f);
+		json_string(f, series_unit_name(s->def->unit));
+		fputs(", \"before\": ", f);
+		stat_json(f, &s->before);
+		fputs(", \"after\": ", f);
+		stat_json(f, &s->after);
+		fputs(", \"verdict\": ", f);
+		json_string(f, verdict(s));
+		fputc('}', f);
+	}
+	fputs("],\n \"sets\": [", f);
+	for (i = 0; i < c->nsets; i++) {
+		const struct set_cmp *s = &c->sets[i];
+
+		fputs(i ? ",\n    " : "\n    ", f);
+		fputs("{\"name\": ", f);
+		json_string(f, s->def->name);
+		fputs(", \"title\": ", f);
+		json_string(f, s->def->title);
+		fputs(", \"value\": ", f);
+		json_string(f, s->def->value);
+		fprintf(f, ", \"present_before\": %s, \"present_after\": %s, \"items\": [",
+			s->present_before ? "true" : "false", s->present_after ? "true" : "false");
+		for (j = 0; j < s->nitems; j++) {
+			const struct set_item *it = &s->items[j];
+
+			fputs(j ? ", " : "", f);
+			fputs("{\"key\": ", f);
+			json_string(f, it->key);
+			fputs(", \"before\": ", f);
+			if (it->in_before)
+				json_number(f, it->before);
+			else
+				fputs("null", f);
+			fputs(", \"after\": ", f);
+			if (it->in_after)
+				json_number(f, it->after);
+			else
+				fputs("null", f);
+			fputs(", \"change\": ", f);
+			json_string(f, !it->in_before ? "appeared" : !it->in_after ? "vanished" :
+				    it->before == it->after ? "same" : "changed");
+			fputc('}', f);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,184 @@
+/* The terminal report: findings first, worst first, each with its numbers,
+ * time range, evidence, next step and SQL; then the notes that weaken it. */
+#include "report.h"
+
+#include "compare.h"
+#include "escape.h"
+
+#include <string.h>
+
+/* Bundle text is attacker-controlled: escaped for the terminal (escape.c). */
+static void put_clean(FILE *f, const char *s)
+{
+	fput_term(f, s ? s : "", 0);
+}
+
+static void put_sql_line(FILE *f, const char *sql)
+{
+	int space = 0;
+
+	for (; *sql; sql++) {
+		if (*sql == '\n' || *sql == '\t' || *sql == ' ') {
+			space = 1;
+			continue;
+		}
+		if (space)
+			fputc(' ', f);
+		space = 0;
+		if ((unsigned char)*sql < 0x20 || *sql == 0x7f)
+			fputc('?', f);
+		else
+			fputc(*sql, f);
+	}
+}
+
+static void evidence_table(FILE *f, const struct rowset *rs)
+{
+	int widths[32], c, nc = rs->ncols < 32 ? rs->ncols : 32;
+	char buf[64];
+	size_t r;
+
+	if (!rs->nrows)
+		return;
+	for (c = 0; c < nc; c++) {
+		widths[c] = (int)strlen(rs->cols[c]);
+		for (r = 0; r < rs->nrows; r++) {
+			int w = (int)strlen(cell_text(rowset_cell(rs, r, c), buf, sizeof(buf)));
+
+			if (w > widths[c])
+				widths[c] = w;
+		}
+		if (widths[c] > 40)
+			widths[c] = 40;
+	}
+	fputs("        ", f);
+	for (c = 0; c < nc; c++) {
+		fputs(c ? "  " : "", f);
+		put_clean(f, rs->cols[c]);
+		fprintf(f, "%*s", widths[c] - (int)strlen(rs->cols[c]) > 0 ? widths[c] - (int)strlen(rs->cols[c]) : 0, "");
+	}
+	fputc('\n', f);
+	for (r = 0; r < rs->nrows; r++) {
+		fputs("        ", f);
+		for (c = 0; c < nc; c++) {
+			const char *t = cell_text(rowset_cell(rs, r, c), buf, sizeof(buf));
+			int len = (int)strlen(t);
+
+			fputs(c ? "  " : "", f);
+			if (len > widths[c]) {
+				char cut[48];
+
+				snprintf(cut, sizeof(cut), "%.*s", widths[c], t);
+				put_clean(f, cut);
+				len = widths[c];
+			} else {
+				put_clean(f, t);
+			}
+			fprintf(f, "%*s", widths[c] - len > 0 ? widths[c] - len : 0, "");
+		}
+		fputc('\n', f);
+	}
+}
+
+static void upper(char *d, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		d[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	d[i] = '\0';
+}
+
+static void header(FILE *f, const struct bundle_info *b)
+{
+	char t0[40], t1[40], span[40];
+	const char *host = bundle_info_get(b, "host");
+	int i;
+
+	fputs("casefile-analyze: ", f);
+	put_clean(f, b->path);
+	fputc('\n', f);
+	for (i = 0; i < b->ntargets && i < 3; i++) {
+		fprintf(f, "  %s: pid %lld (", b->targets[i].role ? b->targets[i].role : "process", b->targets[i].pid);
+		put_clean(f, b->targets[i].comm ? b->targets[i].comm : "?");
+		fputs(")", f);
+		if (i == 0 && host) {
+			fputs(" on ", f);
+			put_clean(f, host);
+		}
+		fputc('\n', f);
+	}
+	if (b->ntargets > 3)
+		fprintf(f, "  ... and %d more processes\n", b->ntargets - 3);
+	fprintf(f, "  captured %s .. %s (%s, %lld ticks)\n", report_time(b->from_us, t0, sizeof(t0)),
+		report_time(b->to_us, t1, sizeof(t1)), report_span(b->from_us, b->to_us, span, sizeof(span)),
+		b->ticks);
+}
+
+static int text_analysis(FILE *f, const struct analysis *a)
+{
+	int i, j, counts[5] = { 0 };
+	char t0[40], t1[40], sev[16];
+
+	header(f, &a->bundle);
+	for (i = 0; i < a->nfindings; i++)
+		counts[a->findings[i].severity]++;
+	fprintf(f, "\n%d finding%s", a->nfindings, a->nfindings == 1 ? "" : "s");
+	if (a->nfindings) {
+		const char *sep = " (";
+
+		for (i = SEV_CRITICAL; i >= SEV_INFO; i--)
+			if (counts[i]) {
+				fprintf(f, "%s%d %s", sep, counts[i], severity_name((enum severity)i));
+				sep = ", ";
+			}
+		fputc(')', f);
+	}
+	fprintf(f, "; %d rule%s evaluated, %d not evaluated, %d failed\n", a->rules_evaluated,
+		a->rules_evaluated == 1 ? "" : "s", a->rules_not_evaluated, a->rules_failed);
+	for (i = 0; i < a->nfindings; i++) {
+		const struct finding *fd = &a->findings[i];
+
+		upper(sev, severity_name(fd->severity), sizeof(sev));
+		fprintf(f, "\n%-8s %s: ", sev, fd->rule->id);
+		put_clean(f, fd->rule->title);
+		fputs("\n         ", f);
+		put_clean(f, fd->message);
+		fputc('\n', f);
+		if (fd->from_us)
+			fprintf(f, "  when:  %s .. %s\n", report_time(fd->from_us, t0, sizeof(t0)),
+				report_time(fd->to_us, t1, sizeof(t1)));
+		if (fd->evidence.nrows) {
+			fputs("  evidence:\n", f);
+			evidence_table(f, &fd->evidence);
+		}
+		fputs("  next:  ", f);
+		put_clean(f, fd->rule->next_step);
+		fputs("\n  sql:   ", f);
+		put_sql_line(f, fd->sql);
+		fputc('\n', f);
+		for (j = 0; j < fd->nnotes; j++) {
+			fputs("  ! weakened by: ", f);
+			put_clean(f, a->notes[fd->notes[j]].message);
+			fputc('\n', f);
+		}
+	}
+	if (a->nnotes) {
+		fputs("\nData-quality notes (not findings):\n", f);
+		for (i = 0; i < a->nnotes; i++) {
+			fputs("  - ", f);
+			put_clean(f, a->notes[i].message);
+			fputc('\n', f);
+		}
+	}
+	if (!a->nfindings)
+		fputs("\nNo finding: every evaluated rule stayed silent.\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+const struct report_format report_text = {
+	.name = "text",
+	.ext = "txt",
+	.analysis = text_analysis,
+	.compare = compare_write_text,
+};

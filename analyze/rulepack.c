@@ -1,0 +1,777 @@
+/* Loading and checking rule packs (YAML, through libyaml's document API so
+ * every node keeps its line and column for error messages). */
+#include "rulepack.h"
+
+#include "bundle.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#define PACK_MAX_BYTES (4u << 20)
+#define PACK_MAX_RULES 1000
+#define LIST_MAX_ITEMS 1000
+
+extern const char builtin_rules_yaml[];
+
+static const char *const severity_names[] = { "info", "low", "medium", "high", "critical" };
+
+const char *severity_name(enum severity s)
+{
+	return (unsigned)s < 5 ? severity_names[s] : "?";
+}
+
+int severity_parse(const char *s, enum severity *out)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!strcasecmp(s, severity_names[i])) {
+			*out = (enum severity)i;
+			return 0;
+		}
+	return -1;
+}
+
+struct loader {
+	struct rulepack *p;
+	yaml_document_t *doc;
+	const char *rule_id;     /* for messages, NULL outside a rule */
+	int errors;              /* errors in the current rule */
+	int oom;
+};
+
+static void add_error(struct rulepack *p, const char *msg)
+{
+	char **e = realloc(p->errors, (size_t)(p->nerrors + 1) * sizeof(*e));
+
+	if (!e)
+		return;
+	p->errors = e;
+	if ((e[p->nerrors] = strdup(msg)))
+		p->nerrors++;
+}
+
+static void perr(struct loader *L, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void perr(struct loader *L, int line, int col, const char *fmt, ...)
+{
+	char msg[1024], full[1400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (L->rule_id)
+		snprintf(full, sizeof(full), "%s:%d:%d: rule '%s': %s", L->p->file, line, col, L->rule_id, msg);
+	else
+		snprintf(full, sizeof(full), "%s:%d:%d: %s", L->p->file, line, col, msg);
+	add_error(L->p, full);
+	L->errors++;
+}
+
+#define LINE(n) ((int)(n)->start_mark.line + 1)
+#define COL(n) ((int)(n)->start_mark.column + 1)
+
+static yaml_node_t *node(struct loader *L, int id)
+{
+	return yaml_document_get_node(L->doc, id);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static char *dup_scalar(struct loader *L, yaml_node_t *n, const char *what)
+{
+	const char *s = scalar(n);
+	char *d;
+
+	if (!s) {
+		perr(L, LINE(n), COL(n), "'%s' must be a string", what);
+		return NULL;
+	}
+	if (strlen(s) != n->data.scalar.length) {
+		perr(L, LINE(n), COL(n), "'%s' contains a NUL byte", what);
+		return NULL;
+	}
+	if (!(d = strdup(s)))
+		L->oom = 1;
+	return d;
+}
+
+/* A list of strings: a YAML sequence of scalars, or one scalar. */
+static int dup_list(struct loader *L, yaml_node_t *n, const char *what, char ***out, int *count)
+{
+	yaml_node_item_t *it;
+	int k = 0, total;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		*out = calloc(1, sizeof(char *));
+		if (!*out || !((*out)[0] = dup_scalar(L, n, what)))
+			return -1;
+		*count = 1;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		perr(L, LINE(n), COL(n), "'%s' must be a list", what);
+		return -1;
+	}
+	total = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (total > LIST_MAX_ITEMS) {
+		perr(L, LINE(n), COL(n), "'%s' has more than %d items", what, LIST_MAX_ITEMS);
+		return -1;
+	}
+	*out = calloc((size_t)total + 1, sizeof(char *));
+	if (!*out)
+		return -1;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *item = node(L, *it);
+
+		if (!item || !((*out)[k] = dup_scalar(L, item, what)))
+			return -1;
+		k++;
+		*count = k;
+	}
+	*count = k;
+	return 0;
+}
+
+static int is_identifier(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	return (*end || errno || !isfinite(*out)) ? -1 : 0;
+}
+
+static int parse_bool(const char *s, double *out)
+{
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Fills one argument from a YAML node (or, when n is NULL, from text dflt). */
+static int set_arg(struct loader *L, const struct param_spec *ps, struct arg *a, yaml_node_t *n,
+		   const char *dflt)
+{
+	int line = n ? LINE(n) : 0, col = n ? COL(n) : 0;
+	const char *s = n ? scalar(n) : dflt;
+
+	a->line = line;
+	a->col = col;
+	switch (ps->type) {
+	case PARAM_COLUMN:
+		if (!s || !is_identifier(s)) {
+			perr(L, line, col, "parameter '%s' must name a column", ps->name);
+			return -1;
+		}
+		a->strs = calloc(1, sizeof(char *));
+		if (!a->strs || !(a->strs[0] = strdup(s)))
+			return L->oom = 1, -1;
+		a->nstrs = 1;
+		break;
+	case PARAM_NUMBER:
+		if (parse_number(s, &a->num) < 0) {
+			perr(L, line, col, "parameter '%s' must be a number", ps->name);
+			return -1;
+		}
+		break;
+	case PARAM_BOOL:
+		if (!s || parse_bool(s, &a->num) < 0) {
+			perr(L, line, col, "parameter '%s' must be true or false", ps->name);
+			return -1;
+		}
+		break;
+	case PARAM_NUMBERS: {
+		char **items = NULL;
+		int k, cnt = 0;
+
+		if (!n) {
+			a->set = 1;
+			return 0;
+		}
+		if (dup_list(L, n, ps->name, &items, &cnt) < 0)
+			return -1;
+		a->nums = calloc((size_t)cnt + 1, sizeof(double));
+		for (k = 0; a->nums && k < cnt; k++)
+			if (parse_number(items[k], &a->nums[k]) < 0) {
+				perr(L, line, col, "parameter '%s': '%s' is not a number", ps->name, items[k]);
+				break;
+			}
+		a->nnums = a->nums ? k : 0;
+		for (k = 0; k < cnt; k++)
+			free(items[k]);
+		free(items);
+		if (!a->nums || a->nnums != cnt)
+			return -1;
+		break;
+	}
+	case PARAM_STRINGS:
+		if (!n) {
+			a->set = 1;
+			return 0;
+		}
+		if (dup_list(L, n, ps->name, &a->strs, &a->nstrs) < 0)
+			return -1;
+		break;
+	}
+	a->set = 1;
+	return 0;
+}
+
+static void free_args(const struct detector *d, struct arg *args)
+{
+	int i, k;
+
+	if (!args)
+		return;
+	for (i = 0; d && i < d->nparams; i++) {
+		for (k = 0; k < args[i].nstrs; k++)
+			free(args[i].strs[k]);
+		free(args[i].strs);
+		free(args[i].nums);
+	}
+	free(args);
+}
+
+static void free_list(char **l, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void rule_release(struct rule *r)
+{
+	free(r->id);
+	free(r->title);
+	free(r->description);
+	free(r->query);
+	free(r->message);
+	free(r->next_step);
+	free_list(r->requires, r->nrequires);
+	free_list(r->sources, r->nsources);
+	free_list(r->group_by, r->ngroup);
+	free_args(r->detector, r->args);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *const rule_keys[] = {
+	"id", "title", "severity", "description", "requires", "sources", "query", "group_by",
+	"max_findings", "detector", "params", "message", "next_step", NULL,
+};
+
+static int valid_rule_id(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '_')
+			return 0;
+	return 1;
+}
+
+static void parse_params(struct loader *L, struct rule *r, yaml_node_t *params)
+{
+	const struct detector *d = r->detector;
+	yaml_node_pair_t *pr;
+	int i;
+
+	r->args = calloc((size_t)d->nparams + 1, sizeof(struct arg));
+	if (!r->args) {
+		L->oom = 1;
+		return;
+	}
+	if (params) {
+		if (params->type != YAML_MAPPING_NODE) {
+			perr(L, LINE(params), COL(params), "'params' must be a mapping of parameter: value");
+			return;
+		}
+		for (pr = params->data.mapping.pairs.start; pr < params->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = node(L, pr->key), *v = node(L, pr->value);
+			const char *name = scalar(k);
+			int idx;
+
+			if (!k || !v)
+				continue;
+			if (!name) {
+				perr(L, LINE(k), COL(k), "parameter names must be strings");
+				continue;
+			}
+			idx = detector_param_index(d, name);
+			if (idx < 0) {
+				char known[512] = "";
+				size_t len = 0;
+
+				for (i = 0; i < d->nparams && len < sizeof(known) - 1; i++) {
+					int w = snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", d->params[i].name);
+
+					if (w < 0)
+						break;
+					len += (size_t)w;
+				}
+				perr(L, LINE(k), COL(k), "unknown parameter '%s' for detector '%s' (known: %s)",
+				     name, d->name, known);
+				continue;
+			}
+			if (r->args[idx].set) {
+				perr(L, LINE(k), COL(k), "parameter '%s' given twice", name);
+				continue;
+			}
+			set_arg(L, &d->params[idx], &r->args[idx], v, NULL);
+		}
+	}
+	for (i = 0; i < d->nparams; i++) {
+		if (r->args[i].set)
+			continue;
+		if (d->params[i].required)
+			perr(L, params ? LINE(params) : r->line, params ? COL(params) : r->col,
+			     "detector '%s' needs parameter '%s' (%s)", d->name, d->params[i].name,
+			     d->params[i].help);
+		else if (d->params[i].dflt)
+			set_arg(L, &d->params[i], &r->args[i], NULL, d->params[i].dflt);
+	}
+}
+
+/* Checks placeholder names against the detector's outputs, when no column list
+ * is at hand (the query is checked by rulepack_check). */
+static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
+{
+	yaml_node_t *field[sizeof(rule_keys) / sizeof(rule_keys[0])] = { 0 };
+	yaml_node_pair_t *pr;
+	yaml_node_t *n;
+	const char *s;
+	int i, missing = 0;
+
+	r->line = LINE(m);
+	r->col = COL(m);
+	if (m->type != YAML_MAPPING_NODE) {
+		perr(L, LINE(m), COL(m), "a rule must be a mapping (id: ..., title: ..., ...)");
+		return;
+	}
+	/* The id first, so every later message can name the rule. */
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		const char *name = scalar(node(L, pr->key));
+
+		if (name && !strcmp(name, "id") && !field[0])
+			field[0] = node(L, pr->value);
+	}
+	if (!field[0]) {
+		perr(L, r->line, r->col, "missing field 'id'");
+		return;
+	}
+	if (!(r->id = dup_scalar(L, field[0], "id")))
+		return;
+	if (!valid_rule_id(r->id)) {
+		perr(L, LINE(field[0]), COL(field[0]), "rule id '%s' must be lowercase letters, digits and '-'", r->id);
+		return;
+	}
+	L->rule_id = r->id;
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(L, pr->key);
+		const char *name = scalar(k);
+
+		if (!k)
+			continue;
+		for (i = 0; rule_keys[i]; i++)
+			if (name && !strcmp(name, rule_keys[i]))
+				break;
+		if (!name || !rule_keys[i]) {
+			perr(L, LINE(k), COL(k), "unknown field '%s'", name ? name : "?");
+			continue;
+		}
+		if (i == 0)
+			continue;
+		if (field[i]) {
+			perr(L, LINE(k), COL(k), "field '%s' given twice", name);
+			continue;
+		}
+		field[i] = node(L, pr->value);
+	}
+	for (i = 0; rule_keys[i]; i++) {
+		static const char *const required[] = { "title", "severity", "requires", "query",
+							"detector", "message", "next_step", NULL };
+		int k;
+
+		if (field[i])
+			continue;
+		for (k = 0; required[k]; k++)
+			if (!strcmp(required[k], rule_keys[i])) {
+				perr(L, r->line, r->col, "missing field '%s'", rule_keys[i]);
+				missing++;
+			}
+	}
+	if (missing)
+		return;
+	r->title = dup_scalar(L, field[1], "title");
+	if (!(s = scalar(field[2])) || severity_parse(s, &r->severity) < 0)
+		perr(L, LINE(field[2]), COL(field[2]),
+		     "severity must be one of info, low, medium, high, critical");
+	if (field[3])
+		r->description = dup_scalar(L, field[3], "description");
+	dup_list(L, field[4], "requires", &r->requires, &r->nrequires);
+	for (i = 0; i < r->nrequires; i++)
+		if (!is_identifier(r->requires[i]))
+			perr(L, LINE(field[4]), COL(field[4]), "'requires' names tables: '%s' is not a table name",
+			     r->requires[i]);
+	if (field[5])
+		dup_list(L, field[5], "sources", &r->sources, &r->nsources);
+	n = field[6];
+	if ((r->query = dup_scalar(L, n, "query"))) {
+		const char *q = r->query;
+
+		/* A block scalar's text starts on the line after its indicator. */
+		r->query_line = LINE(n) + (n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+					   n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE);
+		while (isspace((unsigned char)*q))
+			q++;
+		if (!*q)
+			perr(L, LINE(n), COL(n), "query is empty");
+	}
+	if (field[7]) {
+		dup_list(L, field[7], "group_by", &r->group_by, &r->ngroup);
+		for (i = 0; i < r->ngroup; i++)
+			if (!is_identifier(r->group_by[i]))
+				perr(L, LINE(field[7]), COL(field[7]), "group_by names columns: '%s' is not a column name",
+				     r->group_by[i]);
+	}
+	if (field[8]) {
+		double v;
+
+		if (parse_number(scalar(field[8]), &v) < 0 || v < 0 || v > 10000 || v != floor(v))
+			perr(L, LINE(field[8]), COL(field[8]), "max_findings must be a whole number from 0 to 10000");
+		else
+			r->max_findings = (int)v;
+	}
+	n = field[9];
+	if (!(s = scalar(n))) {
+		perr(L, LINE(n), COL(n), "detector must be a name");
+	} else if (!(r->detector = detector_find(s))) {
+		char known[256] = "";
+		size_t len = 0;
+
+		for (i = 0; detectors[i] && len < sizeof(known) - 1; i++) {
+			int w = snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", detectors[i]->name);
+
+			if (w < 0)
+				break;
+			len += (size_t)w;
+		}
+		perr(L, LINE(n), COL(n), "unknown detector '%s' (known: %s)", s, known);
+	} else {
+		parse_params(L, r, field[10]);
+	}
+	n = field[11];
+	if ((r->message = dup_scalar(L, n, "message"))) {
+		size_t at;
+		const char *why = template_check(r->message, &at);
+
+		r->message_line = LINE(n);
+		r->message_col = COL(n);
+		if (why)
+			perr(L, LINE(n), COL(n), "message template: %s (at character %zu)", why, at + 1);
+	}
+	r->next_step = dup_scalar(L, field[12], "next_step");
+}
+
+static int append_rule(struct rulepack *p, struct rule *r)
+{
+	struct rule *nr = realloc(p->rules, (size_t)(p->nrules + 1) * sizeof(*nr));
+
+	if (!nr)
+		return -1;
+	p->rules = nr;
+	p->rules[p->nrules++] = *r;
+	return 0;
+}
+
+int rulepack_load_buffer(struct rulepack *p, const char *name, const char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root, *rules = NULL;
+	struct loader L = { p, &doc, NULL, 0, 0 };
+	int before, i;
+
+	if (!p->file && !(p->file = strdup(name)))
+		return -1;
+	before = p->nerrors;
+	if (!yaml_parser_initialize(&parser))
+		return -1;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s:%d:%d: malformed YAML: %s%s%s", p->file,
+			 (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "syntax error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		add_error(p, msg);
+		yaml_parser_delete(&parser);
+		return p->nerrors - before;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		perr(&L, 1, 1, "empty rule pack (expected 'rules:' with a list of rules)");
+		goto done;
+	}
+	if (root->type == YAML_MAPPING_NODE) {
+		yaml_node_pair_t *pr;
+
+		for (pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = node(&L, pr->key);
+			const char *kn = scalar(k);
+
+			if (kn && !strcmp(kn, "rules"))
+				rules = node(&L, pr->value);
+			else if (kn && (!strcmp(kn, "pack") || !strcmp(kn, "description") || !strcmp(kn, "version")))
+				;
+			else if (k)
+				perr(&L, LINE(k), COL(k), "unknown top-level field '%s' (expected rules, pack, description, version)",
+				     kn ? kn : "?");
+		}
+		if (!rules) {
+			perr(&L, LINE(root), COL(root), "no 'rules:' list");
+			goto done;
+		}
+	} else if (root->type == YAML_SEQUENCE_NODE) {
+		rules = root;
+	} else {
+		perr(&L, LINE(root), COL(root), "a rule pack is a mapping with 'rules:' (a list of rules)");
+		goto done;
+	}
+	if (rules->type != YAML_SEQUENCE_NODE) {
+		perr(&L, LINE(rules), COL(rules), "'rules' must be a list of rules");
+		goto done;
+	}
+	if (rules->data.sequence.items.top - rules->data.sequence.items.start > PACK_MAX_RULES) {
+		perr(&L, LINE(rules), COL(rules), "more than %d rules in one pack", PACK_MAX_RULES);
+		goto done;
+	}
+	for (yaml_node_item_t *it = rules->data.sequence.items.start; it < rules->data.sequence.items.top; it++) {
+		yaml_node_t *m = node(&L, *it);
+		struct rule r;
+
+		if (!m)
+			continue;
+		memset(&r, 0, sizeof(r));
+		L.errors = 0;
+		L.rule_id = NULL;
+		parse_rule(&L, m, &r);
+		L.rule_id = NULL;
+		r.file = p->file;
+		for (i = 0; !L.errors && r.id && i < p->nrules; i++)
+			if (!strcmp(p->rules[i].id, r.id)) {
+				L.rule_id = r.id;
+				perr(&L, r.line, r.col, "duplicate rule id (first at line %d)", p->rules[i].line);
+				L.rule_id = NULL;
+			}
+		if (L.errors || L.oom || append_rule(p, &r) < 0)
+			rule_release(&r);
+	}
+done:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (L.oom)
+		return -1;
+	return p->nerrors - before;
+}
+
+int rulepack_load_file(struct rulepack *p, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, msg[600];
+	size_t n;
+	int rc;
+
+	if (!p->file && !(p->file = strdup(path)))
+		return -1;
+	if (!f) {
+		snprintf(msg, sizeof(msg), "%s: cannot open rule pack: %s", path, strerror(errno));
+		add_error(p, msg);
+		return 1;
+	}
+	buf = malloc(PACK_MAX_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		return -1;
+	}
+	n = fread(buf, 1, PACK_MAX_BYTES + 1, f);
+	if (ferror(f) || n > PACK_MAX_BYTES) {
+		snprintf(msg, sizeof(msg), "%s: %s", path,
+			 ferror(f) ? "cannot read rule pack" : "rule pack larger than 4 MiB");
+		add_error(p, msg);
+		fclose(f);
+		free(buf);
+		return 1;
+	}
+	fclose(f);
+	if (memchr(buf, '\0', n)) {
+		snprintf(msg, sizeof(msg), "%s: not a YAML rule pack (contains NUL bytes)", path);
+		add_error(p, msg);
+		free(buf);
+		return 1;
+	}
+	rc = rulepack_load_buffer(p, path, buf, n);
+	free(buf);
+	return rc;
+}
+
+int rulepack_load_builtin(struct rulepack *p)
+{
+	return rulepack_load_buffer(p, "builtin.yaml", builtin_rules_yaml, strlen(builtin_rules_yaml));
+}
+
+/* ---- checking against the schema ---- */
+
+struct name_check {
+	struct loader *L;
+	const struct rule *r;
+	sqlite3_stmt *st;
+};
+
+static int stmt_has_column(sqlite3_stmt *st, const char *name)
+{
+	int i;
+
+	for (i = 0; i < sqlite3_column_count(st); i++)
+		if (!strcasecmp(sqlite3_column_name(st, i), name))
+			return 1;
+	return 0;
+}
+
+static void check_placeholder(const char *name, void *ctx)
+{
+	struct name_check *c = ctx;
+
+	if (detector_has_output(c->r->detector, name) || stmt_has_column(c->st, name) ||
+	    !strcmp(name, "rule") || !strcmp(name, "from") || !strcmp(name, "to"))
+		return;
+	perr(c->L, c->r->message_line, c->r->message_col,
+	     "message placeholder '{%s}' is neither an output of detector '%s' nor a query column",
+	     name, c->r->detector->name);
+}
+
+/* Line in the YAML file of byte offset OFF of the query. */
+static int query_offset_line(const struct rule *r, int off)
+{
+	int line = r->query_line, i;
+
+	for (i = 0; i < off && r->query[i]; i++)
+		if (r->query[i] == '\n')
+			line++;
+	return line;
+}
+
+int rulepack_check(struct rulepack *p)
+{
+	struct loader L = { p, NULL, NULL, 0, 0 };
+	sqlite3 *db = NULL;
+	char *schema = NULL, *err = NULL;
+	int i, k, before = p->nerrors;
+
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    !(schema = bundle_schema_create_sql()) ||
+	    sqlite3_exec(db, schema, NULL, NULL, &err) != SQLITE_OK) {
+		perr(&L, 0, 0, "cannot build the bundle schema to check queries against: %s",
+		     err ? err : "out of memory");
+		goto out;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		struct rule *r = &p->rules[i];
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		struct name_check c = { &L, r, NULL };
+
+		L.rule_id = r->id;
+		for (k = 0; k < r->nrequires; k++)
+			if (!bundle_has_table(db, r->requires[k]))
+				perr(&L, r->line, r->col, "requires '%s', which is not a table or view of bundle schema %d",
+				     r->requires[k], bundle_schema_version);
+		if (sqlite3_prepare_v2(db, r->query, -1, &st, &tail) != SQLITE_OK) {
+			int off = sqlite3_error_offset(db);
+
+			perr(&L, query_offset_line(r, off > 0 ? off : 0), 1, "bad SQL in query: %s",
+			     sqlite3_errmsg(db));
+			sqlite3_finalize(st);
+			continue;
+		}
+		if (!st) {
+			perr(&L, r->query_line, 1, "query has no statement");
+			continue;
+		}
+		while (tail && isspace((unsigned char)*tail))
+			tail++;
+		if (tail && *tail && strcmp(tail, ";"))
+			perr(&L, query_offset_line(r, (int)(tail - r->query)), 1,
+			     "query must be one statement (text after the first ';')");
+		if (!sqlite3_stmt_readonly(st) || sqlite3_column_count(st) == 0) {
+			perr(&L, r->query_line, 1, "query must only read and return rows (SELECT or WITH ... SELECT)");
+			sqlite3_finalize(st);
+			continue;
+		}
+		for (k = 0; k < r->ngroup; k++)
+			if (!stmt_has_column(st, r->group_by[k]))
+				perr(&L, r->line, r->col, "group_by column '%s' is not a column of the query", r->group_by[k]);
+		for (k = 0; k < r->detector->nparams; k++) {
+			const struct arg *a = &r->args[k];
+
+			if (r->detector->params[k].type == PARAM_COLUMN && a->set && a->nstrs &&
+			    !stmt_has_column(st, a->strs[0]))
+				perr(&L, a->line ? a->line : r->line, a->line ? a->col : r->col,
+				     "parameter '%s': '%s' is not a column of the query%s",
+				     r->detector->params[k].name, a->strs[0],
+				     a->line ? "" : " (default value)");
+		}
+		c.st = st;
+		template_names(r->message, check_placeholder, &c);
+		sqlite3_finalize(st);
+	}
+out:
+	sqlite3_free(err);
+	free(schema);
+	sqlite3_close(db);
+	return p->nerrors - before;
+}
+
+void rulepack_release(struct rulepack *p)
+{
+	int i;
+
+	for (i = 0; i < p->nrules; i++)
+		rule_release(&p->rules[i]);
+	free(p->rules);
+	free_list(p->errors, p->nerrors);
+	free(p->file);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,102 @@
+/* Rule packs: YAML files of rules. Rules are data: a SQL query over the
+ * bundle, the detector that judges its rows, and the words of the finding.
+ *
+ *   rules:
+ *     - id: fd-growth
+ *       title: File descriptors keep growing
+ *       severity: medium              # info | low | medium | high | critical
+ *       description: ...
+ *       requires: [process_samples]   # tables/views; absent -> "not evaluated"
+ *       sources: [process]            # capture sources whose gaps weaken it
+ *       query: |
+ *         SELECT ...
+ *       group_by: [process_id]        # one series per group (optional)
+ *       max_findings: 3               # optional
+ *       detector: trend
+ *       params: { y: fds, limit: fd_limit }
+ *       message: "fds grew from {first} to {last}[[; the limit of {limit} in {time_to_limit:dur}]]"
+ *       next_step: ...
+ *
+ * Message placeholders are detector outputs or query columns (of the row the
+ * detector names), with an optional format: {name:int|pct|bytes|dur|.N}.
+ * A [[...]] segment is left out when a placeholder inside it has no value.
+ * Full reference: analyze/rules/README.md. */
+#ifndef CASEFILE_RULEPACK_H
+#define CASEFILE_RULEPACK_H
+
+#include "detector.h"
+
+#include <stddef.h>
+
+enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+const char *severity_name(enum severity s);
+/* Returns 0 and stores it, or -1 for an unknown name. */
+int severity_parse(const char *s, enum severity *out);
+
+struct rule {
+	char *id, *title, *description, *query, *message, *next_step;
+	enum severity severity;
+	char **requires;
+	int nrequires;
+	char **sources;
+	int nsources;
+	char **group_by;
+	int ngroup;
+	int max_findings;            /* 0: no limit */
+	const struct detector *detector;
+	struct arg *args;            /* detector->nparams of them */
+	const char *file;            /* the pack's name, owned by the pack */
+	int line, col;               /* 1-based, of the rule */
+	int query_line;              /* line of the query's first character */
+	int message_line, message_col;
+};
+
+struct rulepack {
+	char *file;
+	struct rule *rules;
+	int nrules;
+	char **errors;               /* "file:line:col: rule 'id': problem" */
+	int nerrors;
+};
+
+/* Loads a pack from a buffer; NAME is used in messages. Rules with errors are
+ * left out and their errors recorded in p->errors; returns the number of
+ * errors (0 = all rules loaded). Returns -1 only when out of memory. */
+int rulepack_load_buffer(struct rulepack *p, const char *name, const char *buf, size_t len);
+/* Reads PATH (at most 4 MiB) and loads it; an unreadable file is one error. */
+int rulepack_load_file(struct rulepack *p, const char *path);
+/* The pack compiled into the binary (analyze/rules/builtin.yaml). */
+int rulepack_load_builtin(struct rulepack *p);
+
+/* Checks each rule against the bundle schema this casefile writes: required
+ * tables exist, the query compiles and is read-only, and the columns named by
+ * group_by, column parameters and message placeholders exist. Appends errors
+ * to p->errors; returns the number of new errors. */
+int rulepack_check(struct rulepack *p);
+
+void rulepack_release(struct rulepack *p);
+
+/* Message templates. template_check() returns NULL when TMPL is well formed,
+ * else a static description of the problem, with the byte offset in *at. */
+const char *template_check(const char *tmpl, size_t *at);
+
+/* Calls fn for each placeholder name (NUL-terminated copy) in TMPL. */
+void template_names(const char *tmpl, void (*fn)(const char *name, void *ctx), void *ctx);
+
+/* Looks up a placeholder's value: returns 1 and fills *num or text (is_text
+ * set), 0 when it has no value. */
+typedef int (*template_lookup_fn)(const char *name, void *ctx, double *num, char *text,
+				  size_t textlen, int *is_text);
+
+/* Expands TMPL into a new string (caller frees); a missing value outside an
+ * optional [[...]] segment becomes "?" and sets *missing to its name (static
+ * buffer, may be NULL). */
+char *template_expand(const char *tmpl, template_lookup_fn lookup, void *ctx,
+		      const char **missing);
+
+/* Formats a number the way messages show it, in FMT ("", int, pct, bytes,
+ * dur, .N). Returns buf. */
+char *format_number(double v, const char *fmt, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,176 @@
+/* tests/analyze/test_detect_cap.c: growth_to_cap alone. */
+#include "detect_helper.h"
+
+#define N 120
+#define KNOWN "known_caps: [256, 128, 100, 50, 10]"
+
+static int fire(const char *params, double *y, double *demand, size_t n, struct hit *h)
+{
+	struct rulepack p;
+	struct rowset rs;
+	double *x = time_axis(n, 1);
+	int rc;
+
+	load_rule(&p, "growth_to_cap", params);
+	make_rowset(&rs, "wall_us,y,demand", n, x, y, demand);
+	rc = run_detector(&p, &rs, h);
+	rowset_release(&rs);
+	rulepack_release(&p);
+	free(x);
+	return rc;
+}
+
+/* Grows by about `step` per sample from `start` with jitter, until `cap`. */
+static void ramp_to(double *y, size_t n, double start, double step, double cap, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double v = start + step * (double)i + (i ? fabs(noise(&seed)) * step : 0);
+
+		y[i] = floor(v < cap ? v : cap);
+	}
+}
+
+static void test_detect_cap__known_default_cap_fires_high(void **state)
+{
+	double y[N], d[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	ramp_to(y, N, 12, 4, 256, 3);
+	for (i = 0; i < N; i++)
+		d[i] = y[i] == 256 ? 241 * 1101 : 0;
+	assert_int_equal(fire("{y: y, demand: demand, " KNOWN "}", y, d, N, &h), 1);
+	assert_string_equal(out_text(&h, "mode"), "capped");
+	assert_int_equal((int)out_num(&h, "cap"), 256);
+	assert_int_equal((int)out_num(&h, "start"), 12);
+	assert_string_equal(out_text(&h, "confidence"), "high");
+	assert_int_equal((int)out_num(&h, "known"), 1);
+	assert_true(out_num(&h, "plateau_duration") > 30);
+}
+
+static void test_detect_cap__unknown_number_is_still_a_cap(void **state)
+{
+	double y[N];
+	struct hit h;
+
+	(void)state;
+	ramp_to(y, N, 3, 2.5, 173, 5);
+	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 173);
+	assert_string_equal(out_text(&h, "confidence"), "medium");
+	assert_int_equal((int)out_num(&h, "round"), 0);
+	/* A round number the list does not hold raises confidence. */
+	ramp_to(y, N, 3, 2.5, 200, 5);
+	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 1);
+	assert_string_equal(out_text(&h, "confidence"), "high");
+	assert_int_equal((int)out_num(&h, "round"), 1);
+	/* A small cap too: a pool of 10. */
+	ramp_to(y, N, 1, 0.2, 10, 9);
+	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 10);
+}
+
+static void test_detect_cap__ramp_that_never_stops_is_not_a_cap(void **state)
+{
+	double y[N];
+	struct hit h;
+
+	(void)state;
+	ramp_to(y, N, 12, 1.5, 1e9, 11);
+	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 0);
+	/* ... but is reported as growth under way when asked, with the next cap. */
+	assert_int_equal(fire("{y: y, report_growing: true, " KNOWN "}", y, NULL, N, &h), 1);
+	assert_string_equal(out_text(&h, "mode"), "growing");
+	assert_int_equal((int)out_num(&h, "next_cap"), 256);
+	assert_true(out_num(&h, "time_to_next_cap") > 0);
+}
+
+static void test_detect_cap__noise_and_spike_are_silent(void **state)
+{
+	double y[N];
+	unsigned seed = 21;
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		y[i] = floor(100 + 20 * noise(&seed));
+	assert_int_equal(fire("{y: y, report_growing: true, " KNOWN "}", y, NULL, N, &h), 0);
+	for (i = 0; i < N; i++)
+		y[i] = 20;
+	y[60] = 256;
+	assert_int_equal(fire("{y: y, report_growing: true, " KNOWN "}", y, NULL, N, &h), 0);
+}
+
+static void test_detect_cap__single_jump_is_not_growth(void **state)
+{
+	double y[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		y[i] = i < 30 ? 0 : 50;
+	assert_int_equal(fire("{y: y, flat_known: false, " KNOWN "}", y, NULL, N, &h), 0);
+}
+
+static void test_detect_cap__no_demand_means_no_cap(void **state)
+{
+	double y[N], d[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	ramp_to(y, N, 12, 4, 256, 3);
+	for (i = 0; i < N; i++)
+		d[i] = 0;
+	assert_int_equal(fire("{y: y, demand: demand, " KNOWN "}", y, d, N, &h), 0);
+}
+
+static void test_detect_cap__held_at_known_cap_all_capture(void **state)
+{
+	double y[N], d[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		y[i] = 256;
+		d[i] = 1101;
+	}
+	assert_int_equal(fire("{y: y, demand: demand, " KNOWN "}", y, d, N, &h), 1);
+	assert_string_equal(out_text(&h, "confidence"), "high");
+	for (i = 0; i < N; i++)
+		y[i] = 37;   /* a flat unknown number says nothing */
+	assert_int_equal(fire("{y: y, demand: demand, " KNOWN "}", y, d, N, &h), 0);
+}
+
+static void test_detect_cap__brief_dips_on_plateau_tolerated(void **state)
+{
+	double y[N];
+	struct hit h;
+
+	(void)state;
+	ramp_to(y, N, 12, 4, 256, 3);
+	y[100] = 255; /* a connection closed and reopened between samples */
+	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 256);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_detect_cap__known_default_cap_fires_high),
+		cmocka_unit_test(test_detect_cap__unknown_number_is_still_a_cap),
+		cmocka_unit_test(test_detect_cap__ramp_that_never_stops_is_not_a_cap),
+		cmocka_unit_test(test_detect_cap__noise_and_spike_are_silent),
+		cmocka_unit_test(test_detect_cap__single_jump_is_not_growth),
+		cmocka_unit_test(test_detect_cap__no_demand_means_no_cap),
+		cmocka_unit_test(test_detect_cap__held_at_known_cap_all_capture),
+		cmocka_unit_test(test_detect_cap__brief_dips_on_plateau_tolerated),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

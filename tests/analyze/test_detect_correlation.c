@@ -1,0 +1,120 @@
+/* tests/analyze/test_detect_correlation.c: correlation with lag alone. */
+#include "detect_helper.h"
+
+#define N 120
+
+static int fire(const char *params, double *a, double *b, size_t n, struct hit *h)
+{
+	struct rulepack p;
+	struct rowset rs;
+	double *x = time_axis(n, 1);
+	int rc;
+
+	load_rule(&p, "correlation", params);
+	make_rowset(&rs, "wall_us,a,b", n, x, a, b);
+	rc = run_detector(&p, &rs, h);
+	rowset_release(&rs);
+	rulepack_release(&p);
+	free(x);
+	return rc;
+}
+
+static void test_detect_correlation__follower_with_lag_fires(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 5;
+	int i;
+	struct hit h;
+
+	(void)state;
+	/* Error lines per second vary; traffic follows one second later at
+	 * ~1400 bytes per line, plus unrelated background. */
+	for (i = 0; i < N; i++)
+		a[i] = floor(20 + 10 * sin(i / 7.0) + 3 * noise(&seed));
+	for (i = 0; i < N; i++)
+		b[i] = (i ? a[i - 1] : a[0]) * 1400 + 500 + 300 * noise(&seed);
+	assert_int_equal(fire("{a: a, b: b, max_lag: 3}", a, b, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "lag"), 1);
+	assert_true(out_num(&h, "r") > 0.9);
+	assert_true(fabs(out_num(&h, "ratio") - 1400) < 100);
+}
+
+static void test_detect_correlation__independent_noise_is_silent(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 99;
+	int i;
+	struct hit h;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		a[i] = 20 + 5 * noise(&seed);
+		b[i] = 30000 + 5000 * noise(&seed);
+	}
+	assert_int_equal(fire("{a: a, b: b, max_lag: 3}", a, b, N, &h), 0);
+}
+
+static void test_detect_correlation__constant_series_is_silent(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 4;
+	int i;
+	struct hit h;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		a[i] = 20;
+		b[i] = 28000 + 100 * noise(&seed);
+	}
+	assert_int_equal(fire("{a: a, b: b}", a, b, N, &h), 0);
+}
+
+static void test_detect_correlation__one_shared_spike_is_silent(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 8;
+	int i;
+	struct hit h;
+
+	(void)state;
+	/* Both jump once together (e.g. a restart); otherwise unrelated. The
+	 * spike alone would give a high r: windowing and min_r must not be fooled
+	 * by the default either, so the rule requires min_mean_a as well. */
+	for (i = 0; i < N; i++) {
+		a[i] = 0.2 * fabs(noise(&seed));
+		b[i] = 1000 + 200 * noise(&seed);
+	}
+	a[60] = 50;
+	b[60] = 80000;
+	assert_int_equal(fire("{a: a, b: b, min_mean_a: 1}", a, b, N, &h), 0);
+}
+
+static void test_detect_correlation__windowing_sees_through_jitter(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 12;
+	int i;
+	struct hit h;
+
+	(void)state;
+	/* Per second the two counts jitter apart (a request sent in the next
+	 * second); over 5-second windows they move together. */
+	for (i = 0; i < N; i++)
+		a[i] = floor(20 + 15 * sin(i / 15.0) + 6 * noise(&seed));
+	for (i = 0; i < N; i++)
+		b[i] = 1400 * a[(i + (int)(2 * fabs(noise(&seed)))) % N];
+	assert_int_equal(fire("{a: a, b: b, window: 5, min_samples: 10}", a, b, N, &h), 1);
+	assert_true(out_num(&h, "r") > 0.8);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_detect_correlation__follower_with_lag_fires),
+		cmocka_unit_test(test_detect_correlation__independent_noise_is_silent),
+		cmocka_unit_test(test_detect_correlation__constant_series_is_silent),
+		cmocka_unit_test(test_detect_correlation__one_shared_spike_is_silent),
+		cmocka_unit_test(test_detect_correlation__windowing_sees_through_jitter),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

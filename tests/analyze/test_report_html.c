@@ -1,0 +1,108 @@
+/* Unit tests of analyze/report_html.c: self-contained, everything from the
+ * bundle escaped, findings linked to charts with their range highlighted. */
+#include "report_fixture.h"
+
+static char *html(const struct analysis *a)
+{
+	const struct report_format *f = report_format_find("html");
+
+	assert_non_null(f);
+	assert_true(f->needs_series);
+	assert_ptr_equal(report_format_for_path("report.html"), f);
+	return render(f->analysis, a);
+}
+
+static void test_report_html__escapes_bundle_text(void **state)
+{
+	struct fixture fx;
+	char *out;
+
+	(void)state;
+	fixture_init(&fx, 1);
+	out = html(&fx.a);
+	assert_null(strstr(out, "<script"));
+	assert_null(strstr(out, "<img"));
+	assert_null(strstr(out, "<b>capped"));
+	assert_null(strstr(out, "<i>the"));
+	assert_non_null(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt; | `x` **y** &lt;/svg&gt;&lt;img src=x "
+				    "onerror=alert(1)&gt; &quot;q&quot; &#39;a&#39; &amp; #1"));
+	/* The SQL's "</pre>" cannot end its block. */
+	assert_non_null(strstr(out, "-- &lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;</pre>"));
+	assert_int_equal(count(out, "<svg "), count(out, "</svg>"));
+	assert_int_equal(count(out, "<pre"), count(out, "</pre>"));
+	free(out);
+	fixture_release(&fx);
+}
+
+static void test_report_html__self_contained(void **state)
+{
+	struct fixture fx;
+	char *out;
+
+	(void)state;
+	fixture_init(&fx, 1);
+	out = html(&fx.a);
+	assert_int_equal(strncmp(out, "<!DOCTYPE html>", 15), 0);
+	assert_non_null(strstr(out, "Content-Security-Policy\" content=\"default-src 'none'"));
+	assert_null(strstr(out, "src=\"http"));
+	assert_null(strstr(out, "href=\"http"));
+	assert_null(strstr(out, "@import"));
+	assert_null(strstr(out, "url("));
+	assert_non_null(strstr(out, "@media print"));
+	assert_non_null(strstr(out, "</html>\n"));
+	free(out);
+	fixture_release(&fx);
+}
+
+static void test_report_html__finding_links_to_highlighted_chart(void **state)
+{
+	struct fixture fx;
+	char *out, *fig, *end;
+
+	(void)state;
+	fixture_init(&fx, 1);
+	out = html(&fx.a);
+	assert_non_null(strstr(out, "<a href=\"#chart-sockets-remote\">chart</a>"));
+	assert_non_null(strstr(out, "<article class=\"finding sev-high\" id=\"finding-1\">"));
+	fig = strstr(out, "<figure id=\"chart-sockets-remote\">");
+	assert_non_null(fig);
+	end = strstr(fig, "</figure>");
+	assert_non_null(end);
+	*end = '\0';
+	assert_non_null(strstr(fig, "<a href=\"#finding-1\">#1 pool-cap</a>"));
+	assert_int_equal(count(fig, "class=\"hl\""), 1);
+	assert_non_null(strstr(fig, ">#1</text>"));
+	assert_non_null(strstr(fig, "<polyline"));
+	/* The legend names the line, escaped. */
+	assert_non_null(strstr(fig, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	free(out);
+	fixture_release(&fx);
+}
+
+static void test_report_html__without_series(void **state)
+{
+	struct fixture fx;
+	char *out;
+
+	(void)state;
+	fixture_init(&fx, 0);
+	out = html(&fx.a);
+	assert_non_null(strstr(out, "No series loaded"));
+	assert_null(strstr(out, "<svg"));
+	/* No chart to link to: the finding says so rather than linking nowhere. */
+	assert_null(strstr(out, "href=\"#chart-"));
+	free(out);
+	fixture_release(&fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_html__escapes_bundle_text),
+		cmocka_unit_test(test_report_html__self_contained),
+		cmocka_unit_test(test_report_html__finding_links_to_highlighted_chart),
+		cmocka_unit_test(test_report_html__without_series),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
