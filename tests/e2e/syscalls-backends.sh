@@ -27,9 +27,15 @@ for variant in bpf bpf-hash perf; do
 	kill "$shpid" "$child" 2>/dev/null
 	db=$variant.db
 	assert_eq "$variant: lost" 0 "$(q $db 'SELECT COALESCE(SUM(lost), 0) FROM syscall_ticks')"
-	assert_eq "$variant: child's clock_gettime" 3000 "$(q $db "SELECT SUM(calls) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'clock_gettime'")"
-	assert_eq "$variant: child's openat ENOENT" 300 "$(q $db "SELECT SUM(count) FROM syscall_errors JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'openat' AND errno_name = 'ENOENT'")"
-	assert_eq "$variant: child's clock_gettime timed" 3000 "$(q $db "SELECT SUM(timed) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'clock_gettime'")"
+	# The child is followed from its first instruction, so its start-up
+	# counts too (a few calls more under ASan's runtime): a narrow range.
+	n=$(q $db "SELECT SUM(calls) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'clock_gettime'")
+	assert_ge "$variant: child's clock_gettime" 3000 "$n"
+	assert_le "$variant: child's clock_gettime" 3016 "$n"
+	assert_eq "$variant: every one timed" "$n" "$(q $db "SELECT SUM(timed) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'clock_gettime'")"
+	n=$(q $db "SELECT SUM(count) FROM syscall_errors JOIN syscall_names USING (nr) WHERE pid = $child AND name = 'openat' AND errno_name = 'ENOENT'")
+	assert_ge "$variant: child's openat ENOENT" 300 "$n"
+	assert_le "$variant: child's openat ENOENT" 316 "$n"
 	assert_ge "$variant: max <= total" 0 "$(q $db "SELECT SUM(total_ns) - MAX(max_ns) FROM syscall_counts WHERE pid = $child")"
 	assert_ge "$variant: shell's wait4 seen" 1 "$(q $db "SELECT COALESCE(SUM(calls), 0) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $shpid AND name = 'wait4'")"
 done
@@ -58,5 +64,5 @@ stop_capture
 assert_eq "no bpf: backend" perf "$(q z.db "SELECT backend FROM sources WHERE name = 'syscalls'")"
 q z.db "SELECT reason FROM sources WHERE name = 'syscalls'" | grep -q "bpf not usable.*CAP_BPF" ||
 	fail "sources.reason does not say why bpf was not used: $(q z.db "SELECT reason FROM sources WHERE name = 'syscalls'")"
-assert_eq "no bpf: clock_gettime" 500 "$(calls z.db clock_gettime)"
+assert_eq "no bpf: clock_gettime" 500 "$(calls z.db clock_gettime)"  # counted after --wait-file only
 exit 0
