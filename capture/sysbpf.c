@@ -50,8 +50,8 @@
 /* pid_max can be at most 4M (PID_MAX_LIMIT): a 512 KiB bitmap. */
 #define SYSBPF_PID_LIMIT (4u << 20)
 #define SYSBPF_THREADS 16384
-/* Up to this pid_max, entry times sit in an array indexed by tid (8 bytes
- * a possible tid: 2 MiB at most; 256 KiB with the default 32768). */
+/* Up to this pid_max, entry times sit in an array indexed by tid (16 bytes
+ * a possible tid: 4 MiB at most; 512 KiB with the default 32768). */
 #define SYSBPF_START_ARRAY_MAX (256u << 10)
 #define SYSBPF_COUNTS 16384
 #define SYSBPF_ERRS 4096
@@ -78,6 +78,8 @@ struct sysbpf {
 	int npids, pids_skipped;
 	int follow_forks;
 	int start_array;                 /* entry times in an array, not a hash */
+	int raw;                         /* raw tracepoints (no perf record built) */
+	char why_raw[256];               /* why not, when not */
 	int mounted;
 	uint64_t children;               /* targets map entries we did not add */
 	char describe[512];
@@ -176,7 +178,8 @@ static int map_next(int fd, const void *key, void *next)
 
 /* Loads a tracepoint program; on refusal retries with the verifier's log
  * and prints it under -v. */
-static int prog_load(const struct bpfasm *as, int n, const char *name, char *why, size_t len)
+static int prog_load(const struct bpfasm *as, int n, enum bpf_prog_type type, const char *name, char *why,
+		     size_t len)
 {
 	static char log[65536];
 	union bpf_attr a;
@@ -184,7 +187,7 @@ static int prog_load(const struct bpfasm *as, int n, const char *name, char *why
 
 	for (pass = 0; pass < 2; pass++) {
 		memset(&a, 0, sizeof(a));
-		a.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+		a.prog_type = type;
 		a.insns = (uint64_t)(uintptr_t)as->v;
 		a.insn_cnt = (uint32_t)n;
 		a.license = (uint64_t)(uintptr_t)"GPL";
@@ -227,6 +230,7 @@ enum {
 	S_ONE = -120,                    /* u64 1 */
 	S_DKEY = -124,                   /* u32 ctl key of this gen's drops */
 	S_WORD = -128,                   /* u32 index of a bitmap word */
+	S_SVAL = -144,                   /* start map value: u64 time, u64 nr */
 };
 
 enum { L_OUT, L_NOSTART, L_HAVEGEN, L_ENTER_NEW, L_INSERT, L_NOERR1, L_ERRNO, L_INSNOERR, L_EINSERT, L_EDROP, L_DROPPED1,
@@ -262,20 +266,26 @@ static void emit_out(struct bpfasm *a)
 	bpfasm_emit(a, I_EXIT());
 }
 
-static int build_enter(struct bpfasm *a, const struct sysbpf *b)
+/* Context: a raw tracepoint's arguments (u64 regs, u64 id) when RAW, else
+ * the tracepoint record, whose `id` is at ID_OFF. */
+static int build_enter(struct bpfasm *a, const struct sysbpf *b, int raw, unsigned id_off)
 {
 	bpfasm_init(a);
+	bpfasm_emit(a, I_MOV64_REG(BPF_REG_6, BPF_REG_1));
 	emit_filter(a, b);
+	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_8, BPF_REG_6, raw ? 8 : (short)id_off));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_ktime_get_ns));
-	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_10, BPF_REG_0, S_NOW));
+	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_10, BPF_REG_0, S_SVAL));
+	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_10, BPF_REG_8, S_SVAL + 8));
 	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_7, S_TID));
 	bpfasm_map(a, BPF_REG_1, b->map[M_START]);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
 	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_ENTER_NEW);
-	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, S_NOW));
+	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, S_SVAL));
 	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
+	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_0, BPF_REG_8, 8));
 	bpfasm_jmp(a, I_JA(), L_OUT);
 	/* The thread's first call: its slot, kept from then on. */
 	bpfasm_label(a, L_ENTER_NEW);
@@ -283,7 +293,7 @@ static int build_enter(struct bpfasm *a, const struct sysbpf *b)
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_3, BPF_REG_10));
-	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_3, S_NOW));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_3, S_SVAL));
 	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_4, BPF_ANY));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_map_update_elem));
 	emit_out(a);
@@ -306,14 +316,22 @@ static void emit_drop(struct bpfasm *a, const struct sysbpf *b, int done)
 	bpfasm_jmp(a, I_JA(), done);
 }
 
-static int build_exit(struct bpfasm *a, const struct sysbpf *b, unsigned id_off, unsigned ret_off)
+/* Context: a raw tracepoint's arguments (u64 regs, u64 ret) when RAW (the
+ * syscall number then comes from the thread's enter: a call without one is
+ * not counted), else the tracepoint record with id and ret at ID_OFF and
+ * RET_OFF. */
+static int build_exit(struct bpfasm *a, const struct sysbpf *b, int raw, unsigned id_off, unsigned ret_off)
 {
 	bpfasm_init(a);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_6, BPF_REG_1));
 	emit_filter(a, b);
 	/* r8 = syscall number, r9 = return value */
-	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_8, BPF_REG_6, (short)id_off));
-	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_9, BPF_REG_6, (short)ret_off));
+	if (raw) {
+		bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_9, BPF_REG_6, 8));
+	} else {
+		bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_8, BPF_REG_6, (short)id_off));
+		bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_9, BPF_REG_6, (short)ret_off));
+	}
 	bpfasm_emit(a, I_CALL(BPF_FUNC_ktime_get_ns));
 	bpfasm_emit(a, I_STX(BPF_DW, BPF_REG_10, BPF_REG_0, S_NOW));
 	bpfasm_emit(a, I_ST(BPF_DW, BPF_REG_10, S_DUR, 0));
@@ -324,10 +342,12 @@ static int build_exit(struct bpfasm *a, const struct sysbpf *b, unsigned id_off,
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
-	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_NOSTART);
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), raw ? L_OUT : L_NOSTART);
 	/* 0: no enter since the last exit (attached mid-call). */
 	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_1, BPF_REG_0, 0));
-	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_1, 0), L_NOSTART);
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_1, 0), raw ? L_OUT : L_NOSTART);
+	if (raw)
+		bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_8, BPF_REG_0, 8));
 	bpfasm_emit(a, I_ST(BPF_DW, BPF_REG_0, 0, 0));
 	bpfasm_emit(a, I_LDX(BPF_DW, BPF_REG_2, BPF_REG_10, S_NOW));
 	bpfasm_emit(a, I_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_1));
@@ -469,6 +489,54 @@ static int build_fork(struct bpfasm *a, const struct sysbpf *b, unsigned child_o
 	bpfasm_emit(a, BI(BPF_STX | BPF_DW | BPF_ATOMIC, BPF_REG_0, BPF_REG_1, 0, BPF_OR));
 	emit_out(a);
 	return bpfasm_finish(a);
+}
+
+/* Loads the programs for raw tracepoints: the kernel calls them with the
+ * tracepoint's arguments, without first building a perf record of the event
+ * (for every task, targets or not): cheaper for the target and for every
+ * other process. Returns 0, or -1 with the reason in b->why_raw (the caller
+ * then uses classic tracepoints). CASEFILE_SYSBPF_RAW=no skips it (tests). */
+static int load_raw(struct sysbpf *b, struct bpfasm *as)
+{
+	int n;
+
+	if (getenv_is("CASEFILE_SYSBPF_RAW", "no")) {
+		snprintf(b->why_raw, sizeof(b->why_raw), "CASEFILE_SYSBPF_RAW=no");
+		return -1;
+	}
+	if ((n = build_enter(as, b, 1, 0)) < 0 ||
+	    (b->prog[P_ENTER] = prog_load(as, n, BPF_PROG_TYPE_RAW_TRACEPOINT, "cf_sys_enter", b->why_raw,
+					  sizeof(b->why_raw))) < 0)
+		goto fail;
+	if ((n = build_exit(as, b, 1, 0, 0)) < 0 ||
+	    (b->prog[P_EXIT] = prog_load(as, n, BPF_PROG_TYPE_RAW_TRACEPOINT, "cf_sys_exit", b->why_raw,
+					 sizeof(b->why_raw))) < 0)
+		goto fail;
+	b->raw = 1;
+	return 0;
+fail:
+	if (!*b->why_raw)
+		snprintf(b->why_raw, sizeof(b->why_raw), "cannot assemble the raw tracepoint programs");
+	info("syscalls: raw tracepoints not usable (%s): classic tracepoints instead", b->why_raw);
+	if (b->prog[P_ENTER] >= 0)
+		close(b->prog[P_ENTER]);
+	b->prog[P_ENTER] = -1;
+	return -1;
+}
+
+static int attach_raw(struct sysbpf *b, int slot, const char *tp, char *why, size_t len)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.name = (uint64_t)(uintptr_t)tp;
+	a.raw_tracepoint.prog_fd = (uint32_t)b->prog[slot];
+	b->ev[slot] = (int)sys_bpf(BPF_RAW_TRACEPOINT_OPEN, &a);
+	if (b->ev[slot] < 0) {
+		snprintf(why, len, "bpf(BPF_RAW_TRACEPOINT_OPEN, %s) failed: %s", tp, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int attach(struct sysbpf *b, int slot, long tp_id, char *why, size_t len)
@@ -697,7 +765,7 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 {
 	struct sysbpf *b = calloc(1, sizeof(*b));
 	struct tracefs tf;
-	struct tracefs_field f_id, f_ret, f_child;
+	struct tracefs_field f_id, f_ret, f_child, f_enter_id;
 	long enter_id, exit_id, fork_id = -1;
 	struct bpfasm *as = malloc(sizeof(*as));
 	uint32_t k;
@@ -721,7 +789,9 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 	enter_id = tracefs_tracepoint_id(tf.dir, "raw_syscalls", "sys_enter");
 	exit_id = tracefs_tracepoint_id(tf.dir, "raw_syscalls", "sys_exit");
 	if (tracefs_field(tf.dir, "raw_syscalls", "sys_exit", "id", &f_id) < 0 ||
-	    tracefs_field(tf.dir, "raw_syscalls", "sys_exit", "ret", &f_ret) < 0 || f_id.size != 8 ||
+	    tracefs_field(tf.dir, "raw_syscalls", "sys_exit", "ret", &f_ret) < 0 ||
+	    tracefs_field(tf.dir, "raw_syscalls", "sys_enter", "id", &f_enter_id) < 0 || f_enter_id.size != 8 ||
+	    f_enter_id.offset % 8 || f_id.size != 8 ||
 	    f_ret.size != 8 || f_id.offset % 8 || f_ret.offset % 8) {
 		snprintf(why, len, "raw_syscalls:sys_exit has no 8-byte id and ret fields in %s", tf.name);
 		tracefs_done(&tf);
@@ -752,9 +822,9 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 	 * fill it). CASEFILE_SYSBPF_START=hash forces the hash (tests). */
 	b->start_array = b->pid_max <= SYSBPF_START_ARRAY_MAX && !getenv_is("CASEFILE_SYSBPF_START", "hash");
 	if (b->start_array)
-		b->map[M_START] = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, b->pid_max, "cf_start");
+		b->map[M_START] = map_create(BPF_MAP_TYPE_ARRAY, 4, 16, b->pid_max, "cf_start");
 	else
-		b->map[M_START] = map_create(BPF_MAP_TYPE_LRU_HASH, 4, 8, SYSBPF_THREADS, "cf_start");
+		b->map[M_START] = map_create(BPF_MAP_TYPE_LRU_HASH, 4, 16, SYSBPF_THREADS, "cf_start");
 	b->map[M_COUNTS] = map_create(BPF_MAP_TYPE_HASH, sizeof(struct bkey), sizeof(struct bval), SYSBPF_COUNTS,
 				      "cf_counts");
 	b->map[M_ERRS] = map_create(BPF_MAP_TYPE_HASH, sizeof(struct ekey), 8, SYSBPF_ERRS, "cf_errs");
@@ -775,16 +845,20 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 		goto fail;
 	}
 
-	if ((n = build_enter(as, b)) < 0 || (b->prog[P_ENTER] = prog_load(as, n, "cf_sys_enter", why, len)) < 0)
-		goto fail_asm;
-	if ((n = build_exit(as, b, f_id.offset, f_ret.offset)) < 0 ||
-	    (b->prog[P_EXIT] = prog_load(as, n, "cf_sys_exit", why, len)) < 0)
-		goto fail_asm;
+	if (load_raw(b, as) < 0) {
+		if ((n = build_enter(as, b, 0, f_enter_id.offset)) < 0 ||
+		    (b->prog[P_ENTER] = prog_load(as, n, BPF_PROG_TYPE_TRACEPOINT, "cf_sys_enter", why, len)) < 0)
+			goto fail_asm;
+		if ((n = build_exit(as, b, 0, f_id.offset, f_ret.offset)) < 0 ||
+		    (b->prog[P_EXIT] = prog_load(as, n, BPF_PROG_TYPE_TRACEPOINT, "cf_sys_exit", why, len)) < 0)
+			goto fail_asm;
+	}
 	if (fork_id >= 0) {
 		char why_fork[256];
 
 		if ((n = build_fork(as, b, f_child.offset)) >= 0)
-			b->prog[P_FORK] = prog_load(as, n, "cf_fork", why_fork, sizeof(why_fork));
+			b->prog[P_FORK] = prog_load(as, n, BPF_PROG_TYPE_TRACEPOINT, "cf_fork", why_fork,
+							    sizeof(why_fork));
 	}
 
 	add_targets(b, cap);
@@ -794,8 +868,12 @@ struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, s
 	}
 	/* Exit first: an enter without its exit yet is harmless, an exit
 	 * attached before its enter would only miss a duration. */
-	if (attach(b, P_EXIT, exit_id, why, len) < 0 || attach(b, P_ENTER, enter_id, why, len) < 0)
+	if (b->raw) {
+		if (attach_raw(b, P_EXIT, "sys_exit", why, len) < 0 || attach_raw(b, P_ENTER, "sys_enter", why, len) < 0)
+			goto fail;
+	} else if (attach(b, P_EXIT, exit_id, why, len) < 0 || attach(b, P_ENTER, enter_id, why, len) < 0) {
 		goto fail;
+	}
 	if (b->prog[P_FORK] >= 0) {
 		char why_fork[256];
 
@@ -846,7 +924,8 @@ void sysbpf_close(struct sysbpf *b)
 	/* Detach first, so the last collection sees everything. */
 	for (i = 0; i < P_N; i++) {
 		if (b->ev[i] >= 0) {
-			ioctl(b->ev[i], PERF_EVENT_IOC_DISABLE, 0);
+			if (!b->raw || i == P_FORK)
+				ioctl(b->ev[i], PERF_EVENT_IOC_DISABLE, 0);
 			close(b->ev[i]);
 		}
 		b->ev[i] = -1;
@@ -867,9 +946,9 @@ void sysbpf_close(struct sysbpf *b)
 const char *sysbpf_describe(struct sysbpf *b)
 {
 	snprintf(b->describe, sizeof(b->describe),
-		 "in-kernel aggregation (eBPF on raw_syscalls:sys_enter and sys_exit): calls, errors, time; "
+		 "in-kernel aggregation (eBPF on %s sys_enter and sys_exit): calls, errors, time; "
 		 "%d processes in the filter, entry times in %s%s%s%s",
-		 b->npids, b->start_array ? "an array by tid" : "an LRU hash by tid", b->follow_forks ? ", children followed (sched_process_fork)" : ", children not followed",
+		 b->raw ? "raw tracepoints" : "tracepoints raw_syscalls:", b->npids, b->start_array ? "an array by tid" : "an LRU hash by tid", b->follow_forks ? ", children followed (sched_process_fork)" : ", children not followed",
 		 b->pids_skipped ? ", processes beyond 256 not followed" : "",
 		 b->mounted == 2 ? ", tracefs mounted to read the tracepoint formats, then unmounted" :
 		 b->mounted ? ", tracefs mounted to read the tracepoint formats" : "");

@@ -9,10 +9,13 @@ need_cmd sqlite3
 . "$CASEFILE_TOP/tests/e2e/syscalls-lib.inc"
 
 # bpf-hash: the bpf backend with entry times in its LRU hash, as on machines
-# whose pid_max is too large for the array.
-for variant in bpf bpf-hash perf; do
-	backend=${variant%-hash}
-	if [ "$variant" = bpf-hash ]; then export CASEFILE_SYSBPF_START=hash; else unset CASEFILE_SYSBPF_START; fi
+# whose pid_max is too large for the array; bpf-tp: on classic tracepoints,
+# as on kernels without raw tracepoints.
+for variant in bpf bpf-hash bpf-tp perf; do
+	backend=${variant%-*}
+	unset CASEFILE_SYSBPF_START CASEFILE_SYSBPF_RAW
+	[ "$variant" = bpf-hash ] && export CASEFILE_SYSBPF_START=hash
+	[ "$variant" = bpf-tp ] && export CASEFILE_SYSBPF_RAW=no
 	rm -f go done
 	# The shell forks the workload only once the capture runs.
 	bg sh -c "while [ ! -f go ]; do sleep 0.05; done; \"$W\" --clock 3000 --enoent 300 --getppid 0 --done-file done --linger; true"
@@ -39,7 +42,11 @@ for variant in bpf bpf-hash perf; do
 	assert_ge "$variant: max <= total" 0 "$(q $db "SELECT SUM(total_ns) - MAX(max_ns) FROM syscall_counts WHERE pid = $child")"
 	assert_ge "$variant: shell's wait4 seen" 1 "$(q $db "SELECT COALESCE(SUM(calls), 0) FROM syscall_counts JOIN syscall_names USING (nr) WHERE pid = $shpid AND name = 'wait4'")"
 done
-unset CASEFILE_SYSBPF_START
+unset CASEFILE_SYSBPF_START CASEFILE_SYSBPF_RAW
+q bpf.db "SELECT value FROM manifest WHERE key = 'syscalls_bpf'" | grep -q "raw tracepoints" ||
+	fail "manifest does not say raw tracepoints were used"
+q bpf-tp.db "SELECT value FROM manifest WHERE key = 'syscalls_bpf'" | grep -q "tracepoints raw_syscalls:" ||
+	fail "manifest does not say classic tracepoints were used"
 q bpf.db "SELECT value FROM manifest WHERE key = 'syscalls_bpf'" | grep -q "children followed" ||
 	fail "manifest does not say the bpf backend follows children"
 q bpf-hash.db "SELECT value FROM manifest WHERE key = 'syscalls_bpf'" | grep -q "LRU hash" ||
