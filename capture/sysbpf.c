@@ -17,18 +17,26 @@
  * out with lookup-and-delete: each tick gets exact per-interval counters,
  * including the max, without racing the kernel's updates.
  *
- * Which tasks: a BPF program on a tracepoint is attached to the tracepoint
- * itself, not to the perf event that carried it (the kernel runs the
- * tracepoint's programs before it looks at which perf events want the
- * record), so even on a per-task event it runs for every task of the
- * machine. The program therefore starts with a test of the caller's tgid in
+ * Attachment: raw tracepoints (BPF_RAW_TRACEPOINT_OPEN on sys_enter and
+ * sys_exit): the kernel passes the tracepoint's arguments (regs, id or ret)
+ * without building a perf record of the event first, which on this kind of
+ * machine is most of a classic tracepoint program's cost, for targets and
+ * for everyone else. The exit has no syscall number there: it comes from the
+ * thread's enter, so a call without a seen enter (in flight at attach, a new
+ * thread's first return from clone) is not counted. When raw tracepoints
+ * cannot be used, classic ones: perf_event_open(PERF_TYPE_TRACEPOINT) on the
+ * capture itself (pid = us, cpu = -1) + PERF_EVENT_IOC_SET_BPF, with the
+ * offsets of `id` and `ret` from the tracepoint's format in tracefs.
+ *
+ * Which tasks: either way the program is attached to the tracepoint itself,
+ * not to a task (on a classic tracepoint the kernel runs the programs before
+ * it looks at which perf events want the record, so a per-task event does
+ * not narrow it): it runs for every task of the machine. The program therefore starts with a test of the caller's tgid in
  * a bitmap of target processes (an array map, which the verifier inlines
  * into a few instructions, shared with user space by mmap so both sides set
  * and clear bits with atomic operations) and returns at once for any other
  * process: the collateral cost on other processes is that test and the
  * tracepoint itself (see BENCHMARKS.md).
- * The perf events carrying the programs are opened on the capture itself
- * (pid = us, cpu = -1), which lives as long as they are needed.
  */
 #include "syscalls.h"
 

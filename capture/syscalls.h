@@ -3,6 +3,8 @@
  *   syscalls.c  the source: picks a backend, writes a tick's rows
  *   sysagg.c    per-interval counters filled by a backend's worker thread,
  *               syscall names
+ *   sysbpf.c    eBPF programs on sys_enter/sys_exit counting in the kernel
+ *               (default); bpfasm.c assembles them, tracefs.c finds ids
  *   perfsys.c   perf_event tracepoints raw_syscalls:sys_enter/sys_exit
  *   syssample.c sampling /proc/PID/task/TID/syscall (fallback)
  *   sysptrace.c ptrace, only on --syscalls=ptrace, for a bounded window
