@@ -52,6 +52,20 @@ const struct set_def set_catalog[] = {
 	{ "processes", "Processes by command", "peak threads", "processes,process_samples",
 	  "SELECT p.comm, max(s.num_threads) FROM processes p JOIN process_samples s ON s.process_id = p.id "
 	  "GROUP BY p.comm" },
+	{ "peers", "Connections made per remote peer", "connections", "sockets",
+	  "SELECT remote_addr || ':' || remote_port, COUNT(*) FROM sockets "
+	  "WHERE direction = 'out' AND remote_port <> 0 GROUP BY remote_addr, remote_port" },
+	{ "remote_ports", "Connections made per remote port", "connections", "sockets",
+	  "SELECT proto || '/' || remote_port, COUNT(*) FROM sockets "
+	  "WHERE direction = 'out' AND remote_port <> 0 GROUP BY proto, remote_port" },
+	{ "syscalls", "Syscalls", "calls per second", "syscall_counts,syscall_names",
+	  "SELECT COALESCE(n.name, 'syscall_' || c.nr), SUM(c.calls) / "
+	  "  MAX((SELECT (MAX(mono_us) - MIN(mono_us)) / 1e6 FROM ticks), 1e-3) "
+	  "FROM syscall_counts c LEFT JOIN syscall_names n ON n.nr = c.nr GROUP BY 1" },
+	{ "error_fingerprints", "Error log messages (fingerprints)", "lines", "fingerprints,fingerprint_counts",
+	  "SELECT f.level || ': ' || f.text, SUM(c.records) FROM fingerprints f "
+	  "JOIN fingerprint_counts c ON c.fingerprint_id = f.id "
+	  "WHERE f.level IN ('error', 'fatal') GROUP BY f.id" },
 	/* ==== sets of later sources ==== */
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -19,6 +19,7 @@ void capture_opts_init(struct capture_opts *o)
 	o->root = "";
 	o->smaps_interval_us = 10 * 1000000LL;
 	o->max_threads = 256;
+	o->max_targets = 256;
 	o->cpu_budget_pct = 5.0;
 	o->mem_budget = 256ULL << 20;
 	o->socket_keyframe_us = 60 * 1000000LL;

@@ -24,6 +24,7 @@ struct capture_opts {
 	int npids;
 	const char *name_pattern;        /* --name: substring of comm or cmdline */
 	int children;                    /* --children: follow descendants */
+	int max_targets;                 /* --max-targets: processes followed at once, default 256 */
 	int64_t interval_us;             /* --interval, default 1s */
 	int64_t duration_us;             /* --duration, default 60s */
 	uint64_t max_size;               /* --max-size, default 100M */
@@ -92,6 +93,7 @@ struct target_set {
 	struct target *v;
 	int n, alloc;
 	int nalive;
+	int capped;                      /* descendants were left out: --max-targets reached */
 };
 
 struct capture;

@@ -60,6 +60,7 @@ static void usage(FILE *f)
 "  -p, --pid PID          capture this process (repeatable)\n"
 "  -n, --name PATTERN     capture processes whose name or command line contains PATTERN\n"
 "  -c, --children         also follow descendants, including ones born during capture\n"
+"      --max-targets N    follow at most N live processes (default 256)\n"
 "\n"
 "Time and size:\n"
 "  -i, --interval DUR     time between samples (default 1s; e.g. 500ms, 2s)\n"
@@ -130,6 +131,7 @@ enum {
 	OPT_ALL_SOCKETS, OPT_SYSCALLS, OPT_SYSCALL_SAMPLE, OPT_PTRACE_WINDOW, OPT_PCAP_IFACE,
 	OPT_PCAP_FILTER, OPT_PCAP_SNAPLEN, OPT_PCAP_MAX_SIZE, OPT_PCAP_BUFFER, OPT_LOG,
 	OPT_LOG_FORMAT, OPT_LOG_SINCE, OPT_REDACT, OPT_REDACT_MAP, OPT_ATTACH, OPT_KEYFRAME,
+	OPT_MAX_TARGETS,
 };
 
 static int bad_value(const char *opt, const char *val, const char *want)
@@ -159,6 +161,7 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		{ "list-sources", no_argument, NULL, OPT_LIST_SOURCES },
 		{ "smaps-interval", required_argument, NULL, OPT_SMAPS },
 		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+		{ "max-targets", required_argument, NULL, OPT_MAX_TARGETS },
 		{ "cpu-budget", required_argument, NULL, OPT_CPU_BUDGET },
 		{ "mem-budget", required_argument, NULL, OPT_MEM_BUDGET },
 		{ "all-sockets", no_argument, NULL, OPT_ALL_SOCKETS },
@@ -268,6 +271,11 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 			if (parse_u64(arg, 1, 100000, &u))
 				return bad_value("--max-threads", arg, "a number from 1 to 100000");
 			o->max_threads = (int)u;
+			break;
+		case OPT_MAX_TARGETS:
+			if (parse_u64(arg, 1, 100000, &u))
+				return bad_value("--max-targets", arg, "a number from 1 to 100000");
+			o->max_targets = (int)u;
 			break;
 		case OPT_CPU_BUDGET:
 			if (parse_u64(arg, 1, 100, &u))

@@ -270,6 +270,15 @@ static int add_children(struct capture *cap, pid_t pid)
 			st = targets_start_ticks(cap, (pid_t)child);
 			if (!st || has_target(&cap->targets, (pid_t)child, st))
 				continue;
+			/* A target forking thousands of children must not make the
+			 * capture's cost (and the bundle) grow without bound. */
+			if (cap->targets.nalive >= cap->opts->max_targets) {
+				if (!cap->targets.capped++)
+					writer_event(cap->w, cap->tick, "warning", NULL,
+						     "more than %d live processes to follow: further descendants are not captured (--max-targets)",
+						     cap->opts->max_targets);
+				continue;
+			}
 			if (!add_target(&cap->targets, (pid_t)child, st, 1)) {
 				closedir(d);
 				return error("out of memory");

@@ -24,7 +24,9 @@ trap cleanup EXIT INT TERM
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. The incident: a scraper failing 20 times a second, shipping each error log to a slow log sink on :9243 through a capped keep-alive pool"
-DURATION=$((CAPTURE_S + 30)) sh samples/incident.sh start "$out/run-incident"
+# --rate-wave: the failure rate swings +-50% over 20 s, as real failure rates do; it is what
+# lets the analyzer see traffic to :9243 follow the error rate.
+DURATION=$((CAPTURE_S + 30)) sh samples/incident.sh start "$out/run-incident" --rate-wave 0.5:20
 pid=$(cat "$out/run-incident/incident.pid")
 
 step "2. casefile-capture --pid $pid --log app.log --duration ${CAPTURE_S}s -o $out/incident.db"
@@ -33,7 +35,7 @@ step "2. casefile-capture --pid $pid --log app.log --duration ${CAPTURE_S}s -o $
 sh samples/incident.sh stop "$out/run-incident" >/dev/null
 
 step "3. The fix: the same service with the log shipper removed"
-DURATION=$((FIXED_S + 30)) sh samples/incident.sh start "$out/run-fixed" --fixed
+DURATION=$((FIXED_S + 30)) sh samples/incident.sh start "$out/run-fixed" --fixed --rate-wave 0.5:20
 pid=$(cat "$out/run-fixed/incident.pid")
 "$BIN/casefile-capture" --pid "$pid" --log "$out/run-fixed/app.log" --duration "${FIXED_S}s" \
 	-o "$out/fixed.db" --progress
@@ -41,13 +43,13 @@ sh samples/incident.sh stop "$out/run-fixed" >/dev/null
 
 step "4. casefile-analyze $out/incident.db"
 "$BIN/casefile-analyze" "$out/incident.db" \
-	-o "$out/report.html" -o "$out/report.md" -o "$out/report.json" || true
-"$BIN/casefile-analyze" "$out/incident.db" || true
+	-o "$out/report.html" -o "$out/report.md" -o "$out/report.json"
+"$BIN/casefile-analyze" "$out/incident.db"
 
 step "5. casefile-analyze compare $out/incident.db $out/fixed.db"
 "$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db" \
-	-o "$out/compare.html" -o "$out/compare.md" || true
-"$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db" || true
+	-o "$out/compare.html" -o "$out/compare.md"
+"$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db"
 
 step "Reports"
 ls -l "$out"/report.* "$out"/compare.* 2>/dev/null || true
