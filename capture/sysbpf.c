@@ -31,8 +31,9 @@
  * Which tasks: either way the program is attached to the tracepoint itself,
  * not to a task (on a classic tracepoint the kernel runs the programs before
  * it looks at which perf events want the record, so a per-task event does
- * not narrow it): it runs for every task of the machine. The program therefore starts with a test of the caller's tgid in
- * a bitmap of target processes (an array map, which the verifier inlines
+ * not narrow it): it runs for every task of the machine. The program
+ * therefore starts with a test of the caller's tgid in a bitmap of target
+ * processes (an array map, which the verifier inlines
  * into a few instructions, shared with user space by mmap so both sides set
  * and clear bits with atomic operations) and returns at once for any other
  * process: the collateral cost on other processes is that test and the
