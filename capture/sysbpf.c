@@ -484,6 +484,17 @@ static int build_fork(struct bpfasm *a, const struct sysbpf *b, unsigned child_o
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_6, BPF_REG_1));
 	emit_filter(a, b);
 	bpfasm_emit(a, I_LDX(BPF_W, BPF_REG_8, BPF_REG_6, (short)child_off));
+	/* A recycled tid may find the entry time its previous owner left when
+	 * it died inside exit(): forget it, or the new thread's first return
+	 * (from clone, without an enter) would count as that call. */
+	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_8, S_TID));
+	bpfasm_map(a, BPF_REG_1, b->map[M_START]);
+	bpfasm_emit(a, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_2, S_TID));
+	bpfasm_emit(a, I_CALL(BPF_FUNC_map_lookup_elem));
+	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_0, 0), L_NOSTART);
+	bpfasm_emit(a, I_ST(BPF_DW, BPF_REG_0, 0, 0));
+	bpfasm_label(a, L_NOSTART);
 	bpfasm_emit(a, I_MOV64_REG(BPF_REG_1, BPF_REG_8));
 	bpfasm_emit(a, I_ALU64_IMM(BPF_RSH, BPF_REG_1, 6));
 	bpfasm_emit(a, I_STX(BPF_W, BPF_REG_10, BPF_REG_1, S_WORD));
