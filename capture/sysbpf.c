@@ -268,10 +268,15 @@ static void emit_filter(struct bpfasm *a, const struct sysbpf *b)
 	bpfasm_jmp(a, I_JMP_IMM(BPF_JEQ, BPF_REG_1, 0), L_OUT);
 }
 
-static void emit_out(struct bpfasm *a)
+/* The return value: a classic tracepoint program returning 0 makes the
+ * kernel drop the event for every perf event of that tracepoint, ours and
+ * everyone else's (perf stat, perf trace, another capture's perf backend
+ * would see nothing): such programs return 1, and the perf event carrying
+ * them only counts. A raw tracepoint's return value is ignored. */
+static void emit_out(struct bpfasm *a, int ret)
 {
 	bpfasm_label(a, L_OUT);
-	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_0, 0));
+	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_0, ret));
 	bpfasm_emit(a, I_EXIT());
 }
 
@@ -305,7 +310,7 @@ static int build_enter(struct bpfasm *a, const struct sysbpf *b, int raw, unsign
 	bpfasm_emit(a, I_ALU64_IMM(BPF_ADD, BPF_REG_3, S_SVAL));
 	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_4, BPF_ANY));
 	bpfasm_emit(a, I_CALL(BPF_FUNC_map_update_elem));
-	emit_out(a);
+	emit_out(a, !raw);
 	return bpfasm_finish(a);
 }
 
@@ -471,7 +476,7 @@ static int build_exit(struct bpfasm *a, const struct sysbpf *b, int raw, unsigne
 	bpfasm_jmp(a, I_JA(), L_OUT);
 	bpfasm_label(a, L_EDROP);
 	emit_drop(a, b, L_OUT);
-	emit_out(a);
+	emit_out(a, !raw);
 	return bpfasm_finish(a);
 }
 
@@ -507,7 +512,7 @@ static int build_fork(struct bpfasm *a, const struct sysbpf *b, unsigned child_o
 	bpfasm_emit(a, I_MOV64_IMM(BPF_REG_1, 1));
 	bpfasm_emit(a, I_ALU64_REG(BPF_LSH, BPF_REG_1, BPF_REG_8));
 	bpfasm_emit(a, BI(BPF_STX | BPF_DW | BPF_ATOMIC, BPF_REG_0, BPF_REG_1, 0, BPF_OR));
-	emit_out(a);
+	emit_out(a, 1);
 	return bpfasm_finish(a);
 }
 
@@ -567,7 +572,9 @@ static int attach(struct sysbpf *b, int slot, long tp_id, char *why, size_t len)
 	pa.type = PERF_TYPE_TRACEPOINT;
 	pa.size = sizeof(pa);
 	pa.config = (uint64_t)tp_id;
-	pa.sample_period = 1;
+	/* Counting mode: after our program returns 1 the kernel only adds to
+	 * this event's count (it is on a CPU's list only while we run). */
+	pa.sample_period = 0;
 	pa.disabled = 1;
 	b->ev[slot] = (int)syscall(SYS_perf_event_open, &pa, getpid(), -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (b->ev[slot] < 0) {

@@ -1,13 +1,16 @@
 # Each counting backend forced in turn (--syscalls=bpf, --syscalls=perf)
 # gives the same exact counts, including for a child the target forks after
 # the capture attached (bpf: followed by its sched_process_fork program; perf:
-# inherited events). Then auto without CAP_BPF (and CAP_SYS_ADMIN) falls back
-# to perf and says why in the sources table.
+# inherited events), and `perf stat` on the same tracepoint still counts
+# beside the bpf programs (when perf is installed). Then auto without
+# CAP_BPF (and CAP_SYS_ADMIN) falls back to perf and says why in the sources
+# table.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "bpf() and perf_event_open on tracepoints"
 need_cmd sqlite3
 . "$CASEFILE_TOP/tests/e2e/syscalls-lib.inc"
 
+have_perf=0; perf stat -e raw_syscalls:sys_exit -o /dev/null -- true >/dev/null 2>&1 && have_perf=1
 # bpf-hash: the bpf backend with entry times in its LRU hash, as on machines
 # whose pid_max is too large for the array; bpf-tp: on classic tracepoints,
 # as on kernels without raw tracepoints.
@@ -22,6 +25,16 @@ for variant in bpf bpf-hash bpf-tp perf; do
 	shpid=$LAST_PID
 	start_capture "$variant.db" --pid "$shpid" --interval 100ms --syscalls "$backend"
 	assert_eq "$variant: backend" "$backend" "$(q "$variant.db" "SELECT backend FROM sources WHERE name = 'syscalls'")"
+	# Other users of the same tracepoints still see their events while the
+	# bpf programs run (a classic tracepoint program returning 0 would
+	# blind them all).
+	if [ "$backend" = bpf ] && [ $have_perf = 1 ]; then
+		perf stat -x, -e raw_syscalls:sys_exit -o pstat.txt -- \
+			sh -c "\"$W\" --clock 1000 --enoent 0 --getppid 0 >/dev/null; true" ||
+			fail "$variant: perf stat failed"
+		n=$(awk -F, '/raw_syscalls:sys_exit/ { print $1 }' pstat.txt)
+		assert_ge "$variant: perf stat's sys_exit count beside us" 1000 "$n"
+	fi
 	touch go
 	wait_for 60 test -f done || fail "$variant: workload did not finish"
 	child=$(pgrep -P "$shpid" -f syscall_counts | head -n1)
