@@ -1,7 +1,9 @@
 #!/bin/sh
 # Syscall-counting overhead: a target making ~2M cheap syscalls (getppid),
-# bare, under casefile-capture (perf backend), under `strace -c -f` and under
-# `perf trace -s`, side by side in one run. Rounds are interleaved (one run of
+# bare, under casefile-capture (bpf backend, the default; perf backend; perf
+# without time), under `strace -c -f` and under `perf trace -s`, side by side
+# in one run. The collateral rows time an untraced process while
+# casefile-capture follows another one (a sleeping target). Rounds are interleaved (one run of
 # each variant per round) and each ratio is paired with the bare run of the
 # same round; medians are printed. The ratio is the target's own timing of
 # its syscall loop (ns per call), so tool start-up does not count.
@@ -63,6 +65,24 @@ run_casefile() {
 # utime + stime of a process, in clock ticks (fields 14, 15 after the comm).
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
+# run_collateral BACKEND: ns/call of an untraced getppid loop while
+# casefile-capture --syscalls=BACKEND follows another (sleeping) process.
+run_collateral() {
+	rm -f "$tmp/c.db" "$tmp/c.err"
+	sleep 600 &
+	w_pid=$!
+	"$CAP" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$1" 2> "$tmp/c.err" &
+	cap_pid=$!
+	i=0
+	while ! grep -q "capturing into" "$tmp/c.err" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+	done
+	"$W" --clock 0 --enoent 0 --getppid "$N" > "$tmp/out"
+	kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid"; cap_pid=""
+	kill "$w_pid" 2>/dev/null; wait "$w_pid" 2>/dev/null; w_pid=""
+	nscall "$tmp/out"
+}
+
 run_floor() {
 	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --clock 0 --enoent 0 --getppid "$N" > "$tmp/out" 2>/dev/null
 	nscall "$tmp/out"
@@ -91,6 +111,12 @@ while [ $r -le "$ROUNDS" ]; do
 	bs=$(run_bare "$N_SLOW"); echo "$bs" >> "$tmp/bare_slow"
 	c=$(run_casefile); echo "$c" >> "$tmp/casefile"
 	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/casefile.ratio"
+	c=$(run_casefile --syscalls perf); echo "$c" >> "$tmp/perfsys"
+	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/perfsys.ratio"
+	c=$(run_collateral bpf); echo "$c" >> "$tmp/coll_bpf"
+	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/coll_bpf.ratio"
+	c=$(run_collateral perf); echo "$c" >> "$tmp/coll_perf"
+	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/coll_perf.ratio"
 	c=$(run_casefile --syscalls counts); echo "$c" >> "$tmp/counts"
 	awk "BEGIN { printf \"%.3f\n\", $c / $b }" >> "$tmp/counts.ratio"
 	if [ $have_perf = 1 ]; then
@@ -129,9 +155,12 @@ echo "| variant | calls | ns/call median (min..max) | ratio vs bare |"
 echo "|---|---|---|---|"
 row "bare" "$N" bare
 row "bare (short run)" "$N_SLOW" bare_slow
-row "casefile-capture (perf backend: per-syscall calls, errors, time)" "$N" casefile
+row "casefile-capture (bpf backend, the default: in-kernel calls, errors, time)" "$N" casefile
+row "casefile-capture --syscalls=perf (ring records: calls, errors, time)" "$N" perfsys
 row "casefile-capture --syscalls=counts (sys_exit only: calls, errors, no time)" "$N" counts
 row "floor: perf stat -e raw_syscalls:sys_enter (one count, no per-syscall split)" "$N" floor
+row "collateral: another, untraced process while bpf follows a sleeping target" "$N" coll_bpf
+row "collateral: another, untraced process while perf follows a sleeping target" "$N" coll_perf
 row "strace -c -f" "$N_SLOW" strace
 row "perf trace -s" "$N_SLOW" perf
 echo
@@ -140,6 +169,6 @@ seen=$(awk '{ print $2 }' "$tmp/casefile.lost" | median)
 hz=$(getconf CLK_TCK)
 cpu=$(median < "$tmp/casefile.cpu")
 loop_s=$(awk "BEGIN { printf \"%.2f\", $(median < "$tmp/casefile") * $N / 1e9 }")
-echo "casefile: $lost records lost over $ROUNDS runs; getppid counted per run (median): $seen of $N;"
-echo "the capture's own CPU while the target ran: median $(awk "BEGIN { printf \"%.2f\", $cpu / $hz }") s for a ${loop_s} s loop (its ring reader, on another core)."
+echo "casefile (bpf): $lost records lost over $ROUNDS runs; getppid counted per run (median): $seen of $N;"
+echo "the capture's own CPU while the target ran: median $(awk "BEGIN { printf \"%.2f\", $cpu / $hz }") s for a ${loop_s} s loop (map reads once a tick)."
 echo "Target: at most 1.25x bare (issue 4)."

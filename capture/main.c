@@ -78,7 +78,8 @@ static void usage(FILE *f)
 "      --smaps-interval DUR  how often to read smaps_rollup for PSS (default 10s)\n"
 "      --max-threads N    per-thread samples for at most N threads a process (default 256)\n"
 "      --all-sockets      sockets: keep every socket of the namespace, not only the target's\n"
-"      --syscalls BACKEND syscalls: auto (default), perf, counts (perf without time: cheaper),\n"
+"      --syscalls BACKEND syscalls: auto (default: bpf, else perf, else sample), bpf (in-kernel\n"
+"                         counts), perf, counts (perf without time: cheaper),\n"
 "                         sample, or ptrace (slow; bounded)\n"
 "      --syscall-sample DUR  syscalls: sampling period of the fallback (default 10ms)\n"
 "      --ptrace-window DUR   syscalls: how long --syscalls=ptrace traces (default 5s)\n"
@@ -293,9 +294,9 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 			o->socket_keyframe_us = d;
 			break;
 		case OPT_SYSCALLS:
-			if (strcmp(arg, "auto") && strcmp(arg, "perf") && strcmp(arg, "counts") &&
+			if (strcmp(arg, "auto") && strcmp(arg, "bpf") && strcmp(arg, "perf") && strcmp(arg, "counts") &&
 			    strcmp(arg, "sample") && strcmp(arg, "ptrace"))
-				return bad_value("--syscalls", arg, "auto, perf, counts, sample or ptrace");
+				return bad_value("--syscalls", arg, "auto, bpf, perf, counts, sample or ptrace");
 			o->syscalls_backend = arg;
 			break;
 		case OPT_SYSCALL_SAMPLE:

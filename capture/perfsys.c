@@ -26,6 +26,7 @@
 #include "syscalls.h"
 
 #include "error.h"
+#include "tracefs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,7 +39,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -125,29 +125,6 @@ int perfsys_decode(const void *buf, size_t len, uint32_t enter_id, uint32_t exit
 	return 0;
 }
 
-long perfsys_tracepoint_id(const char *dir, const char *group, const char *name)
-{
-	char path[PATH_MAX], buf[32];
-	long id;
-	char *end;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/events/%s/%s/id", dir, group, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	errno = 0;
-	id = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || id < 0 || id > 65535)
-		return -1;
-	return id;
-}
-
 struct ring {
 	int fd;                          /* the event whose buffer this is */
 	int cpu;
@@ -179,7 +156,6 @@ struct perfsys {
 	pthread_mutex_t drain_lock;
 	unsigned char *tmp;              /* a record that wraps the ring end */
 	char describe[512];
-	char tracefs[64];
 	int mounted;
 };
 
@@ -188,39 +164,21 @@ static int perf_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group
 	return (int)syscall(SYS_perf_event_open, attr, pid, cpu, group, PERF_FLAG_FD_CLOEXEC);
 }
 
-/* Finds tracefs, mounting it at /sys/kernel/tracing when nothing is mounted
- * and we may (it is unmounted again once the ids are read: the events do not
- * need it). Reads the tracepoint ids. */
+/* Reads the tracepoint ids through tracefs (mounted for the time of it
+ * when nothing is mounted and we may: the events do not need it). */
 static int find_tracepoints(struct perfsys *p, struct capture *cap, char *why, size_t len)
 {
-	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char dir[PATH_MAX];
-	long enter = -1, exit_ = -1;
-	size_t i;
+	struct tracefs t;
+	long enter, exit_;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && enter < 0; i++) {
-		capture_path(cap, dir, sizeof(dir), "%s", dirs[i]);
-		enter = perfsys_tracepoint_id(dir, "raw_syscalls", "sys_enter");
-		exit_ = perfsys_tracepoint_id(dir, "raw_syscalls", "sys_exit");
-		if (enter >= 0)
-			snprintf(p->tracefs, sizeof(p->tracefs), "%s", dirs[i]);
-	}
-	if (enter < 0 && !*cap->opts->root) {
-		if (mount("nodev", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-			snprintf(why, len, "tracefs is not mounted and mounting it at /sys/kernel/tracing failed: %s",
-				 strerror(errno));
-			return -1;
-		}
-		p->mounted = 1;
-		snprintf(p->tracefs, sizeof(p->tracefs), "/sys/kernel/tracing");
-		enter = perfsys_tracepoint_id("/sys/kernel/tracing", "raw_syscalls", "sys_enter");
-		exit_ = perfsys_tracepoint_id("/sys/kernel/tracing", "raw_syscalls", "sys_exit");
-		if (umount2("/sys/kernel/tracing", MNT_DETACH) == 0)
-			p->mounted = 2; /* mounted for the ids, then unmounted */
-	}
+	if (tracefs_open(cap, &t, "raw_syscalls", "sys_enter", why, len) < 0)
+		return -1;
+	enter = tracefs_tracepoint_id(t.dir, "raw_syscalls", "sys_enter");
+	exit_ = tracefs_tracepoint_id(t.dir, "raw_syscalls", "sys_exit");
+	tracefs_done(&t);
+	p->mounted = t.mounted;
 	if (enter < 0 || exit_ < 0) {
-		snprintf(why, len, "no raw_syscalls tracepoints in tracefs (%s)",
-			 *p->tracefs ? p->tracefs : "not found");
+		snprintf(why, len, "no raw_syscalls tracepoints in tracefs (%s)", t.name);
 		return -1;
 	}
 	p->enter_id = (uint32_t)enter;

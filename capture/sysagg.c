@@ -144,7 +144,7 @@ static struct sysagg_entry *entry(struct systable *t, int32_t pid, int32_t tid, 
 	}
 }
 
-static void count_errno(struct systable *t, int32_t pid, int32_t nr, int32_t err)
+static void count_errno(struct systable *t, int32_t pid, int32_t nr, int32_t err, uint64_t n)
 {
 	size_t i = hash3((uint32_t)pid, (uint32_t)nr, (uint32_t)err) % t->ecap;
 
@@ -152,7 +152,7 @@ static void count_errno(struct systable *t, int32_t pid, int32_t nr, int32_t err
 		struct sysagg_err *e = &t->e[i];
 
 		if (e->err == err && e->nr == nr && e->pid == pid) {
-			e->count++;
+			e->count += n;
 			return;
 		}
 		if (e->err == 0) {
@@ -163,7 +163,7 @@ static void count_errno(struct systable *t, int32_t pid, int32_t nr, int32_t err
 			e->pid = pid;
 			e->nr = nr;
 			e->err = err;
-			e->count = 1;
+			e->count = n;
 			t->en++;
 			return;
 		}
@@ -242,7 +242,7 @@ void sysagg_exit(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t
 		e->calls++;
 		if (is_error(ret)) {
 			e->errors++;
-			count_errno(&a->live, pid, nr, (int32_t)-ret);
+			count_errno(&a->live, pid, nr, (int32_t)-ret, 1);
 		}
 	}
 	/* A thread is in one syscall at a time: its pending enter is this
@@ -271,10 +271,31 @@ void sysagg_call(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t
 	e->calls++;
 	if (is_error(ret)) {
 		e->errors++;
-		count_errno(&a->live, pid, nr, (int32_t)-ret);
+		count_errno(&a->live, pid, nr, (int32_t)-ret, 1);
 	}
 	if (timed)
 		add_time(e, dur_ns);
+}
+
+void sysagg_add(struct sysagg *a, const struct sysagg_entry *in)
+{
+	struct sysagg_entry *e = entry(&a->live, in->pid, in->tid, in->nr);
+
+	a->live.events += in->calls;
+	if (!e)
+		return;
+	e->calls += in->calls;
+	e->errors += in->errors;
+	e->total_ns += in->total_ns;
+	e->timed += in->timed;
+	if (in->max_ns > e->max_ns)
+		e->max_ns = in->max_ns;
+}
+
+void sysagg_add_errno(struct sysagg *a, int32_t pid, int32_t nr, int32_t err, uint64_t count)
+{
+	if (err > 0 && count)
+		count_errno(&a->live, pid, nr, err, count);
 }
 
 void sysagg_sample(struct sysagg *a, int32_t pid, int32_t nr)

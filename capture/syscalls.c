@@ -1,6 +1,9 @@
 /* The syscalls source: what `strace -c` shows, per tick, at a fraction of
  * its cost. Backends, in the order tried by --syscalls=auto:
  *
+ *   bpf       in-kernel aggregation by eBPF programs on the same tracepoints
+ *             (sysbpf.c): the same exact counters at a fraction of perf's
+ *             cost per syscall; needs CAP_BPF and CAP_PERFMON
  *   perf      raw_syscalls tracepoints into ring buffers (perfsys.c): exact
  *             calls, errors and time per syscall; --syscalls=counts leaves
  *             out sys_enter (no time, about half the cost per syscall)
@@ -23,11 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum backend { B_PERF, B_SAMPLE, B_PTRACE };
+enum backend { B_BPF, B_PERF, B_SAMPLE, B_PTRACE };
 
 struct syscalls {
 	enum backend backend;
 	struct sysagg agg;
+	struct sysbpf *bpf;
 	struct perfsys *perf;
 	struct syssample *sample;
 	struct sysptrace *ptrace;
@@ -120,13 +124,14 @@ static int syscalls_open(struct capture *cap, void **state)
 {
 	const char *want = cap->opts->syscalls_backend ? cap->opts->syscalls_backend : "auto";
 	struct syscalls *s;
-	char why_perf[512] = "", why_sample[512] = "";
+	char why_bpf[512] = "", why_perf[512] = "", why_sample[512] = "";
 	int ret;
 
 	record_clocksource(cap);
-	if (strcmp(want, "auto") && strcmp(want, "perf") && strcmp(want, "counts") && strcmp(want, "sample") &&
-	    strcmp(want, "sampling") && strcmp(want, "ptrace"))
-		return capture_source_skip(cap, "unknown --syscalls backend '%s' (auto, perf, counts, sample, ptrace)", want);
+	if (strcmp(want, "auto") && strcmp(want, "bpf") && strcmp(want, "perf") && strcmp(want, "counts") &&
+	    strcmp(want, "sample") && strcmp(want, "sampling") && strcmp(want, "ptrace"))
+		return capture_source_skip(cap, "unknown --syscalls backend '%s' (auto, bpf, perf, counts, sample, ptrace)",
+					   want);
 	s = calloc(1, sizeof(*s));
 	if (!s || sysagg_init(&s->agg, 16384) < 0) {
 		free(s);
@@ -142,11 +147,29 @@ static int syscalls_open(struct capture *cap, void **state)
 		return ret;
 	}
 
+	if (!strcmp(want, "auto") || !strcmp(want, "bpf")) {
+		s->bpf = sysbpf_open(cap, &s->agg, why_bpf, sizeof(why_bpf));
+		if (s->bpf) {
+			s->backend = B_BPF;
+			capture_source_backend(cap, "bpf", NULL);
+			writer_manifest_set(cap->w, "syscalls_bpf", sysbpf_describe(s->bpf));
+			*state = s;
+			return 0;
+		}
+		if (strcmp(want, "auto"))
+			return give_up(s, capture_source_skip(cap, "bpf: %s", why_bpf));
+		info("syscalls: bpf backend not usable (%s): trying perf", why_bpf);
+	}
+
 	if (!strcmp(want, "auto") || !strcmp(want, "perf") || !strcmp(want, "counts")) {
 		s->perf = perfsys_open(cap, &s->agg, strcmp(want, "counts") != 0, why_perf, sizeof(why_perf));
 		if (s->perf) {
+			char reason[1100];
+
 			s->backend = B_PERF;
-			capture_source_backend(cap, "perf", NULL);
+			snprintf(reason, sizeof(reason), "bpf not usable (%s): perf ring buffers instead (~0.3 us "
+				 "more per syscall)", why_bpf);
+			capture_source_backend(cap, "perf", *why_bpf ? reason : NULL);
 			writer_manifest_set(cap->w, "syscalls_perf", perfsys_describe(s->perf));
 			*state = s;
 			return 0;
@@ -162,9 +185,9 @@ static int syscalls_open(struct capture *cap, void **state)
 		s->backend = B_SAMPLE;
 		if (*why_perf) {
 			snprintf(reason, sizeof(reason),
-				 "perf not usable (%s): sampling /proc/PID/task/*/syscall every %lld us instead, "
+				 "%s%s%sperf not usable (%s): sampling /proc/PID/task/*/syscall every %lld us instead, "
 				 "samples of where threads wait, not call counts; ptrace only with --syscalls=ptrace",
-				 why_perf, (long long)cap->opts->syscall_sample_us);
+				 *why_bpf ? "bpf not usable (" : "", why_bpf, *why_bpf ? "); " : "", why_perf, (long long)cap->opts->syscall_sample_us);
 			warning("syscalls: %s", reason);
 			capture_source_backend(cap, "sampling", reason);
 		} else {
@@ -368,7 +391,7 @@ static int write_samples(struct capture *cap, int64_t tick, struct systable *t)
 
 static const char *backend_name(const struct syscalls *s)
 {
-	return s->backend == B_PERF ? "perf" : s->backend == B_SAMPLE ? "sampling" : "ptrace";
+	return s->backend == B_BPF ? "bpf" : s->backend == B_PERF ? "perf" : s->backend == B_SAMPLE ? "sampling" : "ptrace";
 }
 
 /* Writes and forgets the counters gathered since the last call. */
@@ -413,6 +436,8 @@ static int syscalls_sample(struct capture *cap, void *state, int64_t tick)
 {
 	struct syscalls *s = state;
 
+	if (s->bpf)
+		sysbpf_refresh(s->bpf, cap);
 	if (s->perf)
 		perfsys_refresh(s->perf, cap);
 	if (s->sample)
@@ -433,6 +458,10 @@ static void syscalls_close(struct capture *cap, void *state)
 	/* Stop the backends first: their last records land in the final
 	 * tick, so a capture that ends after its target's work counts all
 	 * of it. */
+	if (s->bpf) {
+		writer_manifest_set(cap->w, "syscalls_bpf", sysbpf_describe(s->bpf));
+		sysbpf_close(s->bpf);
+	}
 	if (s->perf) {
 		writer_manifest_set(cap->w, "syscalls_perf", perfsys_describe(s->perf));
 		perfsys_close(s->perf);
@@ -447,7 +476,7 @@ static void syscalls_close(struct capture *cap, void *state)
 
 const struct source syscalls_source = {
 	.name = "syscalls",
-	.summary = "calls, errors and time per syscall (perf tracepoints; /proc sampling fallback)",
+	.summary = "calls, errors and time per syscall (eBPF in-kernel counts; perf tracepoints, /proc sampling fallbacks)",
 	.default_on = 1,
 	.open = syscalls_open,
 	.sample = syscalls_sample,

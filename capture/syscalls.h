@@ -3,6 +3,8 @@
  *   syscalls.c  the source: picks a backend, writes a tick's rows
  *   sysagg.c    per-interval counters filled by a backend's worker thread,
  *               syscall names
+ *   sysbpf.c    eBPF programs on sys_enter/sys_exit counting in the kernel
+ *               (default); bpfasm.c assembles them, tracefs.c finds ids
  *   perfsys.c   perf_event tracepoints raw_syscalls:sys_enter/sys_exit
  *   syssample.c sampling /proc/PID/task/TID/syscall (fallback)
  *   sysptrace.c ptrace, only on --syscalls=ptrace, for a bounded window
@@ -115,6 +117,10 @@ void sysagg_exit(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t
 void sysagg_call(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t ret,
 		 uint64_t dur_ns, int timed);
 void sysagg_sample(struct sysagg *a, int32_t pid, int32_t nr);
+/* Adds counters aggregated elsewhere (the bpf backend's kernel maps): IN's
+ * calls, errors, times, and errno ERR's COUNT. */
+void sysagg_add(struct sysagg *a, const struct sysagg_entry *in);
+void sysagg_add_errno(struct sysagg *a, int32_t pid, int32_t nr, int32_t err, uint64_t count);
 
 /* Takes the interval's counters: swaps the live table with the (empty) spare
  * under the lock and returns the table to read; the caller passes it back to
@@ -145,10 +151,6 @@ struct perfsys_rec {
 int perfsys_decode(const void *buf, size_t len, uint32_t enter_id, uint32_t exit_id,
 		   struct perfsys_rec *out);
 
-/* Reads the id of tracepoint GROUP/NAME from the tracefs directory DIR
- * (its events/GROUP/NAME/id). Returns the id or -1. */
-long perfsys_tracepoint_id(const char *dir, const char *group, const char *name);
-
 struct perfsys;
 /* Opens the perf backend for the capture's targets: sys_exit events, and
  * with WITH_TIME sys_enter too, paired per thread for durations. Returns NULL
@@ -161,6 +163,22 @@ int perfsys_refresh(struct perfsys *p, struct capture *cap);
 void perfsys_close(struct perfsys *p);
 /* One line for the sources table: rings, fds, ring size. */
 const char *perfsys_describe(struct perfsys *p);
+
+/* ---- bpf backend (sysbpf.c) ---- */
+
+struct sysbpf;
+/* Loads the in-kernel aggregation onto raw_syscalls:sys_enter/sys_exit for
+ * the capture's targets. Returns NULL and writes why into why (size len)
+ * when BPF cannot be used (no CAP_BPF/CAP_PERFMON, verifier refusal: its log
+ * is printed under -v). */
+struct sysbpf *sysbpf_open(struct capture *cap, struct sysagg *agg, char *why, size_t len);
+/* Adds new targets to the filter, and moves the counters of the interval
+ * that just ended from the kernel maps into agg (under its lock). */
+int sysbpf_refresh(struct sysbpf *b, struct capture *cap);
+/* Detaches, collects the last counters into agg, frees everything. */
+void sysbpf_close(struct sysbpf *b);
+/* One line for the sources table and manifest. */
+const char *sysbpf_describe(struct sysbpf *b);
 
 /* ---- sampling backend (syssample.c) ---- */
 

@@ -246,7 +246,7 @@ CREATE TABLE syscall_names (
 );
 
 -- Per tick, process and syscall: what `strace -c` shows, for the interval
--- since the previous tick. Counted by the perf or ptrace backend, never by
+-- since the previous tick. Counted by the bpf, perf or ptrace backend, never by
 -- sampling. A call is counted in the tick in which it returns, so calls in
 -- flight at the end and exit/exit_group are not counted.
 CREATE TABLE syscall_counts (
@@ -300,7 +300,7 @@ CREATE TABLE syscall_samples (
 -- Per tick: the health of the syscalls backend.
 CREATE TABLE syscall_ticks (
 	tick    INTEGER NOT NULL,
-	backend TEXT NOT NULL,           -- 'perf' | 'sampling' | 'ptrace'
+	backend TEXT NOT NULL,           -- 'bpf' | 'perf' | 'sampling' | 'ptrace'
 	events  INTEGER NOT NULL,        -- records (perf: enter + exit) or samples read
 	lost    INTEGER NOT NULL,        -- records the kernel dropped (ring full, PERF_RECORD_LOST)
 	dropped INTEGER NOT NULL,        -- updates that found casefile's counter tables full

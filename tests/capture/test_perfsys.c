@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "syscalls.h"
+#include "tracefs.h"
 
 #define ENTER_ID 443
 #define EXIT_ID 442
@@ -183,12 +184,12 @@ static void test_perfsys__tracepoint_id(void **state)
 	assert_non_null(f);
 	fputs("443\n", f);
 	fclose(f);
-	assert_int_equal(perfsys_tracepoint_id(dir, "raw_syscalls", "sys_enter"), 443);
-	assert_int_equal(perfsys_tracepoint_id(dir, "raw_syscalls", "sys_exit"), -1);
+	assert_int_equal(tracefs_tracepoint_id(dir, "raw_syscalls", "sys_enter"), 443);
+	assert_int_equal(tracefs_tracepoint_id(dir, "raw_syscalls", "sys_exit"), -1);
 	f = fopen(path, "w");
 	fputs("44x\n", f);
 	fclose(f);
-	assert_int_equal(perfsys_tracepoint_id(dir, "raw_syscalls", "sys_enter"), -1);
+	assert_int_equal(tracefs_tracepoint_id(dir, "raw_syscalls", "sys_enter"), -1);
 	unlink(path);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);

@@ -10,7 +10,7 @@ need_cmd sqlite3
 bg "$W" --wait-file go --done-file done --linger --pause-every 20000
 target=$LAST_PID
 start_capture x.db --pid "$target" --interval 50ms
-assert_eq "backend" perf "$(q x.db "SELECT backend FROM sources WHERE name = 'syscalls'")"
+assert_eq "backend" bpf "$(q x.db "SELECT backend FROM sources WHERE name = 'syscalls'")"
 touch go
 wait_for 60 test -f done || fail "workload did not finish"
 stop_capture
