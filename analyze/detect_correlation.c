@@ -108,9 +108,7 @@ static int run(const struct detector_input *in, struct hit *h)
 	hit_num(h, "samples", (double)n);
 	h->score = best_r;
 	h->rep_row = idx[n - 1];
-	h->from_row = idx[0];
-	h->to_row = idx[n - 1];
-	h->has_range = 1;
+	hit_range(h, idx[0], idx[n - 1]);
 	hit_evidence_spread(h, idx, (size_t)n, 8, NULL, 0);
 	fired = 1;
 out:

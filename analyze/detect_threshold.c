@@ -76,9 +76,7 @@ static int run(const struct detector_input *in, struct hit *h)
 	hit_num(h, "last", y[n - 1]);
 	h->score = (double)above / (double)n;
 	h->rep_row = idx[peak_i];
-	h->from_row = idx[first];
-	h->to_row = idx[last];
-	h->has_range = 1;
+	hit_range(h, idx[first], idx[last]);
 	{
 		size_t must[1] = { idx[peak_i] };
 

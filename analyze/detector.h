@@ -95,6 +95,8 @@ void hit_num(struct hit *h, const char *name, double v);
 void hit_text(struct hit *h, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int hit_error(struct hit *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct hit_output *hit_get(const struct hit *h, const char *name);
+/* The finding's time range: from the row from_row to the row to_row. */
+void hit_range(struct hit *h, size_t from_row, size_t to_row);
 /* Adds up to k rows evenly spread over rows[0..n) plus the ones in must[]
  * (kept in row order, duplicates dropped). */
 void hit_evidence_spread(struct hit *h, const size_t *rows, size_t n, int k,

@@ -118,6 +118,13 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+void hit_range(struct hit *h, size_t from_row, size_t to_row)
+{
+	h->from_row = from_row;
+	h->to_row = to_row;
+	h->has_range = 1;
+}
+
 void hit_evidence_spread(struct hit *h, const size_t *rows, size_t n, int k,
 			 const size_t *must, int nmust)
 {
