@@ -707,47 +707,49 @@ static uint32_t read_pid_max(struct capture *cap)
 	return (uint32_t)v;
 }
 
-/* Moves the counters of generation GEN (or of both when GEN < 0) into agg. */
-static void collect(struct sysbpf *b, int gen)
+/* The keys of map FD (KSZ bytes each, their generation a uint32 at GEN_OFF)
+ * of generation GEN, or of every generation when GEN < 0: a malloc'd array
+ * of *count keys (NULL when none). Keys are collected before any is taken out,
+ * since deleting during GET_NEXT_KEY would restart the walk. */
+static void *map_keys(int fd, size_t ksz, size_t gen_off, int gen, size_t *count)
 {
-	struct bkey key, next, *keys = NULL;
-	struct ekey ek, en, *ekeys = NULL;
-	size_t n = 0, cap = 0, en_n = 0, ecap = 0, i;
+	unsigned char key[32], next[32];
+	unsigned char *keys = NULL;
+	size_t n = 0, cap = 0;
 	int first = 1;
-	uint32_t dk;
-	uint64_t dropped = 0, zero = 0, v;
+	uint32_t kgen;
 
-	while (map_next(b->map[M_COUNTS], first ? NULL : &key, &next) == 0) {
+	while (ksz <= sizeof(key) && map_next(fd, first ? NULL : key, next) == 0) {
 		first = 0;
-		key = next;
-		if (gen >= 0 && key.gen != (uint32_t)gen)
+		memcpy(key, next, ksz);
+		memcpy(&kgen, key + gen_off, sizeof(kgen));
+		if (gen >= 0 && kgen != (uint32_t)gen)
 			continue;
 		if (n == cap) {
-			struct bkey *k = realloc(keys, (cap ? cap * 2 : 256) * sizeof(*keys));
+			unsigned char *k = realloc(keys, (cap ? cap * 2 : 64) * ksz);
 
 			if (!k)
 				break;
 			keys = k;
-			cap = cap ? cap * 2 : 256;
+			cap = cap ? cap * 2 : 64;
 		}
-		keys[n++] = key;
+		memcpy(keys + n++ * ksz, key, ksz);
 	}
-	first = 1;
-	while (map_next(b->map[M_ERRS], first ? NULL : &ek, &en) == 0) {
-		first = 0;
-		ek = en;
-		if (gen >= 0 && ek.gen != (uint32_t)gen)
-			continue;
-		if (en_n == ecap) {
-			struct ekey *k = realloc(ekeys, (ecap ? ecap * 2 : 64) * sizeof(*ekeys));
+	*count = n;
+	return keys;
+}
 
-			if (!k)
-				break;
-			ekeys = k;
-			ecap = ecap ? ecap * 2 : 64;
-		}
-		ekeys[en_n++] = ek;
-	}
+/* Moves the counters of generation GEN (or of both when GEN < 0) into agg. */
+static void collect(struct sysbpf *b, int gen)
+{
+	struct bkey *keys;
+	struct ekey *ekeys;
+	size_t n, en_n, i;
+	uint32_t dk;
+	uint64_t dropped = 0, zero = 0, v;
+
+	keys = map_keys(b->map[M_COUNTS], sizeof(*keys), offsetof(struct bkey, gen), gen, &n);
+	ekeys = map_keys(b->map[M_ERRS], sizeof(*ekeys), offsetof(struct ekey, gen), gen, &en_n);
 	for (dk = 1; dk <= 2; dk++) {
 		if (gen >= 0 && dk != (uint32_t)gen + 1)
 			continue;
