@@ -81,6 +81,14 @@ static int attach_one(struct capture *cap, const char *path)
 		error("not attaching '%s': %s is more than half of --max-size", path, sz);
 		goto out;
 	}
+	if ((uint64_t)st.st_size > writer_room(cap->w)) {
+		/* Checked before writing: a blob is paged in whole by its insert,
+		 * and the bundle must not pass --max-size even for a moment. */
+		capture_event(cap, "size_cap", "not attaching '%s': %s would take the bundle past --max-size",
+			      path, format_size((uint64_t)st.st_size, sz, sizeof(sz)));
+		error("not attaching '%s': %s would take the bundle past --max-size", path, sz);
+		goto out;
+	}
 	if (!(buf = malloc(ATTACH_CHUNK))) {
 		error("out of memory");
 		goto out;

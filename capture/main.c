@@ -65,7 +65,8 @@ static void usage(FILE *f)
 "Time and size:\n"
 "  -i, --interval DUR     time between samples (default 1s; e.g. 500ms, 2s)\n"
 "  -d, --duration DUR     how long to capture (default 60s; e.g. 30s, 2m, 1h)\n"
-"      --max-size SIZE    stop when the bundle reaches SIZE (default 100M)\n"
+"      --max-size SIZE    bound the bundle on disk to SIZE (default 100M): a tick that\n"
+"                         would pass it is dropped whole and the capture stops\n"
 "  -o, --output FILE      bundle to write (default casefile-HOST-NAME-PID-TIME.db)\n"
 "      --force            overwrite FILE if it exists\n"
 "\n"
@@ -611,6 +612,7 @@ int main(int argc, char **argv)
 	int force = 0, list = 0, nsrc = 0, i, rc = CF_EXIT_OK, complete = 1;
 	int64_t interval, next_tick_us, cpu_mark_us, cpu_mark_mono, overruns = 0;
 	int backoffs = 0, show_progress;
+	int64_t cap_dropped = 0;
 	const char *stop_reason = "duration reached";
 	char tmp[64];
 
@@ -667,6 +669,13 @@ int main(int argc, char **argv)
 	if (!cap.w) {
 		targets_release(&cap.targets);
 		return CF_EXIT_IO;
+	}
+	if (writer_set_max_size(cap.w, opts.max_size)) {
+		/* Nothing recorded yet: leave no empty bundle behind. */
+		writer_close(cap.w, 0);
+		unlink(output);
+		targets_release(&cap.targets);
+		return CF_EXIT_USAGE;
 	}
 	lower_priority(&opts);
 	show_progress = opts.progress == 1 || (opts.progress == -1 && opts.verbosity > 0 && isatty(2));
@@ -762,6 +771,8 @@ int main(int argc, char **argv)
 		if (writer_begin_tick(cap.w, cap.tick, cap.tick_wall_us, cap.tick_mono_us))
 			goto write_failed;
 		alive = targets_refresh(&cap);
+		if (writer_capped(cap.w))
+			goto size_cap;
 		if (alive < 0)
 			goto write_failed;
 		for (i = 0; i < nsrc; i++) {
@@ -773,6 +784,10 @@ int main(int argc, char **argv)
 			cap.current = r->src;
 			src_rc = r->src->sample(&cap, r->state, cap.tick);
 			cap.current = NULL;
+			/* A source that failed because the writer refused its rows
+			 * did nothing wrong: the tick is dropped, not the source. */
+			if (writer_capped(cap.w))
+				goto size_cap;
 			if (src_rc == SOURCE_STOP_CAPTURE) {
 				stop_reason = "a source reached its bound";
 				cap.stop_requested = 1;
@@ -788,20 +803,14 @@ int main(int argc, char **argv)
 		}
 		elapsed = now_mono_us() - t0;
 		writer_tick_cost(cap.w, cap.tick, elapsed);
-		if (writer_commit_tick(cap.w))
+		if (writer_commit_tick(cap.w)) {
+			if (writer_capped(cap.w))
+				goto size_cap;
 			goto write_failed;
+		}
 
 		if (alive == 0) {
 			stop_reason = "every target exited";
-			break;
-		}
-		if (writer_size(cap.w) >= opts.max_size) {
-			char s1[32];
-
-			writer_event(cap.w, cap.tick, "size_cap", NULL, "bundle reached --max-size %s; capture stopped",
-				     format_size(opts.max_size, s1, sizeof(s1)));
-			warning("bundle reached --max-size %s; stopping", s1);
-			stop_reason = "size cap reached";
 			break;
 		}
 		if (cap.stop_requested)
@@ -857,6 +866,19 @@ int main(int argc, char **argv)
 	}
 	goto finish;
 
+size_cap:
+	/* The tick in progress would take the bundle past --max-size: drop it
+	 * whole and end with the ticks committed before it. */
+	writer_rollback(cap.w);
+	for (i = 0; i < nsrc; i++) {
+		if (run[i].last_tick == cap.tick)
+			run[i].last_tick = cap.tick - 1;
+		if (run[i].first_tick == cap.tick)
+			run[i].first_tick = 0;
+	}
+	cap_dropped = cap.tick--;
+	goto finish;
+
 write_failed:
 	rc = CF_EXIT_IO;
 	complete = 0;
@@ -870,6 +892,11 @@ finish:
 		progress(&cap, now_mono_us() - cap.start_mono_us, writer_size(cap.w), 1);
 	/* Final transaction: close sources (they may flush rows), statuses, end time. */
 	if (writer_begin(cap.w) == 0) {
+		/* What the sources flush on close is dropped whole if it does not
+		 * fit (after a size cap the writer refuses it anyway: it could name
+		 * rows of the dropped tick). */
+		int flush = writer_exec(cap.w, "SAVEPOINT closing") == 0;
+
 		for (i = 0; i < nsrc; i++) {
 			struct running_source *r = &run[i];
 
@@ -877,6 +904,31 @@ finish:
 				stop_source(&cap, r, SRC_RUNNING, NULL);
 				r->status = SRC_RUNNING;
 			}
+		}
+		if (flush && writer_capped(cap.w))
+			writer_exec(cap.w, "ROLLBACK TO closing");
+		if (flush)
+			writer_exec(cap.w, "RELEASE closing");
+		writer_final(cap.w);
+		if (writer_capped(cap.w)) {
+			char s1[32];
+
+			format_size(opts.max_size, s1, sizeof(s1));
+			stop_reason = "size cap reached";
+			if (cap_dropped)
+				writer_event(cap.w, cap.tick, "size_cap", NULL,
+					     "bundle reached --max-size %s: tick %lld did not fit and was dropped whole; "
+					     "capture stopped after tick %lld", s1, (long long)cap_dropped,
+					     (long long)cap.tick);
+			else
+				writer_event(cap.w, cap.tick, "size_cap", NULL,
+					     "bundle reached --max-size %s: the sources' last rows did not fit and were dropped",
+					     s1);
+			warning("bundle reached --max-size %s; stopping", s1);
+		}
+		for (i = 0; i < nsrc; i++) {
+			struct running_source *r = &run[i];
+
 			if (r->requested)
 				writer_source_status(cap.w, r->src->name, r->requested,
 						     r->status == SRC_RUNNING ? "ran" : status_names[r->status],

@@ -765,6 +765,9 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 		if (sqlite3_blob_close(blob) != SQLITE_OK)
 			return error("cannot write packets: %s", sqlite3_errmsg(db));
 	}
+	/* A chunk can be large: check the cap now, not 128 rows later. */
+	if (writer_check_size(cap->w))
+		return -1;
 	pk->stored_bytes += len;
 	pk->stored_packets += packets;
 	return 0;

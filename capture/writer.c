@@ -14,6 +14,19 @@
 #include <unistd.h>
 
 #define WRITER_MAX_STMTS 128
+/* How many writer_step() calls between two size checks: a check (PRAGMA
+ * page_count) costs about two inserts, so checking every 128 costs ~1.5%,
+ * and a tick overshoots its check by at most 128 rows, all rolled back. */
+#define WRITER_CHECK_EVERY 128
+/* Kept free under --max-size for the end of the capture: final sources and
+ * manifest rows, the size_cap and capture_stop events, and their WAL frames. */
+#define WRITER_RESERVE_PAGES 16
+/* Guess of old pages the first tick rewrites (one per table it writes to). */
+#define WRITER_FIRST_REWRITE 24
+/* Pages kept for the rollback journal of the index build. */
+#define WRITER_JOURNAL_PAGES 8
+#define WAL_HEADER 32
+#define WAL_FRAME_HEADER 24
 
 struct cached_stmt {
 	const char *sql;                 /* pointer identity: callers pass literals */
@@ -28,6 +41,25 @@ struct writer {
 	int nstmts;
 	int in_txn;
 	int disk_full;
+
+	/* --max-size (see writer_set_max_size). The projection of what a
+	 * commit would leave on disk needs the WAL's state, which SQLite only
+	 * tells through the WAL hook: frames after each commit. */
+	uint64_t max_size;               /* 0: no cap */
+	int64_t page_size;
+	sqlite3_stmt *pages_st;          /* PRAGMA page_count (includes uncommitted pages) */
+	int steps;                       /* writer_step calls since the last check */
+	int checking;                    /* checks armed: from the first tick on */
+	int capped;                      /* the cap was reached: writer_step refuses */
+	int final;                       /* end transaction: bookkeeping may use the reserve */
+	int64_t txn_pages;               /* page_count when the open transaction began */
+	int64_t commit_pages;            /* page_count just before the last COMMIT */
+	uint64_t txn_wal_file;           /* -wal file size when it began */
+	int64_t wal_frames;              /* frames in the WAL after the last commit */
+	int wal_restart;                 /* last checkpoint was complete: the next commit restarts the WAL */
+	int64_t rewritten;               /* old pages a commit rewrites besides new ones: max seen */
+	int64_t ckpt_frames;             /* checkpoint when the WAL holds this many frames */
+	uint64_t wal_limit;              /* journal_size_limit: the WAL shrinks back to this */
 };
 
 static int sql_error(struct writer *w, const char *what)
@@ -54,6 +86,83 @@ int writer_exec(struct writer *w, const char *sql)
 		return rc;
 	}
 	return 0;
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* The database size in pages as the writer's connection sees it: inside a
+ * transaction this includes the pages it added and has not committed yet. */
+static int64_t page_count(struct writer *w)
+{
+	int64_t n = -1;
+
+	if (!w->pages_st)
+		return -1;
+	if (sqlite3_step(w->pages_st) == SQLITE_ROW)
+		n = sqlite3_column_int64(w->pages_st, 0);
+	sqlite3_reset(w->pages_st);
+	return n;
+}
+
+/* Bytes on disk right after the open transaction commits with PAGES pages
+ * and a checkpoint copies it into the database: the database at its new size
+ * plus the WAL still holding this commit's frames (it shrinks back to
+ * wal_limit only when the next commit restarts it). That is the peak, so it
+ * is what --max-size is held against. The frames a commit writes are its new
+ * pages plus the old pages it changes (the last leaf and interior pages of
+ * each table it touched); SQLite does not say how many of those a
+ * transaction holds, so the writer uses the most it has seen a commit write. */
+static uint64_t project(const struct writer *w, int64_t pages)
+{
+	uint64_t frame = (uint64_t)w->page_size + WAL_FRAME_HEADER;
+	int64_t frames = pages - w->txn_pages + w->rewritten;
+	uint64_t file = w->txn_wal_file, wal;
+
+	if (frames < 0 || w->txn_pages < 0)
+		frames = w->rewritten;
+	if (w->wal_restart) {
+		if (file > w->wal_limit)
+			file = w->wal_limit;
+		wal = WAL_HEADER + (uint64_t)frames * frame;
+	} else {
+		wal = WAL_HEADER + (uint64_t)(w->wal_frames + frames) * frame;
+	}
+	if (wal < file)
+		wal = file;
+	return (uint64_t)pages * (uint64_t)w->page_size + wal;
+}
+
+/* Called by SQLite after each commit with the number of frames in the WAL.
+ * It replaces wal_autocheckpoint (same PASSIVE checkpoint, our threshold)
+ * and learns how many old pages a commit rewrites. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct writer *w = arg;
+	int64_t written = w->wal_restart || frames < w->wal_frames ? frames : frames - w->wal_frames;
+
+	if (w->txn_pages >= 0 && w->commit_pages >= w->txn_pages &&
+	    written - (w->commit_pages - w->txn_pages) > w->rewritten)
+		w->rewritten = written - (w->commit_pages - w->txn_pages);
+	if (getenv("CF_DEBUG_WAL"))
+		fprintf(stderr, "DEBUG commit: frames %d written %lld fresh %lld rewritten %lld\n", frames,
+			(long long)written, (long long)(w->commit_pages - w->txn_pages), (long long)w->rewritten);
+	w->wal_frames = frames;
+	w->wal_restart = 0;
+	if (frames >= w->ckpt_frames) {
+		int log = -1, done = -1;
+
+		/* Only a complete checkpoint lets the next commit restart the WAL
+		 * from its beginning (a reader holding an old snapshot prevents it). */
+		if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK &&
+		    log >= 0 && log == done)
+			w->wal_restart = 1;
+	}
+	return SQLITE_OK;
 }
 
 struct writer *writer_create(const char *path, int force)
@@ -107,9 +216,37 @@ struct writer *writer_create(const char *path, int force)
 	if (writer_exec(w, "BEGIN") || writer_exec(w, schema) || writer_exec(w, "COMMIT"))
 		goto fail;
 	free(schema);
+	schema = NULL;
+	if (sqlite3_prepare_v3(w->db, "PRAGMA page_count", -1, SQLITE_PREPARE_PERSISTENT,
+			       &w->pages_st, NULL) != SQLITE_OK) {
+		sql_error(w, "page_count");
+		goto fail;
+	}
+	{
+		sqlite3_stmt *st;
+
+		w->page_size = 4096;
+		if (sqlite3_prepare_v2(w->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= 512)
+				w->page_size = sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+		}
+	}
+	/* Start from an empty WAL so the hook's frame counts mean what they say. */
+	if (writer_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)"))
+		goto fail;
+	w->txn_pages = w->commit_pages = -1;
+	w->ckpt_frames = 1000;                   /* SQLite's default autocheckpoint */
+	w->wal_limit = UINT64_MAX;
+	/* Before any commit is seen, assume the first tick rewrites the root
+	 * page of every table it fills; the hook learns the real figure. */
+	w->rewritten = WRITER_FIRST_REWRITE;
+	sqlite3_wal_hook(w->db, wal_hook, w);
 	return w;
 fail:
 	free(schema);
+	if (w->pages_st)
+		sqlite3_finalize(w->pages_st);
 	if (w->db)
 		sqlite3_close(w->db);
 	free(w->path);
@@ -148,14 +285,25 @@ sqlite3_stmt *writer_stmt(struct writer *w, const char *sql)
 
 int writer_step(struct writer *w, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc;
 
+	if (w->capped && !w->final) {
+		/* Quietly: the tick loop rolls the tick back and says why once. */
+		sqlite3_reset(st);
+		errno = EFBIG;
+		return -1;
+	}
+	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		rc = sql_error(w, "insert");
 		sqlite3_reset(st);
 		return rc;
 	}
 	sqlite3_reset(st);
+	if (w->checking && w->max_size && ++w->steps >= WRITER_CHECK_EVERY) {
+		w->steps = 0;
+		return writer_check_size(w);
+	}
 	return 0;
 }
 
@@ -176,18 +324,39 @@ int writer_begin(struct writer *w)
 {
 	if (w->in_txn)
 		return 0;
+	w->txn_pages = page_count(w);
+	w->txn_wal_file = file_size(w->wal_path);
+	w->steps = 0;
 	if (writer_exec(w, "BEGIN"))
 		return -1;
 	w->in_txn = 1;
 	return 0;
 }
 
-int writer_commit(struct writer *w)
+int writer_rollback(struct writer *w)
 {
 	if (!w->in_txn)
 		return 0;
 	w->in_txn = 0;
-	if (writer_exec(w, "COMMIT")) {
+	w->txn_pages = -1;
+	if (sqlite3_get_autocommit(w->db))
+		return 0;        /* SQLite already rolled it back (SQLITE_FULL) */
+	if (sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		return error("cannot roll back in '%s': %s", w->path, sqlite3_errmsg(w->db));
+	return 0;
+}
+
+int writer_commit(struct writer *w)
+{
+	int rc;
+
+	if (!w->in_txn)
+		return 0;
+	w->commit_pages = page_count(w);
+	w->in_txn = 0;
+	rc = writer_exec(w, "COMMIT");
+	w->txn_pages = w->commit_pages = -1;
+	if (rc) {
 		/* A failed COMMIT (disk full) leaves the transaction open: roll it
 		 * back so what was committed before stays intact and usable. */
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
@@ -203,6 +372,7 @@ int writer_begin_tick(struct writer *w, int64_t tick, int64_t wall_us, int64_t m
 	static const char sql[] = "INSERT INTO ticks (id, wall_us, mono_us) VALUES (?, ?, ?)";
 	sqlite3_stmt *st;
 
+	w->checking = 1;
 	if (writer_begin(w))
 		return -1;
 	st = writer_stmt(w, sql);
@@ -228,7 +398,115 @@ int writer_tick_cost(struct writer *w, int64_t tick, int64_t sample_us)
 
 int writer_commit_tick(struct writer *w)
 {
+	/* A tick is all or nothing: one that does not fit is rolled back
+	 * whole, so the last tick in the bundle is as complete as the others
+	 * (a half-written tick would read as sockets or threads vanishing). */
+	if (w->max_size && writer_check_size(w)) {
+		writer_rollback(w);
+		errno = EFBIG;
+		return -1;
+	}
 	return writer_commit(w);
+}
+
+int writer_set_max_size(struct writer *w, uint64_t max_size)
+{
+	uint64_t frame = (uint64_t)w->page_size + WAL_FRAME_HEADER, need;
+	int64_t pages = page_count(w), ckpt;
+	char sql[96], s1[32], s2[32];
+
+	/* Checkpoint often enough that the WAL stays a small share of the cap
+	 * (1/64, between 16 and SQLite's default 1000 frames), and shrink it
+	 * back to that after each restart. */
+	ckpt = (int64_t)(max_size / 64 / frame);
+	if (ckpt < 16)
+		ckpt = 16;
+	if (ckpt > 1000)
+		ckpt = 1000;
+	w->ckpt_frames = ckpt;
+	w->wal_limit = WAL_HEADER + (uint64_t)ckpt * frame;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %llu", (unsigned long long)w->wal_limit);
+	if (writer_exec(w, sql))
+		return -1;
+	/* The empty bundle, a first tick that rewrites its tables' root pages,
+	 * the reserve, and room for at least 16 pages of rows. */
+	w->txn_pages = pages;
+	w->txn_wal_file = file_size(w->wal_path);
+	need = project(w, pages + 16) + (uint64_t)WRITER_RESERVE_PAGES * (uint64_t)w->page_size;
+	w->txn_pages = -1;
+	if (max_size < need) {
+		need = (need + 65535) / 65536 * 65536;
+		return error("--max-size %s is too small: the empty bundle and its working space need %s; "
+			     "use at least %s", format_size(max_size, s1, sizeof(s1)),
+			     format_size(need, s2, sizeof(s2)), s2);
+	}
+	w->max_size = max_size;
+	return 0;
+}
+
+int writer_check_size(struct writer *w)
+{
+	int64_t pages;
+
+	if (w->capped && !w->final)
+		return -1;
+	if (!w->max_size || !w->in_txn || w->final)
+		return 0;
+	pages = page_count(w);
+	if (pages < 0)
+		return 0;
+	if (project(w, pages) + (uint64_t)WRITER_RESERVE_PAGES * (uint64_t)w->page_size > w->max_size) {
+		w->capped = 1;
+		errno = EFBIG;
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t writer_room(struct writer *w)
+{
+	uint64_t used, limit;
+	int64_t pages;
+
+	if (!w->max_size)
+		return UINT64_MAX;
+	if (w->capped)
+		return 0;
+	pages = page_count(w);
+	if (pages < 0)
+		return 0;
+	used = project(w, pages);
+	limit = w->max_size - (uint64_t)WRITER_RESERVE_PAGES * (uint64_t)w->page_size;
+	if (used >= limit)
+		return 0;
+	/* A new page costs its place in the database and a frame in the WAL. */
+	return (limit - used) / 2;
+}
+
+int writer_capped(const struct writer *w)
+{
+	return w->capped;
+}
+
+void writer_final(struct writer *w)
+{
+	char sql[64];
+
+	w->final = 1;
+	if (!w->max_size)
+		return;
+	/* From here on only small bookkeeping rows are written, into the
+	 * reserve; SQLite itself refuses to grow the file past the cap. */
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %llu",
+		 (unsigned long long)(w->max_size / (uint64_t)w->page_size));
+	writer_exec(w, sql);
+}
+
+uint64_t writer_projected_size(struct writer *w)
+{
+	int64_t pages = page_count(w);
+
+	return pages < 0 ? 0 : project(w, pages);
 }
 
 int writer_manifest_set(struct writer *w, const char *key, const char *value)
@@ -312,6 +590,56 @@ uint64_t writer_size(struct writer *w)
 	return size;
 }
 
+/* Builds the indexes in one transaction. Under --max-size, SQLite refuses
+ * to grow the file past the cap (max_page_count) and the indexes are rolled
+ * back: the bundle reads the same without them, only slower, and the manifest
+ * and an event say so. Runs after leaving WAL mode, so the pages go straight
+ * into the database file and a rollback truncates it: the file on disk never
+ * passes the cap, where a WAL would hold the indexes twice for a moment. */
+static void build_indexes(struct writer *w)
+{
+	char sql[64], s1[32], *msg = NULL;
+	int code = SQLITE_OK;
+
+	if (w->max_size) {
+		/* Leave room for the rollback journal beside the file: it holds
+		 * the few old pages the build changes (the schema's). */
+		snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %llu",
+			 (unsigned long long)(w->max_size / (uint64_t)w->page_size - WRITER_JOURNAL_PAGES));
+		sqlite3_exec(w->db, sql, NULL, NULL, NULL);
+	}
+	if (sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(w->db, bundle_schema_finalize_sql(), NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(w->db, "INSERT OR REPLACE INTO manifest (key, value) VALUES ('indexes', 'built')",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		code = sqlite3_extended_errcode(w->db);
+	if (code == SQLITE_OK)
+		return;
+	if (!sqlite3_get_autocommit(w->db))
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	if ((code & 0xff) != SQLITE_FULL || !w->max_size) {
+		warning("indexes of '%s' not built; the bundle is still complete", w->path);
+		return;
+	}
+	format_size(w->max_size, s1, sizeof(s1));
+	warning("indexes of '%s' not built: they would take it past --max-size %s; "
+		"the bundle is complete, queries on it are slower", w->path, s1);
+	/* The note goes in the space the indexes did not take (a page or two). */
+	msg = sqlite3_mprintf(
+		"BEGIN;"
+		"INSERT OR REPLACE INTO manifest (key, value) VALUES ('indexes', 'skipped: --max-size %q');"
+		"INSERT INTO events (tick, wall_us, kind, source, message) VALUES ("
+		" (SELECT max(id) FROM ticks), %lld, 'indexes_skipped', NULL,"
+		" 'indexes not built: they would take the bundle past --max-size %q; results are the same, queries slower');"
+		"COMMIT;", s1, (long long)now_wall_us(), s1);
+	if (!msg || sqlite3_exec(w->db, msg, NULL, NULL, NULL) != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(w->db))
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_free(msg);
+}
+
 int writer_close(struct writer *w, int complete)
 {
 	int i, rc = 0;
@@ -323,16 +651,8 @@ int writer_close(struct writer *w, int complete)
 	for (i = 0; i < w->nstmts; i++)
 		sqlite3_finalize(w->stmts[i].st);
 	w->nstmts = 0;
-	/* Indexes are built once, here: building them during the capture would
-	 * make every insert ~20x slower. A bundle cut short still reads fine
-	 * without them, only slower. */
-	if (complete && !w->disk_full) {
-		if (writer_exec(w, "BEGIN") || writer_exec(w, bundle_schema_finalize_sql()) ||
-		    writer_exec(w, "COMMIT")) {
-			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-			warning("indexes of '%s' not built; the bundle is still complete", w->path);
-		}
-	}
+	sqlite3_finalize(w->pages_st);
+	w->pages_st = NULL;
 	/* Leaving WAL mode checkpoints everything into the main file and removes
 	 * the -wal and -shm files: a clean stop leaves one file to attach. */
 	if (sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;",
@@ -341,6 +661,11 @@ int writer_close(struct writer *w, int complete)
 			w->path, sqlite3_errmsg(w->db));
 		rc = -1;
 	}
+	/* Indexes are built once, here: building them during the capture would
+	 * make every insert ~20x slower. A bundle cut short still reads fine
+	 * without them, only slower. */
+	if (complete && !w->disk_full)
+		build_indexes(w);
 	if (sqlite3_close(w->db) != SQLITE_OK) {
 		error("cannot close bundle '%s'", w->path);
 		rc = -1;

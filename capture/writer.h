@@ -37,8 +37,12 @@ int writer_exec(struct writer *w, const char *sql);
 int writer_begin_tick(struct writer *w, int64_t tick, int64_t wall_us, int64_t mono_us);
 /* Sets ticks.sample_us of the open tick. */
 int writer_tick_cost(struct writer *w, int64_t tick, int64_t sample_us);
-/* Commits the open tick. Returns 0, or -1 with errno ENOSPC on a full disk. */
+/* Commits the open tick. Returns 0, or -1 with errno ENOSPC on a full disk,
+ * or -1 with errno EFBIG when the tick would take the bundle past its
+ * --max-size (see writer_set_max_size): the tick is then rolled back whole. */
 int writer_commit_tick(struct writer *w);
+/* Rolls back the open transaction (a tick that did not fit). */
+int writer_rollback(struct writer *w);
 
 /* Opens/commits a transaction outside the tick schedule (start, end). */
 int writer_begin(struct writer *w);
@@ -55,8 +59,37 @@ int writer_event(struct writer *w, int64_t tick, const char *kind, const char *s
 /* Bytes on disk now: database plus WAL. */
 uint64_t writer_size(struct writer *w);
 
-/* Finishes the bundle: finalize indexes (when complete), checkpoint, switch
- * out of WAL so one file remains, close. Frees w. Returns 0 or -1. */
+/* --max-size: bounds the bundle and its WAL on disk at every moment, and the
+ * final single file. Sets the WAL's checkpoint threshold and size limit to a
+ * small share of MAX_SIZE. From the first tick on, writer_step checks every
+ * 128 rows (and writer_commit_tick before committing) what the open
+ * transaction would leave on disk once committed (database pages including
+ * uncommitted ones, plus WAL frames), keeping a reserve of 16 pages for the
+ * end of the capture. When it would not fit, the writer is "capped":
+ * writer_step fails quietly (errno EFBIG) until writer_final(). Returns 0,
+ * or error() when MAX_SIZE cannot hold the empty bundle, its working space
+ * and a little data (the message gives the least that would). */
+int writer_set_max_size(struct writer *w, uint64_t max_size);
+/* Checks the open transaction against the cap now (callers that just wrote a
+ * large blob call it). Returns 0, or -1 (errno EFBIG) and caps the writer. */
+int writer_check_size(struct writer *w);
+/* Whether the cap was reached. */
+int writer_capped(const struct writer *w);
+/* Bytes of new rows the open transaction can still take before the cap
+ * (UINT64_MAX without one). */
+uint64_t writer_room(struct writer *w);
+/* What the database and its WAL would take on disk if the open transaction
+ * committed now (for tests and progress). */
+uint64_t writer_projected_size(struct writer *w);
+/* Enters the end of the capture: bookkeeping rows (manifest, sources,
+ * events) may use the reserve again, and SQLite refuses to grow the file past
+ * --max-size at all. Call after the sources closed. */
+void writer_final(struct writer *w);
+
+/* Finishes the bundle: checkpoint, switch out of WAL so one file remains,
+ * build the indexes (when complete; under --max-size only if they fit, else
+ * the manifest says 'indexes' = 'skipped: ...' and an 'indexes_skipped'
+ * event says why), close. Frees w. Returns 0 or -1. */
 int writer_close(struct writer *w, int complete);
 
 /* Binding helpers: bind an int64 or NULL when value is negative. */
