@@ -34,6 +34,8 @@ echo "| bundle size, 30 s at 1 s, 1 target | $size bytes |"
 raw=$(awk '$1 == "raw" { print $2 }' "$tmp/w.txt")
 wr=$(awk '$1 == "writer" { print $2 }' "$tmp/w.txt")
 wt=$(awk '$1 == "writer_ticks" { print $2 }' "$tmp/w.txt")
+wc=$(awk '$1 == "writer_ticks_capped" { print $2 }' "$tmp/w.txt")
 echo "| raw SQLite: prepared inserts, 10k rows/txn, WAL, NORMAL (1M rows) | $raw rows/s |"
 echo "| bundle writer, same shape (10k rows/txn) | $wr rows/s ($(awk "BEGIN { printf \"%.2f\", $wr / $raw }")x raw) |"
 echo "| bundle writer, 1k rows per tick transaction | $wt rows/s ($(awk "BEGIN { printf \"%.2f\", $wt / $raw }")x raw) |"
+echo "| same, with the --max-size checks on (page_count every 128 rows and per commit) | $wc rows/s ($(awk "BEGIN { printf \"%.2f\", $wc / $wt }")x unchecked) |"

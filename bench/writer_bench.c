@@ -3,7 +3,8 @@
  * 10k rows per transaction), as in bench-peers.md §4.
  *
  *   writer_bench [ROWS] [DIR]     default 1000000 rows in /tmp
- * Prints: "raw ROWS_PER_S", "writer ROWS_PER_S", "writer_ticks ROWS_PER_S".
+ * Prints: "raw ROWS_PER_S", "writer ROWS_PER_S", "writer_ticks ROWS_PER_S",
+ * "writer_ticks_capped ROWS_PER_S" (the same with --max-size checks on).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ static double raw(const char *path, long rows)
 /* The writer's way: cached statement, one transaction per tick. With
  * per_tick = 10000 it is the same shape as raw; with 1000 it is a tick of
  * 1000 sockets or threads. */
-static double writer(const char *path, long rows, int per_tick)
+static double writer(const char *path, long rows, int per_tick, uint64_t max_size)
 {
 	static const char sql[] =
 		"INSERT INTO process_samples (tick, process_id, utime_us, stime_us, rss_bytes) VALUES (?,?,?,?,?)";
@@ -65,6 +66,11 @@ static double writer(const char *path, long rows, int per_tick)
 	w = writer_create(path, 1);
 	if (!w)
 		return -1;
+	/* A cap never reached: what the size checks cost. */
+	if (max_size && writer_set_max_size(w, max_size)) {
+		writer_close(w, 0);
+		return -1;
+	}
 	t0 = now_mono_us();
 	for (i = 0; i < rows; i++) {
 		sqlite3_stmt *st;
@@ -98,7 +104,8 @@ int main(int argc, char **argv)
 
 	snprintf(path, sizeof(path), "%s/casefile-writer-bench-%d.db", dir, (int)getpid());
 	printf("raw %.0f\n", raw(path, rows));
-	printf("writer %.0f\n", writer(path, rows, PER_TXN));
-	printf("writer_ticks %.0f\n", writer(path, rows, 1000));
+	printf("writer %.0f\n", writer(path, rows, PER_TXN, 0));
+	printf("writer_ticks %.0f\n", writer(path, rows, 1000, 0));
+	printf("writer_ticks_capped %.0f\n", writer(path, rows, 1000, 1ULL << 40));
 	return 0;
 }

@@ -23,8 +23,8 @@
 #define WRITER_RESERVE_PAGES 16
 /* Guess of old pages the first tick rewrites (one per table it writes to). */
 #define WRITER_FIRST_REWRITE 24
-/* Pages kept for the rollback journal of the index build. */
-#define WRITER_JOURNAL_PAGES 8
+/* Old pages the index build rewrites (the schema's), as WAL frames. */
+#define WRITER_INDEX_REWRITE 8
 #define WAL_HEADER 32
 #define WAL_FRAME_HEADER 24
 
@@ -148,9 +148,6 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	if (w->txn_pages >= 0 && w->commit_pages >= w->txn_pages &&
 	    written - (w->commit_pages - w->txn_pages) > w->rewritten)
 		w->rewritten = written - (w->commit_pages - w->txn_pages);
-	if (getenv("CF_DEBUG_WAL"))
-		fprintf(stderr, "DEBUG commit: frames %d written %lld fresh %lld rewritten %lld\n", frames,
-			(long long)written, (long long)(w->commit_pages - w->txn_pages), (long long)w->rewritten);
 	w->wal_frames = frames;
 	w->wal_restart = 0;
 	if (frames >= w->ckpt_frames) {
@@ -208,6 +205,15 @@ struct writer *writer_create(const char *path, int force)
 	if (writer_exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-4096;"))
 		goto fail;
+	/* The hook sees every commit from the schema's on, so it knows how
+	 * many frames the WAL holds. */
+	w->txn_pages = w->commit_pages = -1;
+	w->ckpt_frames = 1000;                   /* SQLite's default autocheckpoint */
+	w->wal_limit = UINT64_MAX;
+	/* Before any commit is seen, assume the first tick rewrites the root
+	 * page of every table it fills; the hook learns the real figure. */
+	w->rewritten = WRITER_FIRST_REWRITE;
+	sqlite3_wal_hook(w->db, wal_hook, w);
 	schema = bundle_schema_create_sql();
 	if (!schema) {
 		error("out of memory");
@@ -232,16 +238,6 @@ struct writer *writer_create(const char *path, int force)
 			sqlite3_finalize(st);
 		}
 	}
-	/* Start from an empty WAL so the hook's frame counts mean what they say. */
-	if (writer_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)"))
-		goto fail;
-	w->txn_pages = w->commit_pages = -1;
-	w->ckpt_frames = 1000;                   /* SQLite's default autocheckpoint */
-	w->wal_limit = UINT64_MAX;
-	/* Before any commit is seen, assume the first tick rewrites the root
-	 * page of every table it fills; the hook learns the real figure. */
-	w->rewritten = WRITER_FIRST_REWRITE;
-	sqlite3_wal_hook(w->db, wal_hook, w);
 	return w;
 fail:
 	free(schema);
@@ -591,28 +587,36 @@ uint64_t writer_size(struct writer *w)
 }
 
 /* Builds the indexes in one transaction. Under --max-size, SQLite refuses
- * to grow the file past the cap (max_page_count) and the indexes are rolled
- * back: the bundle reads the same without them, only slower, and the manifest
- * and an event say so. Runs after leaving WAL mode, so the pages go straight
- * into the database file and a rollback truncates it: the file on disk never
- * passes the cap, where a WAL would hold the indexes twice for a moment. */
+ * to grow the file past what fits (max_page_count) and the indexes are
+ * rolled back: the bundle reads the same without them, only slower, and the
+ * manifest and an event say so. They are built in WAL mode, where a SIGKILL
+ * leaves a bundle the read-only analyzer still opens (a rollback journal
+ * would leave a hot journal it cannot replay). So the WAL holds the new
+ * pages too until the checkpoint after it has copied them: they must fit
+ * twice for a moment, and max_page_count is set so that they do. */
 static void build_indexes(struct writer *w)
 {
+	uint64_t frame = (uint64_t)w->page_size + WAL_FRAME_HEADER, used, room = 0;
 	char sql[64], s1[32], *msg = NULL;
+	int64_t pages = page_count(w);
 	int code = SQLITE_OK;
 
-	if (w->max_size) {
-		/* Leave room for the rollback journal beside the file: it holds
-		 * the few old pages the build changes (the schema's). */
+	if (w->max_size && pages > 0) {
+		used = (uint64_t)pages * (uint64_t)w->page_size + file_size(w->wal_path) + WAL_HEADER +
+		       (uint64_t)WRITER_INDEX_REWRITE * frame;
+		if (used < w->max_size)
+			room = (w->max_size - used) / ((uint64_t)w->page_size + frame);
 		snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %llu",
-			 (unsigned long long)(w->max_size / (uint64_t)w->page_size - WRITER_JOURNAL_PAGES));
+			 (unsigned long long)((uint64_t)pages + room));
 		sqlite3_exec(w->db, sql, NULL, NULL, NULL);
 	}
-	if (sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(w->db, bundle_schema_finalize_sql(), NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(w->db, "INSERT OR REPLACE INTO manifest (key, value) VALUES ('indexes', 'built')",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (w->max_size && !room)
+		code = SQLITE_FULL;
+	else if (sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+		 sqlite3_exec(w->db, bundle_schema_finalize_sql(), NULL, NULL, NULL) != SQLITE_OK ||
+		 sqlite3_exec(w->db, "INSERT OR REPLACE INTO manifest (key, value) VALUES ('indexes', 'built')",
+			      NULL, NULL, NULL) != SQLITE_OK ||
+		 sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		code = sqlite3_extended_errcode(w->db);
 	if (code == SQLITE_OK)
 		return;
@@ -625,7 +629,10 @@ static void build_indexes(struct writer *w)
 	format_size(w->max_size, s1, sizeof(s1));
 	warning("indexes of '%s' not built: they would take it past --max-size %s; "
 		"the bundle is complete, queries on it are slower", w->path, s1);
-	/* The note goes in the space the indexes did not take (a page or two). */
+	/* The note takes a page or two of what the indexes did not. */
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %llu",
+		 (unsigned long long)(w->max_size / (uint64_t)w->page_size));
+	sqlite3_exec(w->db, sql, NULL, NULL, NULL);
 	msg = sqlite3_mprintf(
 		"BEGIN;"
 		"INSERT OR REPLACE INTO manifest (key, value) VALUES ('indexes', 'skipped: --max-size %q');"
@@ -651,6 +658,14 @@ int writer_close(struct writer *w, int complete)
 	for (i = 0; i < w->nstmts; i++)
 		sqlite3_finalize(w->stmts[i].st);
 	w->nstmts = 0;
+	/* Indexes are built once, here: building them during the capture would
+	 * make every insert ~20x slower. A bundle cut short still reads fine
+	 * without them, only slower. An empty WAL first, so the indexes' frames
+	 * are all it holds. */
+	if (complete && !w->disk_full) {
+		sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+		build_indexes(w);
+	}
 	sqlite3_finalize(w->pages_st);
 	w->pages_st = NULL;
 	/* Leaving WAL mode checkpoints everything into the main file and removes
@@ -661,11 +676,6 @@ int writer_close(struct writer *w, int complete)
 			w->path, sqlite3_errmsg(w->db));
 		rc = -1;
 	}
-	/* Indexes are built once, here: building them during the capture would
-	 * make every insert ~20x slower. A bundle cut short still reads fine
-	 * without them, only slower. */
-	if (complete && !w->disk_full)
-		build_indexes(w);
 	if (sqlite3_close(w->db) != SQLITE_OK) {
 		error("cannot close bundle '%s'", w->path);
 		rc = -1;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,11 +187,168 @@ static void test_bundle__refuses_truncated(void **state)
 	free(data);
 }
 
+/* Inserts N thread_samples rows of tick T through the writer (indexed at the
+ * end by thread_samples_by_thread, so they also give the indexes weight). */
+static int insert_rows(struct writer *w, int64_t tick, int n)
+{
+	static const char sql[] =
+		"INSERT INTO thread_samples (tick, thread_id, utime_us, stime_us) VALUES (?, ?, ?, ?)";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *st = writer_stmt(w, sql);
+
+		assert_non_null(st);
+		sqlite3_bind_int64(st, 1, tick);
+		sqlite3_bind_int64(st, 2, i + 1);
+		sqlite3_bind_int64(st, 3, tick * 1000 + i);
+		sqlite3_bind_int64(st, 4, i * 7919);
+		if (writer_step(w, st))
+			return -1;
+	}
+	return 0;
+}
+
+static int64_t query_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_writer__max_size_too_small(void **state)
+{
+	char path[300];
+	struct writer *w;
+
+	(void)state;
+	path_in(path, sizeof(path), "small.db");
+	w = writer_create(path, 1);
+	assert_non_null(w);
+	assert_int_equal(writer_set_max_size(w, 64 * 1024), -1);
+	assert_non_null(strstr(last_msg, "too small"));
+	assert_non_null(strstr(last_msg, "use at least"));
+	assert_int_equal(writer_set_max_size(w, 4 << 20), 0);
+	assert_int_equal(writer_close(w, 1), 0);
+}
+
+/* The projection counts pages the open transaction added and has not
+ * committed (PRAGMA page_count on the writer's own connection), plus their
+ * WAL frames; a rollback takes them back. */
+static void test_writer__projection_sees_uncommitted_pages(void **state)
+{
+	char path[300];
+	struct writer *w;
+	uint64_t before, during, after;
+
+	(void)state;
+	path_in(path, sizeof(path), "proj.db");
+	w = writer_create(path, 1);
+	assert_non_null(w);
+	assert_int_equal(writer_set_max_size(w, 64 << 20), 0);
+	assert_int_equal(writer_begin_tick(w, 1, 1000000, 1000000), 0);
+	before = writer_projected_size(w);
+	assert_int_equal(insert_rows(w, 1, 20000), 0);
+	during = writer_projected_size(w);
+	/* 20k rows of ~20 bytes: well over 300 KiB, counted twice (the
+	 * database and the WAL frames), before anything is committed. */
+	assert_true(during > before + 2 * 300 * 1024);
+	assert_int_equal(writer_rollback(w), 0);
+	after = writer_projected_size(w);
+	assert_true(after < before + 100 * 1024);
+	assert_int_equal(writer_close(w, 1), 0);
+}
+
+/* Ticks are written until one does not fit: it is refused (EFBIG) and rolled
+ * back whole; the bundle keeps only complete ticks, the end bookkeeping still
+ * goes in, and the final file is within the cap. */
+static void test_writer__tick_past_cap_is_dropped_whole(void **state)
+{
+	const uint64_t cap = 1 << 20;
+	char path[300];
+	struct writer *w;
+	struct stat st;
+	int64_t tick, ok_ticks = 0;
+	int rc = 0;
+
+	(void)state;
+	path_in(path, sizeof(path), "cap.db");
+	w = writer_create(path, 1);
+	assert_non_null(w);
+	assert_int_equal(writer_set_max_size(w, cap), 0);
+	for (tick = 1; tick < 1000; tick++) {
+		assert_int_equal(writer_begin_tick(w, tick, tick * 1000000, tick * 1000000), 0);
+		rc = insert_rows(w, tick, 1500);
+		if (rc == 0)
+			rc = writer_commit_tick(w);
+		if (rc)
+			break;
+		ok_ticks++;
+		assert_true(writer_size(w) <= cap);
+	}
+	assert_int_equal(rc, -1);
+	assert_int_equal(errno, EFBIG);
+	assert_true(writer_capped(w));
+	assert_true(ok_ticks >= 3);
+	writer_rollback(w);
+	/* Refused while capped, accepted at the end (the reserve). */
+	assert_int_equal(insert_rows(w, tick, 1), -1);
+	assert_int_equal(writer_begin(w), 0);
+	writer_final(w);
+	assert_int_equal(writer_event(w, ok_ticks, "size_cap", NULL, "cap"), 0);
+	assert_int_equal(writer_manifest_set(w, "stop_reason", "size cap reached"), 0);
+	assert_int_equal(writer_commit(w), 0);
+	assert_true(writer_size(w) <= cap);
+	assert_int_equal(writer_close(w, 1), 0);
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((uint64_t)st.st_size <= cap);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM ticks"), ok_ticks);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM thread_samples"), ok_ticks * 1500);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM events WHERE kind = 'size_cap'"), 1);
+	/* Rows of 1500 threads a tick fill the cap; their index would not fit
+	 * in what is left: skipped, and said so. */
+	assert_int_equal(query_int(path, "SELECT count(*) FROM manifest WHERE key = 'indexes' AND value LIKE 'skipped%'"), 1);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM events WHERE kind = 'indexes_skipped'"), 1);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"), 0);
+}
+
+/* Without a cap, or when they fit, the indexes are built and said so. */
+static void test_writer__indexes_built_when_they_fit(void **state)
+{
+	char path[300];
+	struct writer *w;
+
+	(void)state;
+	path_in(path, sizeof(path), "fit.db");
+	w = writer_create(path, 1);
+	assert_non_null(w);
+	assert_int_equal(writer_set_max_size(w, 8 << 20), 0);
+	assert_int_equal(writer_begin_tick(w, 1, 1000000, 1000000), 0);
+	assert_int_equal(insert_rows(w, 1, 1000), 0);
+	assert_int_equal(writer_commit_tick(w), 0);
+	assert_int_equal(writer_close(w, 1), 0);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM manifest WHERE key = 'indexes' AND value = 'built'"), 1);
+	assert_true(query_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'") > 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer__round_trip_single_file),
 		cmocka_unit_test(test_writer__refuses_to_overwrite),
+		cmocka_unit_test(test_writer__max_size_too_small),
+		cmocka_unit_test(test_writer__projection_sees_uncommitted_pages),
+		cmocka_unit_test(test_writer__tick_past_cap_is_dropped_whole),
+		cmocka_unit_test(test_writer__indexes_built_when_they_fit),
 		cmocka_unit_test(test_bundle__refuses_non_bundles),
 		cmocka_unit_test(test_bundle__refuses_newer_version),
 		cmocka_unit_test(test_bundle__refuses_truncated),
