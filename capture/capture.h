@@ -107,7 +107,10 @@ struct capture;
  * sample: called once per tick inside the tick's transaction, after the
  *         target set was refreshed. Return 0, or -1 to mark the source failed
  *         (it is closed and the capture goes on), or SOURCE_STOP_CAPTURE when
- *         the capture as a whole must end (size cap).
+ *         the capture as a whole must end (size cap). When the bundle
+ *         reaches --max-size, writer_step() fails with errno EFBIG: return
+ *         -1 as for any write error; the loop sees the writer is capped,
+ *         drops the tick whole and does not count the source as failed.
  * close:  release everything; called once for every source that opened, even
  *         after a failure. May still write rows (a final transaction is open).
  */
