@@ -6,9 +6,11 @@
  * 127.0.0.1:NEWPORT there and opens N connections to it; every 100 ms each of
  * them sends a byte, which the accepted side reads. The sockets of the first
  * namespace stay open (their fds keep that namespace). It runs until
- * SIGTERM/SIGINT. Needs CAP_SYS_ADMIN (root) for the unshare.
+ * SIGTERM/SIGINT. Needs CAP_SYS_ADMIN (root) for the unshare. With -x FILE,
+ * once FILE appears after the move, it closes the first namespace's sockets
+ * (nothing of it is then held).
  *
- *   netns_hop -p 20001 -q 20002 -n 5 -g go -r ready -d hopped
+ *   netns_hop -p 20001 -q 20002 -n 5 -g go -r ready -d hopped -x closeold
  *
  * -r FILE is created once the first namespace's sockets are up, -d FILE once
  * the N connections of the new namespace are established, so a test waits
@@ -39,7 +41,7 @@ static void on_usr1(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: netns_hop -p PORT -q NEWPORT [-n N] [-g FILE] [-r FILE] [-d FILE]\n");
+	fprintf(stderr, "usage: netns_hop -p PORT -q NEWPORT [-n N] [-g FILE] [-r FILE] [-d FILE] [-x FILE]\n");
 	exit(2);
 }
 
@@ -107,13 +109,13 @@ static int lo_up(void)
 
 int main(int argc, char **argv)
 {
-	const char *go = NULL, *ready = NULL, *hopped = NULL;
+	const char *go = NULL, *ready = NULL, *hopped = NULL, *closeold = NULL;
 	static int clients[MAX_CONN], servers[MAX_CONN];
 	int port = 0, newport = 0, n = 5, c, i, hopped_ok = 0;
 	int lfd, c0, s0, lfd2 = -1;
 	long long next_send = 0;
 
-	while ((c = getopt(argc, argv, "p:q:n:g:r:d:")) != -1) {
+	while ((c = getopt(argc, argv, "p:q:n:g:r:d:x:")) != -1) {
 		switch (c) {
 		case 'p': port = (int)opt_num_of("netns_hop", optarg, 1, 65535, "-p"); break;
 		case 'q': newport = (int)opt_num_of("netns_hop", optarg, 1, 65535, "-q"); break;
@@ -121,6 +123,7 @@ int main(int argc, char **argv)
 		case 'g': go = optarg; break;
 		case 'r': ready = optarg; break;
 		case 'd': hopped = optarg; break;
+		case 'x': closeold = optarg; break;
 		default: usage();
 		}
 	}
@@ -164,6 +167,12 @@ int main(int argc, char **argv)
 			hopped_ok = 1;
 			if (touch(hopped))
 				return 1;
+		}
+		if (hopped_ok && lfd >= 0 && closeold && access(closeold, F_OK) == 0) {
+			close(c0);
+			close(s0);
+			close(lfd);
+			lfd = -1;
 		}
 		if (hopped_ok && now_ms() >= next_send) {
 			for (i = 0; i < n; i++)

@@ -3,8 +3,9 @@
 # connection, then unshare(CLONE_NEWNET)s into NEW and opens N connections
 # there. The bundle must say so (a netns_changed event with both inodes),
 # sockets must follow it into NEW (and keep the sockets it still holds in
-# OLD), netdev must count NEW's lo, packets must be captured in NEW, and the
-# capture must end cleanly when the target exits, without leaking fds.
+# OLD until it closes them, then let OLD go), netdev must count NEW's lo,
+# packets must be captured in NEW, and the capture must end cleanly when the
+# target exits, without leaking fds.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "network namespaces"
 need_cmd unshare util-linux
@@ -15,7 +16,7 @@ PORT=$((20000 + $$ % 20000))
 NEWPORT=$((PORT + 1))
 N=5
 
-bg unshare -n sh -c "ip link set lo up && exec '$S/netns_hop' -p $PORT -q $NEWPORT -n $N -g go -r ready -d hopped"
+bg unshare -n sh -c "ip link set lo up && exec '$S/netns_hop' -p $PORT -q $NEWPORT -n $N -g go -r ready -d hopped -x closeold"
 SP=$LAST_PID
 wait_for 20 test -e ready || fail "netns_hop did not start"
 grep -q netns_hop /proc/$SP/comm || fail "pid $SP is not netns_hop"
@@ -55,6 +56,16 @@ t=$(q b.db "SELECT max(id) FROM ticks")
 wait_for 30 has "SELECT max(id) FROM ticks" $((t + 15)) || fail "capture stopped ticking"
 fds_after=$(ls /proc/$CP/fd | wc -l)
 assert_le "capture fds after the move (before: $fds_before)" $((fds_before + 2)) "$fds_after"
+
+# Once it closes what it held in OLD, the capture lets OLD go: its sock_diag
+# socket is closed, so the fd count is back to where it was.
+touch closeold
+wait_for 30 has "SELECT count(*) FROM sockets WHERE netns = $OLD AND close_tick IS NOT NULL" 3 ||
+	fail "old namespace's sockets not seen closed: $(q b.db "SELECT netns, local_port, remote_port, close_tick FROM sockets")"
+t=$(q b.db "SELECT max(id) FROM ticks")
+wait_for 30 has "SELECT max(id) FROM ticks" $((t + 5)) || fail "capture stopped ticking"
+fds_final=$(ls /proc/$CP/fd | wc -l)
+assert_le "capture fds once the old namespace is let go (before: $fds_before)" $fds_before "$fds_final"
 
 kill -TERM $SP
 gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -100,4 +111,4 @@ assert_eq "captured = flow packets" "$(q b.db 'SELECT max(captured) FROM pcap_st
 	"$(q b.db 'SELECT sum(packets_ab + packets_ba) FROM flow_seconds')"
 "$ANA" summary --all b.db > summary.txt || fail "summary failed"
 grep -q "netns_changed.*moved from network namespace $OLD to $NEW" summary.txt || fail "summary does not show the move"
-echo "ok: pid $SP $OLD -> $NEW, fds $fds_before -> $fds_after"
+echo "ok: pid $SP $OLD -> $NEW, fds $fds_before -> $fds_after -> $fds_final"
