@@ -708,6 +708,7 @@ int rulepack_check(struct rulepack *p)
 		     err ? err : "out of memory");
 		goto out;
 	}
+	bundle_guard_reader(db);
 	for (i = 0; i < p->nrules; i++) {
 		struct rule *r = &p->rules[i];
 		sqlite3_stmt *st = NULL;
