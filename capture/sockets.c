@@ -27,11 +27,11 @@
 #include "capture.h"
 
 #include "error.h"
-#include "targets.h"
 #include "procfs.h"
 #include "procnet.h"
 #include "sockdiag.h"
 #include "sockmap.h"
+#include "targets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -628,8 +628,7 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 		if (own) {
 			t->owned++;
 			nc->owned++;
-		}
-		else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
+		} else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
 			return error("out of memory");
 		if (!own && !all)
 			continue;
