@@ -923,7 +923,11 @@ finish:
 
 			format_size(opts.max_size, s1, sizeof(s1));
 			stop_reason = "size cap reached";
-			if (cap_dropped)
+			if (cap_dropped == 1)
+				writer_event(cap.w, 0, "size_cap", NULL,
+					     "bundle reached --max-size %s: the first tick did not fit and no tick was "
+					     "kept; a larger --max-size is needed for this target", s1);
+			else if (cap_dropped)
 				writer_event(cap.w, cap.tick, "size_cap", NULL,
 					     "bundle reached --max-size %s: tick %lld did not fit and was dropped whole; "
 					     "capture stopped after tick %lld", s1, (long long)cap_dropped,
@@ -932,7 +936,11 @@ finish:
 				writer_event(cap.w, cap.tick, "size_cap", NULL,
 					     "bundle reached --max-size %s: the sources' last rows did not fit and were dropped",
 					     s1);
-			warning("bundle reached --max-size %s; stopping", s1);
+			if (cap_dropped == 1)
+				warning("bundle reached --max-size %s before the first tick could be kept; "
+					"a larger --max-size is needed for this target", s1);
+			else
+				warning("bundle reached --max-size %s; stopping", s1);
 		}
 		for (i = 0; i < nsrc; i++) {
 			struct running_source *r = &run[i];

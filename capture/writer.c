@@ -189,7 +189,12 @@ struct writer *writer_create(const char *path, int force)
 	}
 	close(fd);
 	if (force) {
+		char journal[4200];
+
+		/* A stale WAL or journal would be replayed onto the new file. */
 		unlink(w->wal_path);
+		snprintf(journal, sizeof(journal), "%s-journal", path);
+		unlink(journal);
 	}
 
 	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -200,13 +205,27 @@ struct writer *writer_create(const char *path, int force)
 	/* Someone may open the bundle with sqlite3 while we write it; wait for
 	 * their lock rather than losing a tick. */
 	sqlite3_busy_timeout(w->db, 2000);
+	if (writer_exec(w, "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-4096;"))
+		goto fail;
+	schema = bundle_schema_create_sql();
+	if (!schema) {
+		error("out of memory");
+		goto fail;
+	}
+	/* The schema goes straight into the file (rollback journal) before the
+	 * switch to WAL: written once, where through the WAL it would sit on
+	 * disk twice at the first checkpoint, which a small --max-size or a
+	 * small disk would pay for. */
+	if (writer_exec(w, "BEGIN") || writer_exec(w, schema) || writer_exec(w, "COMMIT"))
+		goto fail;
+	free(schema);
+	schema = NULL;
 	/* WAL + synchronous=NORMAL: each tick's commit is durable against a crash
 	 * of this process (SIGKILL loses at most the open tick) and cheap. */
-	if (writer_exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-4096;"))
+	if (writer_exec(w, "PRAGMA journal_mode=WAL"))
 		goto fail;
-	/* The hook sees every commit from the schema's on, so it knows how
-	 * many frames the WAL holds. */
+	/* The hook sees every commit from here on, so it knows how many frames
+	 * the WAL holds. */
 	w->txn_pages = w->commit_pages = -1;
 	w->ckpt_frames = 1000;                   /* SQLite's default autocheckpoint */
 	w->wal_limit = UINT64_MAX;
@@ -214,15 +233,6 @@ struct writer *writer_create(const char *path, int force)
 	 * page of every table it fills; the hook learns the real figure. */
 	w->rewritten = WRITER_FIRST_REWRITE;
 	sqlite3_wal_hook(w->db, wal_hook, w);
-	schema = bundle_schema_create_sql();
-	if (!schema) {
-		error("out of memory");
-		goto fail;
-	}
-	if (writer_exec(w, "BEGIN") || writer_exec(w, schema) || writer_exec(w, "COMMIT"))
-		goto fail;
-	free(schema);
-	schema = NULL;
 	if (sqlite3_prepare_v3(w->db, "PRAGMA page_count", -1, SQLITE_PREPARE_PERSISTENT,
 			       &w->pages_st, NULL) != SQLITE_OK) {
 		sql_error(w, "page_count");

@@ -95,4 +95,29 @@ cat small.txt
 assert_eq "exit code for too small a --max-size" 2 "$rc"
 grep -q "max-size 64.0 KiB is too small.*use at least" small.txt || fail "no clear message for too small a cap"
 test -e small.db && fail "a bundle was left behind for a refused --max-size"
+
+# At the least cap it accepts, the capture still ends with a valid bundle
+# within the cap and says why it stopped (2,000 threads may not even fit one
+# tick: then no tick is kept and the event says a larger cap is needed).
+least=$(sed -n 's/.*use at least \([0-9.]*\) KiB.*/\1/p' small.txt | cut -d. -f1)
+assert_ge "least --max-size (KiB)" 64 "$least"
+"$CAP" --pid "$grow" --max-threads 5000 --interval 300ms --duration 30s --max-size "${least}K" \
+	-o least.db 2> least.txt; rc=$?
+cat least.txt
+assert_eq "exit code at the least cap" 0 "$rc"
+assert_le "bundle at the least cap" "$((least * 1024))" "$(stat -c %s least.db)"
+assert_eq "integrity at the least cap" ok "$(q least.db 'PRAGMA integrity_check')"
+assert_eq "size_cap event at the least cap" 1 "$(q least.db "SELECT count(*) FROM events WHERE kind = 'size_cap'")"
+kept=$(q least.db 'SELECT count(*) FROM ticks')
+echo "least cap ${least}K: $kept ticks kept"
+if [ "$kept" -eq 0 ]; then
+	q least.db "SELECT message FROM events WHERE kind = 'size_cap'" | grep -q "first tick did not fit" ||
+		fail "no tick kept, and the event does not say the first tick did not fit"
+	grep -q "before the first tick could be kept" least.txt || fail "no clear warning when no tick fits"
+else
+	assert_eq "thread rows of every kept tick" 1 \
+		"$(q least.db 'SELECT count(DISTINCT n) FROM (SELECT tick, count(*) AS n FROM thread_samples GROUP BY tick)')"
+fi
+"$ANA" least.db > least-a.txt; arc=$?
+[ "$arc" -le 1 ] || fail "analysis of the least-cap bundle exited $arc"
 exit 0
