@@ -922,7 +922,8 @@ finish:
 			char s1[32];
 
 			format_size(opts.max_size, s1, sizeof(s1));
-			stop_reason = "size cap reached";
+			if (cap_dropped)
+				stop_reason = "size cap reached";
 			if (cap_dropped == 1)
 				writer_event(cap.w, 0, "size_cap", NULL,
 					     "bundle reached --max-size %s: the first tick did not fit and no tick was "
