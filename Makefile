@@ -135,9 +135,24 @@ $(BUILD)/fuzz/fuzz_analyze_%: tests/fuzz/fuzz_analyze_%.c $(ANALYZE_LIBOBJS) $(L
 
 fuzzers: $(FUZZERS)
 
+# The same harnesses without libFuzzer (tests/fuzz/replay.c): `make unit` replays
+# every seed and saved crash, cut and mutated deterministically, with gcc and
+# under `make asan`.
+REPLAYS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz/replay_%)
+UNITS   += $(REPLAYS)
+
+$(BUILD)/tests/fuzz/replay_capture_%: tests/fuzz/fuzz_capture_%.c tests/fuzz/replay.c $(CAPTURE_LIBOBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Icapture -DFUZZ_NAME='"capture_$*"' -o $@ $< tests/fuzz/replay.c $(CAPTURE_LIBOBJS) $(LIB_OBJS) $(CAPTURE_LIBS)
+
+$(BUILD)/tests/fuzz/replay_analyze_%: tests/fuzz/fuzz_analyze_%.c tests/fuzz/replay.c $(ANALYZE_LIBOBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ianalyze -DFUZZ_NAME='"analyze_$*"' -o $@ $< tests/fuzz/replay.c $(ANALYZE_LIBOBJS) $(LIB_OBJS) $(ANALYZE_LIBS)
+
 # make fuzz: every harness for FUZZ_SECONDS (default 30) from its seed corpus
 # (tests/fuzz/corpus/NAME), then every saved crash in tests/fuzz/regress/NAME.
 fuzz:
+	$(Q)sh .ci/deps fuzz
 	$(Q)$(MAKE) --no-print-directory CC=clang SAN=fuzz BUILD=build/fuzz fuzzers
 	$(Q)BUILD=build/fuzz sh tests/fuzz/run.sh
 

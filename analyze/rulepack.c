@@ -708,6 +708,7 @@ int rulepack_check(struct rulepack *p)
 		     err ? err : "out of memory");
 		goto out;
 	}
+	bundle_guard_reader(db);
 	for (i = 0; i < p->nrules; i++) {
 		struct rule *r = &p->rules[i];
 		sqlite3_stmt *st = NULL;
@@ -724,8 +725,15 @@ int rulepack_check(struct rulepack *p)
 		if (sqlite3_prepare_v2(db, r->query, -1, &st, &tail) != SQLITE_OK) {
 			int off = sqlite3_error_offset(db);
 
-			perr(&L, query_offset_line(r, off > 0 ? off : 0), 1, "bad SQL in query: %s",
-			     sqlite3_errmsg(db));
+			/* The reader guard refuses writes, ATTACH and dangerous
+			 * functions at prepare time (SQLITE_AUTH). */
+			if (sqlite3_errcode(db) == SQLITE_AUTH)
+				perr(&L, query_offset_line(r, off > 0 ? off : 0), 1,
+				     "query must only read and return rows (SELECT or WITH ... SELECT): %s",
+				     sqlite3_errmsg(db));
+			else
+				perr(&L, query_offset_line(r, off > 0 ? off : 0), 1, "bad SQL in query: %s",
+				     sqlite3_errmsg(db));
 			sqlite3_finalize(st);
 			continue;
 		}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,6 +198,63 @@ out:
 	return rc;
 }
 
+/* The last line of defence, for statements prepared on a reader connection:
+ * the bundle's schema is checked at open and rule-pack SQL comes from a YAML
+ * file that may be someone else's, so whatever SQL reaches this connection
+ * may read the bundle and build TEMP tables, and nothing else: no ATTACH
+ * (it creates files), no writes or schema changes to the bundle, no pragma
+ * that sets anything but temp_store, no extension loading or file
+ * functions even if a later SQLite or shell build provides them. */
+static int reader_authorizer(void *unused, int action, const char *a1, const char *a2,
+			     const char *dbname, const char *accessor)
+{
+	static const char *const denied_functions[] = {
+		"load_extension", "writefile", "readfile", "edit", "fts3_tokenizer", NULL
+	};
+	int i;
+
+	(void)unused;
+	(void)accessor;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_RECURSIVE:
+	case SQLITE_TRANSACTION:
+	case SQLITE_SAVEPOINT:
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_CREATE_TEMP_INDEX:
+	case SQLITE_CREATE_TEMP_VIEW:
+	case SQLITE_DROP_TEMP_TABLE:
+	case SQLITE_DROP_TEMP_INDEX:
+	case SQLITE_DROP_TEMP_VIEW:
+		return SQLITE_OK;
+	case SQLITE_INSERT:
+	case SQLITE_UPDATE:
+	case SQLITE_DELETE:
+		/* Filling our own TEMP tables; the bundle itself stays as it came. */
+		return dbname && !strcmp(dbname, "temp") ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_FUNCTION:
+		for (i = 0; a2 && denied_functions[i]; i++)
+			if (!strcasecmp(a2, denied_functions[i]))
+				return SQLITE_DENY;
+		return SQLITE_OK;
+	case SQLITE_PRAGMA:
+		/* Reading a pragma passes no argument; setting one does. */
+		if (!a2)
+			return SQLITE_OK;
+		return a1 && !strcasecmp(a1, "temp_store") ? SQLITE_OK : SQLITE_DENY;
+	default:
+		/* ATTACH, DETACH, CREATE/DROP/ALTER of bundle objects, triggers,
+		 * virtual tables, ANALYZE, REINDEX and anything SQLite adds later. */
+		return SQLITE_DENY;
+	}
+}
+
+void bundle_guard_reader(sqlite3 *db)
+{
+	sqlite3_set_authorizer(db, reader_authorizer, NULL);
+}
+
 int bundle_open_readonly(const char *path, sqlite3 **out, int *version)
 {
 	sqlite3 *db = NULL;
@@ -265,6 +323,7 @@ int bundle_open_readonly(const char *path, sqlite3 **out, int *version)
 		rc = BUNDLE_FOREIGN;
 		goto fail;
 	}
+	bundle_guard_reader(db);
 	if (version)
 		*version = (int)ver;
 	*out = db;

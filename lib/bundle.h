@@ -34,6 +34,13 @@ enum bundle_status {
  * problem and returns a negative bundle_status. */
 int bundle_open_readonly(const char *path, sqlite3 **out, int *version);
 
+/* Lets statements prepared on db from now on only read and build TEMP
+ * tables: no ATTACH, no writes or schema changes outside temp, no pragma
+ * that sets anything but temp_store, no load_extension or file functions.
+ * bundle_open_readonly() applies it; rule-pack checks apply it too, so a
+ * rule that would be refused at analysis is refused by `rules check`. */
+void bundle_guard_reader(sqlite3 *db);
+
 /* The exit code (exitcodes.h) for a negative bundle_status. */
 int bundle_status_exit_code(int status);
 

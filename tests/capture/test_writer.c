@@ -186,12 +186,67 @@ static void test_bundle__refuses_truncated(void **state)
 	free(data);
 }
 
+/* Runs SQL on a reader connection; returns the sqlite3_exec result. */
+static int reader_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Whatever SQL reaches a reader (rule packs, our own queries) can read the
+ * bundle and build TEMP tables, and nothing else: a crafted rule pack or a
+ * view that slipped past the schema check cannot create or write files. */
+static void test_bundle__reader_cannot_write_or_attach(void **state)
+{
+	char path[300], other[300], cmd[400];
+	struct stat st, before;
+	sqlite3 *db;
+
+	(void)state;
+	path_in(path, sizeof(path), "guard.db");
+	path_in(other, sizeof(other), "created-by-attach.db");
+	write_small_bundle(path, 3);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(bundle_open_readonly(path, &db, NULL), BUNDLE_OK);
+
+	/* Reading and TEMP tables work: the analyzer needs both. */
+	assert_int_equal(reader_exec(db, "PRAGMA temp_store = MEMORY"), SQLITE_OK);
+	assert_int_equal(reader_exec(db, "CREATE TEMP TABLE t AS SELECT id, mono_us FROM ticks"), SQLITE_OK);
+	assert_int_equal(reader_exec(db, "INSERT INTO temp.t VALUES (99, 1)"), SQLITE_OK);
+	assert_int_equal(bundle_query_int(db, "SELECT count(*) FROM t", -1), 4);
+	assert_int_equal(bundle_query_int(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+					  " WHERE i < 10) SELECT sum(i) FROM n", -1), 55);
+	assert_int_equal(bundle_query_int(db, "PRAGMA user_version", -1), bundle_schema_version);
+	assert_int_equal(reader_exec(db, "DROP TABLE temp.t"), SQLITE_OK);
+
+	/* Nothing that reaches outside or changes the bundle. */
+	snprintf(cmd, sizeof(cmd), "ATTACH '%s' AS x", other);
+	assert_int_not_equal(reader_exec(db, cmd), SQLITE_OK);
+	assert_int_not_equal(stat(other, &st), 0);
+	snprintf(cmd, sizeof(cmd), "VACUUM INTO '%s'", other);
+	assert_int_not_equal(reader_exec(db, cmd), SQLITE_OK);
+	assert_int_not_equal(stat(other, &st), 0);
+	assert_int_not_equal(reader_exec(db, "SELECT load_extension('/tmp/evil.so')"), SQLITE_OK);
+	assert_int_not_equal(reader_exec(db, "PRAGMA writable_schema = 1"), SQLITE_OK);
+	assert_int_not_equal(reader_exec(db, "PRAGMA journal_mode = DELETE"), SQLITE_OK);
+	assert_int_not_equal(reader_exec(db, "DELETE FROM events"), SQLITE_OK);
+	assert_int_not_equal(reader_exec(db, "CREATE VIEW v AS SELECT 1"), SQLITE_OK);
+	assert_int_not_equal(reader_exec(db, "CREATE TEMP TRIGGER tt AFTER INSERT ON ticks BEGIN SELECT 1; END"),
+			     SQLITE_OK);
+	assert_int_equal(bundle_query_int(db, "SELECT count(*) FROM events", -1), 3);
+	sqlite3_close(db);
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, before.st_size);
+	assert_int_equal(st.st_mtime, before.st_mtime);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer__round_trip_single_file),
 		cmocka_unit_test(test_writer__refuses_to_overwrite),
 		cmocka_unit_test(test_bundle__refuses_non_bundles),
+		cmocka_unit_test(test_bundle__reader_cannot_write_or_attach),
 		cmocka_unit_test(test_bundle__refuses_newer_version),
 		cmocka_unit_test(test_bundle__refuses_truncated),
 	};

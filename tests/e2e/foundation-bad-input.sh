@@ -33,8 +33,51 @@ check 3 view.db
 grep -q "view 'process_cpu' that casefile did not write" err.txt || fail "tampered view message: $(cat err.txt)"
 cp good.db trig.db && sqlite3 trig.db "CREATE TRIGGER t AFTER INSERT ON ticks BEGIN SELECT 1; END"
 check 3 trig.db
-cp good.db extra.db && sqlite3 extra.db "CREATE VIEW evil AS SELECT writefile('/tmp/pwned', 'x')" 2>/dev/null
+cp good.db extra.db && sqlite3 extra.db "CREATE VIEW evil AS SELECT writefile('$PWD/pwned', 'x')" 2>/dev/null
 check 3 extra.db
+# A view the analyzer reads, replaced by one that would write a file, and a
+# trigger that would: every command refuses the bundle before running any SQL
+# of it, and no file appears.
+cp good.db swap.db && sqlite3 swap.db "DROP VIEW process_cpu;
+  CREATE VIEW process_cpu AS SELECT writefile('$PWD/pwned', 'x') AS tick" 2>/dev/null
+cp good.db wtrig.db && sqlite3 wtrig.db \
+  "CREATE TRIGGER w AFTER INSERT ON ticks BEGIN SELECT writefile('$PWD/pwned', 'x'); END" 2>/dev/null
+for b in swap.db wtrig.db extra.db; do
+	for cmd in "summary $b" "analyze $b -o r.md -o r.json -o r.html" "compare good.db $b" \
+		   "compare $b good.db" "extract $b" "export-pcap $b r.pcap"; do
+		# shellcheck disable=SC2086
+		"$ANA" $cmd > out.txt 2> err.txt; rc=$?
+		assert_eq "$cmd exit" 3 "$rc"
+		grep -q "$b" err.txt || fail "$cmd: message does not name the file: $(cat err.txt)"
+	done
+done
+[ ! -e pwned ] || fail "a planted view or trigger wrote a file"
+[ ! -e r.md ] && [ ! -e r.json ] && [ ! -e r.html ] && [ ! -e r.pcap ] || fail "reports written for a refused bundle"
+
+# A rule pack is untrusted too: SQL that would load code is refused by
+# 'rules check' and at analysis, naming file:line.
+cat > evil.yaml <<EOF
+pack: evil
+rules:
+  - id: ext
+    title: Loads an extension
+    severity: low
+    requires: [process_samples]
+    query: SELECT tick, load_extension('$PWD/evil.so') AS fds FROM process_memory
+    detector: threshold
+    params: { y: fds, above: 100 }
+    message: "x"
+    next_step: none
+EOF
+"$ANA" rules check evil.yaml > out.txt 2> err.txt; rc=$?
+assert_eq "evil rule pack exit" 7 "$rc"
+grep -q "evil.yaml:7:.*not authorized to use function: load_extension" err.txt ||
+	fail "evil rule pack message: $(cat err.txt)"
+# At analysis the rule fails alone (a note naming it), the others still run.
+"$ANA" analyze good.db --rules evil.yaml > out.txt 2> err.txt; rc=$?
+assert_eq "analysis with evil rule pack exit" 0 "$rc"
+grep -q "rule 'ext' (evil.yaml:7) failed: not authorized to use function: load_extension" out.txt ||
+	fail "evil rule at analysis: $(cat out.txt err.txt)"
 
 # Capture-side usage errors.
 "$CAP" --pid 999999999 -o z.db 2> err.txt; rc=$?
