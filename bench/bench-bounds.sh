@@ -64,7 +64,9 @@ row() {
 	polled=$(awk '$3 > m { m = $3 } END { print m + 0 }' "$rss")
 	anon=$(awk '$4 > m { m = $4 } END { print m + 0 }' "$rss")
 	at30=$(awk '$1 >= 30 { print $2; exit }' "$rss")
-	end=$(tail -n 1 "$rss" | awk '{ print $2 }')
+	# The last second of sampling: after it the sources close (the packet
+	# ring is unmapped) and the indexes are built.
+	end=$(awk -v s="$dur" '$1 <= s - 2 { r = $2 } END { print r }' "$rss")
 	mid=$(awk -v s="$dur" '$1 >= s / 2 { print $2; exit }' "$rss")
 	cpu=$(awk -v s="$dur" '{ printf "%.1f%% (%.1f s)", ($1 + $2) / s * 100, $1 + $2 }' "$tmp/$label.time")
 	size=$(stat -c %s "$db")
@@ -78,12 +80,13 @@ row() {
 
 echo "## Bounds: the capture's memory with a big target"
 echo
-echo "All default sources + \`--log\`, \`--interval 1s\`, ${SECS} s each (idle: ${IDLE_SECS} s). RSS in MiB from"
+echo "All default sources + \`--log\`, \`--interval 1s\`, ${SECS} s each (idle: ${IDLE_SECS} s; crowd runs with"
+echo "\`--max-size 1G\` so the 100M default cap does not end them early). RSS in MiB from"
 echo "/proc/PID/status every second; peak = the capture's max RSS (getrusage, final index"
 echo "build included). 32 MiB of every RSS is the packet ring (\`--pcap-buffer\`), mapped from"
 echo "the kernel; RssAnon is the capture's own heap."
 echo
-echo "| target | ticks | peak RSS (VmHWM) | RssAnon max | RSS at 30 s / half / end | growth 30 s to end | bundle MiB | capture CPU (% of a core) | backoff events | packet drops; other losses |"
+echo "| target | ticks | peak RSS (VmHWM) | RssAnon max | RSS at 30 s / half / end of sampling | growth 30 s to end | bundle MiB | capture CPU (% of a core) | backoff events | packet drops; other losses |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 
 # Baseline: an idle process with one idle log.
@@ -101,9 +104,9 @@ i=0
 while ! grep -q ready "$tmp/crowd.out" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q ready "$tmp/crowd.out" || { echo "(crowd did not start)"; exit 1; }
 dur=$SECS
-capture crowd $crowd --children --log "$tmp/crowd.log" --cpu-budget 100
+capture crowd $crowd --children --log "$tmp/crowd.log" --cpu-budget 100 --max-size 1G
 row crowd "crowd: $SOCKETS sockets (2 child processes, --children), $THREADS threads, $RATE lines/s; --cpu-budget 100 (stays at 1 s)"
-capture crowd_default $crowd --children --log "$tmp/crowd.log"
+capture crowd_default $crowd --children --log "$tmp/crowd.log" --max-size 1G
 row crowd_default "same, default budgets (--cpu-budget 5: backs off)"
 echo
 db="$tmp/crowd.db"
