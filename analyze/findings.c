@@ -278,7 +278,7 @@ static void quality_notes(struct analysis *a, sqlite3 *db)
 		"       (SELECT message FROM events e2 WHERE e2.kind = e.kind AND e2.source IS e.source "
 		"        ORDER BY id DESC LIMIT 1) "
 		"FROM events e WHERE kind IN ('drops', 'size_cap', 'backoff', 'warning', 'target_exited', "
-		"                             'lost_events', 'truncated') "
+		"                             'lost_events', 'truncated', 'netns_changed') "
 		"   OR kind LIKE '%drop%' OR kind LIKE '%lost%' OR kind LIKE '%trunc%' "
 		"   OR kind LIKE '%fail%' OR kind LIKE '%error%' OR kind LIKE '%overflow%' "
 		"GROUP BY kind, source ORDER BY min(id) LIMIT 100", -1, &st, NULL) == SQLITE_OK) {

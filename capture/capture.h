@@ -106,12 +106,14 @@ struct capture;
  *         capture goes on).
  * sample: called once per tick inside the tick's transaction, after the
  *         target set was refreshed. Return 0, or -1 to mark the source failed
- *         (it is closed and the capture goes on), or SOURCE_STOP_CAPTURE when
- *         the capture as a whole must end (size cap).
+ *         (it is closed and the capture goes on), SOURCE_STOP_CAPTURE when
+ *         the capture as a whole must end (size cap), or SOURCE_STOPPED after
+ *         capture_source_skip() said why it cannot go on (it is closed with
+ *         status `stopped` and that reason, and the capture goes on).
  * close:  release everything; called once for every source that opened, even
  *         after a failure. May still write rows (a final transaction is open).
  */
-enum { SOURCE_SKIP = 1, SOURCE_STOP_CAPTURE = 2 };
+enum { SOURCE_SKIP = 1, SOURCE_STOP_CAPTURE = 2, SOURCE_STOPPED = 3 };
 
 struct source {
 	const char *name;

@@ -779,6 +779,14 @@ int main(int argc, char **argv)
 			if (src_rc == SOURCE_STOP_CAPTURE) {
 				stop_reason = "a source reached its bound";
 				cap.stop_requested = 1;
+			} else if (src_rc == SOURCE_STOPPED) {
+				char why[sizeof(cap.skip_reason)];
+
+				snprintf(why, sizeof(why), "%s", cap.skip_reason);
+				writer_event(cap.w, cap.tick, "warning", r->src->name,
+					     "stopped: %s; the capture goes on without it", why);
+				warning("source '%s' stopped: %s", r->src->name, why);
+				stop_source(&cap, r, SRC_STOPPED, why);
 			} else if (src_rc < 0) {
 				writer_event(cap.w, cap.tick, "source_failed", r->src->name,
 					     "failed during capture; the capture goes on without it");

@@ -1,10 +1,13 @@
 /* The netdev source: bytes, packets, errors and drops per interface in each
  * network namespace holding a target, from /proc/PID/net/dev (which shows the
- * namespace of PID, so no setns is needed). */
+ * namespace of PID, so no setns is needed, and a target that moves to another
+ * namespace is followed: targets.c updates tg->netns, the key of the
+ * interfaces rows). */
 #include "capture.h"
 
 #include "error.h"
 #include "procfs.h"
+#include "targets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +131,11 @@ static int netdev_sample(struct capture *cap, void *state, int64_t tick)
 		capture_path(cap, path, sizeof(path), "/proc/%d/net/dev", (int)tg->pid);
 		n = read_file(path, buf, sizeof(buf));
 		if (n <= 0)
+			continue;
+		/* The file shows where the pid is now: if it moved since the
+		 * tick began, these counters are another namespace's. The next
+		 * tick files them under the right one. */
+		if (tg->netns && targets_netns(cap, tg->pid) != tg->netns)
 			continue;
 		if (procfs_parse_netdev(buf, (size_t)n, on_iface, &c, &bad) < 0) {
 			capture_event(cap, "warning", "'%s' is not in /proc/net/dev format", path);

@@ -11,6 +11,13 @@
  * thread touches SQLite) and returns the buffers to the pool. Nothing here
  * waits on the tick loop: when the pool is exhausted because the main thread
  * fell behind, records are counted as not stored, never waited for.
+ *
+ * A target that moves to another network namespace (unshare, setns) is
+ * followed: the main thread sees tg->netns change (targets.c), opens the new
+ * namespace and hands its fd over; the capture thread ships what the old
+ * handle captured, enters the new namespace and opens a new handle there
+ * (an event says so). When it cannot, the source stops with the reason
+ * rather than go on capturing a namespace the target has left.
  */
 #include "capture.h"
 #include "error.h"
@@ -18,6 +25,7 @@
 #include "pktdecode.h"
 #include "pktfilter.h"
 #include "pktflow.h"
+#include "targets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +71,8 @@ struct packets {
 	int auto_filter;
 	pid_t auto_pid;
 
+	unsigned long long netns;        /* main thread: inode of the namespace captured, 0 unknown */
+
 	pthread_mutex_t lock;            /* guards everything below up to "thread only" */
 	pthread_cond_t cond;
 	enum pk_state state;
@@ -76,6 +86,8 @@ struct packets {
 	int have_stats;
 	uint64_t captured, not_stored, lost_buffer;
 	char *new_filter;                /* set by main, applied by the thread */
+	int switch_fd;                   /* set by main: a namespace to move to, -1 none */
+	int stopped;                     /* the thread gave up: errmsg says why */
 	/* messages for the events table, written at the next tick */
 	struct pk_event { char kind[32]; char msg[PCAP_ERRBUF_SIZE + 128]; } events[PK_EVENTS];
 	int nevents, events_lost;
@@ -93,6 +105,7 @@ struct packets {
 	uint64_t *flow_last;             /* per flow: gen << 32 | its last record's number */
 	size_t flow_last_alloc;
 	uint64_t t_captured, t_not_stored, t_lost_buffer;
+	struct pcap_stat base;           /* counts of the handles closed before this one */
 	int64_t last_stats_us, last_flush_sec;
 
 	/* main thread only */
@@ -257,10 +270,74 @@ static void handoff(struct packets *pk, int with_stats, int final)
 	pk->not_stored = pk->t_not_stored;
 	pk->lost_buffer = pk->t_lost_buffer;
 	if (have) {
+		/* pcap_stats counts per handle; the bundle's counts are cumulative
+		 * over the handles of a capture (reopened, or in a new netns) */
+		st.ps_recv += pk->base.ps_recv;
+		st.ps_drop += pk->base.ps_drop;
+		st.ps_ifdrop += pk->base.ps_ifdrop;
 		pk->stats = st;
 		pk->have_stats = 1;
 	}
 	pthread_mutex_unlock(&pk->lock);
+}
+
+/* Before a handle closes: what it counted becomes the base of the next. */
+static void keep_stats(struct packets *pk)
+{
+	pthread_mutex_lock(&pk->lock);
+	if (pk->have_stats)
+		pk->base = pk->stats;
+	pthread_mutex_unlock(&pk->lock);
+}
+
+/* The thread gives up for good; the main thread stops the source. */
+static void give_up(struct packets *pk, const char *fmt, ...) CF_PRINTF(2, 3);
+static void give_up(struct packets *pk, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&pk->lock);
+	va_start(ap, fmt);
+	vsnprintf(pk->errmsg, sizeof(pk->errmsg), fmt, ap);
+	va_end(ap);
+	pk->stopped = 1;
+	pthread_mutex_unlock(&pk->lock);
+}
+
+/* The namespace fd main asked us to move to, or -1. */
+static int take_switch(struct packets *pk)
+{
+	int fd;
+
+	pthread_mutex_lock(&pk->lock);
+	fd = pk->switch_fd;
+	pk->switch_fd = -1;
+	pthread_mutex_unlock(&pk->lock);
+	return fd;
+}
+
+/* Enters the namespace of fd (closed here), with the filter main computed
+ * for it. Returns 0, or -1 after give_up(). */
+static int enter_netns(struct packets *pk, int fd)
+{
+	char *nf;
+	int err;
+
+	pthread_mutex_lock(&pk->lock);
+	nf = pk->new_filter;
+	pk->new_filter = NULL;
+	pthread_mutex_unlock(&pk->lock);
+	if (nf) {
+		free(pk->filter);
+		pk->filter = nf;
+	}
+	err = setns(fd, CLONE_NEWNET) ? errno : 0;
+	close(fd);
+	if (err) {
+		give_up(pk, "cannot enter the target's new network namespace (setns: %s)", strerror(err));
+		return -1;
+	}
+	return 0;
 }
 
 static int apply_filter(struct packets *pk, pcap_t *p, const char *text)
@@ -342,8 +419,11 @@ static pcap_t *reopen(struct packets *pk)
 {
 	while (!atomic_load(&pk->stop)) {
 		struct timespec ts = { 0, 200 * 1000000L };
+		int fd = take_switch(pk);
 		pcap_t *p;
 
+		if (fd >= 0 && enter_netns(pk, fd))
+			return NULL;
 		nanosleep(&ts, NULL);
 		p = open_handle(pk);
 		if (p) {
@@ -351,6 +431,34 @@ static pcap_t *reopen(struct packets *pk)
 			return p;
 		}
 	}
+	return NULL;
+}
+
+/* Main asked us to follow the target into another namespace: the old
+ * handle's packets go out first, then a new handle opens there. Returns it,
+ * or NULL when the thread must end (stopping, or give_up() said why). */
+static pcap_t *switch_netns(struct packets *pk, pcap_t *p, int fd)
+{
+	handoff(pk, 1, 1);
+	keep_stats(pk);
+	set_handle(pk, NULL);
+	pcap_close(p);
+	if (enter_netns(pk, fd))
+		return NULL;
+	p = open_handle(pk);
+	if (p) {
+		set_handle(pk, p);
+		set_event(pk, "packet_filter", "capturing packets on '%s' (link type %d) in the target's "
+			  "new network namespace with filter: %s", pk->device, pk->linktype,
+			  pk->filter ? pk->filter : "(none)");
+		return p;
+	}
+	if (pk->start_err == PCAP_ERROR_NO_SUCH_DEVICE) {
+		set_event(pk, "warning", "no interface '%s' in the target's new network namespace (%s); "
+			  "waiting for it", pk->device, pk->errmsg);
+		return reopen(pk);
+	}
+	give_up(pk, "packet capture cannot start in the target's new network namespace: %s", pk->errmsg);
 	return NULL;
 }
 
@@ -397,8 +505,14 @@ static void *capture_thread(void *arg)
 	for (;;) {
 		int64_t now = mono_ms();
 		struct pollfd pfd = { pcap_get_selectable_fd(p), POLLIN, 0 };
-		int n;
+		int n, sfd;
 
+		if (!atomic_load(&pk->stop) && (sfd = take_switch(pk)) >= 0) {
+			p = switch_netns(pk, p, sfd);
+			if (!p)
+				break;
+			continue;
+		}
 		if (atomic_load(&pk->stop)) {
 			if (!drain_until)
 				drain_until = now + PK_DRAIN_MS;
@@ -417,6 +531,7 @@ static void *capture_thread(void *arg)
 			set_event(pk, "warning", "packet capture on '%s' stopped: %s; waiting for it to return",
 				  pk->device, pcap_geterr(p));
 			handoff(pk, 1, 0);
+			keep_stats(pk);
 			set_handle(pk, NULL);
 			pcap_close(p);
 			p = reopen(pk);
@@ -476,21 +591,26 @@ static pid_t first_target(const struct capture *cap)
 }
 
 /* Opens the target's netns file when it differs from ours; -1 when it is ours
- * or unknown (then we capture where we are, and say so). */
-static int open_netns(struct capture *cap, pid_t pid)
+ * or unknown (then we capture where we are, and say so). *ino gets the inode
+ * of the namespace the capture will be in (0 unknown). */
+static int open_netns(struct capture *cap, pid_t pid, unsigned long long *ino)
 {
 	char path[256];
 	struct stat a, b;
 	int fd;
 
+	*ino = 0;
 	if (!pid)
 		return -1;
 	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	if (stat(path, &a) || stat("/proc/self/ns/net", &b))
 		return -1;
+	*ino = (unsigned long long)a.st_ino;
 	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &a) == 0)
+		*ino = (unsigned long long)a.st_ino;
 	return fd;
 }
 
@@ -500,6 +620,8 @@ static void packets_free(struct packets *pk)
 		return;
 	if (pk->netns_fd >= 0)
 		close(pk->netns_fd);
+	if (pk->switch_fd >= 0)
+		close(pk->switch_fd);
 	pktflow_release(&pk->flows);
 	pkt_batch_release(&pk->local);
 	pkt_batch_release(&pk->ready);
@@ -529,7 +651,7 @@ static int packets_open(struct capture *cap, void **state)
 	if (!pk)
 		return error("out of memory");
 	pk->cap = cap;
-	pk->netns_fd = -1;
+	pk->netns_fd = pk->switch_fd = -1;
 	pthread_mutex_init(&pk->lock, NULL);
 	pthread_cond_init(&pk->cond, NULL);
 	atomic_init(&pk->stop, 0);
@@ -560,7 +682,7 @@ static int packets_open(struct capture *cap, void **state)
 		pk->filter = strdup(o->pcap_filter);
 	}
 	pk->sent_filter = pk->filter ? strdup(pk->filter) : NULL;
-	pk->netns_fd = open_netns(cap, pk->auto_pid);
+	pk->netns_fd = open_netns(cap, pk->auto_pid, &pk->netns);
 
 	{
 		/* Signals must reach the main thread, whose sleep they cut short
@@ -840,13 +962,73 @@ static int drain(struct capture *cap, struct packets *pk)
 	return rc;
 }
 
+/* The target we capture for (the first live one) is in another namespace
+ * than the capture thread: hand the thread the new one. Returns 0, or
+ * SOURCE_STOPPED when the new namespace cannot be opened. */
+static int follow_netns(struct capture *cap, struct packets *pk)
+{
+	const struct target *tg = NULL;
+	char path[256];
+	struct stat sb;
+	int fd;
+
+	for (int i = 0; i < cap->targets.n && !tg; i++)
+		if (!cap->targets.v[i].gone)
+			tg = &cap->targets.v[i];
+	if (!tg || !tg->netns || !pk->netns || tg->netns == pk->netns)
+		return 0;
+	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)tg->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb)) {
+		capture_source_skip(cap, "pid %d moved to network namespace %llu, which cannot be opened "
+				    "(%s): not capturing the namespace it left", (int)tg->pid, tg->netns,
+				    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SOURCE_STOPPED;
+	}
+	if ((unsigned long long)sb.st_ino == pk->netns) {
+		close(fd);    /* it went back */
+		return 0;
+	}
+	if (pk->auto_filter) {
+		/* /proc/PID/net now shows the new namespace: its sockets make
+		 * the filter the new handle starts with; check again soon, as a
+		 * target that just moved is likely still opening sockets. */
+		char *f = pktfilter_auto(cap);
+
+		if (f) {
+			free(pk->sent_filter);
+			pk->sent_filter = strdup(f);
+			pthread_mutex_lock(&pk->lock);
+			free(pk->new_filter);
+			pk->new_filter = f;
+			pthread_mutex_unlock(&pk->lock);
+		}
+		pk->next_auto_ms = mono_ms() + 1000;
+	}
+	pthread_mutex_lock(&pk->lock);
+	if (pk->switch_fd >= 0)
+		close(pk->switch_fd);
+	pk->switch_fd = fd;
+	pthread_mutex_unlock(&pk->lock);
+	capture_event(cap, "netns_changed", "packet capture follows pid %d from network namespace %llu "
+		      "to %llu", (int)tg->pid, pk->netns, (unsigned long long)sb.st_ino);
+	pk->netns = (unsigned long long)sb.st_ino;
+	return 0;
+}
+
 static int packets_sample(struct capture *cap, void *state, int64_t tick)
 {
 	struct packets *pk = state;
+	int rc, stopped;
 
 	(void)tick;
 	if (!pk)
 		return 0;
+	rc = follow_netns(cap, pk);
+	if (rc)
+		return rc;
 	if (pk->auto_filter && mono_ms() >= pk->next_auto_ms) {
 		char *f = pktfilter_auto(cap);
 
@@ -863,7 +1045,13 @@ static int packets_sample(struct capture *cap, void *state, int64_t tick)
 			free(f);
 		}
 	}
-	return drain(cap, pk);
+	rc = drain(cap, pk);
+	pthread_mutex_lock(&pk->lock);
+	stopped = pk->stopped && pk->state == PK_DONE;
+	pthread_mutex_unlock(&pk->lock);
+	if (!rc && stopped)
+		return capture_source_skip(cap, "%s", pk->errmsg), SOURCE_STOPPED;
+	return rc;
 }
 
 static void packets_close(struct capture *cap, void *state)

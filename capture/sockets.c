@@ -15,6 +15,10 @@
  * Namespaces: a netlink socket answers for the namespace it was created in,
  * so for a target in another namespace the tick thread enters it (setns),
  * creates the socket and comes straight back; later dumps need no setns.
+ * A target that moves to another namespace (tg->netns, followed by
+ * targets.c) gets its new one dumped from that tick on; the old one stays
+ * dumped while a target still holds sockets in it (fds opened before the
+ * move keep their namespace), and is closed once none does.
  *
  * For tests, like ss -D and TCPDIAG_FILE: $CASEFILE_SOCKDIAG_DUMP=FILE records
  * the first tick's raw sock_diag replies, $CASEFILE_SOCKDIAG_FILE=FILE makes
@@ -27,6 +31,7 @@
 #include "procnet.h"
 #include "sockdiag.h"
 #include "sockmap.h"
+#include "targets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +48,12 @@
  * reported (a flapping fault must not fill the bundle). */
 #define EVENT_LIMIT 10
 #define PROCNET_MAX (64u << 20)
+/* Namespaces no target lives in any more but whose sockets a target still
+ * holds: dumped up to this many, so hopping targets cannot make the
+ * capture's fds and memory grow without bound. */
+#define NS_KEEP_MAX 16
 
-enum ev_kind { EV_VANISHED, EV_FD_DENIED, EV_NETNS, EV_DUMP, EV_MALFORMED, EV_INTR, EV_UNIX, EV_MAX };
+enum ev_kind { EV_VANISHED, EV_FD_DENIED, EV_NETNS, EV_DUMP, EV_MALFORMED, EV_INTR, EV_UNIX, EV_NSKEEP, EV_MAX };
 
 struct skey {
 	unsigned long long netns;
@@ -76,6 +85,8 @@ struct nsconn {
 	struct sockdiag sd;
 	int unix_ok;
 	uint8_t *listen_ports;   /* bitmap of TCP ports listened on, this tick */
+	int64_t used_tick;       /* last tick it was dumped */
+	int64_t owned;           /* target-held sockets in its last dump */
 };
 
 /* Per (proto, state) counts of a namespace for socket_totals. */
@@ -182,28 +193,27 @@ static struct sent *find_sock(struct sockets_source *s, const struct skey *k, si
 	return NULL;
 }
 
-static unsigned long long netns_of(struct capture *cap, pid_t pid)
+/* Opens a sock_diag socket inside pid's network namespace (inode expected)
+ * and returns to ours. Returns 0; 1 when the namespace cannot be entered or
+ * netlink is missing there (why says which, the caller falls back to /proc);
+ * 2 when pid is no longer in namespace expected (it moved again since the
+ * tick began: try next tick); -1 when we could not come back to our own
+ * namespace (the source must stop). */
+static int open_in_netns(struct capture *cap, pid_t pid, unsigned long long expected,
+			 struct sockdiag *sd, char *why, size_t wlen)
 {
 	char path[512];
 	struct stat sb;
-
-	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return stat(path, &sb) == 0 ? (unsigned long long)sb.st_ino : 0;
-}
-
-/* Opens a sock_diag socket inside pid's network namespace and returns to
- * ours. Returns 0; 1 when the namespace cannot be entered or netlink is
- * missing there (why says which, the caller falls back to /proc); -1 when
- * we could not come back to our own namespace (the source must stop). */
-static int open_in_netns(struct capture *cap, pid_t pid, struct sockdiag *sd, char *why, size_t wlen)
-{
-	char path[512];
 	int tfd = -1, self = -1, ret = 1, err;
 
 	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	tfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (tfd < 0) {
 		snprintf(why, wlen, "cannot open '%s': %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (fstat(tfd, &sb) == 0 && (unsigned long long)sb.st_ino != expected) {
+		ret = 2;
 		goto cleanup;
 	}
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -238,6 +248,11 @@ cleanup:
 	return ret;
 }
 
+static void ns_release(struct nsconn *nc);
+
+/* The namespace's connection, opened when first needed. NULL with *fatal
+ * 0 when out of memory, 1 when the source must stop, 2 when pid left the
+ * namespace since the tick began (skip it this tick). */
 static struct nsconn *get_ns(struct capture *cap, struct sockets_source *s,
 			     unsigned long long netns, pid_t pid, int *fatal)
 {
@@ -276,9 +291,11 @@ static struct nsconn *get_ns(struct capture *cap, struct sockets_source *s,
 				   strerror(errno), (int)pid);
 		return nc;
 	}
-	rc = open_in_netns(cap, pid, &nc->sd, why, sizeof(why));
-	if (rc < 0) {
-		*fatal = 1;
+	rc = open_in_netns(cap, pid, netns, &nc->sd, why, sizeof(why));
+	if (rc < 0 || rc == 2) {
+		*fatal = rc < 0 ? 1 : 2;
+		s->nns--;
+		ns_release(nc);
 		return NULL;
 	}
 	nc->netlink = rc == 0;
@@ -293,6 +310,14 @@ static void ns_drop_netlink(struct nsconn *nc)
 {
 	sockdiag_close(&nc->sd);
 	nc->netlink = 0;
+}
+
+static void ns_release(struct nsconn *nc)
+{
+	if (nc->netlink)
+		sockdiag_close(&nc->sd);
+	free(nc->listen_ports);
+	memset(nc, 0, sizeof(*nc));
 }
 
 static int read_procnet(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
@@ -344,6 +369,13 @@ static int read_procnet(struct capture *cap, struct sockets_source *s, struct ns
 		if (s->res.malformed != before)
 			sock_event(cap, s, EV_MALFORMED, "'%s': %u malformed line(s) skipped", path,
 				   s->res.malformed - before);
+	}
+	/* /proc/PID/net shows PID's namespace as it is now: if PID moved
+	 * since the tick began, these rows belong to another namespace than
+	 * the one they would be filed under. */
+	if (any && nc->netns && targets_netns(cap, nc->pid) != nc->netns) {
+		sockdiag_result_reset(&s->res);
+		return 1;
 	}
 	return any ? 0 : 1;
 }
@@ -574,6 +606,7 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 
 	memset(s->totals, 0, sizeof(s->totals));
 	memset(nc->listen_ports, 0, 65536 / 8);
+	nc->owned = 0;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].proto == IPPROTO_TCP && r->v[i].state == SD_LISTEN)
 			nc->listen_ports[r->v[i].sport / 8] |= (uint8_t)(1u << (r->v[i].sport % 8));
@@ -592,9 +625,10 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 		t->sockets++;
 		t->rq += d->rqueue;
 		t->wq += d->wqueue;
-		if (own)
+		if (own) {
 			t->owned++;
-		else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
+			nc->owned++;
+		} else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
 			return error("out of memory");
 		if (!own && !all)
 			continue;
@@ -653,8 +687,10 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 			t->rq += u->rqueue;
 		if (u->wqueue > 0 && u->state != SD_LISTEN)
 			t->wq += u->wqueue;
-		if (sockmap_find(&s->map, u->inode))
+		if (sockmap_find(&s->map, u->inode)) {
 			t->owned++;
+			nc->owned++;
+		}
 	}
 	return write_totals(cap, s, nc);
 }
@@ -774,7 +810,7 @@ static int sockets_open(struct capture *cap, void **state)
 	if (!s)
 		return error("out of memory");
 	*state = s;
-	s->own_netns = netns_of(cap, getpid());
+	s->own_netns = targets_netns(cap, getpid());
 	{
 		struct stat sb;
 		if (stat("/proc/thread-self/ns/net", &sb) == 0)
@@ -807,10 +843,38 @@ static int sockets_open(struct capture *cap, void **state)
 	return 0;
 }
 
+/* Dumps one namespace and folds it in. With_target: a live target is in it,
+ * so an unreadable dump keeps its sockets open rather than record them all
+ * as closed; without one, an unreadable dump lets the namespace go. Returns
+ * 0 or -1 (fatal). */
+static int sample_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int with_target)
+{
+	int rc;
+
+	nc->used_tick = cap->tick;
+	rc = dump_ns(cap, s, nc);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		if (!with_target) {
+			nc->owned = 0;
+			nc->used_tick = 0;
+			return 0;
+		}
+		for (size_t k = 0; k < s->n; k++)
+			if (s->v[k].k.netns == nc->netns)
+				s->v[k].seen_tick = cap->tick;
+		return 0;
+	}
+	if (s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
+		return -1;
+	return process_ns(cap, s, nc);
+}
+
 static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 {
 	struct sockets_source *s = state;
-	int i;
+	int i, kept;
 
 	(void)tick;
 	/* Reading every fd link costs ~4 us an fd (a third of a snapshot at
@@ -829,34 +893,53 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 		const struct target *tg = &cap->targets.v[i];
 		unsigned long long netns;
 		struct nsconn *nc;
-		int j, fatal = 0, rc;
+		int j, fatal = 0;
 
 		if (tg->gone)
 			continue;
-		netns = tg->netns ? tg->netns : netns_of(cap, tg->pid);
+		netns = tg->netns ? tg->netns : targets_netns(cap, tg->pid);
 		for (j = 0; j < i; j++)
 			if (!cap->targets.v[j].gone && cap->targets.v[j].netns == netns && netns)
 				break;
 		if (j < i)
 			continue;    /* this namespace was dumped for an earlier target */
 		nc = get_ns(cap, s, netns, tg->pid, &fatal);
+		if (!nc && fatal == 2)
+			continue;
 		if (!nc)
 			return fatal ? -1 : error("out of memory");
-		rc = dump_ns(cap, s, nc);
-		if (rc < 0)
+		if (sample_ns(cap, s, nc, 1))
 			return -1;
-		if (rc > 0) {
-			/* Nothing readable: keep this namespace's sockets open
-			 * rather than record them all as closed. */
-			for (size_t k = 0; k < s->n; k++)
-				if (s->v[k].k.netns == netns)
-					s->v[k].seen_tick = cap->tick;
+	}
+	/* Namespaces no live target is in (it moved away) but whose sockets a
+	 * target still holds: those sockets are open, so keep dumping them.
+	 * Only netlink can: /proc/PID/net shows where PID is now. */
+	for (i = 0, kept = 0; i < s->nns; i++) {
+		struct nsconn *nc = &s->ns[i];
+
+		if (nc->used_tick == cap->tick || !nc->owned || !nc->netlink || !nc->netns || s->replay)
+			continue;
+		if (kept++ >= NS_KEEP_MAX) {
+			sock_event(cap, s, EV_NSKEEP, "sockets in more than %d network namespaces no target "
+				   "lives in: those of namespace %llu are no longer followed",
+				   NS_KEEP_MAX, nc->netns);
 			continue;
 		}
-		if (s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
+		if (sample_ns(cap, s, nc, 0))
 			return -1;
-		if (process_ns(cap, s, nc))
-			return -1;
+	}
+	/* The rest: no target in it and none of its sockets held. Their
+	 * sockets are swept as closed below. */
+	for (i = 0; i < s->nns; ) {
+		if (s->ns[i].used_tick == cap->tick) {
+			i++;
+			continue;
+		}
+		info("sockets: network namespace %llu no longer followed: no target is in it or holds "
+		     "a socket there", s->ns[i].netns);
+		ns_release(&s->ns[i]);
+		memmove(&s->ns[i], &s->ns[i + 1], (size_t)(s->nns - i - 1) * sizeof(*s->ns));
+		s->nns--;
 	}
 	{
 		struct sockmap t = s->foreign;
@@ -887,11 +970,8 @@ static void sockets_close(struct capture *cap, void *state)
 		if (writer_step(cap->w, st))
 			break;
 	}
-	for (int i = 0; i < s->nns; i++) {
-		if (s->ns[i].netlink)
-			sockdiag_close(&s->ns[i].sd);
-		free(s->ns[i].listen_ports);
-	}
+	for (int i = 0; i < s->nns; i++)
+		ns_release(&s->ns[i]);
 	free(s->ns);
 	sockmap_release(&s->map);
 	sockmap_release(&s->foreign);

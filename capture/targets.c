@@ -34,6 +34,39 @@ unsigned long long targets_start_ticks(const struct capture *cap, pid_t pid)
 	return read_stat(cap, pid, &ps) ? 0 : ps.starttime;
 }
 
+unsigned long long targets_netns(const struct capture *cap, pid_t pid)
+{
+	char path[512];
+	struct stat sb;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &sb) == 0 ? (unsigned long long)sb.st_ino : 0;
+}
+
+/* A target that called unshare(CLONE_NEWNET) or setns() now lives in
+ * another network namespace: sources that enter or label by namespace
+ * (sockets, netdev, packets) read tg->netns, so it must follow, and the
+ * bundle must say when. A stat() costs about a microsecond a target. */
+static int check_netns(struct capture *cap, struct target *tg)
+{
+	unsigned long long now = targets_netns(cap, tg->pid);
+
+	/* 0: unreadable (no permission, or gone: the exit is seen next tick) */
+	if (!now || now == tg->netns)
+		return 0;
+	if (!tg->netns) {
+		tg->netns = now;
+		return 0;
+	}
+	if (writer_event(cap->w, cap->tick, "netns_changed", NULL,
+			 "pid %d moved from network namespace %llu to %llu",
+			 (int)tg->pid, tg->netns, now))
+		return -1;
+	info("pid %d moved from network namespace %llu to %llu", (int)tg->pid, tg->netns, now);
+	tg->netns = now;
+	return 0;
+}
+
 static int has_target(const struct target_set *t, pid_t pid, unsigned long long start)
 {
 	int i;
@@ -163,7 +196,6 @@ static int write_process(struct capture *cap, struct target *tg)
 	struct proc_stat ps;
 	struct proc_status pst;
 	struct cgroup_membership cgm;
-	struct stat sb;
 	sqlite3_stmt *st;
 	ssize_t n;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -207,11 +239,9 @@ static int write_process(struct capture *cap, struct target *tg)
 
 		sqlite3_bind_text(st, 9, cg, -1, SQLITE_TRANSIENT);
 	}
-	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)tg->pid);
-	if (stat(path, &sb) == 0) {
-		tg->netns = (unsigned long long)sb.st_ino;
-		sqlite3_bind_int64(st, 10, (sqlite3_int64)sb.st_ino);
-	}
+	tg->netns = targets_netns(cap, tg->pid);
+	if (tg->netns)
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)tg->netns);
 	sqlite3_bind_text(st, 11, tg->is_child ? "child" : "target", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, cap->tick);
 	if (writer_step(cap->w, st))
@@ -307,6 +337,8 @@ int targets_refresh(struct capture *cap)
 		} else if (st != tg->start_ticks) {
 			if (mark_gone(cap, tg, "exited (its pid now names another process)"))
 				return -1;
+		} else if (check_netns(cap, tg)) {
+			return -1;
 		}
 	}
 	if (cap->opts->children) {
