@@ -65,9 +65,11 @@ static uint8_t *listened_map(struct listened *l, int proto)
 	return proto == IPPROTO_TCP ? l->tcp : l->udp;
 }
 
-static int listens(struct listened *l, int proto, uint16_t port)
+static int listens(const struct listened *l, int proto, uint16_t port)
 {
-	return (listened_map(l, proto)[port / 8] >> (port % 8)) & 1;
+	const uint8_t *m = proto == IPPROTO_TCP ? l->tcp : l->udp;
+
+	return (m[port / 8] >> (port % 8)) & 1;
 }
 
 /* An address as BPF wants it; IPv4-mapped IPv6 as IPv4. Empty for any. */
@@ -84,7 +86,7 @@ static const char *addr(const struct sockdiag_sock *s, const uint8_t *a, char *b
 }
 
 /* level 0: per remote host and port; 1: per port; then give up */
-static char *build(const struct sockdiag_sock *v, size_t n, int level, struct listened *l)
+static char *build(const struct sockdiag_sock *v, size_t n, int level, const struct listened *l)
 {
 	struct strbuf b = { 0 };
 	char clause[160], a[64];
@@ -225,7 +227,7 @@ char *pktfilter_auto(struct capture *cap)
 		free(text);
 	}
 	/* Kept in place: a second array of the target's sockets doubled this
-	 * refresh's peak memory (~190 bytes a socket). */
+	 * refresh's peak memory by ~190 bytes a socket. */
 	for (size_t i = 0; i < all.n; i++)
 		if (all.v[i].inode && sockmap_find(&map, all.v[i].inode))
 			all.v[nown++] = all.v[i];
