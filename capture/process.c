@@ -194,6 +194,18 @@ static struct thread_ent *thread_find(struct proc_state *ps, int tid, unsigned l
 	return NULL;
 }
 
+/* Whether thread te (same tid, same start time) still runs in pid. */
+static int thread_alive(const struct capture *cap, pid_t pid, const struct thread_ent *te)
+{
+	char path[512], buf[2048];
+	struct proc_stat pst;
+	ssize_t n;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, te->tid);
+	n = read_file(path, buf, sizeof(buf));
+	return n > 0 && procfs_parse_stat(buf, (size_t)n, &pst) == 0 && pst.starttime == te->start;
+}
+
 static int sample_threads(struct capture *cap, struct process_source *s, struct proc_state *ps,
 			  const struct target *tg)
 {
@@ -277,11 +289,16 @@ static int sample_threads(struct capture *cap, struct process_source *s, struct 
 		sampled++;
 	}
 	closedir(d);
-	/* Threads not seen this tick have exited: record it and forget them. */
+	/* Threads not seen this tick have exited: record it and forget them.
+	 * When --max-threads cut the listing short, one not seen may only have
+	 * been past the cut: ask /proc about it. Keeping every unseen thread
+	 * instead (as before) grew this table, and the lookups over it, with
+	 * every exit of a sampled thread for as long as the capture ran. */
 	for (i = 0; i < ps->nthreads; ) {
 		struct thread_ent *te = &ps->threads[i];
 
-		if (te->seen_tick == cap->tick || sampled >= cap->opts->max_threads) {
+		if (te->seen_tick == cap->tick ||
+		    (sampled >= cap->opts->max_threads && thread_alive(cap, tg->pid, te))) {
 			i++;
 			continue;
 		}

@@ -753,8 +753,13 @@ static int scan_owners(struct capture *cap, struct sockets_source *s, const stru
 		const struct target *tg = &cap->targets.v[i];
 		char path[512];
 
-		if (tg->gone)
+		if (tg->gone) {
+			/* Its fd cache (8 bytes per fd number) would otherwise stay
+			 * for every child that ever lived: a forking target grew it
+			 * without bound. */
+			sockmap_fdcache_release(&s->fdc[i]);
 			continue;
+		}
 		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)tg->pid);
 		int rc = sockmap_add_dir_cached(&s->map, path, tg->pid, i, &s->fdc[i], alive);
 		s->links_read += (int64_t)s->fdc[i].links_read;
