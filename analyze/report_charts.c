@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Order: what the incident write-up showed first (CPU, memory), then the
  * process's resources, then the network, then syscalls and logs. */
@@ -312,7 +313,7 @@ void analysis_time_axis(const struct analysis *a, int64_t *x0, int64_t *x1)
 
 int analysis_load_series(struct analysis *a, sqlite3 *db)
 {
-	int i, n = 0;
+	int i, n = 0, timing = getenv("CASEFILE_ANALYZE_TIMING") != NULL;
 
 	analysis_release_series(a);
 	for (i = 0; series_table[i].id; i++)
@@ -322,11 +323,19 @@ int analysis_load_series(struct analysis *a, sqlite3 *db)
 		return error("out of memory");
 	for (i = 0; i < n; i++) {
 		struct series_set *set = &a->series[a->nseries];
+		struct timespec t0, t1;
+		int rc;
 
 		set->def = &series_table[i];
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = series_load(db, set->def, &set->lines, &set->nlines);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (timing)
+			fprintf(stderr, "series %-26s %8.1f ms\n", set->def->id,
+				(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 		/* A series that fails (an old bundle's view, say) only loses its
 		 * chart: series_load has said why on stderr. */
-		if (series_load(db, set->def, &set->lines, &set->nlines) < 0)
+		if (rc < 0)
 			continue;
 		a->nseries++;
 	}

@@ -2,28 +2,48 @@
 
 #include "bundle.h"
 #include "error.h"
+#include "findings.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A series over socket spans: LABEL and VALUE are expressions over s
- * (socket_samples) and k (sockets) for the rows WHERE selects. A span runs
- * from its sample's tick to the socket's next sample, its close_tick, its
- * last_tick + 1, or past the last tick (as in the socket_ticks view). */
-#define SOCKET_SPAN_SERIES(label, value, where) \
-	"WITH sel AS (SELECT " label " AS label, " value " AS v, s.tick AS t0," \
+/* Series over socket spans yield span edges, (label, tick, delta) rows, and
+ * series_load adds them up over the ticks table. A span runs from its
+ * sample's tick to the socket's next sample, its close_tick, its last_tick +
+ * 1, or past the last tick (as in the socket_ticks view), and counts at every
+ * tick it covers: +v at its start and -v at its end.
+ *
+ * The spans come from socket_spans, the TEMP table the socket rules share
+ * (analyze/shared.c), already built when the rules ran: re-deriving them
+ * from socket_samples here (a window over every row, then per label a join
+ * of ticks against the edges) cost ~1 s per chart on a 1-hour bundle.
+ * socket_spans leaves LISTEN rows out, which is what the charts of
+ * connections (state <> 'LISTEN') ask for anyway; for the charts that count
+ * every row (by state, accepted), sockets with a LISTEN row
+ * (socket_listeners, rare) are spanned from socket_samples as before.
+ *
+ * A socket's spans meet, so a value fixed per socket (a count of 1) needs
+ * only its first row's start and its last row's end, recv-q each row's
+ * change over the previous row, and a count by state the rows where the
+ * state changes: rows that change nothing drop out before the GROUP BY (as
+ * in the pool-cap rule). The sums per tick are the same. */
+#define SPANS_COUNT(label, where) \
+	" SELECT " label " AS label, s.tick AS t, 1 AS d FROM socket_spans s WHERE s.first_row AND " where \
+	" UNION ALL SELECT " label ", s.until_tick, -1 FROM socket_spans s WHERE s.last_row AND " where
+/* Spans of the sockets with a LISTEN row, over all their rows WHERE keeps. */
+#define LISTENER_SPANS(label, where) \
+	"WITH raw AS MATERIALIZED (SELECT " label " AS label, s.tick AS t0," \
 	" COALESCE(LEAD(s.tick) OVER (PARTITION BY s.socket_id ORDER BY s.tick), k.close_tick, k.last_tick + 1," \
 	" (SELECT MAX(id) FROM ticks) + 1) AS t1" \
-	" FROM socket_samples s JOIN sockets k ON k.id = s.socket_id WHERE " where ")," \
-	" ev AS (SELECT label, t0 AS t, SUM(v) AS d FROM sel GROUP BY label, t0" \
-	" UNION ALL SELECT label, t1, -SUM(v) FROM sel GROUP BY label, t1)," \
-	" agg AS (SELECT label, t, SUM(d) AS d FROM ev GROUP BY label, t)," \
-	" labels AS (SELECT DISTINCT label FROM sel WHERE label IS NOT NULL)" \
-	" SELECT l.label, k.id, k.wall_us, SUM(COALESCE(a.d, 0)) OVER (PARTITION BY l.label ORDER BY k.id)" \
-	" FROM labels l CROSS JOIN ticks k LEFT JOIN agg a ON a.label = l.label AND a.t = k.id" \
-	" ORDER BY l.label, k.id"
+	" FROM socket_samples s JOIN sockets k ON k.id = s.socket_id" \
+	" WHERE s.socket_id IN (SELECT socket_id FROM socket_listeners) AND " where ")"
+#define RAW_COUNT " UNION ALL SELECT label, t0, 1 FROM raw UNION ALL SELECT label, t1, -1 FROM raw"
+#define NOT_LISTENER " s.socket_id NOT IN (SELECT socket_id FROM socket_listeners)"
+#define EDGES(edges) "SELECT label, t, d FROM (" edges ")"
+#define CONNECTED "s.remote_port <> 0 AND s.direction IS NOT 'in'"
 
 const struct series_def series_table[] = {
 	{ "process.cpu_pct", "CPU % of one core", UNIT_PERCENT, "process_samples",
@@ -89,20 +109,26 @@ const struct series_def series_table[] = {
 	  " FROM ticks t JOIN ticks p ON p.id = t.id - 1 LEFT JOIN log_counts c ON c.tick = t.id"
 	  " WHERE t.mono_us > p.mono_us AND EXISTS (SELECT 1 FROM log_files) GROUP BY t.id ORDER BY t.id" },
 	/* Sockets by port and state, from the spans of socket_samples (rows are
-	 * written only on change) with a running sum of +1/-1 at each span's
-	 * ends: the same counts as socket_by_remote_port and friends, with 0
+	 * written only on change) with a running sum of the edges above at
+	 * every tick: the same counts as socket_by_remote_port and friends, with 0
 	 * where none is open, without expanding every socket at every tick
 	 * (1,000 idle sockets over an hour are 3.6M rows of socket_ticks). */
 	{ "sockets.connections", "connections by remote port", UNIT_COUNT, "socket_samples",
-	  SOCKET_SPAN_SERIES("k.proto || ' to port ' || k.remote_port", "1",
-			     "k.remote_port <> 0 AND s.state <> 'LISTEN' AND k.direction IS NOT 'in'") },
+	  EDGES(SPANS_COUNT("s.proto || ' to port ' || s.remote_port", CONNECTED)) },
 	{ "sockets.recv_q", "unread bytes (recv-q) by remote port", UNIT_BYTES, "socket_samples",
-	  SOCKET_SPAN_SERIES("k.proto || ' to port ' || k.remote_port", "COALESCE(s.recv_q, 0)",
-			     "k.remote_port <> 0 AND s.state <> 'LISTEN' AND k.direction IS NOT 'in'") },
+	  EDGES(" SELECT s.proto || ' to port ' || s.remote_port AS label, s.tick AS t,"
+		    " s.recv_q - CASE WHEN s.first_row THEN 0 ELSE COALESCE(s.prev_q, 0) END AS d"
+		    " FROM socket_spans s WHERE " CONNECTED " AND (s.first_row OR s.recv_q <> COALESCE(s.prev_q, 0))"
+		    " UNION ALL SELECT s.proto || ' to port ' || s.remote_port, s.until_tick, -s.recv_q"
+		    " FROM socket_spans s WHERE " CONNECTED " AND s.last_row") },
 	{ "sockets.accepted", "accepted connections by local port", UNIT_COUNT, "socket_samples",
-	  SOCKET_SPAN_SERIES("k.proto || ' on port ' || k.local_port", "1", "k.direction = 'in'") },
+	  LISTENER_SPANS("k.proto || ' on port ' || k.local_port", "k.direction = 'in'")
+	  EDGES(SPANS_COUNT("s.proto || ' on port ' || s.port", "s.direction = 'in' AND" NOT_LISTENER) RAW_COUNT) },
 	{ "sockets.state", "target sockets by state", UNIT_COUNT, "socket_samples",
-	  SOCKET_SPAN_SERIES("k.proto || ' ' || s.state", "1", "1") },
+	  LISTENER_SPANS("k.proto || ' ' || s.state", "1")
+	  EDGES(" SELECT s.proto || ' ' || s.state AS label, s.tick AS t, 1 AS d FROM socket_spans s WHERE" NOT_LISTENER
+		    " UNION ALL SELECT s.proto || ' ' || s.state, s.until_tick, -1 FROM socket_spans s WHERE" NOT_LISTENER
+		    RAW_COUNT) },
 	{ "sockets.time_wait", "TIME_WAIT sockets in the namespace", UNIT_COUNT, "socket_totals",
 	  "SELECT 'netns ' || COALESCE(s.netns, '?'), s.tick, t.wall_us, s.sockets FROM socket_totals s"
 	  " JOIN ticks t ON t.id = s.tick WHERE s.proto = 'tcp' AND s.state = 'TIME_WAIT' ORDER BY s.netns, s.tick" },
@@ -131,18 +157,274 @@ static int push(struct series *s, int64_t t, double v)
 	return 0;
 }
 
+/* A new line labelled LABEL at the end of *V (n lines of alloc). */
+static struct series *new_line(struct series **v, int *n, int *alloc, const struct series_def *def,
+			       const char *label)
+{
+	if (*n == *alloc) {
+		int a = *alloc ? *alloc * 2 : 4;
+		struct series *nv = realloc(*v, (size_t)a * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*alloc = a;
+	}
+	memset(&(*v)[*n], 0, sizeof((*v)[*n]));
+	(*v)[*n].def = def;
+	(*v)[*n].label = strdup(label);
+	if (!(*v)[*n].label)
+		return NULL;
+	return &(*v)[(*n)++];
+}
+
+struct tick {
+	int64_t id, wall_us;
+};
+
+/* The ticks table in id order (*out malloc'd, NULL when empty). */
+static int load_ticks(sqlite3 *db, struct tick **out, int *count)
+{
+	sqlite3_stmt *st;
+	struct tick *v = NULL;
+	int n = 0, alloc = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id, wall_us FROM ticks ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return error("ticks: %s", sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			struct tick *nv;
+
+			alloc = alloc ? alloc * 2 : 1024;
+			nv = realloc(v, (size_t)alloc * sizeof(*nv));
+			if (!nv) {
+				sqlite3_finalize(st);
+				free(v);
+				return error("out of memory");
+			}
+			v = nv;
+		}
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n++].wall_us = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return error("ticks: %s", sqlite3_errmsg(db));
+	}
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/* Index of tick id T in TICKS (sorted by id), or -1. */
+static int tick_index(const struct tick *ticks, int n, int64_t t)
+{
+	int lo = 0, hi = n - 1;
+
+	/* Ticks are numbered 1, 2, 3...: try the direct place first. */
+	if (n && t >= ticks[0].id) {
+		uint64_t d = (uint64_t)t - (uint64_t)ticks[0].id;   /* no signed overflow */
+
+		if (d < (uint64_t)n && ticks[d].id == t)
+			return (int)d;
+	}
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ticks[mid].id == t)
+			return mid;
+		if (ticks[mid].id < t)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* Per-label sums of edge deltas at each tick, labels found by hash. */
+struct edge_acc {
+	struct edge_line {
+		char *label;
+		double *delta;   /* [nticks] */
+	} *lines;
+	int n, alloc, nticks;
+	int *slot;           /* open addressing: line index + 1, 0 empty */
+	unsigned nslot;      /* a power of 2, at least twice n */
+};
+
+static unsigned label_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int edge_acc_grow(struct edge_acc *e)
+{
+	unsigned ns = e->nslot ? e->nslot * 2 : 64, i;
+	int *slot = calloc(ns, sizeof(*slot));
+
+	if (!slot)
+		return -1;
+	for (i = 0; i < (unsigned)e->n; i++) {
+		unsigned h = label_hash(e->lines[i].label) & (ns - 1);
+
+		while (slot[h])
+			h = (h + 1) & (ns - 1);
+		slot[h] = (int)i + 1;
+	}
+	free(e->slot);
+	e->slot = slot;
+	e->nslot = ns;
+	return 0;
+}
+
+/* The line of LABEL, added (all zero) when new; NULL when out of memory. */
+static struct edge_line *edge_acc_line(struct edge_acc *e, const char *label)
+{
+	unsigned h;
+
+	if ((unsigned)(e->n + 1) * 2 > e->nslot && edge_acc_grow(e))
+		return NULL;
+	for (h = label_hash(label) & (e->nslot - 1); e->slot[h]; h = (h + 1) & (e->nslot - 1))
+		if (!strcmp(e->lines[e->slot[h] - 1].label, label))
+			return &e->lines[e->slot[h] - 1];
+	if (e->n == e->alloc) {
+		int a = e->alloc ? e->alloc * 2 : 16;
+		struct edge_line *nl = realloc(e->lines, (size_t)a * sizeof(*nl));
+
+		if (!nl)
+			return NULL;
+		e->lines = nl;
+		e->alloc = a;
+	}
+	e->lines[e->n].label = strdup(label);
+	e->lines[e->n].delta = calloc((size_t)(e->nticks ? e->nticks : 1), sizeof(double));
+	if (!e->lines[e->n].label || !e->lines[e->n].delta) {
+		free(e->lines[e->n].label);
+		free(e->lines[e->n].delta);
+		return NULL;
+	}
+	e->slot[h] = e->n + 1;
+	return &e->lines[e->n++];
+}
+
+static void edge_acc_release(struct edge_acc *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++) {
+		free(e->lines[i].label);
+		free(e->lines[i].delta);
+	}
+	free(e->lines);
+	free(e->slot);
+	memset(e, 0, sizeof(*e));
+}
+
+static int cmp_edge_line(const void *x, const void *y)
+{
+	return strcmp(((const struct edge_line *)x)->label, ((const struct edge_line *)y)->label);
+}
+
+/* Lines of an edge series (see struct series_def) from ST's rows: a point
+ * at every tick, the running sum of the label's deltas; a delta at a tick
+ * the ticks table lacks is never drawn. Lines in label order (memcmp, as
+ * SQLite's BINARY collation sorts). */
+static int load_edges(sqlite3 *db, const struct series_def *def, sqlite3_stmt *st,
+		      struct series **out, int *count)
+{
+	struct edge_acc e;
+	struct tick *ticks = NULL;
+	struct series *v = NULL;
+	int nticks, rc, i, j;
+
+	memset(&e, 0, sizeof(e));
+	if (load_ticks(db, &ticks, &nticks) < 0)
+		return -1;
+	e.nticks = nticks;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(st, 0);
+		struct edge_line *l;
+		int k;
+
+		if (!label)
+			continue;
+		if (!(l = edge_acc_line(&e, label)))
+			goto oom;
+		k = tick_index(ticks, nticks, sqlite3_column_int64(st, 1));
+		if (k >= 0)
+			l->delta[k] += sqlite3_column_double(st, 2);
+	}
+	if (rc != SQLITE_DONE) {
+		error("series '%s': %s", def->id, sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (nticks && e.n) {
+		qsort(e.lines, (size_t)e.n, sizeof(*e.lines), cmp_edge_line);
+		v = calloc((size_t)e.n, sizeof(*v));
+		if (!v)
+			goto oom;
+		for (i = 0; i < e.n; i++) {
+			double sum = 0;
+
+			v[i].def = def;
+			v[i].label = e.lines[i].label;
+			e.lines[i].label = NULL;
+			v[i].wall_us = malloc((size_t)nticks * sizeof(*v[i].wall_us));
+			v[i].value = e.lines[i].delta;   /* summed in place */
+			e.lines[i].delta = NULL;
+			if (!v[i].wall_us) {
+				series_free(v, i + 1);
+				v = NULL;
+				goto oom;
+			}
+			for (j = 0; j < nticks; j++) {
+				sum += v[i].value[j];
+				v[i].value[j] = sum;
+				v[i].wall_us[j] = ticks[j].wall_us;
+			}
+			v[i].n = v[i].alloc = nticks;
+		}
+		*out = v;
+		*count = e.n;
+	}
+	edge_acc_release(&e);
+	free(ticks);
+	return 0;
+oom:
+	error("out of memory");
+fail:
+	edge_acc_release(&e);
+	free(ticks);
+	return -1;
+}
+
 int series_load(sqlite3 *db, const struct series_def *def, struct series **out, int *count)
 {
 	struct series *v = NULL;
 	sqlite3_stmt *st;
 	int n = 0, alloc = 0, rc;
+	char err[512];
 
 	*out = NULL;
 	*count = 0;
 	if (def->table && !bundle_has_table(db, def->table))
 		return 0;
+	if (shared_prepare(db, def->sql, err, sizeof(err)) < 0)
+		return error("series '%s': %s", def->id, err);
 	if (sqlite3_prepare_v2(db, def->sql, -1, &st, NULL) != SQLITE_OK)
 		return error("series '%s': %s", def->id, sqlite3_errmsg(db));
+	if (sqlite3_column_count(st) == 3) {
+		rc = load_edges(db, def, st, out, count);
+		sqlite3_finalize(st);
+		return rc;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *label = (const char *)sqlite3_column_text(st, 0);
 
@@ -151,21 +433,8 @@ int series_load(sqlite3 *db, const struct series_def *def, struct series **out, 
 		if (!label)
 			label = "";
 		if (!n || strcmp(v[n - 1].label, label)) {
-			if (n == alloc) {
-				struct series *nv;
-
-				alloc = alloc ? alloc * 2 : 4;
-				nv = realloc(v, (size_t)alloc * sizeof(*nv));
-				if (!nv)
-					goto oom;
-				v = nv;
-			}
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n].def = def;
-			v[n].label = strdup(label);
-			if (!v[n].label)
+			if (!new_line(&v, &n, &alloc, def, label))
 				goto oom;
-			n++;
 		}
 		if (push(&v[n - 1], sqlite3_column_int64(st, 2), sqlite3_column_double(st, 3)))
 			goto oom;

@@ -15,7 +15,12 @@ struct series_def {
 	enum series_unit unit;
 	const char *table;       /* the table it needs; absent -> not shown */
 	/* SQL yielding rows (label TEXT, tick INTEGER, wall_us INTEGER, value REAL)
-	 * ordered by label, tick. One label per line in a chart. */
+	 * ordered by label, tick. One label per line in a chart. Or, for values
+	 * that hold between sparse rows (socket spans), three columns (label
+	 * TEXT, tick INTEGER, delta REAL), ordered by label, tick and one row
+	 * per pair: each label's line then has a point at every tick of the
+	 * ticks table, the sum of its deltas up to that tick. The SQL may name
+	 * the shared TEMP tables (socket_spans: analyze/shared.c). */
 	const char *sql;
 };
 
@@ -36,7 +41,8 @@ struct series_stats {
 	int n;
 };
 
-/* Loads every label of DEF from DB into a malloc'd array (*out, *count).
+/* Loads every label of DEF from DB into a malloc'd array (*out, *count),
+ * building the shared tables its SQL names first (once per connection).
  * Returns 0 (also when the table is absent: count 0) or -1 on SQL error. */
 int series_load(sqlite3 *db, const struct series_def *def, struct series **out, int *count);
 void series_free(struct series *s, int count);

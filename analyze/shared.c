@@ -56,6 +56,13 @@ static const struct shared_table shared_tables[] = {
 	  "  WHERE s.state <> 'LISTEN'\n"
 	  "  WINDOW w AS (PARTITION BY s.socket_id ORDER BY s.tick)\n"
 	  ") w JOIN sockets k ON k.id = w.socket_id" },
+	/* socket_listeners: the sockets with a LISTEN row. socket_spans leaves
+	 * those rows out, so its spans are those of all a socket's rows only
+	 * for a socket without one; a reader that counts LISTEN rows too (the
+	 * sockets.state chart) spans these few sockets from socket_samples
+	 * itself. One scan, no sort. */
+	{ "socket_listeners",
+	  "SELECT DISTINCT socket_id FROM socket_samples NOT INDEXED WHERE state = 'LISTEN'" },
 };
 
 #define NSHARED (sizeof(shared_tables) / sizeof(shared_tables[0]))
