@@ -316,21 +316,30 @@ static int take_switch(struct packets *pk)
 	return fd;
 }
 
-/* Enters the namespace of fd (closed here), with the filter main computed
- * for it. Returns 0, or -1 after give_up(). */
-static int enter_netns(struct packets *pk, int fd)
+/* Capture thread: adopts the filter main computed last, if any (pk->filter
+ * then owns it). Returns 1 when there was a new one. */
+static int take_new_filter(struct packets *pk)
 {
 	char *nf;
-	int err;
 
 	pthread_mutex_lock(&pk->lock);
 	nf = pk->new_filter;
 	pk->new_filter = NULL;
 	pthread_mutex_unlock(&pk->lock);
-	if (nf) {
-		free(pk->filter);
-		pk->filter = nf;
-	}
+	if (!nf)
+		return 0;
+	free(pk->filter);
+	pk->filter = nf;
+	return 1;
+}
+
+/* Enters the namespace of fd (closed here), with the filter main computed
+ * for it. Returns 0, or -1 after give_up(). */
+static int enter_netns(struct packets *pk, int fd)
+{
+	int err;
+
+	take_new_filter(pk);
 	err = setns(fd, CLONE_NEWNET) ? errno : 0;
 	close(fd);
 	if (err) {
@@ -555,19 +564,9 @@ static void *capture_thread(void *arg)
 			pk->last_flush_sec = wall_sec() - 1;
 			pktflow_flush(&pk->flows, pk->last_flush_sec, &pk->local);
 		}
-		if (pk->auto_filter) {
-			char *nf;
-
-			pthread_mutex_lock(&pk->lock);
-			nf = pk->new_filter;
-			pk->new_filter = NULL;
-			pthread_mutex_unlock(&pk->lock);
-			if (nf) {
-				free(pk->filter);
-				pk->filter = nf;
-				if (apply_filter(pk, p, nf))
-					set_event(pk, "warning", "%s", pk->errmsg);
-			}
+		if (pk->auto_filter && take_new_filter(pk)) {
+			if (apply_filter(pk, p, pk->filter))
+				set_event(pk, "warning", "%s", pk->errmsg);
 		}
 	}
 	pktflow_flush(&pk->flows, INT64_MAX, &pk->local);
