@@ -22,6 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: casefile-analyze export-pcap BUNDLE OUT.pcap [--filter EXPR]\n"
+		"       casefile-analyze export-pcap BUNDLE -o OUT.pcap [--filter EXPR]\n"
 		"\n"
 		"Writes the packets stored in BUNDLE as a pcap file (OUT.pcap, or - for stdout)\n"
 		"that tcpdump, tshark and Wireshark read. --filter keeps only the packets that\n"
@@ -86,6 +87,17 @@ int cmd_export_pcap(int argc, char **argv)
 			filter = argv[i];
 		} else if (!strncmp(argv[i], "--filter=", 9)) {
 			filter = argv[i] + 9;
+		} else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			/* -o as in the other commands; the same as the positional OUT. */
+			if (++i >= argc) {
+				error("option '%s' needs a file name (or - for stdout)", argv[i - 1]);
+				return CF_EXIT_USAGE;
+			}
+			if (out) {
+				error("the output is given twice ('%s' and '%s')", out, argv[i]);
+				return CF_EXIT_USAGE;
+			}
+			out = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			error("unknown option '%s' (see 'casefile-analyze export-pcap --help')", argv[i]);
 			return CF_EXIT_USAGE;

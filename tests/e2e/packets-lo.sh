@@ -51,4 +51,7 @@ cmp -s export.sec bundle.sec || fail "per-second counts differ: $(diff export.se
 # a filter on export
 assert_eq "export --filter (none match)" 0 "$("$ANA" export-pcap b.db - --filter "udp port $((PORT + 1))" | tcpdump -r - -n 2>/dev/null | wc -l)"
 assert_eq "export --filter (all match)" $N "$("$ANA" export-pcap b.db - --filter "$FILTER" | tcpdump -r - -n 2>/dev/null | wc -l)"
+# -o as in the other commands: the same file as the positional form.
+"$ANA" export-pcap b.db -o out-o.pcap > /dev/null || fail "export-pcap -o failed"
+cmp -s out.pcap out-o.pcap || fail "export-pcap -o differs from the positional output"
 echo "ok: $N packets, tcpdump $td, export $(cat export.out)"
