@@ -115,6 +115,7 @@ struct sockdiag {
 	uint32_t nreq;
 	unsigned char *buf;
 	size_t buflen;
+	int no_tcp_both;         /* the kernel refused a one-walk TCP dump */
 };
 
 /* Opens a NETLINK_SOCK_DIAG socket in the calling thread's network namespace.
@@ -131,6 +132,12 @@ int sockdiag_record(struct sockdiag *sd, const char *path);
  * NLMSG_ERROR reply (r->err also holds it). */
 int sockdiag_dump_inet(struct sockdiag *sd, int family, int proto, int with_info,
 		       uint32_t states, struct sockdiag_result *r);
+/* Dumps every TCP socket of both families into r, as two
+ * sockdiag_dump_inet() calls (AF_INET then AF_INET6) would, in the same
+ * order, but with one walk of the kernel's hash tables where the kernel
+ * allows it. Same returns; a missing IPv6 is not an error. */
+int sockdiag_dump_tcp(struct sockdiag *sd, int with_info, uint32_t states,
+		      struct sockdiag_result *r);
 /* Dumps every unix socket with its queue lengths into r. Same returns. */
 int sockdiag_dump_unix(struct sockdiag *sd, struct sockdiag_result *r);
 

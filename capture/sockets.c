@@ -384,9 +384,10 @@ static int read_procnet(struct capture *cap, struct sockets_source *s, struct ns
  * (the namespace's sockets are kept as they were), -1 on a fatal error. */
 static int dump_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
 {
+	/* TCP of both families comes first, from sockdiag_dump_tcp (one
+	 * walk of the established hash instead of two). */
 	static const struct { int family, proto; } dumps[] = {
-		{ AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
-		{ AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
+		{ AF_UNSPEC, IPPROTO_TCP }, { AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
 	};
 
 	sockdiag_result_reset(&s->res);
@@ -399,7 +400,10 @@ static int dump_ns(struct capture *cap, struct sockets_source *s, struct nsconn 
 	if (nc->netlink) {
 		size_t i;
 		for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
-			if (sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, 1, ~0u, &s->res) == 0)
+			int rc = dumps[i].family == AF_UNSPEC
+				? sockdiag_dump_tcp(&nc->sd, 1, ~0u, &s->res)
+				: sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, 1, ~0u, &s->res);
+			if (rc == 0)
 				continue;
 			/* No IPv6 in this kernel or namespace: nothing to dump. */
 			if (dumps[i].family == AF_INET6 && (errno == ENOENT || errno == EAFNOSUPPORT))

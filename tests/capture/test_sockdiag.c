@@ -253,6 +253,48 @@ static void test_sockdiag__listen_and_error(void **state)
 	sockdiag_result_release(&r);
 }
 
+/* Replies to the one-walk TCP dump (TCPDIAG_GETSOCK) carry that type:
+ * they parse like SOCK_DIAG_BY_FAMILY ones, both families; a unix body
+ * under that type is malformed. */
+static void test_sockdiag__tcpdiag_getsock_replies(void **state)
+{
+	struct buf b = { .len = 0 };
+	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
+	struct inet_diag_msg m4 = inet_msg(AF_INET, SD_ESTABLISHED, "127.0.0.1", 40000,
+					   "127.0.0.2", 9243, 0, 0, 11);
+	struct inet_diag_msg m6 = inet_msg(AF_INET6, SD_LISTEN, "::1", 8080, "::", 0, 0, 128, 12);
+	struct tcp_info ti = full_info();
+	unsigned char ubody[sizeof(struct inet_diag_msg)] = { AF_UNIX };
+	size_t off;
+
+	(void)state;
+	off = msg_begin(&b, TCPDIAG_GETSOCK, NLM_F_MULTI, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
+	put(&b, &m6, sizeof(m6));
+	msg_end(&b, off);
+	off = msg_begin(&b, TCPDIAG_GETSOCK, NLM_F_MULTI, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
+	put(&b, &m4, sizeof(m4));
+	attr(&b, INET_DIAG_INFO, &ti, sizeof(ti));
+	msg_end(&b, off);
+	off = msg_begin(&b, TCPDIAG_GETSOCK, NLM_F_MULTI, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
+	put(&b, ubody, sizeof(ubody));
+	msg_end(&b, off);
+	done(&b, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
+
+	assert_int_equal(sockdiag_parse(b.d, b.len, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.malformed, 1);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.v[0].family, AF_INET6);
+	assert_int_equal(r.v[0].proto, IPPROTO_TCP);
+	assert_int_equal(r.v[0].state, SD_LISTEN);
+	assert_int_equal(r.v[0].inode, 12);
+	assert_int_equal(r.v[1].family, AF_INET);
+	assert_int_equal(r.v[1].inode, 11);
+	assert_true(r.v[1].has_tcpinfo);
+	assert_int_equal(r.v[1].ti.rtt_us, 1234);
+	sockdiag_result_release(&r);
+}
+
 /* A dump that fails part-way ends with a DONE carrying the error. */
 static void test_sockdiag__done_with_error(void **state)
 {
@@ -501,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_sockdiag__inet6_udp_and_protocol_attr),
 		cmocka_unit_test(test_sockdiag__listen_and_error),
 		cmocka_unit_test(test_sockdiag__done_with_error),
+		cmocka_unit_test(test_sockdiag__tcpdiag_getsock_replies),
 		cmocka_unit_test(test_sockdiag__unix),
 		cmocka_unit_test(test_sockdiag__malformed),
 		cmocka_unit_test(test_sockdiag__truncation_and_corruption),
