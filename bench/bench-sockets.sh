@@ -83,6 +83,37 @@ tick_ms() {   # capture a few ticks of the sockets source only; median sample ms
 	printf " (first tick %s)" "$(sqlite3 "$T/cap.db" "SELECT printf('%.1f', sample_us / 1000.0) FROM ticks WHERE id = 1")"
 }
 
+# Own CPU of a whole capture at the BRIEF's target point: a target holding
+# 1,000 mostly idle established loopback sockets (500 connections, both
+# ends), 1 s interval, 60 s, default sources and --sources sockets run side
+# by side on the same holder. CPU % = (utime + stime) / wall of the capture
+# process (GNU time), tick = median ticks.sample_us after the first tick.
+# SOCKET_BENCH_ONLY=cpu runs only this part (~70 s).
+cpu_at_1k() {
+	start_holders 500 || return 1
+	rm -f "$T/cpu.default.db" "$T/cpu.sockets.db"
+	for m in default sockets; do
+		if [ $m = sockets ]; then src="--sources sockets"; else src=""; fi
+		/usr/bin/time -f "%U %S %e" -o "$T/time.$m" "$BIN/casefile-capture" $src $PIDARGS \
+			--duration 60s --interval 1s -o "$T/cpu.$m.db" -q >/dev/null 2>&1 &
+		eval "pid_$m=\$!"
+	done
+	wait "$pid_default" "$pid_sockets"
+	stop_holders
+	echo "Own CPU at 1 s with 1,000 target sockets (500 held connections), 60 s:"
+	for m in default sockets; do
+		printf -- "- %s: %s%% of a core, tick median %s ms\n" \
+			"$([ $m = sockets ] && echo "\`--sources sockets\`" || echo "default sources")" \
+			"$(awk '{ printf "%.2f", ($1 + $2) / $3 * 100 }' "$T/time.$m")" \
+			"$(sqlite3 "$T/cpu.$m.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id > 1 AND sample_us IS NOT NULL" | median_val)"
+	done
+	echo
+}
+if [ "${SOCKET_BENCH_ONLY:-}" = cpu ]; then
+	cpu_at_1k
+	exit
+fi
+
 echo "## Sockets: snapshot cost and bundle size"
 echo
 echo "Established loopback connections held by \`bench/sockhold\` (2 sockets and 2 fds each),"
@@ -163,3 +194,5 @@ SELECT printf('%d sockets, %d ticks: %d socket_samples rows (%.1f per socket; %d
 FROM n" | sed 's/|/\n\n/' > "$T/size.txt" 2>&1
 echo "Bundle size: $(cat "$T/size.txt")"
 echo "Whole bundle of that 30 s capture: $(stat -c %s "$T/size.db") bytes."
+echo
+cpu_at_1k

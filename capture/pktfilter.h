@@ -1,7 +1,9 @@
 /* The BPF filter of --pcap-filter auto: the target's own connections.
  *
  * The target's sockets are the rows of /proc/PID/net/{tcp,tcp6,udp,udp6}
- * (which show the target's network namespace; parsed by procnet.c) whose
+ * (which show the target's network namespace; parsed by procnet.c; the TCP
+ * ones from one sock_diag dump instead when the target shares our
+ * namespace, same rows and order, one hash walk instead of two) whose
  * inode one of its fds holds (sockmap.c): the same join the sockets source
  * makes. Each listening or unconnected socket becomes "PROTO port LOCAL"
  * ("PROTO and host LOCAL and port LOCAL" when bound to one address); each
