@@ -316,6 +316,19 @@ static int take_switch(struct packets *pk)
 	return fd;
 }
 
+/* Main thread: hands filter f (owned from here on) to the capture thread,
+ * which adopts it at its next loop (take_new_filter), and remembers it as
+ * the last one sent. */
+static void offer_filter(struct packets *pk, char *f)
+{
+	free(pk->sent_filter);
+	pk->sent_filter = strdup(f);
+	pthread_mutex_lock(&pk->lock);
+	free(pk->new_filter);
+	pk->new_filter = f;
+	pthread_mutex_unlock(&pk->lock);
+}
+
 /* Capture thread: adopts the filter main computed last, if any (pk->filter
  * then owns it). Returns 1 when there was a new one. */
 static int take_new_filter(struct packets *pk)
@@ -999,14 +1012,8 @@ static int follow_netns(struct capture *cap, struct packets *pk)
 		 * target that just moved is likely still opening sockets. */
 		char *f = pktfilter_auto(cap);
 
-		if (f) {
-			free(pk->sent_filter);
-			pk->sent_filter = strdup(f);
-			pthread_mutex_lock(&pk->lock);
-			free(pk->new_filter);
-			pk->new_filter = f;
-			pthread_mutex_unlock(&pk->lock);
-		}
+		if (f)
+			offer_filter(pk, f);
 		pk->next_auto_ms = mono_ms() + 1000;
 	}
 	pthread_mutex_lock(&pk->lock);
@@ -1036,12 +1043,7 @@ static int packets_sample(struct capture *cap, void *state, int64_t tick)
 
 		pk->next_auto_ms = mono_ms() + PKTFILTER_REFRESH_MS;
 		if (f && (!pk->sent_filter || strcmp(f, pk->sent_filter))) {
-			free(pk->sent_filter);
-			pk->sent_filter = strdup(f);
-			pthread_mutex_lock(&pk->lock);
-			free(pk->new_filter);
-			pk->new_filter = f;
-			pthread_mutex_unlock(&pk->lock);
+			offer_filter(pk, f);
 			capture_event(cap, "packet_filter", "packet filter follows the target's connections: %s", f);
 		} else {
 			free(f);
