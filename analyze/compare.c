@@ -335,7 +335,7 @@ void comparison_release(struct comparison *c)
 
 /* ---- writers ---- */
 
-static const char *verdict(const struct series_cmp *s)
+const char *series_cmp_verdict(const struct series_cmp *s)
 {
 	double b = s->before.mean, a = s->after.mean, scale = fabs(b) > 1e-9 ? fabs(b) : 1;
 
@@ -404,7 +404,7 @@ int compare_write_text(FILE *f, const struct comparison *c)
 		} else {
 			fputs("(no data)", f);
 		}
-		fprintf(f, "  %s\n", verdict(s));
+		fprintf(f, "  %s\n", series_cmp_verdict(s));
 	}
 	for (i = 0; i < c->nsets; i++) {
 		const struct set_cmp *s = &c->sets[i];
@@ -506,7 +506,7 @@ int compare_write_json(FILE *f, const struct comparison *c)
 		fputs(", \"after\": ", f);
 		stat_json(f, &s->after);
 		fputs(", \"verdict\": ", f);
-		json_string(f, verdict(s));
+		json_string(f, series_cmp_verdict(s));
 		fputc('}', f);
 	}
 	fputs("],\n \"sets\": [", f);

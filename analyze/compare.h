@@ -68,6 +68,10 @@ int comparison_run(struct comparison *c, sqlite3 *before, const char *before_pat
 		   sqlite3 *after, const char *after_path, struct rulepack *packs, int npacks);
 void comparison_release(struct comparison *c);
 
+/* "better", "worse" or "same" (within 10% of before) for a catalog series,
+ * "" when one side lacks it; every report format words a change this way. */
+const char *series_cmp_verdict(const struct series_cmp *s);
+
 /* Reads one catalog series into a summary: all its labels (processes,
  * interfaces) combined per timestamp (summed; the largest for shares).
  * present = 0 when its table is absent or it has no rows. */

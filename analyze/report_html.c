@@ -580,18 +580,6 @@ static void stat_cells(FILE *f, const struct series_stat *st, enum series_unit u
 		series_format(unit, st->peak, p, sizeof(p)));
 }
 
-static const char *change_word(const struct series_cmp *s)
-{
-	double b = s->before.mean, a = s->after.mean, scale = fabs(b) > 1e-9 ? fabs(b) : 1;
-
-	if (!s->before.present || !s->after.present)
-		return "";
-	if (fabs(a - b) / scale < 0.1)
-		return "same";
-	/* Every catalog series is a cost (CPU, memory, fds, traffic): lower is better. */
-	return a < b ? "better" : "worse";
-}
-
 static int html_compare(FILE *f, const struct comparison *c)
 {
 	int64_t span = span_of(&c->before) > span_of(&c->after) ? span_of(&c->before) : span_of(&c->after);
@@ -701,7 +689,7 @@ static int html_compare(FILE *f, const struct comparison *c)
 		fputs("</td>", f);
 		stat_cells(f, &s->before, s->def->unit);
 		stat_cells(f, &s->after, s->def->unit);
-		fprintf(f, "<td>%s</td></tr>\n", change_word(s));
+		fprintf(f, "<td>%s</td></tr>\n", series_cmp_verdict(s));
 	}
 	fputs("</tbody>\n</table>\n</section>\n", f);
 	for (i = 0; i < c->nsets; i++) {

@@ -380,18 +380,6 @@ static int md_analysis(FILE *f, const struct analysis *a)
 
 /* ---- compare ---- */
 
-static const char *change_word(const struct series_cmp *s)
-{
-	double b = s->before.mean, a = s->after.mean, scale = fabs(b) > 1e-9 ? fabs(b) : 1;
-
-	if (!s->before.present || !s->after.present)
-		return "";
-	if (fabs(a - b) / scale < 0.1)
-		return "same";
-	/* Every catalog series is a cost (CPU, memory, fds, traffic): lower is better. */
-	return a < b ? "better" : "worse";
-}
-
 static void stat_cell(FILE *f, const struct series_stat *st, enum series_unit unit)
 {
 	char m[48], p[48];
@@ -447,7 +435,7 @@ static int md_compare(FILE *f, const struct comparison *c)
 		stat_cell(f, &s->before, s->def->unit);
 		fputs(" | ", f);
 		stat_cell(f, &s->after, s->def->unit);
-		fprintf(f, " | %s |\n", change_word(s));
+		fprintf(f, " | %s |\n", series_cmp_verdict(s));
 	}
 	fputc('\n', f);
 	for (i = 0; i < c->nsets; i++) {
