@@ -144,14 +144,14 @@ int cmd_export_pcap(int argc, char **argv)
 		usage(stderr);
 		return CF_EXIT_USAGE;
 	}
+	outfile_add_input(bundle);
+	if (outfile_check(out, force) < 0)
+		return CF_EXIT_IO;
 	ext = strrchr(out, '.');
 	if (strcmp(out, "-") && (!ext || strchr(ext, '/') || (strcmp(ext, ".pcap") && strcmp(ext, ".cap")))) {
 		error("'%s': the output of export-pcap must end in .pcap or .cap (or be - for stdout)", out);
 		return CF_EXIT_USAGE;
 	}
-	outfile_add_input(bundle);
-	if (outfile_check(out, force) < 0)
-		return CF_EXIT_IO;
 	status = bundle_open_readonly(bundle, &db, NULL);
 	if (status < 0)
 		return bundle_status_exit_code(status);
