@@ -10,6 +10,7 @@
 #include "error.h"
 #include "exitcodes.h"
 #include "outfile.h"
+#include "parse.h"
 #include "term.h"
 
 #include <getopt.h>
@@ -31,7 +32,7 @@ struct analyze_opts {
 	int force;                    /* replace existing outputs */
 };
 
-enum { OPT_RULES = 256, OPT_FAIL_ON, OPT_FORMAT, OPT_NO_BUILTIN, OPT_FORCE };
+enum { OPT_RULES = 256, OPT_FAIL_ON, OPT_FORMAT, OPT_NO_BUILTIN, OPT_FORCE, OPT_RULE_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "rules", required_argument, NULL, OPT_RULES },
@@ -39,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "no-builtin", no_argument, NULL, OPT_NO_BUILTIN },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "rule-timeout", required_argument, NULL, OPT_RULE_TIMEOUT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -66,6 +68,8 @@ static void analyze_usage(FILE *f)
 		"                      extension is an error. Written to a temp file, then renamed;\n"
 		"                      never over an input\n"
 		"  --force             replace an existing output file\n"
+		"  --rule-timeout TIME stop a rule whose queries run longer (default 30s; 0: none);\n"
+		"                      a note says which, the other rules still run\n"
 		"\n"
 		"Examples:\n"
 		"  casefile-analyze incident.db\n"
@@ -109,6 +113,15 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o, int *first_
 		case OPT_FORCE:
 			o->force = 1;
 			break;
+		case OPT_RULE_TIMEOUT: {
+			int64_t us = 0;
+
+			if (strcmp(optarg, "0") && (parse_duration_us(optarg, &us) < 0 || us > 86400LL * 1000000))
+				return error("--rule-timeout: expected a duration such as 10s or 2m (0: none), got '%s'",
+					     optarg);
+			analysis_set_rule_timeout(us);
+			break;
+		}
 		case 'o':
 			if (o->noutputs == MAX_OUTPUTS)
 				return error("at most %d -o outputs", MAX_OUTPUTS);
@@ -148,6 +161,7 @@ static int parse_all(int argc, char **argv, struct analyze_opts *o, const char *
 		args[n++] = argv[i];
 		if (i + 1 < argc && (!strcmp(argv[i], "--rules") || !strcmp(argv[i], "--fail-on") ||
 				     !strcmp(argv[i], "--format") || !strcmp(argv[i], "-o") ||
+				     !strcmp(argv[i], "--rule-timeout") ||
 				     !strcmp(argv[i], "--output")))
 			args[n++] = argv[++i];
 	}

@@ -815,6 +815,44 @@ static void link_notes(struct analysis *a)
 	}
 }
 
+/* ---- a time bound per rule (a hostile or careless pack) ---- */
+
+static long long rule_timeout_us = ANALYSIS_DEFAULT_RULE_TIMEOUT_US;
+
+void analysis_set_rule_timeout(long long us)
+{
+	rule_timeout_us = us;
+}
+
+/* rule_run under the rule timeout: statements past it are interrupted (the
+ * progress handler of bundle_bound_reader) and the rule's failure note says
+ * so plainly; the other rules still run. */
+static int rule_run_bounded(struct analysis *a, sqlite3 *db, const struct rule *r)
+{
+	int first = a->nnotes, said = 0, rc, i;
+	char *msg;
+
+	bundle_deadline_start(rule_timeout_us);
+	rc = rule_run(a, db, r);
+	if (bundle_deadline_hit() &&
+	    (msg = xprintf("rule '%s' (%s:%d) stopped after %.3g s (--rule-timeout): its query did not finish",
+			   r->id, r->file, r->query_line, (double)rule_timeout_us / 1e6))) {
+		for (i = first; i < a->nnotes; i++)
+			if (a->notes[i].rule && !strcmp(a->notes[i].rule, r->id) &&
+			    !strcmp(a->notes[i].kind, "rule_failed") && !said) {
+				free(a->notes[i].message);
+				a->notes[i].message = msg;
+				said = 1;
+			}
+		if (!said) {
+			add_note(a, "rule_failed", NULL, r->id, "%s", msg);
+			free(msg);
+		}
+	}
+	bundle_deadline_start(0);
+	return rc;
+}
+
 int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulepack *packs, int npacks)
 {
 	int i, j, k, timing = getenv("CASEFILE_ANALYZE_TIMING") != NULL;
@@ -855,7 +893,7 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 				 * by rule_run, or the rule is not evaluated. */
 				shared_prepare(db, r->query, err, sizeof(err));
 				clock_gettime(CLOCK_MONOTONIC, &r0);
-				if (rule_run(a, db, r) < 0)
+				if (rule_run_bounded(a, db, r) < 0)
 					return -1;
 				clock_gettime(CLOCK_MONOTONIC, &r1);
 				/* Per-rule cost, for bench/bench-analyze.sh. */

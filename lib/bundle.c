@@ -439,8 +439,9 @@ void bundle_bound_reader(sqlite3 *db)
 {
 	/* Our own queries and rule packs stay far below these; a hostile
 	 * statement meets an error instead of exhausting the machine. Strings
-	 * up to 512 MiB still let extract read an attachment of a 1 GiB bundle. */
-	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 512 * 1024 * 1024);
+	 * up to 64 MiB; extract reads attachments through the blob API,
+	 * which reads in pieces. */
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024);
 	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 1024 * 1024);
 	sqlite3_limit(db, SQLITE_LIMIT_COLUMN, 500);
 	sqlite3_limit(db, SQLITE_LIMIT_EXPR_DEPTH, 200);
@@ -452,7 +453,7 @@ void bundle_bound_reader(sqlite3 *db)
 	sqlite3_limit(db, SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 	if (heap_limit > 0)
 		sqlite3_hard_heap_limit64(heap_limit);
-	sqlite3_progress_handler(db, 10000, progress, NULL);
+	sqlite3_progress_handler(db, 1000, progress, NULL);
 }
 
 /* ---- opening without changing or creating anything beside the bundle ---- */
