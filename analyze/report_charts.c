@@ -308,7 +308,7 @@ void analysis_time_axis(const struct analysis *a, int64_t *x0, int64_t *x1)
 					*x1 = t;
 			}
 	if (*x1 <= *x0)
-		*x1 = *x0 + 1000000;
+		*x1 = *x0 < INT64_MAX - 1000000 ? *x0 + 1000000 : INT64_MAX;
 }
 
 int analysis_load_series(struct analysis *a, sqlite3 *db)
