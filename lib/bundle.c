@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,6 +436,112 @@ static int progress(void *unused)
 	return 0;
 }
 
+/* printf()/format() fill a width or precision one character at a time, in
+ * one call the progress handler cannot interrupt: printf('%.*c', 300000000,
+ * 'A') costs seconds per row even past the length limit. Our printf checks
+ * every width and precision first, then lets SQLite's own printf (on a
+ * private connection) do the formatting. */
+#define PRINTF_MAX_WIDTH 1000000
+#define PRINTF_MAX_ARGS 32
+
+static sqlite3 *printf_db;
+static sqlite3_stmt *printf_st[PRINTF_MAX_ARGS + 1];
+
+/* The number at *pp (digits, or '*' taking the next argument), advanced. */
+static long long printf_number(const char **pp, int argc, sqlite3_value **argv, int *k)
+{
+	const char *p = *pp;
+	long long n = 0;
+
+	if (*p == '*') {
+		n = *k < argc ? sqlite3_value_int64(argv[(*k)++]) : 0;
+		*pp = p + 1;
+		return n < 0 ? (n == LLONG_MIN ? LLONG_MAX : -n) : n;
+	}
+	while (*p >= '0' && *p <= '9') {
+		if (n < 1000000000LL)
+			n = n * 10 + (*p - '0');
+		p++;
+	}
+	*pp = p;
+	return n;
+}
+
+static int printf_too_wide(const char *fmt, int argc, sqlite3_value **argv)
+{
+	const char *p = fmt;
+	int k = 1;
+
+	while ((p = strchr(p, '%'))) {
+		p++;
+		if (*p == '%') {
+			p++;
+			continue;
+		}
+		while (*p && strchr("-+ #0!,", *p))
+			p++;
+		if (printf_number(&p, argc, argv, &k) > PRINTF_MAX_WIDTH)
+			return 1;
+		if (*p == '.') {
+			p++;
+			if (printf_number(&p, argc, argv, &k) > PRINTF_MAX_WIDTH)
+				return 1;
+		}
+		while (*p == 'l')
+			p++;
+		if (!*p)
+			break;
+		p++;
+		k++;
+	}
+	return 0;
+}
+
+static void bounded_printf(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *fmt = argc ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+	sqlite3_stmt *st;
+	int i;
+
+	if (!fmt)
+		return; /* NULL, as SQLite's printf */
+	if (argc > PRINTF_MAX_ARGS) {
+		sqlite3_result_error(ctx, "printf: too many arguments", -1);
+		return;
+	}
+	if (printf_too_wide(fmt, argc, argv)) {
+		sqlite3_result_error(ctx, "printf: a width or precision above 1000000", -1);
+		return;
+	}
+	if (!printf_db && sqlite3_open_v2(":memory:", &printf_db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	st = printf_st[argc];
+	if (!st) {
+		char sql[32 + 4 * PRINTF_MAX_ARGS];
+		size_t o = (size_t)snprintf(sql, sizeof(sql), "SELECT printf(?1");
+
+		for (i = 2; i <= argc; i++)
+			o += (size_t)snprintf(sql + o, sizeof(sql) - o, ",?%d", i);
+		snprintf(sql + o, sizeof(sql) - o, ")");
+		sqlite3_limit(printf_db, SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024);
+		if (sqlite3_prepare_v2(printf_db, sql, -1, &printf_st[argc], NULL) != SQLITE_OK) {
+			sqlite3_result_error(ctx, sqlite3_errmsg(printf_db), -1);
+			return;
+		}
+		st = printf_st[argc];
+	}
+	for (i = 0; i < argc; i++)
+		sqlite3_bind_value(st, i + 1, argv[i]);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sqlite3_result_value(ctx, sqlite3_column_value(st, 0));
+	else
+		sqlite3_result_error(ctx, sqlite3_errmsg(printf_db), -1);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 void bundle_bound_reader(sqlite3 *db)
 {
 	/* Our own queries and rule packs stay far below these; a hostile
@@ -454,6 +561,10 @@ void bundle_bound_reader(sqlite3 *db)
 	if (heap_limit > 0)
 		sqlite3_hard_heap_limit64(heap_limit);
 	sqlite3_progress_handler(db, 1000, progress, NULL);
+	sqlite3_create_function(db, "printf", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				NULL, bounded_printf, NULL, NULL);
+	sqlite3_create_function(db, "format", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				NULL, bounded_printf, NULL, NULL);
 }
 
 /* ---- opening without changing or creating anything beside the bundle ---- */

@@ -30,6 +30,35 @@ timeout 30 "$ANA" rules check forever.yaml > out.txt 2> err.txt; rc=$?
 assert_eq "rules check of a runaway rule" 7 "$rc"
 grep -q "did not finish within" err.txt || fail "rules check: $(cat err.txt)"
 
+# printf fills a width one character at a time, out of the progress
+# handler's reach: widths and precisions past 1e6 are an error, at once;
+# ordinary formats give SQLite's own output.
+cat > printf.yaml <<'YAML'
+rules:
+  - id: wide-printf
+    title: printf that would take seconds per row
+    severity: low
+    requires: [ticks]
+    query: SELECT wall_us, length(printf('%.*c', 300000000, 'b')) AS fds FROM ticks
+    detector: threshold
+    params: { y: fds, above: 1 }
+    message: "x {fds}"
+    next_step: none
+  - id: fine-printf
+    title: printf as usual
+    severity: low
+    requires: [ticks]
+    query: SELECT wall_us, length(printf('%5d|%-8s|%.2f|%c%%|%s', id, 'ab', 1.5, 'x', NULL)) AS fds FROM ticks
+    detector: threshold
+    params: { y: fds, above: 1 }
+    message: "printf gave {fds} characters"
+    next_step: none
+YAML
+timeout 20 "$ANA" a.db --no-builtin --rules printf.yaml > p.txt 2>&1 || fail "analysis with a wide printf: $(cat p.txt)"
+grep -q "rule 'wide-printf' .*width or precision above" p.txt || fail "wide printf not refused: $(cat p.txt)"
+assert_eq "printf output length" "$(sqlite3 :memory: "SELECT length(printf('%5d|%-8s|%.2f|%c%%|%s', 1, 'ab', 1.5, 'x', NULL))")" \
+	"$(sed -n 's/.*printf gave \([0-9]*\) characters.*/\1/p' p.txt | head -1)"
+
 # 200 KB of '[': refused quickly, naming FILE:LINE.
 awk 'BEGIN { printf "rules: "; for (i = 0; i < 200000; i++) printf "["; print "" }' > deep.yaml
 timeout 5 "$ANA" rules check deep.yaml > /dev/null 2> err.txt; rc=$?
