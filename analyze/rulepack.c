@@ -8,12 +8,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define PACK_MAX_BYTES (4u << 20)
@@ -657,16 +660,27 @@ done:
 
 int rulepack_load_file(struct rulepack *p, const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: a FIFO named as a pack must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	FILE *f = NULL;
 	char *buf = NULL, msg[600];
+	struct stat st;
 	size_t n;
 	int rc;
 
 	if (!p->file && !(p->file = strdup(path)))
 		return -1;
-	if (!f) {
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		snprintf(msg, sizeof(msg), "%s: not a regular file, not a rule pack", path);
+		add_error(p, msg);
+		return 1;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "rb"))) {
 		snprintf(msg, sizeof(msg), "%s: cannot open rule pack: %s", path, strerror(errno));
 		add_error(p, msg);
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
 	buf = malloc(PACK_MAX_BYTES + 1);

@@ -55,6 +55,9 @@ mkfifo fifo.db
 timeout 10 "$ANA" summary fifo.db 2> err.txt; assert_eq "FIFO input exit" 3 $?
 grep -q "not a regular file" err.txt || fail "FIFO message: $(cat err.txt)"
 timeout 10 "$ANA" fifo.db 2> /dev/null; assert_eq "FIFO input exit (analyze)" 3 $?
+mkfifo fifo.yaml
+timeout 10 "$ANA" rules check fifo.yaml > /dev/null 2> err.txt; assert_eq "FIFO rule pack exit" 7 $?
+grep -q "not a regular file" err.txt || fail "FIFO rule pack message: $(cat err.txt)"
 
 # A killed capture's bundle (WAL mode, its last commits in -wal): read from a
 # directory the reader cannot write, and nothing created beside it.
