@@ -7,6 +7,7 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 need_cmd timeout
+need_cmd python3
 cp "$CASEFILE_TOP/tests/bundles/v1-incident.bundle" good.db
 
 # refused NAME SQL GREP: the tampered copy is refused by summary, analysis and
