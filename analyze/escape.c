@@ -33,6 +33,10 @@ void fput_json(FILE *f, const char *str)
 			/* Keeps "</script>" inert if the JSON is embedded in HTML. */
 			fputs("\\u003c", f);
 			s++;
+		} else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0) {
+			/* A C1 control (CSI, OSC): escaped, JSON on stdout reaches terminals. */
+			fprintf(f, "\\u%04x", s[1]);
+			s += 2;
 		} else if ((n = term_utf8_len(s)) > 0) {
 			fwrite(s, 1, (size_t)n, f);
 			s += n;

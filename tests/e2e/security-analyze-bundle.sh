@@ -86,4 +86,17 @@ grep -q "only in the wal" wal.txt || fail "the WAL's commits were not read"
 "$ANA" good.db -o g.json > /dev/null || fail "analysis of the good bundle"
 assert_eq "files beside the bundles" "$before" "$(ls ro | tr '\n' ' ')"
 [ ! -e good.db-shm ] && [ ! -e good.db-wal ] && [ ! -e good.db-journal ] || fail "a file was created beside good.db"
+
+# Bundle text with C1 controls (U+009B CSI, U+009D OSC) and ESC: no control
+# reaches stdout in the text, Markdown or JSON report, nor in summary.
+cp good.db c1.db
+sqlite3 c1.db "UPDATE processes SET comm = 'x' || char(155) || '31m' || char(157) || 'y' || char(27) || 'z'"
+for fmt in text md json; do
+	"$ANA" c1.db --format $fmt > c1.$fmt || fail "analysis of c1.db ($fmt) exited $?"
+	grep -q "31m" c1.$fmt || fail "the process name is missing from the $fmt report"
+	LC_ALL=C grep -q "$(printf '\302[\200-\237]')" c1.$fmt && fail "a UTF-8 C1 control reached the $fmt report"
+	LC_ALL=C grep -q "$(printf '[\033\233\235]')" c1.$fmt && fail "ESC or a raw C1 byte reached the $fmt report"
+done
+"$ANA" summary c1.db > c1.sum || fail "summary of c1.db"
+LC_ALL=C grep -q "$(printf '\302[\200-\237]')" c1.sum && fail "a UTF-8 C1 control reached summary"
 echo ok
