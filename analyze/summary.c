@@ -172,12 +172,14 @@ static void print_series(sqlite3 *db)
 			}
 			snprintf(name, sizeof(name), "%s [%s]", def->title, s[i].label);
 			printf("  ");
-			/* label text comes from the bundle */
+			/* label text comes from the bundle: escaped, cut at 48 bytes */
 			{
+				char shown[49];
 				size_t k;
 
-				for (k = 0; name[k] && k < 48; k++)
-					putchar((unsigned char)name[k] < 0x20 || name[k] == 0x7f ? '?' : name[k]);
+				term_escape(shown, sizeof(shown), name);
+				k = strlen(shown);
+				fputs(shown, stdout);
 				printf("%*s", (int)(48 - k), "");
 			}
 			printf("%12s %12s %12s %14s\n",
