@@ -660,7 +660,13 @@ static int private_copy_make(struct private_copy *pc, const char *path, int fd)
 		return BUNDLE_CORRUPT;
 	}
 	snprintf(pc->dir, sizeof(pc->dir), "%s/casefile-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-	if (!mkdtemp(pc->dir)) {
+	if (!mkdtemp(pc->dir) && tmp && *tmp == '/') {
+		/* A $TMPDIR this user cannot write (sudo keeps the caller's): /tmp. */
+		tmp = NULL;
+		snprintf(pc->dir, sizeof(pc->dir), "/tmp/casefile-XXXXXX");
+		mkdtemp(pc->dir);
+	}
+	if (access(pc->dir, F_OK) != 0 || strstr(pc->dir, "XXXXXX")) {
 		close(wfd);
 		error_errno("cannot make a private copy of '%s' (mkdtemp in '%s')", path,
 			    tmp && *tmp == '/' ? tmp : "/tmp");
