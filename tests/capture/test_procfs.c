@@ -181,6 +181,30 @@ static void test_procfs__cmdline_clean(void **state)
 	assert_string_equal(buf, "node app.js --x?[31m");
 }
 
+/* u64 counters above INT64_MAX saturate instead of wrapping negative, and
+ * INT64_MIN is read without negating it (undefined behaviour under UBSan). */
+static void test_procfs__numbers_saturate_at_int64_edges(void **state)
+{
+	struct proc_statm m;
+	struct proc_io io;
+	static const char statm[] = "9223372036854775808 18446744073709551615 -9223372036854775808\n";
+	static const char big[] = "99999999999999999999999 -99999999999999999999999 9223372036854775807\n";
+	static const char iotext[] = "rchar: 18446744073709551615\nwchar: 5\n";
+
+	(void)state;
+	assert_int_equal(procfs_parse_statm(P(statm), &m), 0);
+	assert_true(m.size_pages == INT64_MAX);
+	assert_true(m.resident_pages == INT64_MAX);
+	assert_true(m.shared_pages == INT64_MIN);
+	assert_int_equal(procfs_parse_statm(P(big), &m), 0);
+	assert_true(m.size_pages == INT64_MAX);
+	assert_true(m.resident_pages == INT64_MIN);
+	assert_true(m.shared_pages == INT64_MAX);
+	assert_int_equal(procfs_parse_io(P(iotext), &io), 0);
+	assert_true(io.rchar == INT64_MAX);
+	assert_true(io.wchar == 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_procfs__limits),
 		cmocka_unit_test(test_procfs__netdev_with_bad_lines),
 		cmocka_unit_test(test_procfs__cmdline_clean),
+		cmocka_unit_test(test_procfs__numbers_saturate_at_int64_edges),
 	};
 
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
