@@ -431,6 +431,76 @@ static void default_output(const struct capture *cap, char *buf, size_t len)
 	snprintf(buf, len, "casefile-%s-%s-%d-%s.db", u.nodename, comm, (int)cap->targets.v[0].pid, stamp);
 }
 
+/* command_line must re-run the capture, so it is never cut: the buffers are
+ * sized from argv (each byte quotes to at most 4, each argument adds 3), and
+ * redaction's pseudonyms may be longer than what they replace. */
+static void manifest_command_line(struct capture *cap)
+{
+	const struct capture_opts *o = cap->opts;
+	size_t len = 1, redsz;
+	char *buf, *red;
+	int i;
+
+	for (i = 0; i < o->argc; i++)
+		len += 4 * strlen(o->argv[i]) + 3;
+	redsz = 4 * len + 1024;
+	buf = malloc(len);
+	red = malloc(redsz);
+	if (buf && red) {
+		join_argv(o->argc, o->argv, buf, len);
+		writer_manifest_set(cap->w, "command_line", capture_redact_str(cap, buf, red, redsz));
+	} else {
+		warning("out of memory: the manifest has no command_line");
+	}
+	free(buf);
+	free(red);
+}
+
+/* The few origin variables kept from the target's environment (never stored
+ * wholesale: secrets live there). The whole environ is read, bounded: a
+ * variable after 8 KiB of others must not be missed. */
+static void manifest_environ(struct capture *cap)
+{
+	static const struct { const char *var, *key; } keep[] = {
+		{ "POD_NAME=", "pod" }, { "POD_NAMESPACE=", "namespace" },
+		{ "KUBERNETES_POD_NAME=", "pod" }, { "KUBERNETES_NAMESPACE=", "namespace" },
+		{ "HOSTNAME=", "target_hostname" }, { "KUBERNETES_SERVICE_HOST=", "kubernetes_service_host" },
+	};
+	char path[512], *buf;
+	ssize_t got;
+	size_t off = 0, k;
+	int cut;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/environ", (int)cap->targets.v[0].pid);
+	got = read_file_alloc(path, 16u << 20, &buf, &cut);
+	if (cut)
+		writer_manifest_set(cap->w, "environ_truncated", "1");
+	while (got > 0 && off < (size_t)got) {
+		const char *var = buf + off;
+		size_t len = strnlen(var, (size_t)got - off);
+
+		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+			size_t vl = strlen(keep[k].var);
+
+			if (len > vl && len < 256 && !strncmp(var, keep[k].var, vl)) {
+				char val[256], red[256];
+
+				memcpy(val, var + vl, len - vl);
+				val[len - vl] = '\0';
+				/* With --redact, names and addresses get pseudonyms. */
+				if (strcmp(keep[k].key, "pod") && strcmp(keep[k].key, "namespace"))
+					capture_redact_value(cap, strcmp(keep[k].key, "target_hostname") ? REDACT_IP : REDACT_HOST,
+							     val, red, sizeof(red));
+				else
+					snprintf(red, sizeof(red), "%s", val);
+				writer_manifest_set(cap->w, keep[k].key, red);
+			}
+		}
+		off += len + 1;
+	}
+	free(buf);
+}
+
 static void write_manifest(struct capture *cap, const char *output)
 {
 	const struct capture_opts *o = cap->opts;
@@ -448,8 +518,7 @@ static void write_manifest(struct capture *cap, const char *output)
 	writer_manifest_set(w, "tool", "casefile-capture");
 	writer_manifest_set(w, "tool_version", CASEFILE_VERSION);
 	writer_manifest_setf(w, "schema_version", "%d", bundle_schema_version);
-	join_argv(o->argc, o->argv, buf, sizeof(buf));
-	writer_manifest_set(w, "command_line", capture_redact_str(cap, buf, path, sizeof(path)));
+	manifest_command_line(cap);
 	writer_manifest_setf(w, "start_us", "%lld", (long long)cap->tick_wall_us);
 	writer_manifest_set(w, "start_time", format_time_us(cap->tick_wall_us, tmp, sizeof(tmp)));
 	writer_manifest_setf(w, "interval_us", "%lld", (long long)o->interval_us);
@@ -479,44 +548,8 @@ static void write_manifest(struct capture *cap, const char *output)
 	writer_manifest_setf(w, "ncpu", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	writer_manifest_setf(w, "clk_tck", "%ld", sysconf(_SC_CLK_TCK));
 	writer_manifest_setf(w, "page_size", "%ld", sysconf(_SC_PAGESIZE));
-	/* Origin, when the environment tells: only these few variables are read
-	 * from the target's environment, never stored wholesale (secrets live there). */
-	capture_path(cap, path, sizeof(path), "/proc/%d/environ", (int)cap->targets.v[0].pid);
-	{
-		ssize_t got = read_file(path, buf, sizeof(buf));
-		static const struct { const char *var, *key; } keep[] = {
-			{ "POD_NAME=", "pod" }, { "POD_NAMESPACE=", "namespace" },
-			{ "KUBERNETES_POD_NAME=", "pod" }, { "KUBERNETES_NAMESPACE=", "namespace" },
-			{ "HOSTNAME=", "target_hostname" }, { "KUBERNETES_SERVICE_HOST=", "kubernetes_service_host" },
-		};
-		size_t off = 0, k;
-
-		while (got > 0 && off < (size_t)got) {
-			const char *var = buf + off;
-			size_t len = strnlen(var, (size_t)got - off);
-
-			for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-				size_t vl = strlen(keep[k].var);
-
-				if (len > vl && len < 256 && !strncmp(var, keep[k].var, vl)) {
-					char val[256];
-
-					memcpy(val, var + vl, len - vl);
-					val[len - vl] = '\0';
-					char red[256];
-
-					/* With --redact, names and addresses get pseudonyms. */
-					if (strcmp(keep[k].key, "pod") && strcmp(keep[k].key, "namespace"))
-						capture_redact_value(cap, strcmp(keep[k].key, "target_hostname") ? REDACT_IP : REDACT_HOST,
-							     val, red, sizeof(red));
-					else
-						snprintf(red, sizeof(red), "%s", val);
-					writer_manifest_set(w, keep[k].key, red);
-				}
-			}
-			off += len + 1;
-		}
-	}
+	/* Origin, when the environment tells. */
+	manifest_environ(cap);
 	/* Kubernetes and container ids, when the cgroup path names them. */
 	capture_path(cap, path, sizeof(path), "/proc/%d/cgroup", (int)cap->targets.v[0].pid);
 	if (read_file(path, buf, sizeof(buf)) > 0) {

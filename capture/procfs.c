@@ -409,6 +409,65 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	return total;
 }
 
+ssize_t read_file_alloc(const char *path, size_t max, char **out, int *truncated)
+{
+	size_t size = 4096, total = 0;
+	char *buf = NULL;
+	int fd, saved;
+
+	*out = NULL;
+	if (truncated)
+		*truncated = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n;
+
+		if (total == size - 1 || !buf) {
+			/* /proc files say st_size 0: grow as the text comes, to max
+			 * bytes plus one to tell "exactly max" from "more than max". */
+			size_t want = buf ? size * 2 : size;
+			char *p;
+
+			if (buf && size - 1 > max) {
+				if (truncated)
+					*truncated = 1;
+				total = max;
+				break;
+			}
+			if (want > max + 2)
+				want = max + 2;
+			p = realloc(buf, want);
+			if (!p) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = p;
+			size = want;
+		}
+		n = read(fd, buf + total, size - 1 - total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
+	buf[total] = '\0';
+	*out = buf;
+	return (ssize_t)total;
+fail:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return -1;
+}
+
 ssize_t pread_file(int fd, char *buf, size_t size)
 {
 	ssize_t n, total = 0;
