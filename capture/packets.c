@@ -697,15 +697,8 @@ static int packets_open(struct capture *cap, void **state)
 	pk->netns_fd = open_netns(cap, pk->auto_pid, &pk->netns);
 
 	{
-		/* Signals must reach the main thread, whose sleep they cut short
-		 * to stop at once: the capture thread blocks them all. */
-		sigset_t all, old;
-		int err;
+		int err = capture_thread_start(&pk->thread, capture_thread, pk);
 
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		err = pthread_create(&pk->thread, NULL, capture_thread, pk);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (err) {
 			errno = err;
 			error_errno("cannot start the packet capture thread");
