@@ -60,6 +60,7 @@ void pkt_buf_reset(struct pkt_buf *b)
 	b->packets = 0;
 	b->first_us = b->last_us = 0;
 	b->opened_ms = 0;
+	b->linktype = 0;
 }
 
 static void put32(uint8_t *p, uint32_t v)

@@ -47,6 +47,10 @@ struct pkt_buf {
 	uint32_t packets;
 	int64_t first_us, last_us;
 	int64_t opened_ms;               /* when its first record went in (monotonic) */
+	int linktype;                    /* LINKTYPE_* of its records: set by the capture
+	                                  * thread with the first record, read by the main
+	                                  * thread once handed over (a reopened handle may
+	                                  * have another link type) */
 };
 
 /* Allocates a buffer of SIZE bytes; NULL when out of memory. */
