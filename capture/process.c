@@ -333,7 +333,9 @@ static int sample_one(struct capture *cap, struct process_source *s, struct proc
 		" vm_bytes, pss_bytes, swap_bytes, num_threads, fds, fd_limit, vol_ctxt, invol_ctxt,"
 		" minflt, majflt, rchar, wchar, syscr, syscw, read_bytes, write_bytes)"
 		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	char buf[4096];
+	/* status ends with the context switches, after Cpus_allowed lines
+	 * that grow with the CPU count: room for thousands of CPUs. */
+	char buf[32768];
 	struct proc_stat pst;
 	struct proc_status pstatus;
 	struct proc_io io;
