@@ -557,7 +557,7 @@ static void capture_thread_run(struct packets *pk)
 			setpriority(PRIO_PROCESS, (id_t)tid, nice_now - 10);
 	}
 	/* The only place the thread may be cancelled: an activation stuck
-	 * past packets_open's wait (thread_cancelled closes its handle). */
+	 * past packets_open's wait. */
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	p = open_handle(pk);
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
@@ -654,28 +654,15 @@ static void thread_end(struct packets *pk)
 		packets_free(pk);
 }
 
-/* Cancelled during activation: close the half-made handle. */
-static void thread_cancelled(void *arg)
-{
-	struct packets *pk = arg;
-
-	if (pk->activating) {
-		pcap_t *p = pk->activating;
-
-		pk->activating = NULL;
-		pcap_close(p);
-	}
-	thread_end(pk);
-}
-
+/* Cancellation is possible only around the first activation (see
+ * packets_open); no cleanup handler runs then: packets_open, which joined
+ * the cancelled thread, closes the half-made handle (pk->activating). */
 static void *capture_thread(void *arg)
 {
 	struct packets *pk = arg;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	pthread_cleanup_push(thread_cancelled, pk);
 	capture_thread_run(pk);
-	pthread_cleanup_pop(0);
 	thread_end(pk);
 	return NULL;
 }
@@ -820,10 +807,14 @@ static int packets_open(struct capture *cap, void **state)
 		pthread_cancel(pk->thread);
 		deadline_in(&deadline, PK_CANCEL_MS);
 		if (pthread_timedjoin_np(pk->thread, NULL, &deadline) == 0) {
+			/* the thread is gone: what it was activating is ours */
+			if (pk->activating)
+				pcap_close(pk->activating);
 			packets_free(pk);
 		} else {
-			/* Stuck in the kernel past a cancellation point: the
-			 * thread frees its state itself when it gets out. */
+			/* Stuck in the kernel, not at a cancellation point: the
+			 * thread sees `abandoned` when it gets out (its cancel
+			 * state is disabled again by then) and frees its state. */
 			int ended;
 
 			pthread_mutex_lock(&pk->lock);

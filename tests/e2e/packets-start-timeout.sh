@@ -5,6 +5,9 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "packet capture"
 need_cmd sqlite3
+# ASan reports a false stack-buffer-overflow when a cancelled thread ends (the
+# forced unwind leaves its frames poisoned: google/sanitizers#1399).
+if ldd "$CAP" 2>/dev/null | grep -q libasan; then skip "pthread_cancel under ASan (google/sanitizers#1399)"; fi
 
 bg sleep 60
 T=$LAST_PID
