@@ -232,7 +232,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		pk->t_not_stored++;
 		return;
 	}
-	if (!b || b->size - b->len < need || (b->packets && b->linktype != pk->linktype)) {
+	if (!pkt_buf_takes(b, need, pk->linktype)) {
 		/* current buffer full (or none, or of a closed handle's link
 		 * type): ship it, take another */
 		pthread_mutex_lock(&pk->lock);
@@ -241,7 +241,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			pk->cur = take_buf(pk);
 		pthread_mutex_unlock(&pk->lock);
 		b = pk->cur;
-		if (!b || b->size - b->len < need || (b->packets && b->linktype != pk->linktype)) {
+		if (!pkt_buf_takes(b, need, pk->linktype)) {
 			pk->t_lost_buffer++;
 			return;
 		}

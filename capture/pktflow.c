@@ -54,6 +54,11 @@ void pkt_buf_free(struct pkt_buf *b)
 	}
 }
 
+int pkt_buf_takes(const struct pkt_buf *b, size_t need, int linktype)
+{
+	return b && b->size - b->len >= need && (!b->packets || b->linktype == linktype);
+}
+
 void pkt_buf_reset(struct pkt_buf *b)
 {
 	b->len = 0;

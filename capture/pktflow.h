@@ -57,6 +57,11 @@ struct pkt_buf {
 struct pkt_buf *pkt_buf_new(size_t size);
 void pkt_buf_free(struct pkt_buf *b);
 void pkt_buf_reset(struct pkt_buf *b);
+/* Whether B can take a record of NEED bytes captured with LINKTYPE: it has
+ * room, and it is empty or holds records of that link type (a chunk is
+ * decoded with one link type, so a reopened handle of another starts a new
+ * chunk). */
+int pkt_buf_takes(const struct pkt_buf *b, size_t need, int linktype);
 /* Appends one record. Returns 0, or -1 when it does not fit. */
 int pkt_buf_add(struct pkt_buf *b, int64_t ts_us, uint32_t caplen, uint32_t wirelen,
 		const uint8_t *bytes);
