@@ -51,6 +51,7 @@ struct redactor {
 	size_t nslots;
 	struct literal literals[REDACT_MAX_LITERALS];
 	int nliterals;
+	int width;            /* hex digits of text pseudonyms: 16 (tests shorten it) */
 };
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -165,6 +166,7 @@ struct redactor *redactor_new(void)
 		return NULL;
 	}
 	random_key(r->key, sizeof(r->key));
+	r->width = 16;
 	r->nslots = 1024;
 	r->by_value = calloc(r->nslots, sizeof(*r->by_value));
 	r->by_pseudo = calloc(r->nslots, sizeof(*r->by_pseudo));
@@ -239,6 +241,11 @@ void redactor_free(struct redactor *r)
 	free(r->map_path);
 	memset(r->key, 0, sizeof(r->key));
 	free(r);
+}
+
+void redactor_set_width(struct redactor *r, int hexdigits)
+{
+	r->width = hexdigits < 1 ? 1 : hexdigits > 16 ? 16 : hexdigits;
 }
 
 void redactor_set_key(struct redactor *r, const void *key, size_t len)
@@ -354,7 +361,7 @@ static void candidate(struct redactor *r, enum redact_kind kind, const char *v, 
 		free(msg);
 }
 
-static void format_pseudo(enum redact_kind kind, const unsigned char *d, char *out)
+static void format_pseudo(enum redact_kind kind, const unsigned char *d, char *out, int width)
 {
 	if (kind == REDACT_IP4_BYTES) {
 		/* 240.0.0.0/4 (reserved): never a real peer, so never confused with one. */
@@ -368,6 +375,9 @@ static void format_pseudo(enum redact_kind kind, const unsigned char *d, char *o
 
 		for (i = 0; i < 8; i++)
 			o += snprintf(out + o, (size_t)(REDACT_PSEUDO_MAX - o), "%02x", d[i]);
+		/* Shorter only in tests (redactor_set_width), to force collisions. */
+		for (i = 16; i > width; i--)
+			out[o - (16 - i) - 1] = '0';
 	}
 }
 
@@ -406,8 +416,12 @@ static const struct entry *lookup(struct redactor *r, enum redact_kind kind, con
 	e->value[n] = 0;
 	/* Collision check: a candidate another value holds is skipped. */
 	for (attempt = 0;; attempt++) {
+		if (attempt == 1u << 20) {
+			free(e->value);
+			return NULL;
+		}
 		candidate(r, kind, v, n, attempt, d);
-		format_pseudo(kind, d, e->pseudo);
+		format_pseudo(kind, d, e->pseudo, r->width);
 		if (!find_pseudo(r, e->pseudo))
 			break;
 	}

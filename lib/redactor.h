@@ -60,6 +60,10 @@ const char *redactor_map_path(const struct redactor *r);
 /* Replaces the random key (tests, so pseudonyms are predictable). */
 void redactor_set_key(struct redactor *r, const void *key, size_t len);
 
+/* Tests only: keeps the first HEXDIGITS hex digits of text pseudonyms and
+ * zeroes the rest, so that collisions happen and their handling is seen. */
+void redactor_set_width(struct redactor *r, int hexdigits);
+
 /* Text that is always redacted where it appears as a whole word, with the
  * given kind (the host's own name, the target's user name). Ignored for
  * empty strings and "root". */
