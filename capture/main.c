@@ -685,8 +685,16 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The map first: a bundle (or a --force replacement) without its map
+	 * would be worse than no capture. */
+	if (capture_redact_open_map(&cap, output) < 0) {
+		capture_redact_release();
+		targets_release(&cap.targets);
+		return CF_EXIT_IO;
+	}
 	cap.w = writer_create(output, force);
 	if (!cap.w) {
+		capture_redact_discard();
 		targets_release(&cap.targets);
 		return CF_EXIT_IO;
 	}
@@ -694,7 +702,7 @@ int main(int argc, char **argv)
 		/* Nothing recorded yet; never capture in the clear instead. */
 		writer_close(cap.w, 0);
 		unlink(output);
-		capture_redact_release();
+		capture_redact_discard();
 		targets_release(&cap.targets);
 		return CF_EXIT_IO;
 	}

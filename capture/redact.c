@@ -40,23 +40,33 @@ int capture_redact_init(struct capture *cap)
 	return 0;
 }
 
-int capture_redact_attach(struct capture *cap, const char *bundle)
+int capture_redact_open_map(struct capture *cap, const char *bundle)
 {
 	char path[4096];
 	const char *map = cap->opts->redact_map;
-	sqlite3_stmt *st;
-	sqlite3 *db;
 
 	if (!cap->opts->redact)
 		return 0;
 	if (!global && capture_redact_init(cap) < 0)
 		return -1;
+	if (redactor_map_path(global))
+		return 0;
 	if (!map) {
 		if (snprintf(path, sizeof(path), "%s.redact-map.tsv", bundle) >= (int)sizeof(path))
 			return error("bundle path too long for its redaction map: '%s'", bundle);
 		map = path;
 	}
-	if (redactor_open_map(global, map) < 0)
+	return redactor_open_map(global, map);
+}
+
+int capture_redact_attach(struct capture *cap, const char *bundle)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	if (!cap->opts->redact)
+		return 0;
+	if (capture_redact_open_map(cap, bundle) < 0)
 		return -1;
 	st = writer_stmt(cap->w, "SELECT 1");
 	if (!st)
@@ -65,6 +75,15 @@ int capture_redact_attach(struct capture *cap, const char *bundle)
 	if (redact_bundle_functions(db, global) < 0 || redact_bundle_triggers(db) < 0)
 		return -1;
 	return 0;
+}
+
+void capture_redact_discard(void)
+{
+	const char *map = redactor_map_path(global);
+
+	if (map)
+		unlink(map);
+	capture_redact_release();
 }
 
 int capture_redact_start(struct capture *cap)

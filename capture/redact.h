@@ -28,10 +28,17 @@ struct capture;
 int capture_redact_init(struct capture *cap);
 
 /* With --redact: creates the map file (opts->redact_map, or BUNDLE +
- * ".redact-map.tsv"; exclusive, 0600) and installs the redaction of every
- * row on the bundle's connection. 0, or -1 after error(): the capture must
- * not go on, or it would write originals. */
+ * ".redact-map.tsv"; exclusive, 0600). Call before the bundle is created.
+ * 0, or -1 after error(). */
+int capture_redact_open_map(struct capture *cap, const char *bundle);
+
+/* With --redact: installs the redaction of every row on the bundle's
+ * connection (and opens the map if that was not done). 0, or -1 after
+ * error(): the capture must not go on, or it would write originals. */
 int capture_redact_attach(struct capture *cap, const char *bundle);
+
+/* Frees the redactor and removes the map it created (no bundle was made). */
+void capture_redact_discard(void);
 
 /* For any source: when --redact is on, redacts in[0..len) into out like
  * redactor_apply(); otherwise copies it. Returns the length written, or -1
