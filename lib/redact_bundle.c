@@ -175,9 +175,10 @@ static void fn_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	unsigned char d[SHA256_LEN];
 	char hex[2 * SHA256_LEN + 1];
+	const void *b = sqlite3_value_blob(argv[0]);
 
 	(void)argc;
-	sha256(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), d);
+	sha256(b ? b : "", b ? (size_t)sqlite3_value_bytes(argv[0]) : 0, d);
 	sqlite3_result_text(ctx, sha256_hex(d, hex), -1, SQLITE_TRANSIENT);
 }
 
@@ -291,7 +292,10 @@ int redact_bundle_triggers(sqlite3 *db)
 	}
 	/* Attachments: the bytes too, and the size and digest of what is stored. */
 	if (sqlite3_exec(db,
-			 "CREATE TEMP TRIGGER cf_redact_attachments_data AFTER INSERT ON main.attachments BEGIN "
+			 /* The capture inserts a zeroblob, writes the bytes through a
+			  * blob handle, then sets sha256: that last step redacts them. */
+			 "CREATE TEMP TRIGGER cf_redact_attachments_data AFTER UPDATE OF sha256 ON main.attachments "
+			 "WHEN NEW.sha256 <> '' BEGIN "
 			 "UPDATE attachments SET data = cf_redact_blob(NEW.data) WHERE rowid = NEW.rowid; "
 			 "UPDATE attachments SET size = length(data), sha256 = cf_sha256(data) WHERE rowid = NEW.rowid; END;"
 			 "CREATE TEMP TRIGGER cf_redact_manifest_ins AFTER INSERT ON main.manifest BEGIN "

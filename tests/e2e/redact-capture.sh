@@ -124,7 +124,12 @@ clean() { # BUNDLE
 	dump "$1"
 	decode "$1"
 	"$ANA" extract "$1" > "$1.att" || fail "extract $1 failed"
-	hits=$(cat "$1.dump" "$1.pcap.txt" "$1.att" | grep -F -o -f idents.txt | sort | uniq -c)
+	# the attachment itself: text, redacted like the logs
+	"$ANA" extract "$1" "$(q "$1" 'SELECT name FROM attachments LIMIT 1')" -o "$1.att.data" > /dev/null \
+		|| fail "extract of the attachment of $1 failed"
+	grep -q "^notes for host-[0-9a-f]\{16\} at ip-[0-9a-f]\{16\}\$" "$1.att.data" \
+		|| fail "$1: attachment not redacted as expected: $(cat "$1.att.data")"
+	hits=$(cat "$1.dump" "$1.pcap.txt" "$1.att" "$1.att.data" | grep -F -o -f idents.txt | sort | uniq -c)
 	[ -z "$hits" ] || fail "$1 holds identifiers of the run: $hits"
 	assert_ge "$1: pseudonymized addresses" 1 "$(q "$1" "SELECT COUNT(*) FROM sockets WHERE local_addr LIKE 'ip-%' OR remote_addr LIKE 'ip-%'")"
 	assert_ge "$1: packets" 20 "$(q "$1" 'SELECT SUM(packets) FROM packet_chunks')"
