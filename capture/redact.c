@@ -28,6 +28,14 @@ int capture_redact_init(struct capture *cap)
 		host[sizeof(host) - 1] = 0;
 		redactor_add_literal(global, REDACT_HOST, host);
 	}
+	/* Attachments' base names: events name them outside any path. */
+	for (i = 0; i < cap->opts->nattach; i++) {
+		const char *base = strrchr(cap->opts->attach[i], '/');
+
+		base = base ? base + 1 : cap->opts->attach[i];
+		if (*base && !redactor_is_pseudonym(base, strlen(base)))
+			redactor_add_literal(global, REDACT_PATH, base);
+	}
 	/* The targets' users: names that logs and paths may hold. */
 	for (i = 0; i < cap->targets.n; i++) {
 		struct stat st;

@@ -258,8 +258,18 @@ static int set_list(const char *table, char *buf, size_t len, const char *prefix
 	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
 		if (strcmp(columns[i].table, table))
 			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s = %s(%s%s)", cols ? ", " : "",
-				      columns[i].column, how_fn[columns[i].how], prefix, columns[i].column);
+		if (!strcmp(table, "attachments") && !strcmp(columns[i].column, "name"))
+			/* Names are UNIQUE; the capture looks for a clash by the
+			 * original name, so a second "app.log" finds none: its
+			 * pseudonym takes the row id to stay unique. */
+			n += (size_t)snprintf(buf + n, len - n,
+					      "%sname = CASE WHEN EXISTS (SELECT 1 FROM attachments x WHERE "
+					      "x.name = cf_redact_path(%sname) AND x.rowid <> %srowid) THEN "
+					      "cf_redact_path(%sname) || '.' || %srowid ELSE cf_redact_path(%sname) END",
+					      cols ? ", " : "", prefix, prefix, prefix, prefix, prefix);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%s = %s(%s%s)", cols ? ", " : "",
+					      columns[i].column, how_fn[columns[i].how], prefix, columns[i].column);
 		cols++;
 		if (n >= len)
 			return -1;
@@ -313,7 +323,10 @@ int redact_bundle_rewrite(sqlite3 *db)
 	size_t t;
 
 	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		if (set_list(tables[t], set, sizeof(set), "") <= 0)
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "%s.", tables[t]);
+		if (set_list(tables[t], set, sizeof(set), prefix) <= 0)
 			continue;
 		snprintf(sql, sizeof(sql), "UPDATE main.%s SET %s", tables[t], set);
 		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)

@@ -45,6 +45,13 @@ case "$f" in casefile-host-????????????????-sleep-*) ;; *) fail "default name '$
 [ -f "def/$f.redact-map.tsv" ] || fail "no map beside the default-named bundle"
 ! sqlite3 -readonly "def/$f" .dump | grep -qF "$H" || fail "the host name is in the bundle"
 
+# Two attachments with one base name: both stored, under distinct pseudonyms.
+mkdir -p sub && echo one > a.txt && echo two > sub/a.txt
+"$CAP" -q --pid "$T" --duration 1s --redact --attach "$PWD/a.txt" --attach "$PWD/sub/a.txt" -o att.db \
+	|| fail "capture with two attachments failed"
+assert_eq "attachments" 2 "$(q att.db 'SELECT COUNT(DISTINCT name) FROM attachments')"
+! sqlite3 -readonly att.db .dump | grep -q -e 'a\.txt' -e '/sub/' || fail "attachment names in the clear"
+
 # casefile-analyze redact: never over its input, never over a file without --force.
 cp "def/$f" in.db
 sum=$(sha256sum < in.db)
