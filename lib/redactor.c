@@ -965,10 +965,27 @@ int redactor_is_pseudonym(const char *s, size_t len)
 	return len && pseudo_at(s, len) == len;
 }
 
+/* A number with at most a short unit ("8080", "2.5", "10s", "100M",
+ * "50%"): a setting, not a name. */
+static int plain_number(const char *s, size_t w)
+{
+	size_t k = 0, u;
+
+	int dots = 0;
+
+	while (k < w && (is_digit((unsigned char)s[k]) || (k && s[k] == '.' && !dots++)))
+		k++;
+	if (!k)
+		return 0;
+	for (u = k; u < w && (is_alpha((unsigned char)s[u]) || s[u] == '%'); u++)
+		;
+	return u == w && w - k <= 3;
+}
+
 const char *redactor_cmdline(struct redactor *r, const char *in, size_t len, char *outbuf, size_t outsz)
 {
 	struct out o = { outbuf, 0, outsz ? outsz - 1 : 0 };
-	size_t i = 0, w, k;
+	size_t i = 0, w;
 	int first = 1;
 
 	if (!outsz)
@@ -983,9 +1000,7 @@ const char *redactor_cmdline(struct redactor *r, const char *in, size_t len, cha
 		}
 		for (w = 0; i + w < len && s[w] != ' '; w++)
 			;
-		for (k = 0; k < w && is_digit((unsigned char)s[k]); k++)
-			;
-		if (k == w || redactor_is_pseudonym(s, w)) {
+		if (plain_number(s, w) || redactor_is_pseudonym(s, w)) {
 			put(&o, s, w);                 /* numbers, and what is redacted already */
 		} else if (*s == '/') {
 			put_path(r, &o, s, w);
@@ -1003,14 +1018,22 @@ const char *redactor_cmdline(struct redactor *r, const char *in, size_t len, cha
 				put(&o, s, n);
 				if (n < w && s[n] == '/')
 					put_path(r, &o, s + n, w - n);
-				else if (n < w && !redactor_is_pseudonym(s + n, w - n))
+				else if (n < w && !redactor_is_pseudonym(s + n, w - n) && !plain_number(s + n, w - n))
 					put_pseudo(r, &o, REDACT_TOKEN, s + n, w - n);
 				else
 					put(&o, s + n, w - n);
 			}
 		} else {
-			/* Any other argument may name anything: host, user, key. */
-			put_pseudo(r, &o, REDACT_TOKEN, s, w);
+			/* Any other argument may name anything: host, user, key.
+			 * What free text recognises keeps its kind (an address
+			 * is the same ip-... as in the sockets table). */
+			char word[512];
+			size_t n = w < sizeof(word) ? redactor_apply(r, s, w, word, sizeof(word)) : 0;
+
+			if (n && (n != w || memcmp(word, s, w)))
+				put(&o, word, n);
+			else
+				put_pseudo(r, &o, REDACT_TOKEN, s, w);
 		}
 		first = 0;
 		i += w;

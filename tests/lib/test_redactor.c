@@ -307,6 +307,11 @@ static void test_redactor__cmdline_and_paths(void **state)
 	struct redactor *r = fixed_key();
 
 	(void)state;
+	redactor_cmdline(r, "casefile-capture --duration 10s --max-size=100M -o b.db", 55, out, sizeof(out));
+	assert_non_null(strstr(out, "casefile-capture --duration 10s --max-size=100M -o token-"));
+	redactor_cmdline(r, "nc 10.1.2.3 80", 14, out, sizeof(out));
+	assert_int_equal(strncmp(out, "nc ip-", 6), 0);
+	assert_non_null(strstr(out, " 80"));
 	redactor_cmdline(r, "python3 /srv/acme/app.py --port 8080 --db=orders prodbox -v", 59, out, sizeof(out));
 	assert_gone(out, "acme");
 	assert_gone(out, "orders");
