@@ -94,7 +94,7 @@ printf '%s\n' "$H" "$A1" "$A2" "$D" "$U" "$TOKEN" "$SECRET" > idents.txt
 
 # Every identifier is in the plain bundle (else this test would prove nothing);
 # the password is not (headers only) -- packets are there.
-dump() { sqlite3 -readonly "$1" .dump > "$1.dump" && strings -a "$1" >> "$1.dump"; }
+dump() { sqlite3 -readonly "$1" .dump > "$1.dump" && tr -c "[:print:]" "\n" < "$1" >> "$1.dump"; }
 dump plain.db
 for id in "$H" "$A1" "$A2" "$D" "$U" "$TOKEN"; do
 	grep -qF "$id" plain.db.dump || fail "'$id' is not even in the plain bundle"
@@ -111,7 +111,7 @@ decode() { # BUNDLE -> BUNDLE.pcap.txt
 	: > "$1.pcap.txt"
 	if command -v tcpdump > /dev/null; then tcpdump -nn -v -A -r "$1.pcap" >> "$1.pcap.txt" 2>&1; fi
 	if command -v tshark > /dev/null; then tshark -V -r "$1.pcap" >> "$1.pcap.txt" 2>&1; fi
-	strings -a "$1.pcap" >> "$1.pcap.txt"
+	tr -c "[:print:]" "\n" < "$1.pcap" >> "$1.pcap.txt"
 }
 decode plain.db
 grep -qF "$A1" plain.db.pcap.txt || fail "the plain export does not show $A1"
