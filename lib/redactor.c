@@ -18,7 +18,11 @@
 #include "textscan.h"
 
 #define REDACT_KEY_LEN 32
-#define REDACT_MAX_MAPPINGS (1 << 22)   /* then "<kind>-overflow": distinct values merge, nothing leaks */
+/* Values kept in memory for the collision check (~40 MB at most). Past it,
+ * pseudonyms are still the 64-bit HMAC, stable and written to the map, but
+ * no longer checked against each other (a collision is then as likely as
+ * any two of 2^64 values meeting). */
+#define REDACT_MAX_MAPPINGS (1 << 18)
 #define REDACT_MAX_LITERALS 32
 #define REDACT_MAX_VALUE 4096           /* longer values are hashed, and mapped, as their first 4 KiB */
 
@@ -52,6 +56,7 @@ struct redactor {
 	struct literal literals[REDACT_MAX_LITERALS];
 	int nliterals;
 	int width;            /* hex digits of text pseudonyms: 16 (tests shorten it) */
+	uint64_t over_bound;  /* pseudonyms made past REDACT_MAX_MAPPINGS */
 };
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -453,10 +458,25 @@ const char *redactor_pseudonym(struct redactor *r, enum redact_kind kind,
 		return out;
 	}
 	e = lookup(r, kind, value, len);
-	if (e)
+	if (e) {
 		snprintf(out, outsz, "%s", e->pseudo);
-	else
-		snprintf(out, outsz, "%s-overflow", kind_names[kind]);
+	} else {
+		struct entry tmp;
+		unsigned char d[SHA256_LEN];
+
+		if (len > REDACT_MAX_VALUE)
+			len = REDACT_MAX_VALUE;
+		candidate(r, kind, value, len, 0, d);
+		format_pseudo(kind, d, tmp.pseudo, r->width);
+		tmp.kind = kind;
+		tmp.value = (char *)value;
+		tmp.len = len;
+		if (!r->over_bound++)
+			warning("more than %d values to redact: later pseudonyms are not checked for collisions",
+				REDACT_MAX_MAPPINGS);
+		write_entry(r, &tmp);
+		snprintf(out, outsz, "%s", tmp.pseudo);
+	}
 	return out;
 }
 
@@ -513,7 +533,12 @@ int redactor_addr_bytes(struct redactor *r, uint8_t *addr, size_t len)
 	char text[INET6_ADDRSTRLEN];
 	const struct entry *e;
 
+	static const uint8_t p6[8] = { 0x01, 0x00 };
+
 	if ((len != 4 && len != 16) || !addr_identifies(addr, len))
+		return 0;
+	/* Already a pseudonym (240.0.0.0/4, 100::/64: never a real peer). */
+	if ((len == 4 && (addr[0] & 0xf0) == 240) || (len == 16 && !memcmp(addr, p6, 8)))
 		return 0;
 	inet_ntop(len == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
 	e = lookup(r, len == 4 ? REDACT_IP4_BYTES : REDACT_IP6_BYTES, text, strlen(text));

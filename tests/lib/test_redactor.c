@@ -171,6 +171,28 @@ static void test_redactor__collisions_never_share(void **state)
 	redactor_free(r);
 }
 
+/* Past the values kept in memory, pseudonyms stay 64-bit HMACs: stable,
+ * distinct, never a shared "overflow" name. */
+static void test_redactor__past_the_bound(void **state)
+{
+	struct redactor *r = fixed_key();
+	char v[32], a[64], b[64], c[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 270000; i++) {
+		snprintf(v, sizeof(v), "tok%d", i);
+		redactor_pseudonym(r, REDACT_TOKEN, v, strlen(v), a, sizeof(a));
+	}
+	assert_true(redactor_count(r) < 270000);
+	redactor_pseudonym(r, REDACT_TOKEN, "tok269999", 9, b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_true(redactor_is_pseudonym(b, strlen(b)));
+	redactor_pseudonym(r, REDACT_TOKEN, "tok269998", 9, c, sizeof(c));
+	assert_string_not_equal(b, c);
+	redactor_free(r);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -200,6 +222,10 @@ static void test_redactor__packet_addresses_one_to_one(void **state)
 	for (i = 1; i < N; i++)
 		if (got[i - 1] == got[i])
 			fail_msg("two addresses share %08x", got[i]);
+	/* a pseudonym stays as it is: redacting twice changes nothing */
+	a[0] = 241; a[1] = 2; a[2] = 3; a[3] = 4;
+	assert_int_equal(redactor_addr_bytes(r, a, 4), 0);
+	assert_int_equal(a[0], 241);
 	assert_int_equal(redactor_addr_bytes(r, lo, 4), 0);
 	assert_int_equal(lo[0], 127);
 	free(got);
@@ -481,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_redactor__pseudonyms_64_bit_and_stable),
 		cmocka_unit_test(test_redactor__collisions_never_share),
 		cmocka_unit_test(test_redactor__packet_addresses_one_to_one),
+		cmocka_unit_test(test_redactor__past_the_bound),
 		cmocka_unit_test(test_redactor__map_file),
 		cmocka_unit_test(test_redactor__map_never_reused),
 		cmocka_unit_test(test_redactor__bounded_and_literal),
