@@ -95,9 +95,10 @@ static void usage(FILE *f)
 "      --log FILE         logs: follow FILE (repeatable; globs allowed)\n"
 "      --log-format FMT   logs: auto (default), json, docker, cri, plain\n"
 "      --log-since DUR    logs: include the last DUR of history\n"
-"      --redact           pseudonyms for every address, host name, user, path, id, token\n"
-"                         (sockets, flows, packet headers, processes, logs, manifest, file name)\n"
-"      --redact-map FILE  where the pseudonym mapping goes (new file, 0600; never into the bundle)\n"
+"      --redact           replace addresses, hostnames, tokens with pseudonyms\n"
+"      --redact-map FILE  where the pseudonym mapping goes (never into the bundle)\n"
+"                         --redact covers every address (sockets, flows, packet headers), host\n"
+"                         name, user, path, id and argument; the map is a new 0600 file\n"
 "      --attach FILE      store FILE in the bundle (repeatable)\n"
 "\n"
 "Behaviour:\n"
@@ -132,11 +133,12 @@ static const struct source *find_source(const char *name)
 }
 
 enum {
+	OPT_PCAP_PAYLOAD = 900,
 	OPT_MAX_SIZE = 1000, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_NICE, OPT_ROOT,
 	OPT_SOURCES, OPT_LIST_SOURCES, OPT_SMAPS, OPT_MAX_THREADS, OPT_CPU_BUDGET, OPT_MEM_BUDGET,
 	OPT_ALL_SOCKETS, OPT_SYSCALLS, OPT_SYSCALL_SAMPLE, OPT_PTRACE_WINDOW, OPT_PCAP_IFACE,
 	OPT_PCAP_FILTER, OPT_PCAP_SNAPLEN, OPT_PCAP_MAX_SIZE, OPT_PCAP_BUFFER, OPT_LOG,
-	OPT_LOG_FORMAT, OPT_LOG_SINCE, OPT_REDACT, OPT_REDACT_MAP, OPT_PCAP_PAYLOAD, OPT_ATTACH, OPT_KEYFRAME,
+	OPT_LOG_FORMAT, OPT_LOG_SINCE, OPT_REDACT, OPT_REDACT_MAP, OPT_ATTACH, OPT_KEYFRAME,
 	OPT_MAX_TARGETS,
 };
 
