@@ -43,7 +43,7 @@ void capture_opts_init(struct capture_opts *o)
 	o->syscalls_backend = "auto";
 	o->syscall_sample_us = 10000;
 	o->ptrace_window_us = 5 * 1000000LL;
-	o->pcap_snaplen = 128;
+	o->pcap_snaplen = 256;          /* read this much; only headers are kept */
 	o->pcap_buffer_mb = 32;
 	o->log_format = "auto";
 }

@@ -54,7 +54,8 @@ struct capture_opts {
 	/* packets */
 	const char *pcap_iface;          /* --pcap-iface, default all */
 	const char *pcap_filter;         /* --pcap-filter BPF|auto */
-	int pcap_snaplen;                /* --pcap-snaplen, default 128 */
+	int pcap_snaplen;                /* --pcap-snaplen, default 256 */
+	int pcap_payload;                /* --pcap-payload: keep payload, not headers only */
 	uint64_t pcap_max_size;          /* --pcap-max-size, default max_size/4 */
 	int pcap_buffer_mb;              /* --pcap-buffer, kernel buffer in MiB */
 

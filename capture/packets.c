@@ -25,6 +25,7 @@
 #include "pktdecode.h"
 #include "pktfilter.h"
 #include "pktflow.h"
+#include "redact.h"
 #include "targets.h"
 
 #include <errno.h>
@@ -71,6 +72,7 @@ struct packets {
 	int netns_fd;                    /* target's /proc/PID/ns/net, -1 = ours */
 	char device[64];
 	int snaplen, buffer_bytes;
+	int payload;                     /* --pcap-payload: store whole captured frames */
 	char *filter;                    /* BPF text in force, NULL = everything */
 	int auto_filter;
 	pid_t auto_pid;
@@ -219,14 +221,17 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	struct packets *pk = (struct packets *)user;
 	int64_t ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-	size_t need = pktcodec_enc_bound(h->caplen);
+	size_t need;
 	struct pkt_buf *b = pk->cur;
 	struct pkt_info pi;
-	uint32_t ref, rec;
+	uint32_t ref, rec, keep;
 	int32_t no;
 
 	pk->t_captured++;
 	pkt_decode(bytes, h->caplen, h->len, pk->linktype, &pi);
+	/* Headers only unless --pcap-payload: payload is what people type. */
+	keep = pk->payload ? h->caplen : pkt_header_len(&pi);
+	need = pktcodec_enc_bound(keep);
 	no = pktflow_account(&pk->flows, &pi, ts_us, &pk->local);
 	if (!atomic_load_explicit(&pk->store, memory_order_relaxed)) {
 		pk->t_not_stored++;
@@ -256,7 +261,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		b->linktype = pk->linktype;
 	}
 	ref = flow_ref(pk, no);
-	b->len += pktcodec_encode(&pk->enc, b->data + b->len, ts_us, h->caplen, h->len, bytes,
+	b->len += pktcodec_encode(&pk->enc, b->data + b->len, ts_us, keep, h->len, bytes,
 				  ref == UINT32_MAX ? ref : ref - 1, &rec);
 	if (no >= 0 && (size_t)no < pk->flow_last_alloc)
 		pk->flow_last[no] = (uint64_t)pk->gen << 32 | (rec + 1);
@@ -755,7 +760,8 @@ static int packets_open(struct capture *cap, void **state)
 	atomic_init(&pk->stop, 0);
 	atomic_init(&pk->store, 1);
 	snprintf(pk->device, sizeof(pk->device), "%s", o->pcap_iface && *o->pcap_iface ? o->pcap_iface : "any");
-	pk->snaplen = o->pcap_snaplen > 0 ? o->pcap_snaplen : 128;
+	pk->snaplen = o->pcap_snaplen > 0 ? o->pcap_snaplen : 256;
+	pk->payload = o->pcap_payload;
 	pk->buffer_bytes = (o->pcap_buffer_mb > 0 ? o->pcap_buffer_mb : 32) << 20;
 	pk->max_bytes = o->pcap_max_size ? o->pcap_max_size : o->max_size / 4;
 	pkt_batch_init(&pk->local);
@@ -941,14 +947,35 @@ static int write_flows(struct capture *cap, struct packets *pk, struct pkt_batch
 
 /* Writes one buffer of records as a chunk, cut at a record boundary when the
  * size cap is reached. */
+static int write_chunk_data(struct capture *cap, struct packets *pk, const struct pkt_buf *b,
+			    const uint8_t *data, size_t len);
+
 static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt_buf *b)
 {
 	size_t len = b->len;
-	uint32_t packets = 0;
-	sqlite3_stmt *st;
+	const uint8_t *data = b->data;
+	uint8_t *red = NULL;
+	int rc;
 
 	if (!b->packets)
 		return 0;
+	/* --redact: addresses rewritten before the bytes reach the bundle. */
+	if (cap->opts->redact) {
+		if (capture_redact_packets(cap, pk->linktype, b->data, b->len, &red, &len) < 0)
+			return -1;
+		data = red;
+	}
+	rc = write_chunk_data(cap, pk, b, data, len);
+	free(red);
+	return rc;
+}
+
+static int write_chunk_data(struct capture *cap, struct packets *pk, const struct pkt_buf *b,
+			    const uint8_t *data, size_t len)
+{
+	uint32_t packets = 0;
+	sqlite3_stmt *st;
+
 	if (pk->cap_reached) {
 		pk->cap_dropped += b->packets;
 		return 0;
@@ -957,7 +984,7 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 		size_t room = pk->max_bytes > pk->stored_bytes ? pk->max_bytes - pk->stored_bytes : 0;
 		long n;
 
-		len = pktcodec_cut(b->data, b->len, room, &n);
+		len = pktcodec_cut(data, len, room, &n);
 		packets = (uint32_t)n;
 		pk->cap_dropped += b->packets - packets;
 		pk->cap_reached = 1;
@@ -993,7 +1020,7 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 		int rc = sqlite3_blob_open(db, "main", "packet_chunks", "records", writer_last_id(cap->w), 1, &blob);
 
 		if (rc == SQLITE_OK)
-			rc = sqlite3_blob_write(blob, b->data, (int)len, 0);
+			rc = sqlite3_blob_write(blob, data, (int)len, 0);
 		if (rc != SQLITE_OK) {
 			error("cannot write packets: %s", sqlite3_errmsg(db));
 			sqlite3_blob_close(blob);
