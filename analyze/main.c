@@ -14,6 +14,7 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules, "list, check or describe rule packs and detectors" },
 	{ "export-pcap", cmd_export_pcap, "write the packets of a bundle as a .pcap for tcpdump and Wireshark" },
 	{ "extract", cmd_extract, "list the files attached to a bundle, or write one back" },
+	{ "redact", cmd_redact, "a shareable copy of a bundle with pseudonyms for addresses, hosts, users, paths" },
 	{ NULL, NULL, NULL },
 };
 
