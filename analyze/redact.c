@@ -8,6 +8,7 @@
 #include "bundle.h"
 #include "error.h"
 #include "exitcodes.h"
+#include "outfile.h"
 #include "redact_bundle.h"
 #include "redactor.h"
 
@@ -48,6 +49,11 @@ static int check_output(const char *in, const char *out, int force)
 {
 	struct stat si, so, lo;
 
+	/* The checks every analyzer output shares (lib/outfile.c): also a link
+	 * to the bundle, or its -wal, -shm or -journal. */
+	outfile_clear_inputs();
+	if (outfile_add_input(in) < 0 || outfile_check(out, force) < 0)
+		return -1;
 	if (stat(in, &si) < 0)
 		return error_errno("cannot read '%s'", in);
 	if (lstat(out, &lo) < 0) {

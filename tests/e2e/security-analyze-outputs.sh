@@ -28,6 +28,9 @@ ln a.db hard.md
 [ ! -e a.db-wal ] || fail "a file was created beside the bundle"
 "$ANA" a.db --rules "$CASEFILE_TOP/tests/fixtures/rules/good.yaml" --format text \
 	-o "$CASEFILE_TOP/tests/fixtures/rules/good.yaml" 2> /dev/null && fail "analyze -o RULE-PACK exited 0"
+"$ANA" redact a.db -o a.db --force 2> /dev/null && fail "redact onto its input exited 0"
+"$ANA" redact a.db -o a.db-wal 2> /dev/null && fail "redact onto the input's -wal exited 0"
+[ ! -e a.db-wal ] || fail "redact created a file beside the bundle"
 assert_eq "a.db unchanged" "$A0" "$(sum a.db)"
 assert_eq "b.db unchanged" "$B0" "$(sum b.db)"
 
