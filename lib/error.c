@@ -22,7 +22,10 @@ static void report(const char *level, const char *fmt, va_list ap, const char *s
 	/* Messages quote file names, bundle objects and rule text: escaped, so
 	 * a planted name cannot drive the terminal that reads stderr. */
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	term_escape(msg, sizeof(msg), raw);
+	if (level[0])
+		term_escape(msg, sizeof(msg), raw);
+	else
+		term_escape_lines(msg, sizeof(msg), raw); /* info: multi-line logs */
 	if (hook) {
 		hook(level, msg);
 		return;

@@ -70,7 +70,7 @@ int term_write(FILE *f, const char *str, size_t max)
 	return ferror(f) ? -1 : 0;
 }
 
-char *term_escape(char *buf, size_t len, const char *str)
+static char *escape(char *buf, size_t len, const char *str, int keep_newlines)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, o = 0, skip;
@@ -78,7 +78,7 @@ char *term_escape(char *buf, size_t len, const char *str)
 	if (!len)
 		return buf;
 	while (s && s[i]) {
-		int n = next_piece(s + i, &skip);
+		int n = keep_newlines && s[i] == '\n' ? (skip = 1, 1) : next_piece(s + i, &skip);
 		size_t want = n ? (size_t)n : 1;
 
 		if (o + want >= len)
@@ -93,4 +93,14 @@ char *term_escape(char *buf, size_t len, const char *str)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+char *term_escape(char *buf, size_t len, const char *s)
+{
+	return escape(buf, len, s, 0);
+}
+
+char *term_escape_lines(char *buf, size_t len, const char *s)
+{
+	return escape(buf, len, s, 1);
 }

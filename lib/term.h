@@ -21,5 +21,7 @@ int term_write(FILE *f, const char *s, size_t max);
 
 /* The same into buf (always NUL-terminated, cut to fit). Returns buf. */
 char *term_escape(char *buf, size_t len, const char *s);
+/* The same, keeping newlines (a multi-line message such as a verifier log). */
+char *term_escape_lines(char *buf, size_t len, const char *s);
 
 #endif

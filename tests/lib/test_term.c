@@ -64,6 +64,9 @@ static void test_term__cut_and_buffer(void **state)
 	assert_string_equal(term_escape(buf, sizeof(buf), NULL), "");
 	/* A multibyte character that does not fit is left out whole. */
 	assert_string_equal(term_escape(buf, 5, "abc\342\202\254"), "abc");
+	/* Only the _lines form keeps newlines; everything else is escaped alike. */
+	assert_string_equal(term_escape(buf, sizeof(buf), "a\nb\033"), "a?b?");
+	assert_string_equal(term_escape_lines(buf, sizeof(buf), "a\nb\033\302\233"), "a\nb??");
 }
 
 int main(void)
