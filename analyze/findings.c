@@ -812,6 +812,10 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 			rc = -1;
 			goto out;
 		}
+		if (fired && h.observation && move_to_observations(a, a->nfindings - 1) < 0) {
+			rc = -1;
+			goto out;
+		}
 	}
 	/* Keep the strongest max_findings of this rule. */
 	if (r->max_findings && a->nfindings - first_finding > r->max_findings) {
