@@ -22,7 +22,7 @@
 enum { P_X, P_Y, P_DEMAND, P_KNOWN_CAPS, P_MIN_SAMPLES, P_MIN_PLATEAU_SAMPLES,
        P_MIN_PLATEAU_SHARE, P_PLATEAU_TOLERANCE, P_MIN_RISE, P_MIN_RISE_STEPS,
        P_MIN_DEMAND_SHARE, P_REPORT_GROWING, P_MIN_GROWTH_R2, P_FLAT_KNOWN, P_X_SCALE,
-       P_DEMAND_ANY, P_DEMAND_WORDS, P_MAX_TRANSIENT };
+       P_DEMAND_ANY, P_DEMAND_WORDS, P_MAX_TRANSIENT, P_MIN_EVIDENCE_SHARE };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column" },
@@ -43,6 +43,7 @@ static const struct param_spec params[] = {
 	[P_DEMAND_ANY] = { "demand_any", PARAM_STRINGS, NULL, 0, "columns of which any > 0 at a sample is demand (with demand: one more)" },
 	[P_DEMAND_WORDS] = { "demand_words", PARAM_STRINGS, NULL, 0, "per demand_any column, a template for demand_evidence ({share}, {mean}, {max}, {mean_when})" },
 	[P_MAX_TRANSIENT] = { "max_transient", PARAM_NUMBER, "2", 0, "longest run of samples above the cap that is still a transient extra" },
+	[P_MIN_EVIDENCE_SHARE] = { "min_evidence_share", PARAM_NUMBER, "0.25", 0, "share of plateau samples a demand_any column needs to be named in demand_evidence" },
 };
 
 static const char *const outputs[] = {
@@ -100,7 +101,7 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 	int cols[17], nc = 0, c, kinds = 0;
 	size_t i, seen = 0, pos = 0;
 	double sum[17] = { 0 }, mx[17] = { 0 }, cnt[17] = { 0 };
-	char ev[256] = "";
+	char ev[480] = "";
 	size_t evlen = 0;
 
 	if (in->cols[P_DEMAND] >= 0)
@@ -147,7 +148,7 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 		const char *missing = NULL;
 		char *t;
 
-		if (cnt[c] <= 0)
+		if (cnt[c] <= 0 || cnt[c] < in->args[P_MIN_EVIDENCE_SHARE].num * (double)seen)
 			continue;
 		kinds++;
 		if (!words->set || w >= words->nstrs)
@@ -164,7 +165,7 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 		}
 		free(t);
 	}
-	if (in->cols[P_DEMAND] >= 0 && cnt[0] > 0)
+	if (in->cols[P_DEMAND] >= 0 && cnt[0] >= in->args[P_MIN_EVIDENCE_SHARE].num * (double)seen && cnt[0] > 0)
 		kinds++;
 	hit_num(h, "demand_kinds", kinds);
 	if (evlen)
