@@ -15,6 +15,7 @@ ERROR. Log lines go to stdout.
 import argparse
 import concurrent.futures
 import logging
+import random
 import sys
 import threading
 import time
@@ -29,6 +30,10 @@ def main():
     ap.add_argument("--cap", type=int, default=24)
     ap.add_argument("--rate", type=float, default=45.0)
     ap.add_argument("--wait", type=float, default=1.5)
+    ap.add_argument("--body", type=int, default=0,
+                    help="POST a JSON body of about this many bytes instead of GET")
+    ap.add_argument("--wander", action="store_true",
+                    help="the rate wanders between 40%% and 160%% of --rate, a new level every few seconds")
     ap.add_argument("--ramp", type=float, default=0.0,
                     help="rise from 15%% of --rate to --rate over this many seconds")
     a = ap.parse_args()
@@ -48,7 +53,12 @@ def main():
 
     def one(n):
         try:
-            r = pool.request("GET", a.url, pool_timeout=a.wait, preload_content=True)
+            if a.body:
+                body = ('{"order": %d, "items": "%s"}' % (n, "x" * max(a.body - 30, 0))).encode()
+                r = pool.request("POST", a.url, body=body, pool_timeout=a.wait, preload_content=True,
+                                 headers={"Content-Type": "application/json"})
+            else:
+                r = pool.request("GET", a.url, pool_timeout=a.wait, preload_content=True)
             with lock:
                 counts["ok"] += 1
             if r.status >= 400:
@@ -69,6 +79,8 @@ def main():
     ex = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     log.info("started: pool of %d, %.1f requests/s to %s, %d workers", a.cap, a.rate, a.url, workers)
     begin = nxt = time.monotonic()
+    rng = random.Random()
+    level, level_until = 1.0, 0.0
     n = 0
     last_stats = nxt
     while True:
@@ -78,6 +90,10 @@ def main():
         r = a.rate
         if now - begin < a.ramp:
             r *= 0.15 + 0.85 * (now - begin) / a.ramp
+        if a.wander:
+            if now >= level_until:
+                level, level_until = rng.uniform(0.4, 1.6), now + rng.uniform(2.5, 5.0)
+            r *= level
         nxt += 1.0 / r
         if now - last_stats >= 10:
             last_stats = now
