@@ -136,7 +136,7 @@ real_main() {
 		RUN=$(cd "$2" && pwd); shift 2
 		: > "$RUN/env"
 		scenario_start "$@"
-		real_out CAPTURE_S "${CAPTURE_S:-30}"
+		grep -q '^CAPTURE_S=' "$RUN/env" || real_out CAPTURE_S "${CAPTURE_S:-30}"
 		real_out KIND "$KIND"
 		real_out EXPECT "$EXPECT"
 		real_out CHILDREN "$CHILDREN"
