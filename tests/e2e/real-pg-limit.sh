@@ -40,8 +40,8 @@ assert_within "refusals per second (bundle vs the client's log)" "$t" "$b" 10
 s=$(grep -c 'too many clients' "$i_srv")
 c=$(grep -c 'too many clients' "$i_log")
 assert_within "refusals the client logged vs those the server logged" "$s" "$c" 10
-real_lacks error-log-amplification incident.json
 echo "ok: pg-limit: pool-cap $cap on port $i_port (max_connections $i_max), $b refusals/s"
+real_lacks error-log-amplification incident.json
 
 real_analyze healthy.db healthy.json
 grep -v '^  sql:' healthy.json.txt | head -n 30
