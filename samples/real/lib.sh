@@ -83,7 +83,21 @@ real_bg() {
 
 # real_as USER: the prefix that runs a command as USER (nothing when we are USER).
 real_as() {
-	if [ "$(id -un)" = "$1" ]; then echo ""; else echo "setpriv --reuid=$1 --regid=$1 --init-groups --"; fi
+	if [ "$(id -un)" = "$1" ]; then echo ""; else echo "setpriv --reuid=$1 --regid=$(id -g "$1") --init-groups --"; fi
+}
+
+# real_user: the unprivileged user scenarios run as (nobody), or ourselves
+# when we are not root.
+real_user() { if [ "$(id -u)" = 0 ]; then echo nobody; else id -un; fi; }
+
+# real_userdir USER: a fresh directory under /tmp owned by USER, for files an
+# unprivileged server writes (the caller's RUNDIR may be private to root);
+# removed by stop.
+real_userdir() {
+	_d=$(mktemp -d /tmp/casefile-zoo.XXXXXX) || real_die "mktemp failed"
+	chown "$1" "$_d" && chmod 0755 "$_d" || real_die "cannot chown '$_d' to $1"
+	echo "$_d" >> "$RUN/userdirs"
+	echo "$_d"
 }
 
 # real_wait SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
@@ -107,6 +121,10 @@ real_stop_all() {
 		real_wait 5 sh -c "! kill -0 $_p 2>/dev/null" || { kill -KILL -- "-$_p" 2>/dev/null; kill -KILL "$_p" 2>/dev/null; }
 	done
 	rm -f "$RUN/pids"
+	if [ -f "$RUN/userdirs" ]; then
+		while read -r _d; do case "$_d" in /tmp/casefile-zoo.*) rm -rf "$_d" ;; esac; done < "$RUN/userdirs"
+		rm -f "$RUN/userdirs"
+	fi
 }
 
 real_main() {
@@ -118,6 +136,7 @@ real_main() {
 		RUN=$(cd "$2" && pwd); shift 2
 		: > "$RUN/env"
 		scenario_start "$@"
+		grep -q '^CAPTURE_S=' "$RUN/env" || real_out CAPTURE_S "${CAPTURE_S:-30}"
 		real_out KIND "$KIND"
 		real_out EXPECT "$EXPECT"
 		real_out CHILDREN "$CHILDREN"

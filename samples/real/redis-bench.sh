@@ -4,6 +4,7 @@
 # benchmark loops until stopped. Target: redis-server.
 KIND=healthy
 EXPECT=
+CAPTURE_S=20
 . "$(dirname "$0")/lib.sh"
 
 scenario_start() {
@@ -25,6 +26,5 @@ scenario_start() {
 	real_out TARGET_PID "$rpid"
 	real_out PORT_REDIS "$port"
 	real_out CLIENTS "$clients"
-	real_out CAPTURE_S 20
 }
 real_main "$@"
