@@ -22,7 +22,7 @@
 enum { P_X, P_Y, P_DEMAND, P_KNOWN_CAPS, P_MIN_SAMPLES, P_MIN_PLATEAU_SAMPLES,
        P_MIN_PLATEAU_SHARE, P_PLATEAU_TOLERANCE, P_MIN_RISE, P_MIN_RISE_STEPS,
        P_MIN_DEMAND_SHARE, P_REPORT_GROWING, P_MIN_GROWTH_R2, P_FLAT_KNOWN, P_X_SCALE,
-       P_DEMAND_ANY, P_DEMAND_WORDS, P_MAX_TRANSIENT, P_MIN_EVIDENCE_SHARE };
+       P_DEMAND_ANY, P_DEMAND_WORDS, P_MAX_TRANSIENT, P_MIN_EVIDENCE_SHARE, P_ONSET, P_MIN_ONSET_RATIO, P_SUPPORTING };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column" },
@@ -43,6 +43,9 @@ static const struct param_spec params[] = {
 	[P_DEMAND_ANY] = { "demand_any", PARAM_STRINGS, NULL, 0, "columns of which any > 0 at a sample is demand (with demand: one more)" },
 	[P_DEMAND_WORDS] = { "demand_words", PARAM_STRINGS, NULL, 0, "per demand_any column, a template for demand_evidence ({share}, {mean}, {max}, {mean_when})" },
 	[P_MAX_TRANSIENT] = { "max_transient", PARAM_NUMBER, "2", 0, "longest run of samples above the cap that is still a transient extra" },
+	[P_ONSET] = { "onset", PARAM_STRINGS, NULL, 0, "demand_any columns that count only when they came with the cap: mean at the plateau >= min_onset_ratio x mean during the rise (errors the cap causes, not errors there all along)" },
+	[P_SUPPORTING] = { "supporting", PARAM_STRINGS, NULL, 0, "demand_any columns named in demand_evidence when they show, but not demand by themselves" },
+	[P_MIN_ONSET_RATIO] = { "min_onset_ratio", PARAM_NUMBER, "2", 0, "see onset" },
 	[P_MIN_EVIDENCE_SHARE] = { "min_evidence_share", PARAM_NUMBER, "0.25", 0, "share of plateau samples a demand_any column needs to be named in demand_evidence" },
 };
 
@@ -101,6 +104,7 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 	int cols[17], nc = 0, c, kinds = 0;
 	size_t i, seen = 0, pos = 0;
 	double sum[17] = { 0 }, mx[17] = { 0 }, cnt[17] = { 0 };
+	int off[17] = { 0 }, support[17] = { 0 };
 	char ev[480] = "";
 	size_t evlen = 0;
 
@@ -115,13 +119,43 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 	}
 	if (!nc)
 		return 1;
+	/* Onset columns: off unless they rose with the cap (none seen rising:
+	 * off, there is nothing to compare with). */
+	for (c = in->cols[P_DEMAND] >= 0; c < nc; c++) {
+		const struct arg *on = &in->args[P_ONSET];
+		const char *name = any->strs[c - (in->cols[P_DEMAND] >= 0)];
+		double pre = 0, at = 0, v;
+		size_t npre = 0, nat = 0;
+		int k, gated = 0;
+
+		for (k = 0; in->args[P_SUPPORTING].set && k < in->args[P_SUPPORTING].nstrs; k++)
+			support[c] |= !strcmp(in->args[P_SUPPORTING].strs[k], name);
+		for (k = 0; on->set && k < on->nstrs; k++)
+			gated |= !strcmp(on->strs[k], name);
+		if (!gated)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (cell_num(rowset_cell(in->rs, idx[i], cols[c]), &v) < 0)
+				continue;
+			if (i < from) {
+				pre += v;
+				npre++;
+			} else {
+				at += v;
+				nat++;
+			}
+		}
+		if (!npre || !nat || at <= 0 ||
+		    at / (double)nat < in->args[P_MIN_ONSET_RATIO].num * pre / (double)npre)
+			off[c] = 1;
+	}
 	for (i = from; i < n; i++) {
 		int got = 0, valid = 0;
 
 		for (c = 0; c < nc; c++) {
 			double v;
 
-			if (cell_num(rowset_cell(in->rs, idx[i], cols[c]), &v) < 0)
+			if (off[c] || cell_num(rowset_cell(in->rs, idx[i], cols[c]), &v) < 0)
 				continue;
 			valid = 1;
 			sum[c] += v;
@@ -129,7 +163,7 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 				mx[c] = v;
 			if (v > 0) {
 				cnt[c]++;
-				got = 1;
+				got |= !support[c];
 			}
 		}
 		seen += valid;

@@ -252,6 +252,31 @@ static void test_detect_cap__unknown_demand_column_is_an_error(void **state)
 	assert_non_null(strstr(out_text(&h, "error"), "nope"));
 }
 
+static void test_detect_cap__errors_count_only_when_they_came_with_the_cap(void **state)
+{
+	double y[N], q[N], f[N], e[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	/* A keep-alive pool with room holds the most requests it ever had at
+	 * once; an upstream failing all along logs errors at the same rate
+	 * before and after: not demand the pool turned away. */
+	ramp_to(y, N, 2, 0.6, 19, 23);
+	for (i = 0; i < N; i++) {
+		q[i] = f[i] = 0;
+		e[i] = 9;
+	}
+	assert_int_equal(fire_any("{y: y, " ANY ", onset: [errors], " KNOWN "}", y, q, f, e, N, &h), 0);
+	/* Errors that begin when the count reaches the cap (requests that
+	 * found no connection) are. */
+	for (i = 0; i < N; i++)
+		e[i] = y[i] == 19 ? 9 : 0;
+	assert_int_equal(fire_any("{y: y, " ANY ", onset: [errors], " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 19);
+	assert_non_null(strstr(out_text(&h, "demand_evidence"), "errors per tick"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_detect_cap__empty_queues_with_requests_in_flight_is_a_cap),
 		cmocka_unit_test(test_detect_cap__transient_extra_connection_keeps_the_cap),
 		cmocka_unit_test(test_detect_cap__unknown_demand_column_is_an_error),
+		cmocka_unit_test(test_detect_cap__errors_count_only_when_they_came_with_the_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

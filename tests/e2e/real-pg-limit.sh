@@ -6,7 +6,8 @@
 #     mode of its per-second counts) and max_connections, naming the server's
 #     limit (the refusals say "too many clients"); the refusals per second in
 #     the bundle within 10% of the ERROR lines the client wrote, and those
-#     within 10% of the refusals the server itself logged;
+#     within 10% of the refusals the server itself logged; no
+#     error-log-amplification (the connection attempts cause the errors);
 #   control: {"findings": []}.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 . "$CASEFILE_TOP/tests/e2e/real-lib.inc"
@@ -40,6 +41,7 @@ s=$(grep -c 'too many clients' "$i_srv")
 c=$(grep -c 'too many clients' "$i_log")
 assert_within "refusals the client logged vs those the server logged" "$s" "$c" 10
 echo "ok: pg-limit: pool-cap $cap on port $i_port (max_connections $i_max), $b refusals/s"
+real_lacks error-log-amplification incident.json
 
 real_analyze healthy.db healthy.json
 grep -v '^  sql:' healthy.json.txt | head -n 30
