@@ -15,7 +15,10 @@ scenario_start() {
 	dir=$(real_userdir "$user")
 	truncate -s 4G "$dir/big.bin" || real_die "cannot create '$dir/big.bin'"
 	port=$(real_port)
-	real_bg server $as python3 -m http.server "$port" --bind 127.0.0.1 --directory "$dir"
+	# Debian's python3: a python3 earlier in root's PATH (pyenv) may be
+	# unreadable to the unprivileged user.
+	py=/usr/bin/python3; [ -x "$py" ] || py=python3
+	real_bg server $as "$py" -m http.server "$port" --bind 127.0.0.1 --directory "$dir"
 	real_wait_port "$port"
 	mb=${CURL_RATE_MB:-$(shuf -i 4-16 -n 1)}
 	real_bg curl $as curl -sS -o /dev/null --limit-rate "${mb}M" "http://127.0.0.1:$port/big.bin"
