@@ -10,7 +10,8 @@
 #                  local port is not one they listen on, per remote port (`ss -tanp`)
 #   in:PORT N      the same for sockets on a port they listen on, per local port
 #   recvq:PORT N   bytes in the receive queues of the out:PORT sockets
-# SECOND counts from 1. Stops early when PID exits.
+# SECOND is the wall-clock second since the start, from 1 (a slow second is
+# skipped, not shifted). Stops after SECONDS of wall time, or when PID exits.
 set -u
 out=$1; secs=$2; pid=$3; children=${4:-}
 
@@ -30,6 +31,7 @@ pids_of() {
 	fi
 }
 
+t0=$(date +%s)
 i=1
 while [ "$i" -le "$secs" ] && kill -0 "$pid" 2>/dev/null; do
 	ps=$(pids_of "$pid")
@@ -65,6 +67,6 @@ while [ "$i" -le "$secs" ] && kill -0 "$pid" 2>/dev/null; do
 			for (p in outc) { print sec, "out:" p, outc[p]; print sec, "recvq:" p, q[p] }
 		}'
 	} >> "$out"
-	i=$((i + 1))
 	sleep 1
+	i=$(( $(date +%s) - t0 + 1 ))
 done

@@ -14,17 +14,10 @@ echo "redis served $(( (after - before) / secs )) commands/s to $CLIENTS clients
 assert_ge "commands redis served" $((secs * 1000)) $((after - before))
 real_analyze redis.db redis.json
 cat redis.json.txt | head -30
+# Connections the server accepted on its port: ss vs the bundle, and vs -c.
+real_compare_in redis.db "$PORT_REDIS"
+assert_within "connections vs redis-benchmark -c" "$CLIENTS" \
+	"$(real_bundle redis.db median "SELECT connections FROM socket_by_local_port WHERE local_port = $PORT_REDIS ORDER BY tick")" 10
+real_compare_proc redis.db
 real_no_findings redis.json
-
-# Connections the server accepted on its port: ss vs the bundle (median per tick).
-t=$(real_truth redis.db.truth "in:$PORT_REDIS" median)
-b=$(real_bundle redis.db median "SELECT connections FROM socket_by_local_port WHERE local_port = $PORT_REDIS ORDER BY tick")
-assert_within "connections to redis" "$t" "$b" 10
-assert_within "connections vs redis-benchmark -c" "$CLIENTS" "$b" 10
-t=$(real_truth redis.db.truth fds median)
-b=$(real_bundle redis.db median "SELECT SUM(fds) FROM process_memory GROUP BY tick ORDER BY tick")
-assert_within "redis fds" "$t" "$b" 10
-t=$(real_truth redis.db.truth threads median)
-b=$(real_bundle redis.db median "SELECT SUM(num_threads) FROM process_memory GROUP BY tick ORDER BY tick")
-assert_within "redis threads" "$t" "$b" 10
 exit 0

@@ -11,7 +11,8 @@
 // {"requests":N,"bulk_requests":N,"bulk_docs":N,"bytes_read":N,"bytes_written":N}
 // (bytes as the sockets counted them, headers included, open and closed
 // connections together) and the same JSON, with "time_ms", is rewritten to
-// STATSFILE (temp file + rename) once a second.
+// STATSFILE (temp file + rename) once a second and appended, one line a
+// second, to STATSFILE.log (the series a test interpolates at a capture's ticks).
 const http = require('http');
 const fs = require('fs');
 
@@ -91,7 +92,11 @@ server.requestTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
   writeAtomic(portFile, String(server.address().port) + '\n');
 });
-setInterval(() => writeAtomic(statsFile, JSON.stringify(snapshot()) + '\n'), 1000);
+setInterval(() => {
+  const line = JSON.stringify(snapshot()) + '\n';
+  writeAtomic(statsFile, line);
+  fs.appendFileSync(statsFile + '.log', line);
+}, 1000);
 process.on('SIGTERM', () => {
   writeAtomic(statsFile, JSON.stringify(snapshot()) + '\n');
   process.exit(0);
