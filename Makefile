@@ -3,6 +3,8 @@
 # make test       unit tests (cmocka) and end-to-end tests
 # make asan       the same tests under AddressSanitizer + UBSan (objects in build/asan)
 # make demo       capture a sample workload and analyze it
+# make test-real  the zoo of real software (samples/real/, tests/e2e/real-*.sh)
+# make truth-table  run every zoo scenario, write the scenario x rule table into BENCHMARKS.md
 # make bench      benchmarks against strace, ss, tcpdump, raw sqlite (see BENCHMARKS.md)
 # make static     a statically linked casefile-capture (bin/casefile-capture-static)
 # make install    PREFIX=/usr/local DESTDIR=
@@ -43,7 +45,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all test unit e2e asan demo bench static install uninstall clean deps samples fuzz fuzzers
+.PHONY: all test unit e2e asan demo test-real truth-table bench static install uninstall clean deps samples fuzz fuzzers
 
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
 LIB_SRCS     := $(wildcard lib/*.c)
@@ -178,6 +180,16 @@ e2e: all
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory e2e
+
+# The zoo (issue 14): real servers and client libraries, installed on demand
+# (.ci/deps real, npm ci), each test skipping with a reason when it cannot be.
+test-real: all samples
+	$(Q)sh .ci/deps real
+	$(Q)E2E=real- BIN=$(BIN) BUILD=$(BUILD) sh tests/run-e2e.sh
+
+truth-table: all samples
+	$(Q)sh .ci/deps real
+	$(Q)BIN=$(BIN) BUILD=$(BUILD) sh samples/real/truth-table.sh
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin test

@@ -2,16 +2,27 @@
  * exact value and stays there is held by a limit somewhere (a client pool's
  * maxSockets, a semaphore, a thread pool), whatever the number. A configured
  * known default or a round number only raises confidence. Optionally reports
- * growth still under way, with the time to the next likely cap. */
+ * growth still under way, with the time to the next likely cap.
+ *
+ * The cap is the value the count holds at the end (the mode of the last
+ * samples), not its maximum: a refused attempt seen for one tick (a SYN_SENT
+ * socket beside a full pool) is a transient extra, tolerated when it lasts
+ * at most max_transient samples. Demand while at the cap is any of several
+ * columns (queued bytes, requests in flight, failures, busy connections):
+ * each that shows is named in demand_evidence with the rule's own words. */
 #include "detector.h"
+#include "rulepack.h"
 #include "stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { P_X, P_Y, P_DEMAND, P_KNOWN_CAPS, P_MIN_SAMPLES, P_MIN_PLATEAU_SAMPLES,
        P_MIN_PLATEAU_SHARE, P_PLATEAU_TOLERANCE, P_MIN_RISE, P_MIN_RISE_STEPS,
-       P_MIN_DEMAND_SHARE, P_REPORT_GROWING, P_MIN_GROWTH_R2, P_FLAT_KNOWN, P_X_SCALE };
+       P_MIN_DEMAND_SHARE, P_REPORT_GROWING, P_MIN_GROWTH_R2, P_FLAT_KNOWN, P_X_SCALE,
+       P_DEMAND_ANY, P_DEMAND_WORDS, P_MAX_TRANSIENT, P_MIN_EVIDENCE_SHARE, P_ONSET, P_MIN_ONSET_RATIO, P_SUPPORTING };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column" },
@@ -29,13 +40,20 @@ static const struct param_spec params[] = {
 	[P_MIN_GROWTH_R2] = { "min_growth_r2", PARAM_NUMBER, "0.8", 0, "fit quality for growth still under way" },
 	[P_FLAT_KNOWN] = { "flat_known", PARAM_BOOL, "true", 0, "fire when held at a known cap for the whole capture" },
 	[P_X_SCALE] = { "x_scale", PARAM_NUMBER, "1e-6", 0, "x units to seconds" },
+	[P_DEMAND_ANY] = { "demand_any", PARAM_STRINGS, NULL, 0, "columns of which any > 0 at a sample is demand (with demand: one more)" },
+	[P_DEMAND_WORDS] = { "demand_words", PARAM_STRINGS, NULL, 0, "per demand_any column, a template for demand_evidence ({share}, {mean}, {max}, {mean_when})" },
+	[P_MAX_TRANSIENT] = { "max_transient", PARAM_NUMBER, "2", 0, "longest run of samples above the cap that is still a transient extra" },
+	[P_ONSET] = { "onset", PARAM_STRINGS, NULL, 0, "demand_any columns that count only when they came with the cap: mean at the plateau >= min_onset_ratio x mean during the rise (errors the cap causes, not errors there all along)" },
+	[P_SUPPORTING] = { "supporting", PARAM_STRINGS, NULL, 0, "demand_any columns named in demand_evidence when they show, but not demand by themselves" },
+	[P_MIN_ONSET_RATIO] = { "min_onset_ratio", PARAM_NUMBER, "2", 0, "see onset" },
+	[P_MIN_EVIDENCE_SHARE] = { "min_evidence_share", PARAM_NUMBER, "0.25", 0, "share of plateau samples a demand_any column needs to be named in demand_evidence" },
 };
 
 static const char *const outputs[] = {
 	"mode", "cap", "start", "rise", "reached_after", "plateau_duration", "plateau_samples",
 	"at_cap_share", "confidence", "cap_reason", "known", "round", "demand_share",
 	"demand_mean", "demand_max", "samples", "duration", "slope", "slope_per_min",
-	"next_cap", "time_to_next_cap", "last", NULL,
+	"next_cap", "time_to_next_cap", "last", "demand_evidence", "demand_kinds", "transient_samples", NULL,
 };
 
 static int is_known(double v, const struct arg *k)
@@ -48,34 +66,167 @@ static int is_known(double v, const struct arg *k)
 	return 0;
 }
 
-/* Demand over rows idx[from..n): share of samples with demand > 0, mean, max. */
+struct words_ctx {
+	double share, mean, max, mean_when;
+};
+
+static int words_lookup(const char *name, void *vctx, double *num, char *text, size_t textlen, int *is_text)
+{
+	const struct words_ctx *c = vctx;
+
+	(void)text;
+	(void)textlen;
+	*is_text = 0;
+	if (!strcmp(name, "share"))
+		*num = c->share;
+	else if (!strcmp(name, "mean"))
+		*num = c->mean;
+	else if (!strcmp(name, "max"))
+		*num = c->max;
+	else if (!strcmp(name, "mean_when"))
+		*num = c->mean_when;
+	else
+		return 0;
+	return 1;
+}
+
+/* Demand over rows idx[from..n): the demand column and every demand_any
+ * column; a sample has demand when any of them is > 0. Fills demand_share
+ * (of samples with any), demand_mean/max (of the demand column, or of the
+ * first demand_any one) and demand_evidence (the words of each column that
+ * showed, in the rule's order). Returns 1 when demand held in at least
+ * min_demand_share of the samples, 0 when not, -1 when a named column is not
+ * in the query (message in h). */
 static int demand_ok(const struct detector_input *in, const size_t *idx, size_t from, size_t n,
 		     struct hit *h)
 {
-	int col = in->cols[P_DEMAND];
-	double sum = 0, mx = 0;
-	size_t i, pos = 0, seen = 0;
+	const struct arg *any = &in->args[P_DEMAND_ANY], *words = &in->args[P_DEMAND_WORDS];
+	int cols[17], nc = 0, c, kinds = 0;
+	size_t i, seen = 0, pos = 0;
+	double sum[17] = { 0 }, mx[17] = { 0 }, cnt[17] = { 0 };
+	int off[17] = { 0 }, support[17] = { 0 };
+	char ev[1000] = "";
+	size_t evlen = 0;
 
-	if (col < 0)
+	if (in->cols[P_DEMAND] >= 0)
+		cols[nc++] = in->cols[P_DEMAND];
+	for (c = 0; any->set && c < any->nstrs && nc < 17; c++) {
+		int k = rowset_col(in->rs, any->strs[c]);
+
+		if (k < 0)
+			return hit_error(h, "demand_any names column '%s', which the query does not return", any->strs[c]);
+		cols[nc++] = k;
+	}
+	if (!nc)
 		return 1;
-	for (i = from; i < n; i++) {
-		double v;
+	/* Onset columns: off unless they rose with the cap (none seen rising:
+	 * off, there is nothing to compare with). */
+	for (c = in->cols[P_DEMAND] >= 0; c < nc; c++) {
+		const struct arg *on = &in->args[P_ONSET];
+		const char *name = any->strs[c - (in->cols[P_DEMAND] >= 0)];
+		double pre = 0, at = 0, v;
+		size_t npre = 0, nat = 0;
+		int k, gated = 0;
 
-		if (cell_num(rowset_cell(in->rs, idx[i], col), &v) < 0)
+		for (k = 0; in->args[P_SUPPORTING].set && k < in->args[P_SUPPORTING].nstrs; k++)
+			support[c] |= !strcmp(in->args[P_SUPPORTING].strs[k], name);
+		for (k = 0; on->set && k < on->nstrs; k++)
+			gated |= !strcmp(on->strs[k], name);
+		if (!gated)
 			continue;
-		seen++;
-		sum += v;
-		if (v > mx)
-			mx = v;
-		if (v > 0)
-			pos++;
+		for (i = 0; i < n; i++) {
+			if (cell_num(rowset_cell(in->rs, idx[i], cols[c]), &v) < 0)
+				continue;
+			if (i < from) {
+				pre += v;
+				npre++;
+			} else {
+				at += v;
+				nat++;
+			}
+		}
+		if (!npre || !nat || at <= 0 ||
+		    at / (double)nat < in->args[P_MIN_ONSET_RATIO].num * pre / (double)npre)
+			off[c] = 1;
+	}
+	for (i = from; i < n; i++) {
+		int got = 0, valid = 0;
+
+		for (c = 0; c < nc; c++) {
+			double v;
+
+			if (off[c] || cell_num(rowset_cell(in->rs, idx[i], cols[c]), &v) < 0)
+				continue;
+			valid = 1;
+			sum[c] += v;
+			if (v > mx[c])
+				mx[c] = v;
+			if (v > 0) {
+				cnt[c]++;
+				got |= !support[c];
+			}
+		}
+		seen += valid;
+		pos += got;
 	}
 	if (!seen || (double)pos < in->args[P_MIN_DEMAND_SHARE].num * (double)seen)
 		return 0;
 	hit_num(h, "demand_share", (double)pos / (double)seen);
-	hit_num(h, "demand_mean", sum / (double)seen);
-	hit_num(h, "demand_max", mx);
+	hit_num(h, "demand_mean", sum[0] / (double)seen);
+	hit_num(h, "demand_max", mx[0]);
+	/* The words of each demand_any column that showed at all. */
+	for (c = in->cols[P_DEMAND] >= 0; c < nc; c++) {
+		int w = c - (in->cols[P_DEMAND] >= 0);
+		struct words_ctx wc = { cnt[c] / (double)seen, sum[c] / (double)seen, mx[c],
+					cnt[c] > 0 ? sum[c] / cnt[c] : 0 };
+		const char *missing = NULL;
+		char *t;
+
+		if (cnt[c] <= 0 || cnt[c] < in->args[P_MIN_EVIDENCE_SHARE].num * (double)seen)
+			continue;
+		kinds++;
+		if (!words->set || w >= words->nstrs)
+			t = strdup(any->strs[w]);
+		else
+			t = template_expand(words->strs[w], words_lookup, &wc, &missing);
+		if (!t)
+			continue;
+		if (evlen < sizeof(ev) - 1) {
+			int k = snprintf(ev + evlen, sizeof(ev) - evlen, "%s%s", evlen ? "; " : "", t);
+
+			if (k > 0)
+				evlen += (size_t)k < sizeof(ev) - evlen ? (size_t)k : sizeof(ev) - evlen - 1;
+		}
+		free(t);
+	}
+	if (in->cols[P_DEMAND] >= 0 && cnt[0] >= in->args[P_MIN_EVIDENCE_SHARE].num * (double)seen && cnt[0] > 0)
+		kinds++;
+	hit_num(h, "demand_kinds", kinds);
+	if (evlen)
+		hit_text(h, "demand_evidence", "%s", ev);
 	return 1;
+}
+
+/* The value the count holds at the end: the most frequent value of the last
+ * samples (the larger on a tie). */
+static double held_value(const double *y, size_t n, size_t last)
+{
+	double best = y[n - 1];
+	size_t i, j, best_n = 0;
+
+	if (last > n)
+		last = n;
+	for (i = n - last; i < n; i++) {
+		size_t k = 0;
+
+		for (j = n - last; j < n; j++)
+			k += y[j] == y[i];
+		if (k > best_n || (k == best_n && y[i] > best)) {
+			best_n = k;
+			best = y[i];
+		}
+	}
+	return best;
 }
 
 static void confidence(struct hit *h, double cap, const struct arg *known, int whole)
@@ -100,8 +251,8 @@ static void confidence(struct hit *h, double cap, const struct arg *known, int w
 static int run(const struct detector_input *in, struct hit *h)
 {
 	const struct arg *a = in->args;
-	double *x = NULL, *y = NULL, scale = a[P_X_SCALE].num, cap, start;
-	size_t *idx = NULL, i, p, best_p, at, steps = 0, nn;
+	double *x = NULL, *y = NULL, scale = a[P_X_SCALE].num, cap, start, ymax = 0;
+	size_t *idx = NULL, i, p, best_p, at, steps = 0, nn, transient = 0;
 	long n;
 	int fired = 0;
 
@@ -113,10 +264,39 @@ static int run(const struct detector_input *in, struct hit *h)
 		goto out;
 	for (i = 0; i < nn; i++)
 		x[i] *= scale;
-	cap = y[0];
-	for (i = 1; i < nn; i++)
-		if (y[i] > cap)
-			cap = y[i];
+	{
+		/* The cap is what the count holds at the end, over the shortest
+		 * plateau that could fire; runs above it longer than max_transient
+		 * mean it is no cap (the count went past it for real). */
+		size_t last = (size_t)ceil(a[P_MIN_PLATEAU_SHARE].num * (double)nn), run = 0, over = 0;
+		int real_over = 0;
+
+		if ((double)last < a[P_MIN_PLATEAU_SAMPLES].num)
+			last = (size_t)a[P_MIN_PLATEAU_SAMPLES].num;
+		if (last < 1)
+			last = 1;
+		cap = held_value(y, nn, last);
+		for (i = 0; i < nn; i++) {
+			run = y[i] > cap ? run + 1 : 0;
+			over += y[i] > cap;
+			if ((double)run > a[P_MAX_TRANSIENT].num)
+				real_over = 1;
+		}
+		if (real_over) {
+			cap = y[0];
+			for (i = 1; i < nn; i++)
+				if (y[i] > cap)
+					cap = y[i];
+		} else {
+			ymax = cap;
+			for (i = 0; i < nn; i++)
+				if (y[i] > cap) {
+					ymax = y[i] > ymax ? y[i] : ymax;
+					y[i] = cap;
+				}
+			transient = over;
+		}
+	}
 
 	/* The plateau is the longest tail that starts at the cap and is at the cap
 	 * for at least plateau_tolerance of its samples. */
@@ -146,7 +326,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		if (p > 0 && (double)k >= a[P_MIN_PLATEAU_SAMPLES].num &&
 		    (double)k >= a[P_MIN_PLATEAU_SHARE].num * (double)nn &&
 		    cap - start >= a[P_MIN_RISE].num && (double)steps >= a[P_MIN_RISE_STEPS].num &&
-		    demand_ok(in, idx, p, nn, h)) {
+		    (fired = demand_ok(in, idx, p, nn, h)) > 0) {
 			size_t must[3] = { idx[p - 1], idx[p], idx[nn - 1] };
 
 			hit_text(h, "mode", "capped");
@@ -164,7 +344,7 @@ static int run(const struct detector_input *in, struct hit *h)
 			fired = 1;
 		} else if (p == 0 && a[P_FLAT_KNOWN].num > 0 && is_known(cap, &a[P_KNOWN_CAPS]) &&
 			   (double)k >= a[P_MIN_PLATEAU_SAMPLES].num && cap >= a[P_MIN_RISE].num &&
-			   demand_ok(in, idx, 0, nn, h)) {
+			   (fired = demand_ok(in, idx, 0, nn, h)) > 0) {
 			/* Captured after the pool filled: no growth seen, but a known
 			 * default held exactly while demand persisted. */
 			hit_text(h, "mode", "capped");
@@ -182,8 +362,24 @@ static int run(const struct detector_input *in, struct hit *h)
 			fired = 1;
 		}
 	}
+	if (fired < 0)
+		goto out;
 	if (!fired && a[P_REPORT_GROWING].num > 0) {
 		struct linfit f;
+
+		/* Growth is judged on the counts as they were. */
+		if (transient) {
+			free(x);
+			free(y);
+			free(idx);
+			n = detector_series(in, in->cols[P_X], in->cols[P_Y], &x, &y, &idx);
+			if (n < 0)
+				return hit_error(h, "out of memory");
+			for (i = 0; i < nn; i++)
+				x[i] *= scale;
+			cap = ymax;
+			transient = 0;
+		}
 
 		start = y[0];
 		for (i = 1; i < nn; i++)
@@ -192,7 +388,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		/* Still under way: a good line going up, and the last samples at the top. */
 		if (stats_linfit(x, y, nn, &f) == 0 && f.slope > 0 && f.r2 >= a[P_MIN_GROWTH_R2].num &&
 		    cap - start >= a[P_MIN_RISE].num && y[nn - 1] >= cap - (cap - start) * 0.1 &&
-		    demand_ok(in, idx, nn / 2, nn, h)) {
+		    (fired = demand_ok(in, idx, nn / 2, nn, h)) > 0) {
 			double next = stats_next_cap(y[nn - 1], a[P_KNOWN_CAPS].nums,
 						     (size_t)a[P_KNOWN_CAPS].nnums);
 
@@ -211,7 +407,8 @@ static int run(const struct detector_input *in, struct hit *h)
 			fired = 1;
 		}
 	}
-	if (fired) {
+	if (fired > 0) {
+		hit_num(h, "transient_samples", (double)transient);
 		hit_num(h, "samples", (double)nn);
 		hit_num(h, "duration", x[nn - 1] - x[0]);
 		hit_num(h, "last", y[nn - 1]);

@@ -2,15 +2,24 @@
  * of a few samples either way), and what b costs per unit of a (sum b / sum a:
  * e.g. bytes to a port per error line). Optionally sums consecutive samples
  * into windows first, so jitter between two per-second counts that follow each
- * other does not hide the relation. */
+ * other does not hide the relation.
+ *
+ * Two models of "b follows a": per unit (b tracks a sample by sample: a log
+ * shipper sending each line), and, with accumulated, b tracks the running
+ * sum of a (a shipper retrying a buffer that only grows: each sample resends
+ * every line so far). The direction is measured, not assumed: the lag that
+ * fits best (for the accumulated model, that of a against the change of b,
+ * since b ~ sum a means its change ~ a), and with min_lag set a best lag
+ * below it (b leads a: the errors follow the traffic) keeps it silent. */
 #include "detector.h"
 #include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { P_X, P_A, P_B, P_MAX_LAG, P_MIN_R, P_MIN_SAMPLES, P_MIN_MEAN_A, P_MIN_MEAN_B,
-       P_WINDOW, P_X_SCALE };
+       P_WINDOW, P_X_SCALE, P_MIN_LAG, P_ACCUMULATED, P_MIN_RATIO };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column (rows must be in time order)" },
@@ -23,21 +32,45 @@ static const struct param_spec params[] = {
 	[P_MIN_MEAN_B] = { "min_mean_b", PARAM_NUMBER, "0", 0, "mean of b per sample needed" },
 	[P_WINDOW] = { "window", PARAM_NUMBER, "1", 0, "samples summed into one point" },
 	[P_X_SCALE] = { "x_scale", PARAM_NUMBER, "1e-6", 0, "x units to seconds" },
+	[P_MIN_LAG] = { "min_lag", PARAM_NUMBER, NULL, 0, "smallest best lag that fires (0: b must not lead a); unset: any" },
+	[P_ACCUMULATED] = { "accumulated", PARAM_BOOL, "false", 0, "also try b against the running sum of a" },
+	[P_MIN_RATIO] = { "min_ratio", PARAM_NUMBER, "0", 0, "b per unit of a needed (per unit of the running sum for the accumulated model)" },
 };
 
 static const char *const outputs[] = {
 	"r", "lag", "lag_s", "mean_a", "mean_b", "peak_a", "peak_b", "sum_a", "sum_b",
-	"ratio", "samples", NULL,
+	"ratio", "samples", "model", "r_per_unit", "r_accumulated", "lag_per_unit", "ratio_unit", "ratio_accumulated", NULL,
 };
+
+/* Best Pearson r of a against b over lags -max_lag..max_lag (the smaller
+ * shift when two are as good); -2 when no lag could be computed. */
+static double best_lag(const double *a, const double *b, size_t m, int max_lag, int *lag_out)
+{
+	double best_r = -2, r;
+	int lag;
+
+	*lag_out = 0;
+	for (lag = -max_lag; lag <= max_lag; lag++) {
+		if (stats_pearson_lag(a, b, m, lag, &r) < 0)
+			continue;
+		if (r > best_r + 1e-9 || (fabs(r - best_r) <= 1e-9 && abs(lag) < abs(*lag_out))) {
+			best_r = r;
+			*lag_out = lag;
+		}
+	}
+	return best_r;
+}
 
 static int run(const struct detector_input *in, struct hit *h)
 {
 	const struct arg *a = in->args;
 	double *x = NULL, *va = NULL, *vb = NULL, *wa = NULL, *wb = NULL;
-	double sa = 0, sb = 0, pa = 0, pb = 0, best_r = -2, r, step = 0;
+	double sa = 0, sb = 0, pa = 0, pb = 0, best_r = -2, step = 0, r_unit, r_acc = -2, ratio;
+	double *cum = NULL, *db = NULL;
+	const char *model = "per_unit";
 	size_t *idx = NULL, *idx2 = NULL, i, m = 0, win;
 	long n, n2;
-	int lag, best_lag = 0, max_lag, fired = 0;
+	int best_lag_ = 0, lag_unit, max_lag, fired = 0;
 	double *x2 = NULL;
 
 	n = detector_series(in, in->cols[P_X], in->cols[P_A], &x, &va, &idx);
@@ -82,29 +115,63 @@ static int run(const struct detector_input *in, struct hit *h)
 		max_lag = 0;
 	if ((size_t)max_lag > m / 3)
 		max_lag = (int)(m / 3);
-	for (lag = -max_lag; lag <= max_lag; lag++) {
-		if (stats_pearson_lag(wa, wb, m, lag, &r) < 0)
-			continue;
-		/* Prefer the smaller shift when two are as good. */
-		if (r > best_r + 1e-9 || (fabs(r - best_r) <= 1e-9 && abs(lag) < abs(best_lag))) {
-			best_r = r;
-			best_lag = lag;
+	best_r = best_lag(wa, wb, m, max_lag, &best_lag_);
+	r_unit = best_r;
+	lag_unit = best_lag_;
+	/* b leading a clearly is the reverse relation: silent whatever else fits. */
+	if (a[P_MIN_LAG].set && r_unit >= a[P_MIN_R].num && lag_unit < a[P_MIN_LAG].num)
+		goto out;
+	ratio = sb / sa;
+	if (a[P_ACCUMULATED].num > 0) {
+		double acc_sum = 0;
+		int dlag;
+
+		cum = calloc(m, sizeof(double));
+		db = calloc(m, sizeof(double));
+		if (!cum || !db) {
+			fired = hit_error(h, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < m; i++) {
+			cum[i] = (i ? cum[i - 1] : 0) + wa[i];
+			acc_sum += cum[i];
+			db[i] = i ? wb[i] - wb[i - 1] : 0;
+		}
+		r_acc = best_lag(cum, wb, m, max_lag, &dlag);
+		if (r_acc >= a[P_MIN_R].num && r_acc > r_unit) {
+			model = "accumulated";
+			best_r = r_acc;
+			/* Direction from a against the change of b (first sample has none). */
+			if (best_lag(wa + 1, db + 1, m - 1, max_lag, &best_lag_) < -1)
+				best_lag_ = 0;
+			ratio = acc_sum > 0 ? sb / ((double)win * acc_sum) : 0;
 		}
 	}
 	if (best_r < a[P_MIN_R].num)
 		goto out;
+	if (a[P_MIN_LAG].set && best_lag_ < a[P_MIN_LAG].num)
+		goto out;
+	if (ratio < a[P_MIN_RATIO].num)
+		goto out;
 	if (n > 1)
 		step = (x[n - 1] - x[0]) * a[P_X_SCALE].num / (double)(n - 1);
+	hit_text(h, "model", "%s", model);
+	hit_num(h, "r_per_unit", r_unit);
+	if (r_acc > -2)
+		hit_num(h, "r_accumulated", r_acc);
+	hit_num(h, "lag_per_unit", lag_unit * (double)win);
 	hit_num(h, "r", best_r);
-	hit_num(h, "lag", best_lag * (double)win);
-	hit_num(h, "lag_s", best_lag * (double)win * step);
+	hit_num(h, "lag", best_lag_ * (double)win);
+	hit_num(h, "lag_s", best_lag_ * (double)win * step);
 	hit_num(h, "mean_a", sa / (double)n);
 	hit_num(h, "mean_b", sb / (double)n);
 	hit_num(h, "peak_a", pa);
 	hit_num(h, "peak_b", pb);
 	hit_num(h, "sum_a", sa);
 	hit_num(h, "sum_b", sb);
-	hit_num(h, "ratio", sb / sa);
+	hit_num(h, "ratio", ratio);
+	/* Only the chosen model's, so a message can word each its own way. */
+	hit_num(h, strcmp(model, "accumulated") ? "ratio_unit" : "ratio_accumulated", ratio);
 	hit_num(h, "samples", (double)n);
 	h->score = best_r;
 	h->rep_row = idx[n - 1];
@@ -118,6 +185,8 @@ out:
 	free(vb);
 	free(wa);
 	free(wb);
+	free(cum);
+	free(db);
 	free(idx);
 	free(idx2);
 	return fired;

@@ -1,5 +1,10 @@
 /* trend: a least-squares line through a series, with its fit quality and the
- * time left before a limit. Fires on sustained, well-fitted growth. */
+ * time left before a limit. Fires on sustained, well-fitted growth. Growth
+ * that stopped (a ramp, then flat) also fits a line well over the whole
+ * window; so the last part of the window (tail_share of the samples) gets its
+ * own line, and when its slope is under min_tail_ratio of the head's (the
+ * same share at the start) or the whole's, whichever is faster, the growth
+ * is "a ramp that stopped": an observation, not a finding. */
 #include "detector.h"
 #include "stats.h"
 
@@ -7,7 +12,7 @@
 #include <stdlib.h>
 
 enum { P_X, P_Y, P_LIMIT, P_LIMIT_VALUE, P_MIN_SAMPLES, P_MIN_R2, P_MIN_SLOPE,
-       P_MIN_GROWTH, P_MIN_INCREASE, P_X_SCALE };
+       P_MIN_GROWTH, P_MIN_INCREASE, P_X_SCALE, P_TAIL_SHARE, P_MIN_TAIL_RATIO };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column" },
@@ -20,12 +25,14 @@ static const struct param_spec params[] = {
 	[P_MIN_GROWTH] = { "min_growth", PARAM_NUMBER, "0.1", 0, "relative growth of the fitted line over the window" },
 	[P_MIN_INCREASE] = { "min_increase", PARAM_NUMBER, "0", 0, "absolute growth of the fitted line over the window" },
 	[P_X_SCALE] = { "x_scale", PARAM_NUMBER, "1e-6", 0, "x units to seconds" },
+	[P_TAIL_SHARE] = { "tail_share", PARAM_NUMBER, "0", 0, "last share of the samples fitted alone to tell steady growth from a ramp that stopped (0: not checked)" },
+	[P_MIN_TAIL_RATIO] = { "min_tail_ratio", PARAM_NUMBER, "0.3", 0, "tail slope / the faster of head and whole slope below which growth has stopped" },
 };
 
 static const char *const outputs[] = {
 	"slope", "slope_per_min", "slope_per_hour", "r2", "first", "last", "min", "max",
 	"increase", "growth", "growth_pct", "samples", "duration", "limit", "limit_used",
-	"time_to_limit", NULL,
+	"time_to_limit", "shape", "tail_slope", "tail_slope_per_min", "tail_ratio", "tail_duration", NULL,
 };
 
 static int run(const struct detector_input *in, struct hit *h)
@@ -63,6 +70,40 @@ static int run(const struct detector_input *in, struct hit *h)
 	    growth < a[P_MIN_GROWTH].num || increase < a[P_MIN_INCREASE].num)
 		goto out;
 
+	if (a[P_TAIL_SHARE].num > 0) {
+		size_t k = (size_t)ceil(a[P_TAIL_SHARE].num * (double)n), from;
+		struct linfit t;
+
+		if (k < 3)
+			k = 3;
+		if (k > (size_t)n)
+			k = (size_t)n;
+		from = (size_t)n - k;
+		/* The tail's slope against the faster of the head's (the same
+		 * share at the start) and the whole's: a leak keeps its pace (about
+		 * 1), a warm-up that settles (a cache, shared buffers being touched)
+		 * or a ramp that stopped slows to a fraction of its start, and
+		 * growth that began late is measured against the whole. */
+		if (stats_linfit(x + from, y + from, k, &t) == 0) {
+			struct linfit hd;
+			double ref = f.slope, ratio;
+
+			if (stats_linfit(x, y, k, &hd) == 0 && hd.slope > ref)
+				ref = hd.slope;
+			ratio = t.slope / ref;
+
+			hit_num(h, "tail_slope", t.slope);
+			hit_num(h, "tail_slope_per_min", t.slope * 60);
+			hit_num(h, "tail_ratio", ratio);
+			hit_num(h, "tail_duration", x[n - 1] - x[from]);
+			if (ratio < a[P_MIN_TAIL_RATIO].num) {
+				hit_text(h, "shape", "a ramp that stopped");
+				h->observation = 1;
+			} else {
+				hit_text(h, "shape", "steady growth");
+			}
+		}
+	}
 	if (a[P_LIMIT_VALUE].set)
 		limit = a[P_LIMIT_VALUE].num;
 	if (in->cols[P_LIMIT] >= 0) {
@@ -91,7 +132,10 @@ static int run(const struct detector_input *in, struct hit *h)
 	if (isfinite(limit) && limit > 0) {
 		hit_num(h, "limit", limit);
 		hit_num(h, "limit_used", y[n - 1] / limit);
-		if (y[n - 1] < limit)
+		/* A growth that stopped reaches no limit at the whole window's rate. */
+		if (h->observation)
+			;
+		else if (y[n - 1] < limit)
 			hit_num(h, "time_to_limit", (limit - y[n - 1]) / f.slope);
 		else
 			hit_num(h, "time_to_limit", 0);

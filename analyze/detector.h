@@ -48,7 +48,7 @@ struct hit_output {
 	const char *name;     /* a string literal of the detector */
 	int is_text;
 	double num;
-	char text[256];
+	char text[1024];
 };
 
 struct hit {
@@ -62,6 +62,9 @@ struct hit {
 	size_t from_row, to_row;
 	int has_range;
 	double score;         /* orders findings of the same severity (higher first) */
+	/* Set when what fired describes rather than diagnoses (a growth that
+	 * stopped): reported under observations, not findings. */
+	int observation;
 };
 
 struct detector_input {

@@ -436,6 +436,7 @@ struct lookup_ctx {
 	const struct rowset *rs;
 	const struct rule *rule;
 	long long from_us, to_us;
+	const char *symptom;   /* kind: observation with a symptom found, else NULL */
 };
 
 static int lookup(const char *name, void *vctx, double *num, char *text, size_t textlen, int *is_text)
@@ -464,6 +465,13 @@ static int lookup(const char *name, void *vctx, double *num, char *text, size_t 
 		} else {
 			cell_num(cl, num);
 		}
+		return 1;
+	}
+	if (!strcmp(name, "symptom")) {
+		if (!c->symptom)
+			return 0;
+		*is_text = 1;
+		snprintf(text, textlen, "%s", c->symptom);
 		return 1;
 	}
 	if (!strcmp(name, "rule")) {
@@ -588,10 +596,10 @@ static void finding_release(struct finding *f)
 }
 
 static int make_finding(struct analysis *a, const struct rule *r, const struct rowset *rs,
-			const struct group *g, const int *gcols, const struct hit *h)
+			const struct group *g, const int *gcols, const struct hit *h, const char *symptom)
 {
 	struct finding f;
-	struct lookup_ctx ctx = { h, rs, r, 0, 0 };
+	struct lookup_ctx ctx = { h, rs, r, 0, 0, symptom };
 	const char *missing = NULL;
 	int tcol = rowset_col(rs, "wall_us"), i;
 	struct finding *nf;
@@ -722,6 +730,58 @@ static int rule_runnable(struct analysis *a, sqlite3 *db, const struct rule *r)
 	return 1;
 }
 
+/* The symptom of a rule of kind: observation: the first column of the first
+ * row of its symptom query, when non-NULL and non-empty (and not 0). Returns
+ * 1 with it in BUF, 0 when there is none; a query that fails is a note and
+ * counts as no symptom (the rule then only observes). */
+static int symptom_find(struct analysis *a, sqlite3 *db, const struct rule *r, char *buf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	char err[512];
+	int found = 0;
+
+	buf[0] = '\0';
+	if (!r->symptom)
+		return 0;
+	if (shared_prepare(db, r->symptom, err, sizeof(err)) < 0 ||
+	    sqlite3_prepare_v2(db, r->symptom, -1, &st, NULL) != SQLITE_OK || !st ||
+	    !sqlite3_stmt_readonly(st)) {
+		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d): symptom query failed: %s", r->id,
+			 r->file, r->symptom_line, st ? sqlite3_errmsg(db) : err);
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_count(st) > 0) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		if (t && *t && strcmp((const char *)t, "0")) {
+			snprintf(buf, len, "%s", (const char *)t);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Moves the findings a rule of kind: observation made from FIRST on to the
+ * observations: it found no symptom that would make them a diagnosis. */
+static int move_to_observations(struct analysis *a, int first)
+{
+	int n = a->nfindings - first;
+	struct finding *o;
+
+	if (n <= 0)
+		return 0;
+	o = realloc(a->observations, (size_t)(a->nobservations + n) * sizeof(*o));
+	if (!o)
+		return -1;
+	a->observations = o;
+	memcpy(o + a->nobservations, a->findings + first, (size_t)n * sizeof(*o));
+	a->nobservations += n;
+	a->nfindings = first;
+	return 0;
+}
+
 static int cmp_score(const void *x, const void *y)
 {
 	const struct finding *a = x, *b = y;
@@ -736,8 +796,8 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 	struct group *groups = NULL;
 	size_t ngroups = 0, gi;
 	const char *err = NULL;
-	int cols[64], gcols[32], k, rc = 0, first_finding = a->nfindings;
-	char errbuf[512];
+	int cols[64], gcols[32], k, rc = 0, first_finding = a->nfindings, has_symptom = 0;
+	char errbuf[512], symptom[512] = "";
 
 	if (!rule_runnable(a, db, r)) {
 		a->rules_not_evaluated++;
@@ -787,6 +847,8 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 			goto failed;
 		}
 	}
+	if (r->observation)
+		has_symptom = symptom_find(a, db, r, symptom, sizeof(symptom));
 	if (make_groups(&rs, gcols, r->ngroup < 32 ? r->ngroup : 32, &groups, &ngroups) < 0) {
 		rc = -1;
 		goto out;
@@ -804,7 +866,11 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 				 r->line, r->detector->name, h.nout ? h.out[0].text : "failed");
 			continue;
 		}
-		if (fired && make_finding(a, r, &rs, &groups[gi], gcols, &h) < 0) {
+		if (fired && make_finding(a, r, &rs, &groups[gi], gcols, &h, has_symptom ? symptom : NULL) < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (fired && h.observation && move_to_observations(a, a->nfindings - 1) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -815,6 +881,10 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 		      sizeof(*a->findings), cmp_score);
 		while (a->nfindings - first_finding > r->max_findings)
 			finding_release(&a->findings[--a->nfindings]);
+	}
+	if (r->observation && !has_symptom && move_to_observations(a, first_finding) < 0) {
+		rc = -1;
+		goto out;
 	}
 	a->rules_evaluated++;
 	goto out;
@@ -963,6 +1033,8 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 	}
 	if (a->nfindings)  /* qsort(NULL, 0) is undefined behaviour (UBSan stops there) */
 		qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
+	if (a->nobservations)
+		qsort(a->observations, (size_t)a->nobservations, sizeof(*a->observations), cmp_findings);
 	link_notes(a);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -985,6 +1057,9 @@ void analysis_release(struct analysis *a)
 	for (i = 0; i < a->nfindings; i++)
 		finding_release(&a->findings[i]);
 	free(a->findings);
+	for (i = 0; i < a->nobservations; i++)
+		finding_release(&a->observations[i]);
+	free(a->observations);
 	for (i = 0; i < a->nnotes; i++) {
 		free(a->notes[i].kind);
 		free(a->notes[i].source);

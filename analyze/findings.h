@@ -72,6 +72,10 @@ struct analysis {
 	struct bundle_info bundle;
 	struct finding *findings;     /* worst first */
 	int nfindings;
+	/* What rules of kind: observation found without a symptom in the
+	 * bundle: described, not diagnosed; no verdict, no exit status. */
+	struct finding *observations; /* worst first */
+	int nobservations;
 	struct note *notes;
 	int nnotes;
 	int rules_total, rules_evaluated, rules_not_evaluated, rules_failed;

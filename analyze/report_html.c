@@ -451,6 +451,25 @@ static void details_section(FILE *f, const struct analysis *a)
 	fputs("</section>\n", f);
 }
 
+static void observations_section(FILE *f, const struct analysis *a)
+{
+	int i;
+
+	if (!a->nobservations)
+		return;
+	fputs("<section id=\"observations\">\n<h2>Observations</h2>\n<p class=\"meta\">Not findings: no symptom "
+	      "in this bundle (CPU saturated or throttled, system time, latency) makes them a diagnosis.</p>\n"
+	      "<ul class=\"observations\">\n", f);
+	for (i = 0; i < a->nobservations; i++) {
+		fputs("<li><b>", f);
+		h(f, a->observations[i].rule->id);
+		fputs("</b>: ", f);
+		h_cut(f, a->observations[i].message, 2000);
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n</section>\n", f);
+}
+
 static void notes_section(FILE *f, const struct analysis *a)
 {
 	int i;
@@ -537,6 +556,7 @@ static int html_analysis(FILE *f, const struct analysis *a)
 	if (charts_section(f, a) < 0)
 		return -1;
 	details_section(f, a);
+	observations_section(f, a);
 	notes_section(f, a);
 	fputs("<section id=\"manifest\">\n<h2>Capture manifest</h2>\n", f);
 	manifest_tables(f, &a->bundle);

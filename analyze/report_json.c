@@ -159,6 +159,11 @@ static int json_analysis(FILE *f, const struct analysis *a)
 		fputs(i ? ",\n    " : "\n    ", f);
 		report_json_finding(f, &a->findings[i]);
 	}
+	fputs("],\n \"observations\": [", f);
+	for (i = 0; i < a->nobservations; i++) {
+		fputs(i ? ",\n    " : "\n    ", f);
+		report_json_finding(f, &a->observations[i]);
+	}
 	fputs("],\n \"notes\": [", f);
 	for (i = 0; i < a->nnotes; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);

@@ -219,6 +219,28 @@ static void findings_table(FILE *f, const struct analysis *a)
 	fputc('\n', f);
 }
 
+static void observations_section(FILE *f, const struct analysis *a)
+{
+	int i;
+
+	if (!a->nobservations)
+		return;
+	fputs("## Observations\n\nNot findings: no symptom in this bundle (CPU saturated or throttled, "
+	      "system time, latency) makes them a diagnosis.\n\n| Rule | Observation | When (UTC) |\n|---|---|---|\n", f);
+	for (i = 0; i < a->nobservations; i++) {
+		const struct finding *fd = &a->observations[i];
+
+		fputs("| ", f);
+		md_text(f, fd->rule->id, MD_CELL_MAX);
+		fputs(" | ", f);
+		md_text(f, fd->message, MD_TEXT_MAX);
+		fputs(" | ", f);
+		when_short(f, fd->from_us, fd->to_us);
+		fputs(" |\n", f);
+	}
+	fputc('\n', f);
+}
+
 static void evidence_table(FILE *f, const struct rowset *rs)
 {
 	char buf[512];
@@ -394,6 +416,7 @@ static int md_analysis(FILE *f, const struct analysis *a)
 	findings_table(f, a);
 	for (i = 0; i < a->nfindings; i++)
 		finding_section(f, a, i);
+	observations_section(f, a);
 	notes_section(f, a);
 	manifest_section(f, &a->bundle, "## Capture manifest");
 	return ferror(f) ? -1 : 0;

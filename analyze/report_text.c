@@ -173,6 +173,16 @@ static int text_analysis(FILE *f, const struct analysis *a)
 			fputc('\n', f);
 		}
 	}
+	if (a->nobservations) {
+		fputs("\nObservations (not findings: no symptom in this bundle makes them a diagnosis):\n", f);
+		for (i = 0; i < a->nobservations; i++) {
+			fputs("  - ", f);
+			put_clean(f, a->observations[i].rule->id);
+			fputs(": ", f);
+			put_clean(f, a->observations[i].message);
+			fputc('\n', f);
+		}
+	}
 	if (a->nnotes) {
 		fputs("\nData-quality notes (not findings):\n", f);
 		for (i = 0; i < a->nnotes; i++) {

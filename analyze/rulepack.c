@@ -283,6 +283,7 @@ static void rule_release(struct rule *r)
 	free(r->query);
 	free(r->message);
 	free(r->next_step);
+	free(r->symptom);
 	free_list(r->requires, r->nrequires);
 	free_list(r->sources, r->nsources);
 	free_list(r->group_by, r->ngroup);
@@ -292,7 +293,7 @@ static void rule_release(struct rule *r)
 
 static const char *const rule_keys[] = {
 	"id", "title", "severity", "description", "requires", "sources", "query", "group_by",
-	"max_findings", "detector", "params", "message", "next_step", NULL,
+	"max_findings", "detector", "params", "message", "next_step", "kind", "symptom", NULL,
 };
 
 static int valid_rule_id(const char *s)
@@ -506,6 +507,21 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 			perr(L, LINE(n), COL(n), "message template: %s (at character %zu)", why, at + 1);
 	}
 	r->next_step = dup_scalar(L, field[12], "next_step");
+	if (field[13]) {
+		s = scalar(field[13]);
+		if (s && !strcmp(s, "observation"))
+			r->observation = 1;
+		else if (!s || strcmp(s, "finding"))
+			perr(L, LINE(field[13]), COL(field[13]), "kind must be 'finding' or 'observation'");
+	}
+	if (field[14]) {
+		if (!r->observation)
+			perr(L, LINE(field[14]), COL(field[14]), "'symptom' belongs to rules of kind: observation");
+		n = field[14];
+		if ((r->symptom = dup_scalar(L, n, "symptom")))
+			r->symptom_line = LINE(n) + (n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+						     n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE);
+	}
 }
 
 static int append_rule(struct rulepack *p, struct rule *r)
@@ -737,7 +753,8 @@ static void check_placeholder(const char *name, void *ctx)
 	struct name_check *c = ctx;
 
 	if (detector_has_output(c->r->detector, name) || stmt_has_column(c->st, name) ||
-	    !strcmp(name, "rule") || !strcmp(name, "from") || !strcmp(name, "to"))
+	    !strcmp(name, "rule") || !strcmp(name, "from") || !strcmp(name, "to") ||
+	    (!strcmp(name, "symptom") && c->r->observation))
 		return;
 	perr(c->L, c->r->message_line, c->r->message_col,
 	     "message placeholder '{%s}' is neither an output of detector '%s' nor a query column",
@@ -859,6 +876,17 @@ int rulepack_check(struct rulepack *p)
 		c.st = st;
 		template_names(r->message, check_placeholder, &c);
 		sqlite3_finalize(st);
+		if (r->symptom) {
+			sqlite3_stmt *ss = NULL;
+
+			if (shared_prepare(db, r->symptom, errbuf, sizeof(errbuf)) < 0)
+				perr(&L, r->symptom_line, 1, "symptom: %s", errbuf);
+			else if (sqlite3_prepare_v2(db, r->symptom, -1, &ss, NULL) != SQLITE_OK)
+				perr(&L, r->symptom_line, 1, "bad SQL in symptom: %s", sqlite3_errmsg(db));
+			else if (!ss || !sqlite3_stmt_readonly(ss) || sqlite3_column_count(ss) == 0)
+				perr(&L, r->symptom_line, 1, "symptom must only read and return rows (SELECT or WITH ... SELECT)");
+			sqlite3_finalize(ss);
+		}
 	}
 out:
 	sqlite3_free(err);

@@ -16,6 +16,9 @@
  *       params: { y: fds, limit: fd_limit }
  *       message: "fds grew from {first} to {last}[[; the limit of {limit} in {time_to_limit:dur}]]"
  *       next_step: ...
+ *       kind: observation             # optional: finding (default) | observation
+ *       symptom: |                    # observation only: SQL whose first row's first
+ *         SELECT ...                  # column, when non-empty, names the symptom
  *
  * Message placeholders are detector outputs or query columns (of the row the
  * detector names), with an optional format: {name:int|pct|bytes|dur|.N}.
@@ -55,6 +58,12 @@ struct rule {
 	int line, col;               /* 1-based, of the rule */
 	int query_line;              /* line of the query's first character */
 	int message_line, message_col;
+	/* kind: observation. A rule that describes rather than diagnoses: what it
+	 * finds is a finding only when the symptom query finds a symptom in the
+	 * bundle; otherwise it is an observation (reported apart, no verdict). */
+	int observation;
+	char *symptom;               /* SQL: first row's first column, non-empty = the symptom */
+	int symptom_line;
 };
 
 struct rulepack {

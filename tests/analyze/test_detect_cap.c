@@ -160,6 +160,123 @@ static void test_detect_cap__brief_dips_on_plateau_tolerated(void **state)
 	assert_int_equal((int)out_num(&h, "cap"), 256);
 }
 
+static int fire_any(const char *params, double *y, double *queued, double *in_flight, double *errors,
+		    size_t n, struct hit *h)
+{
+	struct rulepack p;
+	struct rowset rs;
+	double *x = time_axis(n, 1);
+	int rc;
+
+	load_rule(&p, "growth_to_cap", params);
+	make_rowset(&rs, "wall_us,y,queued,in_flight,errors", n, x, y, queued, in_flight, errors);
+	rc = run_detector(&p, &rs, h);
+	rowset_release(&rs);
+	rulepack_release(&p);
+	free(x);
+	return rc;
+}
+
+#define ANY "demand_any: [queued, in_flight, errors], " \
+	"demand_words: ['{max} bytes queued', '{mean_when:.0} busy in {share:pct}', '{mean:.1} errors per tick']"
+
+static void test_detect_cap__empty_queues_with_requests_in_flight_is_a_cap(void **state)
+{
+	double y[N], q[N], f[N], e[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	/* A pool of 37 against a slow upstream: the queues are empty (the
+	 * upstream read the request, the answer has not come), every pooled
+	 * connection has a request in flight. */
+	ramp_to(y, N, 2, 1.3, 37, 13);
+	for (i = 0; i < N; i++) {
+		q[i] = 0;
+		f[i] = y[i] == 37 ? 37 : y[i] / 2;
+		e[i] = 0;
+	}
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 37);
+	assert_string_equal(out_text(&h, "demand_evidence"), "37 busy in 100%");
+	assert_int_equal((int)out_num(&h, "demand_kinds"), 1);
+	/* Errors logged at the cap are named too, after the in-flight demand. */
+	for (i = 0; i < N; i++)
+		e[i] = y[i] == 37 ? 3 : 0;
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_non_null(strstr(out_text(&h, "demand_evidence"), "busy in 100%; "));
+	assert_non_null(strstr(out_text(&h, "demand_evidence"), "errors per tick"));
+	assert_int_equal((int)out_num(&h, "demand_kinds"), 2);
+	/* No demand of any kind at the plateau: connections idle in the pool. */
+	for (i = 0; i < N; i++)
+		f[i] = e[i] = 0;
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 0);
+}
+
+static void test_detect_cap__transient_extra_connection_keeps_the_cap(void **state)
+{
+	double y[N], q[N], f[N], e[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	/* A server limit of 20: a refused attempt shows as a 21st socket for a
+	 * single tick, now and then. The cap is 20, not 21. */
+	ramp_to(y, N, 1, 0.7, 20, 17);
+	for (i = 0; i < N; i++) {
+		q[i] = f[i] = 0;
+		e[i] = y[i] == 20 ? 4 : 0;
+	}
+	y[70] = y[95] = y[N - 1] = 21;
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 20);
+	assert_int_equal((int)out_num(&h, "transient_samples"), 3);
+	assert_string_equal(out_text(&h, "mode"), "capped");
+	/* Above it for longer than max_transient: 21 is no transient, and the
+	 * count did not hold 20. */
+	y[96] = y[97] = 21;
+	assert_int_equal(fire_any("{y: y, max_transient: 2, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 0);
+}
+
+static void test_detect_cap__unknown_demand_column_is_an_error(void **state)
+{
+	double y[N], q[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	ramp_to(y, N, 2, 1.3, 37, 13);
+	for (i = 0; i < N; i++)
+		q[i] = 1;
+	assert_int_equal(fire_any("{y: y, demand_any: [nope]}", y, q, q, q, N, &h), -1);
+	assert_non_null(strstr(out_text(&h, "error"), "nope"));
+}
+
+static void test_detect_cap__errors_count_only_when_they_came_with_the_cap(void **state)
+{
+	double y[N], q[N], f[N], e[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	/* A keep-alive pool with room holds the most requests it ever had at
+	 * once; an upstream failing all along logs errors at the same rate
+	 * before and after: not demand the pool turned away. */
+	ramp_to(y, N, 2, 0.6, 19, 23);
+	for (i = 0; i < N; i++) {
+		q[i] = f[i] = 0;
+		e[i] = 9;
+	}
+	assert_int_equal(fire_any("{y: y, " ANY ", onset: [errors], " KNOWN "}", y, q, f, e, N, &h), 0);
+	/* Errors that begin when the count reaches the cap (requests that
+	 * found no connection) are. */
+	for (i = 0; i < N; i++)
+		e[i] = y[i] == 19 ? 9 : 0;
+	assert_int_equal(fire_any("{y: y, " ANY ", onset: [errors], " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 19);
+	assert_non_null(strstr(out_text(&h, "demand_evidence"), "errors per tick"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +288,10 @@ int main(void)
 		cmocka_unit_test(test_detect_cap__no_demand_means_no_cap),
 		cmocka_unit_test(test_detect_cap__held_at_known_cap_all_capture),
 		cmocka_unit_test(test_detect_cap__brief_dips_on_plateau_tolerated),
+		cmocka_unit_test(test_detect_cap__empty_queues_with_requests_in_flight_is_a_cap),
+		cmocka_unit_test(test_detect_cap__transient_extra_connection_keeps_the_cap),
+		cmocka_unit_test(test_detect_cap__unknown_demand_column_is_an_error),
+		cmocka_unit_test(test_detect_cap__errors_count_only_when_they_came_with_the_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,75 @@ static void test_detect_correlation__windowing_sees_through_jitter(void **state)
 	assert_true(out_num(&h, "r") > 0.8);
 }
 
+static void test_detect_correlation__errors_after_traffic_do_not_fire(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 9;
+	int i;
+	struct hit h;
+
+	(void)state;
+	/* Requests go out, and their failures are logged two samples later:
+	 * the traffic leads, the errors follow. */
+	for (i = 0; i < N; i++)
+		b[i] = floor(20000 + 9000 * sin(i / 6.0) + 800 * noise(&seed));
+	for (i = 0; i < N; i++)
+		a[i] = floor((i >= 2 ? b[i - 2] : b[0]) / 1000 + noise(&seed));
+	/* Without the direction check this reads as "traffic follows errors"
+	 * at a negative lag... */
+	assert_int_equal(fire("{a: a, b: b, max_lag: 3}", a, b, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "lag"), -2);
+	/* ... with it, the reverse relation keeps the rule silent, also when
+	 * the accumulated model is tried. */
+	assert_int_equal(fire("{a: a, b: b, max_lag: 3, min_lag: 0}", a, b, N, &h), 0);
+	assert_int_equal(fire("{a: a, b: b, max_lag: 3, min_lag: 0, accumulated: true}", a, b, N, &h), 0);
+}
+
+static void test_detect_correlation__per_line_with_lag_zero_fires_with_min_lag(void **state)
+{
+	double a[N], b[N];
+	unsigned seed = 11;
+	int i;
+	struct hit h;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		a[i] = floor(15 + 8 * sin(i / 5.0) + 2 * noise(&seed));
+	for (i = 0; i < N; i++)
+		b[i] = a[i] * 900 + 200 * noise(&seed);
+	assert_int_equal(fire("{a: a, b: b, max_lag: 2, min_lag: 0, accumulated: true, min_ratio: 64}", a, b, N, &h), 1);
+	assert_string_equal(out_text(&h, "model"), "per_unit");
+	assert_int_equal((int)out_num(&h, "lag"), 0);
+	assert_true(fabs(out_num(&h, "ratio") - 900) < 60);
+	/* bytes per line under min_ratio: the port carries less than a line */
+	assert_int_equal(fire("{a: a, b: b, max_lag: 2, min_lag: 0, min_ratio: 5000}", a, b, N, &h), 0);
+}
+
+static void test_detect_correlation__accumulated_buffer_fires(void **state)
+{
+	double a[N], b[N], sum = 0;
+	unsigned seed = 13;
+	int i;
+	struct hit h;
+
+	(void)state;
+	/* Steady error lines (~17 per sample) that a shipper keeps in a buffer
+	 * it resends whole every sample: bytes follow the running count of
+	 * lines, not the rate. */
+	for (i = 0; i < N; i++) {
+		a[i] = floor(17 + 3 * noise(&seed));
+		sum += a[i];
+		b[i] = 250 * sum * (1 + 0.05 * noise(&seed));
+	}
+	/* per line alone: no relation */
+	assert_int_equal(fire("{a: a, b: b, max_lag: 2, min_lag: 0}", a, b, N, &h), 0);
+	assert_int_equal(fire("{a: a, b: b, max_lag: 2, min_lag: 0, accumulated: true, min_ratio: 64}", a, b, N, &h), 1);
+	assert_string_equal(out_text(&h, "model"), "accumulated");
+	assert_true(out_num(&h, "r") > 0.95);
+	assert_true(out_num(&h, "lag") >= 0);
+	assert_true(fabs(out_num(&h, "ratio") - 250) < 25);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +184,9 @@ int main(void)
 		cmocka_unit_test(test_detect_correlation__constant_series_is_silent),
 		cmocka_unit_test(test_detect_correlation__one_shared_spike_is_silent),
 		cmocka_unit_test(test_detect_correlation__windowing_sees_through_jitter),
+		cmocka_unit_test(test_detect_correlation__errors_after_traffic_do_not_fire),
+		cmocka_unit_test(test_detect_correlation__per_line_with_lag_zero_fires_with_min_lag),
+		cmocka_unit_test(test_detect_correlation__accumulated_buffer_fires),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,18 @@
+# The zoo (issue 14): a bulk curl transfer at a random --limit-rate is
+# healthy: no findings; the bundle's receive rate on curl's socket is the rate
+# curl was held to, and fds and threads are as /proc saw them.
+. "$CASEFILE_TOP/tests/e2e/lib.sh"
+. "$CASEFILE_TOP/tests/e2e/real-lib.inc"
+need_cmd sqlite3
+
+real_start curl-bulk
+secs=$(shuf -i 18-26 -n 1)
+real_capture "$secs" curl.db
+real_analyze curl.db curl.json
+head -30 curl.json.txt
+rate=$(q curl.db "SELECT CAST((MAX(bytes_received) - MIN(bytes_received)) * 1e6 / (MAX(wall_us) - MIN(wall_us)) AS INTEGER) FROM socket_ticks WHERE remote_port = $PORT_HTTP")
+assert_within "bytes per second curl received (bundle) vs --limit-rate" "$RATE_BYTES" "$rate" 10
+assert_eq "connections curl held (ss, most seconds)" 1 "$(real_truth curl.db.truth "out:$PORT_HTTP" mode)"
+real_compare_proc curl.db
+real_no_findings curl.json
+exit 0
