@@ -69,6 +69,10 @@ if abs(v["sum_b"] - es_bytes) > 0.10 * es_bytes:
     bad.append("bytes off by more than 10%")
 if abs(v["sum_a"] - lines) > 0.10 * lines:
     bad.append("error lines off by more than 10%")
+per_cf, per_es = v["sum_b"] / max(v["sum_a"], 1), es_bytes / max(lines, 1)
+print("bytes per error line: casefile %.0f, fake Elasticsearch / app.log %.0f" % (per_cf, per_es))
+if abs(per_cf - per_es) > 0.10 * per_es:
+    bad.append("bytes per error line off by more than 10%")
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY2
