@@ -8,5 +8,5 @@ KIND=incident
 EXPECT=pool-cap
 . "$(dirname "$0")/lib.sh"
 . "$REAL_DIR/pool-node/scenario.inc"
-scenario_start() { pool_node_start 160 220; }
+scenario_start() { pool_node_start 160 220 1; }
 real_main "$@"
