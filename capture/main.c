@@ -675,8 +675,7 @@ int main(int argc, char **argv)
 	}
 	if (writer_set_max_size(cap.w, opts.max_size)) {
 		/* Nothing recorded yet: leave no empty bundle behind. */
-		writer_close(cap.w, 0);
-		unlink(output);
+		writer_discard(cap.w);
 		targets_release(&cap.targets);
 		return CF_EXIT_USAGE;
 	}
@@ -693,10 +692,8 @@ int main(int argc, char **argv)
 	run = calloc((size_t)nsrc, sizeof(*run));
 	if (!run)
 		die(CF_EXIT_INTERNAL, "out of memory");
-	if (writer_begin(cap.w)) {
-		rc = CF_EXIT_IO;
-		goto out;
-	}
+	if (writer_begin(cap.w))
+		goto setup_failed;
 	write_manifest(&cap, output);
 	for (i = 0; i < nsrc; i++) {
 		struct running_source *r = &run[i];
@@ -746,10 +743,8 @@ int main(int argc, char **argv)
 	}
 	writer_event(cap.w, 0, "capture_start", NULL, "capturing %d target(s) into '%s'",
 		     cap.targets.n, output);
-	if (writer_commit(cap.w)) {
-		rc = CF_EXIT_IO;
-		goto out;
-	}
+	if (writer_commit(cap.w))
+		goto setup_failed;
 	if (opts.verbosity > 0 && !show_progress)
 		info("capturing into '%s'", output);
 
@@ -983,8 +978,19 @@ finish:
 			if (run[i].status == SRC_RUNNING)
 				stop_source(&cap, &run[i], SRC_RUNNING, NULL);
 	}
+	goto out;
+setup_failed:
+	/* Nothing was recorded (a full disk at setup): close the sources and
+	 * leave no bundle, so a re-run does not need --force. */
+	for (i = 0; i < nsrc; i++)
+		if (run[i].status == SRC_RUNNING)
+			stop_source(&cap, &run[i], SRC_RUNNING, NULL);
+	writer_discard(cap.w);
+	cap.w = NULL;
+	error("nothing recorded; '%s' was removed", output);
+	rc = CF_EXIT_IO;
 out:
-	if (writer_close(cap.w, complete) && rc == CF_EXIT_OK)
+	if (cap.w && writer_close(cap.w, complete) && rc == CF_EXIT_OK)
 		rc = CF_EXIT_IO;
 	if (rc == CF_EXIT_OK && opts.verbosity > 0)
 		fprintf(stderr, "casefile-capture: wrote '%s' (%lld ticks, %s): %s\n", output,

@@ -15,8 +15,12 @@
 
 struct writer;
 
-/* Creates PATH (refusing to overwrite an existing file unless force) with the
- * embedded schema. Returns NULL after printing why. */
+/* Creates PATH with the embedded schema: mode 0600, exclusively, never
+ * through a symbolic link. With force, an existing regular file is replaced
+ * by a temp file renamed over it (never opened for writing); a link, FIFO,
+ * device or directory is refused, and so is a bundle another capture holds
+ * (the writer keeps an flock on its file until writer_close). Returns NULL
+ * after printing why, leaving no file behind. */
 struct writer *writer_create(const char *path, int force);
 
 /* Prepared statement cache: returns a statement for SQL that stays valid until
@@ -91,6 +95,11 @@ void writer_final(struct writer *w);
  * the manifest says 'indexes' = 'skipped: ...' and an 'indexes_skipped'
  * event says why), close. Frees w. Returns 0 or -1. */
 int writer_close(struct writer *w, int complete);
+
+/* Closes without finishing and removes the bundle file (when it is still
+ * the one writer_create made): for a setup that failed before anything was
+ * recorded, so no empty bundle blocks a re-run. Frees w. */
+void writer_discard(struct writer *w);
 
 /* Binding helpers: bind an int64 or NULL when value is negative. */
 void writer_bind_opt(sqlite3_stmt *st, int idx, int64_t value);
