@@ -17,7 +17,9 @@
 #include "fingerprint.h"
 #include "logparse.h"
 #include "parse.h"
+#include "procfs.h"
 #include "redact.h"
+#include "safeopen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +39,8 @@
 #define LOGS_MAX_FINGERPRINTS 20000
 #define LOGS_EXAMPLES 3                   /* examples kept per fingerprint */
 #define LOGS_EXAMPLE_MAX 1024             /* bytes of each example before redaction */
-#define LOGS_DISCOVER_EVERY 10            /* ticks between looks at the targets' fds */
+#define LOGS_DISCOVER_EVERY 10
+#define LOGS_MAX_REFUSED 256              /* refused paths remembered (said once each) */            /* ticks between looks at the targets' fds */
 
 struct level_count {
 	uint64_t records, bytes;
@@ -86,6 +89,12 @@ struct logs {
 	struct log_record *rec;
 	struct fingerprint fp;
 	int warned_files, warned_fps, warned_glob, warned_open;
+	/* Whose access counts when opening a log (safeopen.h): the live
+	 * targets' credentials, read again at each discovery. */
+	struct safeopen_creds creds;
+	/* Paths refused for safety, each said once (more: counted). */
+	char *refused[LOGS_MAX_REFUSED];
+	int nrefused, refused_more;
 	/* Files read to their end before a rotation: never followed again when
 	 * a glob also matches the renamed copy ("app.log*"). */
 	struct { dev_t dev; ino_t ino; } retired[256];
@@ -149,19 +158,117 @@ static int is_retired(const struct logs *s, dev_t dev, ino_t ino)
 	return 0;
 }
 
-/* Opens path for reading; fills dev/ino. Returns the fd or -1 (errno). */
-static int open_regular(const char *path, struct stat *st)
+/* Says once per path why a file was not followed: an event in the bundle
+ * and a warning on stderr. */
+static void refuse_log(struct capture *cap, struct logs *s, const char *path, const char *why)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int i;
 
-	if (fd < 0)
+	for (i = 0; i < s->nrefused; i++)
+		if (!strcmp(s->refused[i], path))
+			return;
+	if (s->nrefused == LOGS_MAX_REFUSED) {
+		if (!s->refused_more++)
+			capture_event(cap, "log_refused", "more than %d log files refused; "
+				      "further refusals are not listed", LOGS_MAX_REFUSED);
+		return;
+	}
+	if (!(s->refused[s->nrefused] = strdup(path)))
+		return;
+	s->nrefused++;
+	capture_event(cap, "log_refused", "not following log '%s': %s", path, why);
+	warning("not following log '%s': %s", path, why);
+}
+
+/* Whether ST is one of the capture's own files: the bundle, its SQLite side
+ * files, the redaction map. A --log glob that matches them must not feed
+ * the bundle into itself. */
+static int own_file(struct capture *cap, const struct stat *st)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	const char *bundle = writer_path(cap->w), *map = capture_redact_map_path();
+	char path[4200];
+	struct stat o;
+	size_t i;
+
+	for (i = 0; bundle && i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", bundle, ext[i]);
+		if (stat(path, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino)
+			return 1;
+	}
+	if (map && stat(map, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino)
+		return 1;
+	return 0;
+}
+
+/* Opens a log the target may control (safeopen.h): no symbolic link the
+ * target's user could plant, a regular file, not on /proc, readable by the
+ * target, not one of our own files. /proc/PID/fd/N (a target's own stdout)
+ * is the one link followed, and the file behind it is checked the same way.
+ * Returns the fd, or -1: errno ENOENT (absent: said by no one), else the
+ * refusal was recorded. */
+static int open_log(struct capture *cap, struct logs *s, const char *path, struct stat *st)
+{
+	char proc[512], why[256];
+	size_t plen;
+	int fd;
+
+	capture_path(cap, proc, sizeof(proc), "/proc/");
+	plen = strlen(proc);
+	if (!strncmp(path, proc, plen) && strstr(path + plen, "/fd/"))
+		fd = safeopen_open_fdlink(path, &s->creds, st, why, sizeof(why));
+	else
+		fd = safeopen_open(path, &s->creds, st, why, sizeof(why));
+	if (fd < 0) {
+		int e = errno;
+
+		if (e != ENOENT && e != ENOTDIR) {
+			if (why[0])
+				refuse_log(cap, s, path, why);
+			else if (s->warned_open++ < 8)
+				capture_event(cap, "warning", "cannot follow log '%s': %s", path, strerror(e));
+		}
+		errno = e;
 		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+	}
+	if (own_file(cap, st)) {
 		close(fd);
-		errno = EINVAL;
+		refuse_log(cap, s, path, "it is one of this capture's own files (bundle or redaction map)");
+		errno = EPERM;
 		return -1;
 	}
 	return fd;
+}
+
+/* The live targets' file-system credentials, for open_log(). */
+static void refresh_creds(struct capture *cap, struct logs *s)
+{
+	int i;
+
+	s->creds.n = 0;
+	for (i = 0; i < cap->targets.n; i++) {
+		const struct target *t = &cap->targets.v[i];
+		struct safeopen_cred c;
+		char path[512], buf[4096];
+		ssize_t n;
+
+		if (t->gone)
+			continue;
+		capture_path(cap, path, sizeof(path), "/proc/%d/status", (int)t->pid);
+		n = read_file(path, buf, sizeof(buf));
+		if (n > 0 && safeopen_parse_status(buf, (size_t)n, &c) == 0)
+			safeopen_creds_add(&s->creds, &c);
+	}
+	/* No target readable: nobody's access counts, so every link is refused
+	 * and only the owner/mode check against no one would pass; keep the
+	 * strictest stand-in, an unprivileged user of no group. */
+	if (!s->creds.n) {
+		struct safeopen_cred none;
+
+		memset(&none, 0, sizeof(none));
+		none.uid = none.gid = 65534;
+		safeopen_creds_add(&s->creds, &none);
+	}
 }
 
 /* Where to start reading a file that existed before the capture (history
@@ -199,13 +306,9 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 
 	if (find_file(s, path, 0, 0))
 		return NULL;
-	fd = open_regular(path, &st);
-	if (fd < 0) {
-		if (errno != ENOENT && s->warned_open++ < 8)
-			capture_event(cap, "warning", "cannot follow log '%s': %s", path,
-				      errno == EINVAL ? "not a regular file" : strerror(errno));
+	fd = open_log(cap, s, path, &st);
+	if (fd < 0)
 		return NULL;
-	}
 	if (find_file(s, NULL, st.st_dev, st.st_ino) || is_retired(s, st.st_dev, st.st_ino)) {
 		close(fd);
 		return NULL;
@@ -550,9 +653,9 @@ static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64
 
 	if (flush_partial_line(cap, s, f, tick))
 		return -1;
-	fd = open_regular(f->path, &st);
+	fd = open_log(cap, s, f->path, &st);
 	if (fd < 0)
-		return 0;   /* gone again: keep the old fd, try next tick */
+		return 0;   /* gone again, or refused: keep the old fd, try next tick */
 	if (s->nretired < (int)(sizeof(s->retired) / sizeof(s->retired[0]))) {
 		s->retired[s->nretired].dev = f->dev;
 		s->retired[s->nretired].ino = f->ino;
@@ -680,6 +783,7 @@ static void discover(struct capture *cap, struct logs *s, int64_t tick)
 {
 	int i, fd;
 
+	refresh_creds(cap, s);
 	for (i = 0; i < cap->targets.n; i++) {
 		const struct target *t = &cap->targets.v[i];
 		char path[512], link[4096], buf[8192], id[65];
@@ -832,6 +936,7 @@ static int logs_open(struct capture *cap, void **state)
 	if (cap->opts->redact && capture_redact_start(cap) < 0)
 		return capture_source_skip(cap, "--redact is on but the redaction map cannot be written");
 	capture_source_backend(cap, "tail", NULL);
+	refresh_creds(cap, s);
 	expand_globs(cap, s, 0, 0);
 	discover(cap, s, 0);
 	s->discover_tick = 0;
@@ -908,6 +1013,8 @@ static void logs_close(struct capture *cap, void *state)
 			      (unsigned long long)s->total_truncated, LOGS_LINE_MAX >> 10);
 	for (i = 0; i < s->nfiles; i++)
 		file_free(s->files[i]);
+	for (i = 0; i < s->nrefused; i++)
+		free(s->refused[i]);
 	free(s->fps);
 	free(s->dirty);
 	free(s->buf);

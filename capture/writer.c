@@ -859,3 +859,8 @@ void writer_discard(struct writer *w)
 	free(w->wal_path);
 	free(w);
 }
+
+const char *writer_path(const struct writer *w)
+{
+	return w ? w->path : NULL;
+}

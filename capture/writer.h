@@ -60,6 +60,9 @@ int writer_source_status(struct writer *w, const char *name, int requested,
 int writer_event(struct writer *w, int64_t tick, const char *kind, const char *source,
 		 const char *fmt, ...) CF_PRINTF(5, 6);
 
+/* The bundle's path as given to writer_create. */
+const char *writer_path(const struct writer *w);
+
 /* Bytes on disk now: database plus WAL. */
 uint64_t writer_size(struct writer *w);
 

@@ -75,7 +75,7 @@ assert_eq "integrity with a planted -wal" ok "$(q d/wal.db 'PRAGMA integrity_che
 # runs, and the first's bundle stays whole.
 bg "$CAP" --pid "$target" --interval 100ms --duration 60s --no-packets --no-syscalls -q -o d/live.db
 first=$LAST_PID
-wait_for 20 sh -c "[ \$(sqlite3 -readonly d/live.db 'SELECT count(*) FROM ticks' 2>/dev/null || echo 0) -ge 2 ]" ||
+wait_for 60 sh -c "[ \$(sqlite3 -readonly d/live.db 'SELECT count(*) FROM ticks' 2>/dev/null || echo 0) -ge 2 ]" ||
 	fail "first capture did not start"
 "$CAP" $opts --force -o d/live.db 2> err.txt && fail "a second --force capture on a live bundle succeeded"
 grep -q "another casefile-capture" err.txt || fail "no clear message for a held bundle: $(cat err.txt)"
