@@ -94,6 +94,7 @@ struct target_set {
 	int n, alloc;
 	int nalive;
 	int capped;                      /* descendants were left out: --max-targets reached */
+	int name_skipped;                /* --name matches left out at start (--max-targets) */
 };
 
 struct capture;
@@ -146,6 +147,7 @@ struct capture {
 	char skip_reason[512];
 	char backend[64];
 	int stop_requested;
+	int failed_attach;               /* --attach files not stored: the exit is not 0 */
 };
 
 /* Records why the current source cannot run; returns SOURCE_SKIP. */

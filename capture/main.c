@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -138,6 +139,10 @@ enum {
 	OPT_MAX_TARGETS,
 };
 
+/* Below this, a sampling round of /proc/PID/task/TID/syscall costs more than
+ * the period on a target of a few hundred threads. */
+#define SYSCALL_SAMPLE_MIN_US 1000
+
 static int bad_value(const char *opt, const char *val, const char *want)
 {
 	error("invalid value '%s' for %s: expected %s", val, opt, want);
@@ -252,16 +257,19 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		case OPT_ROOT: o->root = arg; break;
 		case OPT_SOURCES: {
 			char *copy = strdup(arg), *tok, *save = NULL;
+			int ntok = 0;
 
 			if (!copy)
 				return error("out of memory");
-			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), ntok++)
 				if (!find_source(tok)) {
 					error("unknown source '%s' in --sources (see --list-sources)", tok);
 					free(copy);
 					return -1;
 				}
 			free(copy);
+			if (!ntok)
+				return bad_value("--sources", arg, "a comma-separated list of sources (see --list-sources)");
 			o->only = arg;
 			break;
 		}
@@ -368,6 +376,21 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		return error("unexpected argument '%s' (see --help)", argv[optind]);
 	if (!o->pcap_max_size)
 		o->pcap_max_size = o->max_size / 4;
+	/* Every bound holds whatever the flags: what is sized at start must
+	 * fit the budgets, said once here rather than found out later. */
+	if (o->syscall_sample_us > 0 && o->syscall_sample_us < SYSCALL_SAMPLE_MIN_US) {
+		warning("--syscall-sample %lldus is below %dms: using %dms (each round reads every "
+			"thread's /proc file)", (long long)o->syscall_sample_us,
+			SYSCALL_SAMPLE_MIN_US / 1000, SYSCALL_SAMPLE_MIN_US / 1000);
+		o->syscall_sample_us = SYSCALL_SAMPLE_MIN_US;
+	}
+	if ((uint64_t)o->pcap_buffer_mb << 20 > o->mem_budget / 2) {
+		int mb = (int)((o->mem_budget / 2) >> 20);
+
+		warning("--pcap-buffer %d MiB is more than half of --mem-budget: using %d MiB",
+			o->pcap_buffer_mb, mb > 0 ? mb : 1);
+		o->pcap_buffer_mb = mb > 0 ? mb : 1;
+	}
 	return 0;
 }
 
@@ -538,6 +561,28 @@ static void write_manifest(struct capture *cap, const char *output)
 	}
 }
 
+/* Each --attach must name a regular file we can read: checked before the
+ * bundle exists, so a typo or a FIFO ends the run at once (a FIFO is opened
+ * without blocking, then refused). */
+static int check_attachments(const struct capture_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nattach; i++) {
+		struct stat st;
+		int fd = open(o->attach[i], O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+		if (fd < 0)
+			return error_errno("cannot attach '%s'", o->attach[i]);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return error("cannot attach '%s': not a regular file", o->attach[i]);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static void lower_priority(const struct capture_opts *o)
 {
 	if (o->no_nice)
@@ -649,6 +694,8 @@ int main(int argc, char **argv)
 		return CF_EXIT_USAGE;
 	}
 
+	if (check_attachments(&opts))
+		return CF_EXIT_USAGE;
 	memset(&cap, 0, sizeof(cap));
 	cap.opts = &opts;
 	if (targets_init(&cap) < 0) {
@@ -741,6 +788,10 @@ int main(int argc, char **argv)
 		writer_source_status(cap.w, r->src->name, r->requested, status_names[r->status],
 				     r->backend, r->reason, 0, 0);
 	}
+	if (cap.targets.name_skipped)
+		writer_event(cap.w, 0, "warning", NULL,
+			     "--name matched %d more processes than --max-targets %d: they are not captured",
+			     cap.targets.name_skipped, opts.max_targets);
 	writer_event(cap.w, 0, "capture_start", NULL, "capturing %d target(s) into '%s'",
 		     cap.targets.n, output);
 	if (writer_commit(cap.w))
@@ -992,6 +1043,10 @@ setup_failed:
 out:
 	if (cap.w && writer_close(cap.w, complete) && rc == CF_EXIT_OK)
 		rc = CF_EXIT_IO;
+	if (cap.failed_attach && rc == CF_EXIT_OK) {
+		error("%d --attach file(s) could not be stored in '%s' (see its events)", cap.failed_attach, output);
+		rc = CF_EXIT_IO;
+	}
 	if (rc == CF_EXIT_OK && opts.verbosity > 0)
 		fprintf(stderr, "casefile-capture: wrote '%s' (%lld ticks, %s): %s\n", output,
 			(long long)cap.tick, stop_reason, "read it with 'casefile-analyze summary'");

@@ -176,6 +176,8 @@ static void *sampler_main(void *arg)
 		int64_t wait_us;
 		int i, n;
 
+		int64_t round_start = now_mono_us(), cost, gap;
+
 		pthread_mutex_lock(&s->pids_lock);
 		n = s->npids;
 		memcpy(pids, s->pids, (size_t)n * sizeof(pids[0]));
@@ -188,7 +190,12 @@ static void *sampler_main(void *arg)
 
 		/* An absolute schedule; when a round overran, the missed ones
 		 * are skipped, not made up in a burst. */
-		next += s->period_us;
+		/* --cpu-budget holds here too: a round that cost C keeps this
+		 * thread away for at least C * (100 / budget - 1), so however short
+		 * --syscall-sample is, sampling stays within the budget. */
+		cost = now_mono_us() - round_start;
+		gap = (int64_t)((double)cost * (100.0 / s->cap->opts->cpu_budget_pct - 1.0));
+		next += s->period_us > cost + gap ? s->period_us : cost + gap;
 		wait_us = next - now_mono_us();
 		if (wait_us < 0) {
 			next = now_mono_us();
