@@ -5,11 +5,13 @@
 #include "error.h"
 #include "exitcodes.h"
 #include "parse.h"
+#include "privs.h"
 #include "procfs.h"
 #include "redact.h"
 #include "targets.h"
 
 #include <ctype.h>
+#include <libgen.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -51,6 +53,7 @@ struct running_source {
 static void usage(FILE *f)
 {
 	const struct source *const *s;
+	const struct privs_kept *k;
 
 	fprintf(f,
 "usage: casefile-capture (--pid PID | --name PATTERN) [OPTIONS]\n"
@@ -109,6 +112,12 @@ static void usage(FILE *f)
 "      --mem-budget SIZE  own memory before dropping sources (default 256M)\n"
 "  -h, --help             this help\n"
 "  -V, --version          version and bundle schema version\n"
+"\n"
+"Privileges: run as root to capture another user's process. Once set up, the\n"
+"capture drops every capability but these (when held) and sets no_new_privs:\n");
+	for (k = privs_kept; k->name; k++)
+		fprintf(f, "  %-16s %s\n", k->name, k->why);
+	fprintf(f,
 "\n"
 "Examples:\n"
 "  casefile-capture --pid 18 --duration 2m -o incident.db\n"
@@ -787,6 +796,24 @@ int main(int argc, char **argv)
 		cap.current = NULL;
 		writer_source_status(cap.w, r->src->name, r->requested, status_names[r->status],
 				     r->backend, r->reason, 0, 0);
+	}
+	/* Setup is done: every handle that needed root is open. The tick
+	 * loop parses what the target controls (its /proc text, its logs,
+	 * netlink replies) with only the capabilities it still needs. */
+	{
+		char kept[512], dir[4096];
+		struct stat dst;
+		int foreign;
+
+		snprintf(dir, sizeof(dir), "%s", output);
+		foreign = stat(dirname(dir), &dst) < 0 || dst.st_uid != geteuid();
+		if (privs_drop(foreign, kept, sizeof(kept)) == 0) {
+			writer_event(cap.w, 0, "privileges", NULL,
+				     "after setup: capabilities kept: %s; no_new_privs set", kept);
+			info("capabilities kept after setup: %s", kept);
+		} else {
+			writer_event(cap.w, 0, "warning", NULL, "could not drop capabilities after setup");
+		}
 	}
 	if (cap.targets.name_skipped)
 		writer_event(cap.w, 0, "warning", NULL,
