@@ -6,10 +6,25 @@
  * Following: files that exist at start are read from their end (or, with
  * --log-since, from a history window: see history_start()); files that
  * appear later, and the new file after a rotation, from their start. Globs
- * are evaluated again every tick. Rotation by rename is seen as a new inode
- * at the path (the old file is read to its end first); rotation by truncate
- * as a size below our offset. Each tick reads at most a byte budget; what is
- * left is recorded as backlog and read in the next ticks.
+ * are evaluated again every tick. Each tick reads at most a byte budget;
+ * what is left is recorded as backlog and read in the next ticks.
+ *
+ * Rotation, each line counted once. A file is known by (dev, inode) and
+ * offset, never by name alone:
+ * - rename ("app.log" -> "app.log.1", a new "app.log"): a new inode at the
+ *   path. The old file is read to its end, then kept open as a *retired*
+ *   file (late writes to it are still read) until it is deleted; a glob that
+ *   matches it under its new name finds a known inode and skips it.
+ * - copytruncate: the file shrinks, or its first bytes change (its head, the
+ *   first LOGS_HEAD bytes, is kept). What had been read is remembered with
+ *   that head; a copy that a glob finds later ("app.log.1", same head) is
+ *   read from that offset on, so only what the truncation took before we
+ *   read it is counted from the copy. A new file whose head matches a live
+ *   file's is a copy not truncated yet: left for the next tick.
+ * - delete (and recreate): a file whose link count dropped to 0 is read to
+ *   its end, then its fd and slot are released.
+ * Retired files are bounded (LOGS_MAX_RETIRED); past the bound the oldest is
+ * closed and only its identity kept, and an event says so.
  */
 #include "capture.h"
 
@@ -40,7 +55,11 @@
 #define LOGS_EXAMPLES 3                   /* examples kept per fingerprint */
 #define LOGS_EXAMPLE_MAX 1024             /* bytes of each example before redaction */
 #define LOGS_DISCOVER_EVERY 10
-#define LOGS_MAX_REFUSED 256              /* refused paths remembered (said once each) */            /* ticks between looks at the targets' fds */
+#define LOGS_MAX_REFUSED 256              /* refused paths remembered (said once each) */
+#define LOGS_MAX_RETIRED 1024             /* rotated files still open (read for late writes) */
+#define LOGS_MAX_FORGOTTEN 4096           /* identities of retired files closed at that bound */
+#define LOGS_HEAD 4096                    /* first bytes of a file: copies and truncation */
+#define LOGS_TRUNC_MEMORY 16              /* truncations remembered for their copies */            /* ticks between looks at the targets' fds */
 
 struct level_count {
 	uint64_t records, bytes;
@@ -63,6 +82,13 @@ struct log_file {
 	size_t linelen;
 	uint64_t linebytes;              /* its size in the file, cut part included */
 	int rotated_pending;             /* a new file is at the path; drain the old one */
+	int fd_only;                     /* no longer followed by path: a retired or copied file */
+	int release;                     /* deleted and read to its end: free after this tick's rows */
+	struct log_file *owner;          /* retired by a rotation of this file (same log_files row) */
+	unsigned char head[LOGS_HEAD];   /* the file's first bytes as last seen */
+	size_t headlen;
+	off_t seen_size;                 /* size and mtime at the last look: head checks when changed */
+	struct timespec seen_mtime;
 	/* this tick */
 	struct level_count lv[LOG_LEVEL_COUNT];
 	uint64_t t_bytes, t_lines, t_records, t_trunc, t_rot;
@@ -77,9 +103,24 @@ struct fp_entry {
 	uint64_t t_records, t_bytes;
 };
 
+/* What a truncated file held when it was cut: a copy of it made before the
+ * cut (copytruncate) is read from OFF on. */
+struct trunc_memory {
+	unsigned char head[LOGS_HEAD];
+	size_t headlen;
+	off_t off;
+	int used;
+};
+
 struct logs {
-	struct log_file *files[LOGS_MAX_FILES];
-	int nfiles;
+	/* Followed by path (at most LOGS_MAX_FILES) and fd-only (retired and
+	 * copies, at most LOGS_MAX_RETIRED), in one list. */
+	struct log_file **files;
+	int nfiles, alloc, npath, nfdonly;
+	struct { dev_t dev; ino_t ino; } forgotten[LOGS_MAX_FORGOTTEN];
+	int nforgotten, forgotten_next, warned_retired;
+	struct trunc_memory trunc[LOGS_TRUNC_MEMORY];
+	int trunc_next;
 	enum log_format format;
 	struct fp_entry *fps;
 	size_t nslots, nfps;
@@ -95,10 +136,6 @@ struct logs {
 	/* Paths refused for safety, each said once (more: counted). */
 	char *refused[LOGS_MAX_REFUSED];
 	int nrefused, refused_more;
-	/* Files read to their end before a rotation: never followed again when
-	 * a glob also matches the renamed copy ("app.log*"). */
-	struct { dev_t dev; ino_t ino; } retired[256];
-	int nretired;
 	uint64_t total_records, total_truncated;
 	int64_t discover_tick;
 };
@@ -110,7 +147,8 @@ static struct log_file *find_file(struct logs *s, const char *path, dev_t dev, i
 	for (i = 0; i < s->nfiles; i++) {
 		struct log_file *f = s->files[i];
 
-		if ((path && !strcmp(f->path, path)) || (f->fd >= 0 && f->dev == dev && f->ino == ino))
+		if ((path && !f->fd_only && !strcmp(f->path, path)) ||
+		    (!path && f->fd >= 0 && f->dev == dev && f->ino == ino))
 			return f;
 	}
 	return NULL;
@@ -148,13 +186,92 @@ static void file_free(struct log_file *f)
 	free(f);
 }
 
-static int is_retired(const struct logs *s, dev_t dev, ino_t ino)
+/* Whether (dev, ino) is a file we follow or followed (a retired file closed
+ * at the bound): a glob match of it is not new. */
+static int is_known(struct logs *s, dev_t dev, ino_t ino)
 {
 	int i;
 
-	for (i = 0; i < s->nretired; i++)
-		if (s->retired[i].dev == dev && s->retired[i].ino == ino)
+	if (find_file(s, NULL, dev, ino))
+		return 1;
+	for (i = 0; i < s->nforgotten; i++)
+		if (s->forgotten[i].dev == dev && s->forgotten[i].ino == ino)
 			return 1;
+	return 0;
+}
+
+static int list_add(struct logs *s, struct log_file *f)
+{
+	if (s->nfiles == s->alloc) {
+		int n = s->alloc ? s->alloc * 2 : 16;
+		struct log_file **v = realloc(s->files, (size_t)n * sizeof(*v));
+
+		if (!v)
+			return error("out of memory");
+		s->files = v;
+		s->alloc = n;
+	}
+	s->files[s->nfiles++] = f;
+	if (f->fd_only)
+		s->nfdonly++;
+	else
+		s->npath++;
+	return 0;
+}
+
+/* The first bytes of the file behind FD into BUF (up to LOGS_HEAD). */
+static size_t read_head(int fd, unsigned char *buf, off_t size)
+{
+	size_t want = size < LOGS_HEAD ? (size_t)size : LOGS_HEAD, got = 0;
+
+	while (got < want) {
+		ssize_t n = pread(fd, buf + got, want - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/* Whether the first N bytes of a file, BUF, agree with a known head: equal
+ * over the shorter of the two. */
+static int head_agrees(const unsigned char *buf, size_t n, const unsigned char *head, size_t headlen)
+{
+	size_t l = n < headlen ? n : headlen;
+
+	return l > 0 && !memcmp(buf, head, l);
+}
+
+/* A new file found by a glob during the capture: 0 new (read from its
+ * start), 1 a copy of a live file not truncated yet (skip it this tick),
+ * 2 a copy made by a copytruncate we saw (read it from *start). */
+static int classify_new(struct logs *s, int fd, off_t size, off_t *start, int consume)
+{
+	unsigned char buf[LOGS_HEAD];
+	size_t n = read_head(fd, buf, size);
+	int i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *g = s->files[i];
+
+		if (!g->fd_only && !g->release && head_agrees(buf, n, g->head, g->headlen))
+			return 1;
+	}
+	for (i = 0; i < LOGS_TRUNC_MEMORY; i++) {
+		struct trunc_memory *m = &s->trunc[i];
+
+		if (m->used && head_agrees(buf, n, m->head, m->headlen)) {
+			*start = m->off < size ? m->off : size;
+			if (consume)
+				m->used = 0;
+			return 2;
+		}
+	}
 	return 0;
 }
 
@@ -302,18 +419,23 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 {
 	struct log_file *f;
 	struct stat st;
-	int fd;
+	off_t copy_start = 0;
+	int fd, kind = 0;
 
 	if (find_file(s, path, 0, 0))
 		return NULL;
 	fd = open_log(cap, s, path, &st);
 	if (fd < 0)
 		return NULL;
-	if (find_file(s, NULL, st.st_dev, st.st_ino) || is_retired(s, st.st_dev, st.st_ino)) {
+	if (is_known(s, st.st_dev, st.st_ino)) {
 		close(fd);
 		return NULL;
 	}
-	if (s->nfiles == LOGS_MAX_FILES) {
+	if (from_start && (kind = classify_new(s, fd, st.st_size, &copy_start, 1)) == 1) {
+		close(fd);
+		return NULL;
+	}
+	if (s->npath == LOGS_MAX_FILES) {
 		close(fd);
 		if (!s->warned_files++)
 			capture_event(cap, "warning", "more than %d log files; '%s' and later ones are not followed",
@@ -333,7 +455,15 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 	f->origin = origin;
 	f->process_id = process_id;
 	log_assembler_init(f->as, s->format);
-	if (from_start) {
+	f->headlen = read_head(fd, f->head, st.st_size);
+	f->seen_size = st.st_size;
+	f->seen_mtime = st.st_mtim;
+	if (kind == 2) {
+		/* A copytruncate's copy: what we read before the cut is not new;
+		 * the rest is what the cut took before we read it. */
+		f->off = copy_start;
+		f->fd_only = 1;
+	} else if (from_start) {
 		f->off = 0;
 	} else if (cap->opts->log_since_us > 0) {
 		f->off = history_start(fd, st.st_size);
@@ -342,11 +472,10 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 	} else {
 		f->off = st.st_size;
 	}
-	if (store_file(cap, f, tick)) {
+	if (store_file(cap, f, tick) || list_add(s, f)) {
 		file_free(f);
 		return NULL;
 	}
-	s->files[s->nfiles++] = f;
 	info("following log '%s' (%s) from byte %lld", path, origin, (long long)f->off);
 	return f;
 }
@@ -645,31 +774,135 @@ static int read_file_budget(struct capture *cap, struct logs *s, struct log_file
 	return 0;
 }
 
-/* Switches f to the file now at its path (after a rename rotation). */
+static void make_fd_only(struct logs *s, struct log_file *f)
+{
+	if (f->fd_only)
+		return;
+	f->fd_only = 1;
+	f->rotated_pending = 0;
+	s->npath--;
+	s->nfdonly++;
+}
+
+/* Keeps the file f reads now open as a retired file (same log_files row):
+ * writers that have not reopened yet still append to it. */
+static int retire(struct logs *s, struct log_file *f)
+{
+	struct log_file *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->path = strdup(f->path)) || !(r->as = malloc(sizeof(*r->as)))) {
+		file_free(r);
+		return error("out of memory");
+	}
+	log_assembler_init(r->as, s->format);
+	r->origin = f->origin;
+	r->id = f->id;
+	r->process_id = f->process_id;
+	r->fd = f->fd;
+	r->dev = f->dev;
+	r->ino = f->ino;
+	r->off = f->off;
+	r->format_stored = f->format_stored;
+	r->seen_size = f->seen_size;
+	r->line = f->line;
+	r->linelen = f->linelen;
+	r->linebytes = f->linebytes;
+	r->fd_only = 1;
+	r->owner = f;
+	if (list_add(s, r)) {
+		r->fd = -1;
+		file_free(r);
+		return -1;
+	}
+	f->fd = -1;
+	f->line = NULL;
+	f->linelen = f->linebytes = 0;
+	return 0;
+}
+
+/* Switches f to the file now at its path (after a rename rotation); the old
+ * one becomes a retired file. */
 static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64_t tick)
 {
 	struct stat st;
+	off_t unused;
 	int fd;
 
-	if (flush_partial_line(cap, s, f, tick))
-		return -1;
 	fd = open_log(cap, s, f->path, &st);
 	if (fd < 0)
 		return 0;   /* gone again, or refused: keep the old fd, try next tick */
-	if (s->nretired < (int)(sizeof(s->retired) / sizeof(s->retired[0]))) {
-		s->retired[s->nretired].dev = f->dev;
-		s->retired[s->nretired].ino = f->ino;
-		s->nretired++;
+	if (classify_new(s, fd, st.st_size, &unused, 0)) {
+		/* The file now at our path is a copy of lines already seen (a
+		 * rotated copy moved onto a name a glob matched): ours was moved
+		 * away; the glob judges the new one on its own. */
+		close(fd);
+		make_fd_only(s, f);
+		return 0;
 	}
-	close(f->fd);
+	/* Records being joined end here; a line without its newline yet goes
+	 * with the old file (retire), where a writer that has not reopened
+	 * yet will end it. */
+	if (flush_file(cap, s, f, tick) || retire(s, f)) {
+		close(fd);
+		return -1;
+	}
 	f->fd = fd;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->off = 0;
+	f->headlen = read_head(fd, f->head, st.st_size);
+	f->seen_size = st.st_size;
+	f->seen_mtime = st.st_mtim;
 	f->rotated_pending = 0;
 	f->t_rot++;
 	f->touched = 1;
 	return 0;
+}
+
+static void remember_truncation(struct logs *s, const struct log_file *f)
+{
+	struct trunc_memory *m;
+
+	if (f->off <= 0 || !f->headlen)
+		return;
+	m = &s->trunc[s->trunc_next++ % LOGS_TRUNC_MEMORY];
+	memcpy(m->head, f->head, f->headlen);
+	m->headlen = f->headlen;
+	m->off = f->off;
+	m->used = 1;
+}
+
+/* Whether a file followed by path was truncated since the last look: it is
+ * shorter than what we read, or its first bytes changed (cut and written
+ * again past our offset between two looks). */
+static int was_truncated(struct log_file *f, const struct stat *st)
+{
+	unsigned char buf[LOGS_HEAD];
+	size_t n, l;
+
+	if (st->st_size < f->off)
+		return 1;
+	/* Compared at every look, not only when size or mtime changed: a cut
+	 * and a rewrite to the same size within one clock tick of the file
+	 * system's coarse timestamps leave both unchanged. */
+	if (!f->headlen)
+		return 0;
+	if (f->fd_only && st->st_size == f->seen_size && st->st_mtim.tv_sec == f->seen_mtime.tv_sec &&
+	    st->st_mtim.tv_nsec == f->seen_mtime.tv_nsec)
+		return 0;   /* retired files rarely change: skip the read */
+	n = read_head(f->fd, buf, st->st_size);
+	l = n < f->headlen ? n : f->headlen;
+	return l > 0 && memcmp(buf, f->head, l) != 0;
+}
+
+static int is_fd_link(const struct capture *cap, const char *path)
+{
+	char proc[512];
+	size_t plen;
+
+	capture_path(cap, proc, sizeof(proc), "/proc/");
+	plen = strlen(proc);
+	return !strncmp(path, proc, plen) && strstr(path + plen, "/fd/");
 }
 
 /* One file's share of a tick: rotation checks, then reading. */
@@ -678,17 +911,43 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 	struct stat pst, fst;
 	int rc;
 
-	if (!f->rotated_pending && stat(f->path, &pst) == 0 && S_ISREG(pst.st_mode) &&
-	    (pst.st_ino != f->ino || pst.st_dev != f->dev))
-		f->rotated_pending = 1;
-	if (!f->rotated_pending && fstat(f->fd, &fst) == 0 && fst.st_size < f->off) {
-		/* Truncated in place (copytruncate, "> file"): start over. */
-		if (flush_partial_line(cap, s, f, tick))
+	if (f->release || fstat(f->fd, &fst) < 0)
+		return 0;
+	/* First, while the file may still be ours by path: a cut seen only
+	 * after its name went away (deleted, renamed) would be missed. */
+	if (!f->rotated_pending && was_truncated(f, &fst)) {
+		/* Truncated in place (copytruncate, "> file"): start over, and
+		 * remember what was read for the copy a glob may find. A line
+		 * without its newline yet is dropped, not counted: the cut took
+		 * its end, or the copy holds it whole and is read from its start. */
+		f->off -= (off_t)f->linebytes;
+		f->linelen = f->linebytes = 0;
+		if (flush_file(cap, s, f, tick))
 			return -1;
+		remember_truncation(s, f);
 		f->off = 0;
+		f->headlen = 0;
 		f->t_rot++;
 		f->touched = 1;
 	}
+	if (!f->fd_only && !f->rotated_pending) {
+		if (stat(f->path, &pst) == 0) {
+			if (pst.st_ino != f->ino || pst.st_dev != f->dev) {
+				/* Another file we know took the name (rotated copies
+				 * shifting): ours moved away. Else a new file there. */
+				if (S_ISREG(pst.st_mode) && is_known(s, pst.st_dev, pst.st_ino))
+					make_fd_only(s, f);
+				else
+					f->rotated_pending = 1;
+			}
+		} else if (errno == ENOENT && !is_fd_link(cap, f->path)) {
+			/* Renamed away or deleted: read by fd from now on; a new
+			 * file at the path is a new file (globs find it). */
+			make_fd_only(s, f);
+		}
+	}
+	if (f->headlen < LOGS_HEAD && fst.st_size > (off_t)f->headlen)
+		f->headlen = read_head(f->fd, f->head, fst.st_size);
 	rc = read_file_budget(cap, s, f, budget, tick);
 	if (rc < 0)
 		return -1;
@@ -698,10 +957,59 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 			return -1;
 		if (!f->rotated_pending && (rc = read_file_budget(cap, s, f, budget, tick)) < 0)
 			return -1;
+	} else if (rc == 1 && f->fd_only && fst.st_nlink == 0 && fst.st_size == f->seen_size &&
+		   f->off >= fst.st_size) {
+		/* Deleted, read to its end, and no longer growing since the last
+		 * look: give back its fd and slot. */
+		if (flush_partial_line(cap, s, f, tick))
+			return -1;
+		f->release = 1;
 	}
 	if (rc == 1 && flush_file(cap, s, f, tick))
 		return -1;
+	if (f->fd >= 0 && fstat(f->fd, &fst) == 0) {
+		f->seen_size = fst.st_size;
+		f->seen_mtime = fst.st_mtim;
+	}
 	return 0;
+}
+
+/* After a tick's rows: frees the files released this tick, and closes the
+ * oldest retired files past LOGS_MAX_RETIRED (their identity is kept, so a
+ * glob does not read them again). */
+static void prune(struct capture *cap, struct logs *s)
+{
+	int i, j, k;
+
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *f = s->files[i];
+
+		if (!f->release && !(f->fd_only && s->nfdonly > LOGS_MAX_RETIRED))
+			continue;
+		if (!f->release) {
+			if (!s->warned_retired++)
+				capture_event(cap, "warning", "more than %d rotated log files still open: the oldest "
+					      "are closed and late writes to them are not read", LOGS_MAX_RETIRED);
+			s->forgotten[s->forgotten_next].dev = f->dev;
+			s->forgotten[s->forgotten_next].ino = f->ino;
+			s->forgotten_next = (s->forgotten_next + 1) % LOGS_MAX_FORGOTTEN;
+			if (s->nforgotten < LOGS_MAX_FORGOTTEN)
+				s->nforgotten++;
+		}
+		for (k = 0; k < s->nfiles; k++)
+			if (s->files[k] && s->files[k]->owner == f)
+				s->files[k]->owner = NULL;
+		if (f->fd_only)
+			s->nfdonly--;
+		else
+			s->npath--;
+		file_free(f);
+		s->files[i] = NULL;
+	}
+	for (i = j = 0; i < s->nfiles; i++)
+		if (s->files[i])
+			s->files[j++] = s->files[i];
+	s->nfiles = j;
 }
 
 /* --- discovery ------------------------------------------------------------ */
@@ -850,12 +1158,33 @@ static int write_rows(struct capture *cap, struct logs *s, int64_t tick)
 	size_t k;
 	int i, l;
 
+	/* A retired file's lines belong to the log it was rotated out of: one
+	 * row per log and tick. */
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *r = s->files[i], *o = r->owner;
+
+		if (!o || !r->touched)
+			continue;
+		for (l = 0; l < LOG_LEVEL_COUNT; l++) {
+			o->lv[l].records += r->lv[l].records;
+			o->lv[l].bytes += r->lv[l].bytes;
+		}
+		o->t_bytes += r->t_bytes;
+		o->t_lines += r->t_lines;
+		o->t_records += r->t_records;
+		o->t_trunc += r->t_trunc;
+		o->t_rot += r->t_rot;
+		o->touched = 1;
+		memset(r->lv, 0, sizeof(r->lv));
+		r->t_bytes = r->t_lines = r->t_records = r->t_trunc = r->t_rot = 0;
+		r->touched = 0;
+	}
 	for (i = 0; i < s->nfiles; i++) {
 		struct log_file *f = s->files[i];
 		struct stat fst;
 		int64_t backlog = 0;
 
-		if (fstat(f->fd, &fst) == 0 && fst.st_size > f->off)
+		if (f->fd >= 0 && fstat(f->fd, &fst) == 0 && fst.st_size > f->off)
 			backlog = fst.st_size - f->off;
 		if (!f->touched && !backlog)
 			continue;
@@ -978,7 +1307,7 @@ static int logs_sample(struct capture *cap, void *state, int64_t tick)
 {
 	struct logs *s = state;
 	uint64_t budget = tick_budget(cap);
-	int i, start;
+	int i, n, start;
 
 	/* Files that appear later: globs every tick (cheap), fds less often. */
 	expand_globs(cap, s, 1, tick);
@@ -987,11 +1316,16 @@ static int logs_sample(struct capture *cap, void *state, int64_t tick)
 		s->discover_tick = tick;
 	}
 	/* Rotate who reads first, so one busy file cannot starve the others. */
-	start = s->nfiles ? (int)(tick % s->nfiles) : 0;
-	for (i = 0; i < s->nfiles; i++)
-		if (follow(cap, s, s->files[(start + i) % s->nfiles], &budget, tick))
+	/* Files retired during this loop are appended: followed from the next tick. */
+	n = s->nfiles;
+	start = n ? (int)(tick % n) : 0;
+	for (i = 0; i < n; i++)
+		if (follow(cap, s, s->files[(start + i) % n], &budget, tick))
 			return -1;
-	return write_rows(cap, s, tick);
+	if (write_rows(cap, s, tick))
+		return -1;
+	prune(cap, s);
+	return 0;
 }
 
 static void logs_close(struct capture *cap, void *state)
@@ -1013,6 +1347,7 @@ static void logs_close(struct capture *cap, void *state)
 			      (unsigned long long)s->total_truncated, LOGS_LINE_MAX >> 10);
 	for (i = 0; i < s->nfiles; i++)
 		file_free(s->files[i]);
+	free(s->files);
 	for (i = 0; i < s->nrefused; i++)
 		free(s->refused[i]);
 	free(s->fps);
