@@ -62,6 +62,7 @@ struct capture_opts {
 	int nlogs;
 	const char *log_format;          /* --log-format auto|json|docker|cri|plain */
 	int64_t log_since_us;            /* --log-since */
+	uint64_t log_max_size;           /* --log-max-size: logs' share of --max-size, default max_size/8 */
 	int redact;                      /* --redact */
 	const char *redact_map;          /* --redact-map FILE (kept outside the bundle) */
 	const char *attach[CAPTURE_MAX_LIST]; /* --attach FILE */

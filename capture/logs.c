@@ -137,6 +137,11 @@ struct logs {
 	char *refused[LOGS_MAX_REFUSED];
 	int nrefused, refused_more;
 	uint64_t total_records, total_truncated;
+	/* --log-max-size: what the per-message rows (fingerprints, examples,
+	 * per-message counts) may take, estimated as text plus a row's
+	 * overhead. Past it only per-file counts by level are stored. */
+	uint64_t share, stored;
+	int full;
 	int64_t discover_tick;
 };
 
@@ -482,6 +487,29 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 
 /* --- fingerprints --------------------------------------------------------- */
 
+#define LOGS_ROW_OVERHEAD 48               /* bytes a row costs beyond its text, roughly */
+
+/* Charges ADD bytes to the logs' share; 1 when they do not fit (said once:
+ * from then on the per-message rows stop). */
+static int over_share(struct capture *cap, struct logs *s, uint64_t add)
+{
+	char sz[32];
+
+	if (s->full)
+		return 1;
+	if (s->stored + add <= s->share) {
+		s->stored += add;
+		return 0;
+	}
+	s->full = 1;
+	capture_event(cap, "size_cap", "log messages reached their share of the bundle, %s (--log-max-size): "
+		      "new messages, examples and per-message counts are no longer stored; counts by file "
+		      "and level go on", format_size(s->share, sz, sizeof(sz)));
+	warning("log messages reached their share of the bundle (--log-max-size %s); "
+		"only counts by file and level go on", sz);
+	return 1;
+}
+
 static int grow_fps(struct logs *s)
 {
 	size_t n = s->nslots ? s->nslots * 2 : 1024, i, j;
@@ -611,6 +639,8 @@ static long fingerprint_slot(struct capture *cap, struct logs *s, const struct f
 		if ((found = fp_find(s, h, &j)) >= 0)
 			return found;
 	}
+	if (over_share(cap, s, fp->len + LOGS_ROW_OVERHEAD))
+		return -2;
 	s->fps[j].hash = h;
 	s->fps[j].examples = 0;
 	s->fps[j].dirty = 0;
@@ -648,15 +678,21 @@ static int account(struct capture *cap, struct logs *s, struct log_file *f,
 	f->t_records++;
 	f->touched = 1;
 	s->total_records++;
+	if (s->full)
+		return 0;
 	fingerprint_compute(&s->fp, r->msg, r->msg_len, lv);
 	slot = fingerprint_slot(cap, s, &s->fp, lv, f->id, tick);
+	if (slot == -2)
+		return 0;   /* over --log-max-size */
 	if (slot < 0)
 		return -1;
 	if (mark_dirty(s, (size_t)slot))
 		return -1;
 	s->fps[slot].t_records++;
 	s->fps[slot].t_bytes += r->bytes;
-	if (s->fps[slot].examples < LOGS_EXAMPLES) {
+	if (s->fps[slot].examples < LOGS_EXAMPLES &&
+	    !over_share(cap, s, (r->text_len < LOGS_EXAMPLE_MAX ? r->text_len : LOGS_EXAMPLE_MAX) +
+			LOGS_ROW_OVERHEAD)) {
 		s->fps[slot].examples++;
 		if (store_example(cap, r, s->fps[slot].id, f->id, tick))
 			return -1;
@@ -1220,7 +1256,7 @@ static int write_rows(struct capture *cap, struct logs *s, int64_t tick)
 	for (k = 0; k < s->ndirty; k++) {
 		struct fp_entry *e = &s->fps[s->dirty[k]];
 
-		if (e->t_records) {
+		if (e->t_records && !over_share(cap, s, LOGS_ROW_OVERHEAD)) {
 			if (!(st = writer_stmt(cap->w, sql_fp)))
 				return -1;
 			sqlite3_bind_int64(st, 1, tick);
@@ -1258,6 +1294,7 @@ static int logs_open(struct capture *cap, void **state)
 		return error("out of memory");
 	*state = s;
 	s->format = fmt < 0 ? LOG_FORMAT_AUTO : (enum log_format)fmt;
+	s->share = cap->opts->log_max_size ? cap->opts->log_max_size : cap->opts->max_size / 8;
 	s->buf = malloc(LOGS_CHUNK);
 	s->rec = malloc(sizeof(*s->rec));
 	if (!s->buf || !s->rec)

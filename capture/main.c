@@ -98,6 +98,9 @@ static void usage(FILE *f)
 "      --log FILE         logs: follow FILE (repeatable; globs allowed)\n"
 "      --log-format FMT   logs: auto (default), json, docker, cri, plain\n"
 "      --log-since DUR    logs: include the last DUR of history\n"
+"      --log-max-size SIZE  logs: share of --max-size for messages, examples and\n"
+"                         per-message counts (default an eighth); past it only counts\n"
+"                         by file and level are kept, so a burst cannot end the capture\n"
 "      --redact           replace addresses, hostnames, tokens with pseudonyms\n"
 "      --redact-map FILE  where the pseudonym mapping goes (never into the bundle)\n"
 "      --attach FILE      store FILE in the bundle (repeatable)\n"
@@ -145,7 +148,7 @@ enum {
 	OPT_ALL_SOCKETS, OPT_SYSCALLS, OPT_SYSCALL_SAMPLE, OPT_PTRACE_WINDOW, OPT_PCAP_IFACE,
 	OPT_PCAP_FILTER, OPT_PCAP_SNAPLEN, OPT_PCAP_MAX_SIZE, OPT_PCAP_BUFFER, OPT_LOG,
 	OPT_LOG_FORMAT, OPT_LOG_SINCE, OPT_REDACT, OPT_REDACT_MAP, OPT_ATTACH, OPT_KEYFRAME,
-	OPT_MAX_TARGETS,
+	OPT_MAX_TARGETS, OPT_LOG_MAX_SIZE,
 };
 
 /* Below this, a sampling round of /proc/PID/task/TID/syscall costs more than
@@ -195,6 +198,7 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "log-since", required_argument, NULL, OPT_LOG_SINCE },
+		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
 		{ "redact", no_argument, NULL, OPT_REDACT },
 		{ "redact-map", required_argument, NULL, OPT_REDACT_MAP },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
@@ -363,6 +367,11 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 				return bad_value("--log-since", arg, "a duration");
 			o->log_since_us = d;
 			break;
+		case OPT_LOG_MAX_SIZE:
+			if (parse_size(arg, &u))
+				return bad_value("--log-max-size", arg, "a size (e.g. 10M)");
+			o->log_max_size = u;
+			break;
 		case OPT_REDACT: o->redact = 1; break;
 		case OPT_REDACT_MAP: o->redact_map = arg; break;
 		case OPT_ATTACH:
@@ -385,6 +394,8 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		return error("unexpected argument '%s' (see --help)", argv[optind]);
 	if (!o->pcap_max_size)
 		o->pcap_max_size = o->max_size / 4;
+	if (!o->log_max_size)
+		o->log_max_size = o->max_size / 8;
 	/* Every bound holds whatever the flags: what is sized at start must
 	 * fit the budgets, said once here rather than found out later. */
 	if (o->syscall_sample_us > 0 && o->syscall_sample_us < SYSCALL_SAMPLE_MIN_US) {
