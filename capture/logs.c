@@ -436,7 +436,9 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 		close(fd);
 		return NULL;
 	}
-	if (from_start && (kind = classify_new(s, fd, st.st_size, &copy_start, 1)) == 1) {
+	/* A new empty file is judged once it has bytes: it may be a copy that
+	 * cp has created and not written yet. */
+	if (from_start && (st.st_size == 0 || (kind = classify_new(s, fd, st.st_size, &copy_start, 1)) == 1)) {
 		close(fd);
 		return NULL;
 	}
