@@ -67,7 +67,7 @@ static void usage(FILE *f)
 "  -p, --pid PID          capture this process (repeatable)\n"
 "  -n, --name PATTERN     capture processes whose name or command line contains PATTERN\n"
 "  -c, --children         also follow descendants, including ones born during capture\n"
-"      --max-targets N    follow at most N live processes (default 256)\n"
+"      --max-targets N    follow at most N live processes, --name matches too (default 256)\n"
 "\n"
 "Time and size:\n"
 "  -i, --interval DUR     time between samples (default 1s; e.g. 500ms, 2s)\n"
@@ -75,7 +75,8 @@ static void usage(FILE *f)
 "      --max-size SIZE    bound the bundle on disk to SIZE (default 100M): a tick that\n"
 "                         would pass it is dropped whole and the capture stops\n"
 "  -o, --output FILE      bundle to write (default casefile-HOST-NAME-PID-TIME.db)\n"
-"      --force            overwrite FILE if it exists\n"
+"      --force            replace FILE if it is a regular file (a new file renamed over it;\n"
+"                         never a link, FIFO, device, or a bundle another capture writes)\n"
 "\n"
 "Sources (all that are permitted run by default):\n");
 	for (s = capture_sources; *s; s++)

@@ -44,7 +44,7 @@ while [ $i -lt "$ROT" ]; do
 	case $((i % 3)) in
 	0) shift_copies; mv app.log app.log.1 ;;
 	1) shift_copies; cp app.log app.log.1; : > app.log ;;
-	2) held || wait_for 30 held || fail "capture never opened app.log (rotation $i)"; rm app.log ;;
+	2) held || wait_for 120 held || fail "capture never opened app.log (rotation $i)"; rm app.log ;;
 	esac
 	i=$((i + 1))
 done
