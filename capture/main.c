@@ -690,8 +690,13 @@ int main(int argc, char **argv)
 	opts.argc = argc;
 	opts.argv = argv;
 	{
-		/* parse_args rewrites --no-SOURCE entries; keep the manifest's copy intact. */
-		char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
+		/* parse_args rewrites --no-SOURCE entries; keep the manifest's copy
+		 * intact. Static: --help and --version exit inside parse_args, and
+		 * LeakSanitizer would count the copy as lost (and its report at
+		 * exit would cut the help short). */
+		static char **args;
+
+		args = malloc(sizeof(char *) * (size_t)(argc + 1));
 
 		if (!args)
 			die(CF_EXIT_INTERNAL, "out of memory");
