@@ -33,6 +33,52 @@ const struct privs_kept privs_kept[] = {
 	{ 0, NULL, NULL },
 };
 
+/* Keeps KEEP (a mask of CAP_* bits, cut to what is held) in the calling
+ * thread and drops the rest from every set. */
+static int drop_to(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	int i;
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return error_errno("cannot read the capture's capabilities");
+	keep &= (uint64_t)data[0].permitted | (uint64_t)data[1].permitted << 32;
+	/* The bounding set first: dropping from it needs CAP_SETPCAP, which
+	 * the capset below takes away. Caps the kernel does not know fail
+	 * with EINVAL: the end of the list. */
+	for (i = 0; i < PRIVS_CAP_MAX; i++) {
+		if (keep & (1ULL << i))
+			continue;
+		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 &&
+		    errno != EPERM && errno != EINVAL)
+			return error_errno("cannot drop capability %d from the bounding set", i);
+	}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return error_errno("cannot drop the capture's capabilities");
+	/* Nothing we run later can gain privileges by exec (we exec nothing;
+	 * this makes it so). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return error_errno("cannot set no_new_privs");
+	return 0;
+}
+
+int privs_limit_thread(const int *caps, int n)
+{
+	uint64_t keep = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (caps[i] >= 0 && caps[i] < PRIVS_CAP_MAX)
+			keep |= 1ULL << caps[i];
+	return drop_to(keep);
+}
+
 int privs_drop(int keep_dac_override, char *kept, size_t len)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -57,25 +103,5 @@ int privs_drop(int keep_dac_override, char *kept, size_t len)
 	}
 	if (!kept[0])
 		snprintf(kept, len, "none");
-	/* The bounding set first: dropping from it needs CAP_SETPCAP, which
-	 * the capset below takes away. Caps the kernel does not know fail
-	 * with EINVAL: the end of the list. */
-	for (i = 0; i < PRIVS_CAP_MAX; i++) {
-		if (keep & (1ULL << i))
-			continue;
-		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 &&
-		    errno != EPERM && errno != EINVAL)
-			return error_errno("cannot drop capability %d from the bounding set", i);
-	}
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	data[0].effective = data[0].permitted = (uint32_t)keep;
-	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
-	data[0].inheritable = data[1].inheritable = 0;
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return error_errno("cannot drop the capture's capabilities");
-	/* Nothing we run later can gain privileges by exec (we exec nothing;
-	 * this makes it so). */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return error_errno("cannot set no_new_privs");
-	return 0;
+	return drop_to(keep);
 }

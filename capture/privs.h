@@ -11,8 +11,9 @@
  *
  * Linux capabilities are per thread: this changes the calling thread (the
  * tick loop, where /proc, netlink and log text are parsed) and the threads
- * it creates afterwards. Threads started during setup keep what they hold
- * (see ARCHITECTURE.md, "Privileges").
+ * it creates afterwards. Threads started during setup call
+ * privs_limit_thread() themselves with what their own work takes (see
+ * ARCHITECTURE.md, "Privileges and what the target controls").
  */
 #ifndef CASEFILE_PRIVS_H
 #define CASEFILE_PRIVS_H
@@ -34,5 +35,10 @@ extern const struct privs_kept privs_kept[];
  * separated, into KEPT (size LEN; "none" when the capture ran without
  * capabilities). Returns 0, or -1 after error() when the kernel refused. */
 int privs_drop(int keep_dac_override, char *kept, size_t len);
+
+/* For a thread started during setup: keeps only CAPS (N CAP_* numbers, cut
+ * to what the thread holds) in the calling thread, drops the rest from
+ * every set, sets no_new_privs. Returns 0 or -1 after error(). */
+int privs_limit_thread(const int *caps, int n);
 
 #endif

@@ -7,12 +7,14 @@
  * kernel only looks at a thread that is already off the CPU.
  */
 #include "syscalls.h"
+#include "privs.h"
 
 #include "error.h"
 #include "parse.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -170,6 +172,10 @@ static void *sampler_main(void *arg)
 	struct syssample *s = arg;
 	struct pollfd pf = { .fd = s->stopfd, .events = POLLIN };
 	int64_t next = now_mono_us();
+	/* Reading the targets' /proc/PID/task/TID/syscall is all it does. */
+	static const int keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+
+	privs_limit_thread(keep, 2);
 
 	for (;;) {
 		pid_t pids[SYSSAMPLE_MAX_PIDS];
