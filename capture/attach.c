@@ -65,6 +65,17 @@ static int attach_one(struct capture *cap, const char *path)
 	int64_t id, done = 0;
 	int fd, rc = -1;
 
+	{
+		struct stat a, b;
+
+		/* Not even opened: closing a descriptor of the bundle would drop
+		 * SQLite's locks on it. */
+		if (stat(path, &a) == 0 && stat(writer_path(cap->w), &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			capture_event(cap, "warning", "cannot attach '%s': it is the bundle itself", path);
+			return error("cannot attach '%s': it is the bundle itself", path);
+		}
+	}
 	/* O_NONBLOCK: a FIFO or device named here must not hold the capture
 	 * in open() past its duration; it is refused just below. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -304,9 +304,11 @@ static void refuse_log(struct capture *cap, struct logs *s, const char *path, co
 
 /* Whether ST is one of the capture's own files: the bundle, its SQLite side
  * files, the redaction map. A --log glob that matches them must not feed
- * the bundle into itself. */
-static int own_file(struct capture *cap, const struct stat *st)
+ * the bundle into itself, nor even open it (safeopen's veto: a close()
+ * would drop SQLite's locks). */
+static int own_file(const struct stat *st, void *arg)
 {
+	struct capture *cap = arg;
 	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
 	const char *bundle = writer_path(cap->w), *map = capture_redact_map_path();
 	char path[4200];
@@ -353,12 +355,6 @@ static int open_log(struct capture *cap, struct logs *s, const char *path, struc
 		errno = e;
 		return -1;
 	}
-	if (own_file(cap, st)) {
-		close(fd);
-		refuse_log(cap, s, path, "it is one of this capture's own files (bundle or redaction map)");
-		errno = EPERM;
-		return -1;
-	}
 	return fd;
 }
 
@@ -368,6 +364,8 @@ static void refresh_creds(struct capture *cap, struct logs *s)
 	int i;
 
 	s->creds.n = 0;
+	s->creds.veto = own_file;
+	s->creds.veto_arg = cap;
 	for (i = 0; i < cap->targets.n; i++) {
 		const struct target *t = &cap->targets.v[i];
 		struct safeopen_cred c;

@@ -283,6 +283,10 @@ int safeopen_open(const char *path, const struct safeopen_creds *cs, struct stat
 			close(dirfd);
 			return refuse(EINVAL, why, whylen, "not a regular file");
 		}
+		if (cs && cs->veto && cs->veto(&cst, cs->veto_arg)) {
+			close(dirfd);
+			return refuse(EPERM, why, whylen, "it is one of this capture's own files (bundle or redaction map)");
+		}
 		fd = openat(dirfd, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		close(dirfd);
 		if (fd < 0) {
@@ -306,6 +310,8 @@ int safeopen_open_fdlink(const char *path, const struct safeopen_creds *cs, stru
 		return -1;
 	if (!S_ISREG(pre.st_mode))
 		return refuse(EINVAL, why, whylen, "not a regular file");
+	if (cs && cs->veto && cs->veto(&pre, cs->veto_arg))
+		return refuse(EPERM, why, whylen, "it is one of this capture's own files (bundle or redaction map)");
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return refuse(errno, why, whylen, "%s", strerror(errno));

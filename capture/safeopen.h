@@ -33,6 +33,12 @@ struct safeopen_cred {
 struct safeopen_creds {
 	struct safeopen_cred v[SAFEOPEN_MAX_CREDS];
 	int n;
+	/* When set, asked about the file found before it is opened: nonzero
+	 * refuses it ("one of the capture's own files"). Opening the bundle or
+	 * its -wal/-shm at all would be harm: closing any descriptor of a file
+	 * drops the process's POSIX locks on it, SQLite's included. */
+	int (*veto)(const struct stat *st, void *arg);
+	void *veto_arg;
 };
 
 /* Parses the Uid:, Gid: and Groups: lines of /proc/PID/status text (BUF,

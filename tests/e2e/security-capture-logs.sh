@@ -53,6 +53,7 @@ grep -q "not readable by the target's user" err.txt || fail "no reason for the r
 sqlite3 -readonly d/cap.db .dump > dump.sql
 grep -q SECRET dump.sql && fail "secret text reached the bundle: $(grep SECRET dump.sql | head -3)"
 assert_eq "mode of the bundle" 600 "$(stat -c %a d/cap.db)"
+assert_eq "integrity of the bundle" ok "$(q d/cap.db "PRAGMA integrity_check")"
 
 # -o inside a --log glob, with a root target (who could read the bundle):
 # the bundle and its side files are still never logs.
