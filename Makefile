@@ -51,7 +51,7 @@ CAPTURE_SRCS := $(wildcard capture/*.c)
 ANALYZE_SRCS := $(wildcard analyze/*.c)
 GEN_SRCS     := $(BUILD)/gen/schema.c
 
-LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o $(BUILD)/gen/schema_history.o
 CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/syscall_names.o
 ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_rules.o
 # Everything but main(), for linking into unit tests.
@@ -83,6 +83,15 @@ $(BIN)/casefile-analyze: $(ANALYZE_OBJS) $(LIB_OBJS)
 $(BUILD)/gen/schema.c: schema/bundle.sql schema/embed.sh
 	@mkdir -p $(@D)
 	$(QGEN)sh schema/embed.sh schema/bundle.sql bundle_schema_sql bundle_schema_version > $@
+
+# Every released schema (schema/history/vN.sql): a bundle of version N is
+# checked against its own version's schema.
+HISTORY_SQL := $(sort $(wildcard schema/history/v*.sql))
+$(BUILD)/gen/schema_history.c: $(HISTORY_SQL) schema/embed_history.sh
+	@mkdir -p $(@D)
+	$(QGEN)sh schema/embed_history.sh $(HISTORY_SQL) > $@
+
+$(BUILD)/gen/schema_history.o: lib/bundle.h
 
 # The built-in rule pack, embedded the same way (also installed as a file).
 $(BUILD)/gen/builtin_rules.c: analyze/rules/builtin.yaml schema/embed.sh

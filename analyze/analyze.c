@@ -9,6 +9,9 @@
 #include "bundle.h"
 #include "error.h"
 #include "exitcodes.h"
+#include "outfile.h"
+#include "parse.h"
+#include "term.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -26,15 +29,18 @@ struct analyze_opts {
 	const char *format;           /* NULL: by -o extension, else text */
 	const char *outputs[MAX_OUTPUTS]; /* none: stdout */
 	int noutputs;
+	int force;                    /* replace existing outputs */
 };
 
-enum { OPT_RULES = 256, OPT_FAIL_ON, OPT_FORMAT, OPT_NO_BUILTIN };
+enum { OPT_RULES = 256, OPT_FAIL_ON, OPT_FORMAT, OPT_NO_BUILTIN, OPT_FORCE, OPT_RULE_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "no-builtin", no_argument, NULL, OPT_NO_BUILTIN },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "rule-timeout", required_argument, NULL, OPT_RULE_TIMEOUT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -58,7 +64,12 @@ static void analyze_usage(FILE *f)
 		"  --format FORMAT     text (default), md, json or html\n"
 		"  -o, --output FILE   write the report to FILE, repeatable: one run writes several\n"
 		"                      formats, each from its extension (.txt .md .json .html);\n"
-		"                      with a single -o, --format wins over the extension\n"
+		"                      with a single -o, --format wins over the extension; another\n"
+		"                      extension is an error. Written to a temp file, then renamed;\n"
+		"                      never over an input\n"
+		"  --force             replace an existing output file\n"
+		"  --rule-timeout TIME stop a rule whose queries run longer (default 30s; 0: none);\n"
+		"                      a note says which, the other rules still run\n"
 		"\n"
 		"Examples:\n"
 		"  casefile-analyze incident.db\n"
@@ -99,6 +110,18 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o, int *first_
 		case OPT_NO_BUILTIN:
 			o->no_builtin = 1;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
+		case OPT_RULE_TIMEOUT: {
+			int64_t us = 0;
+
+			if (strcmp(optarg, "0") && (parse_duration_us(optarg, &us) < 0 || us > 86400LL * 1000000))
+				return error("--rule-timeout: expected a duration such as 10s or 2m (0: none), got '%s'",
+					     optarg);
+			analysis_set_rule_timeout(us);
+			break;
+		}
 		case 'o':
 			if (o->noutputs == MAX_OUTPUTS)
 				return error("at most %d -o outputs", MAX_OUTPUTS);
@@ -138,6 +161,7 @@ static int parse_all(int argc, char **argv, struct analyze_opts *o, const char *
 		args[n++] = argv[i];
 		if (i + 1 < argc && (!strcmp(argv[i], "--rules") || !strcmp(argv[i], "--fail-on") ||
 				     !strcmp(argv[i], "--format") || !strcmp(argv[i], "-o") ||
+				     !strcmp(argv[i], "--rule-timeout") ||
 				     !strcmp(argv[i], "--output")))
 			args[n++] = argv[++i];
 	}
@@ -194,6 +218,8 @@ static const struct report_format *output_format(const struct analyze_opts *o, c
 		fmt = report_format_for_path(path);
 	if (!fmt && o->format)
 		fmt = report_format_find(o->format);
+	if (!fmt && path)
+		return NULL; /* an extension we do not know, and no --format */
 	return fmt ? fmt : report_format_find("text");
 }
 
@@ -202,9 +228,12 @@ static int outputs_need_series(const struct analyze_opts *o)
 {
 	int i;
 
-	for (i = 0; i < (o->noutputs ? o->noutputs : 1); i++)
-		if (output_format(o, o->noutputs ? o->outputs[i] : NULL)->needs_series)
+	for (i = 0; i < (o->noutputs ? o->noutputs : 1); i++) {
+		const struct report_format *fmt = output_format(o, o->noutputs ? o->outputs[i] : NULL);
+
+		if (fmt && fmt->needs_series)
 			return 1;
+	}
 	return 0;
 }
 
@@ -219,32 +248,54 @@ static int write_reports(const struct analyze_opts *o, const struct analysis *a,
 	for (i = 0; i < (o->noutputs ? o->noutputs : 1); i++) {
 		const char *path = o->noutputs && strcmp(o->outputs[i], "-") ? o->outputs[i] : NULL;
 		const struct report_format *fmt = output_format(o, path);
-		FILE *f = path ? fopen(path, "w") : stdout;
+		struct outfile out = OUTFILE_INIT;
 		int wrc;
 
-		if (c && !fmt->compare) {
+		if (c && fmt && !fmt->compare) {
 			error("--format %s does not support compare", fmt->name);
-			if (f && f != stdout)
-				fclose(f);
 			rc = CF_EXIT_USAGE;
 			continue;
 		}
-		if (!f) {
-			error_errno("cannot write report '%s'", path);
+		if (outfile_open(&out, path, o->force, 0666) < 0) {
 			rc = CF_EXIT_IO;
 			continue;
 		}
-		wrc = c ? fmt->compare(f, c) : fmt->analysis(f, a);
-		if (fflush(f) != 0 || ferror(f))
-			wrc = -1;
-		if (f != stdout && fclose(f) != 0)
-			wrc = -1;
+		wrc = c ? fmt->compare(out.f, c) : fmt->analysis(out.f, a);
 		if (wrc < 0) {
 			error_errno("cannot write report '%s'", path ? path : "(stdout)");
+			outfile_abort(&out);
+			rc = CF_EXIT_IO;
+		} else if (outfile_commit(&out) < 0) {
 			rc = CF_EXIT_IO;
 		}
 	}
 	return rc;
+}
+
+/* Every -o is checked before any work: a known format, not an input. */
+static int check_outputs(const struct analyze_opts *o, const char **inputs, int ninputs)
+{
+	int i;
+
+	outfile_clear_inputs();
+	for (i = 0; i < ninputs; i++)
+		if (outfile_add_input(inputs[i]) < 0)
+			return CF_EXIT_USAGE;
+	for (i = 0; i < o->nrules; i++)
+		if (outfile_add_input(o->rules[i]) < 0)
+			return CF_EXIT_USAGE;
+	for (i = 0; i < o->noutputs; i++) {
+		if (!strcmp(o->outputs[i], "-"))
+			continue;
+		if (outfile_check(o->outputs[i], o->force) < 0)
+			return CF_EXIT_IO;
+		if (!output_format(o, o->outputs[i])) {
+			error("cannot tell the format of '%s' from its extension (.txt .md .json .html, or --format)",
+			      o->outputs[i]);
+			return CF_EXIT_USAGE;
+		}
+	}
+	return 0;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -263,6 +314,8 @@ int cmd_analyze(int argc, char **argv)
 		analyze_usage(stderr);
 		return CF_EXIT_USAGE;
 	}
+	if ((rc = check_outputs(&o, pos, 1)) != 0)
+		return rc;
 	npacks = load_packs(&o, packs, &pack_errors);
 	if (npacks < 0)
 		return CF_EXIT_INTERNAL;
@@ -313,6 +366,8 @@ int cmd_compare(int argc, char **argv)
 		analyze_usage(stderr);
 		return CF_EXIT_USAGE;
 	}
+	if ((rc = check_outputs(&o, pos, 2)) != 0)
+		return rc;
 	npacks = load_packs(&o, packs, &pack_errors);
 	if (npacks < 0)
 		return CF_EXIT_INTERNAL;
@@ -400,12 +455,15 @@ static int rules_check(int argc, char **argv)
 			return CF_EXIT_INTERNAL;
 		}
 		rulepack_check(&p);
-		for (j = 0; j < p.nerrors; j++)
-			fprintf(stderr, "%s\n", p.errors[j]);
+		for (j = 0; j < p.nerrors; j++) {
+			term_write(stderr, p.errors[j], 0);
+			fputc('\n', stderr);
+		}
+		term_write(stdout, p.file, 0);
 		if (p.nerrors)
-			printf("%s: %d error%s\n", p.file, p.nerrors, p.nerrors == 1 ? "" : "s");
+			printf(": %d error%s\n", p.nerrors, p.nerrors == 1 ? "" : "s");
 		else
-			printf("%s: %d rule%s OK\n", p.file, p.nrules, p.nrules == 1 ? "" : "s");
+			printf(": %d rule%s OK\n", p.nrules, p.nrules == 1 ? "" : "s");
 		total += p.nerrors;
 		rulepack_release(&p);
 	}
@@ -430,8 +488,11 @@ static int rules_list(int argc, char **argv)
 		for (j = 0; j < packs[i].nrules; j++) {
 			const struct rule *r = &packs[i].rules[j];
 
-			printf("%-26s %-9s %-14s %-14s %s\n", r->id, severity_name(r->severity), r->detector->name,
-			       r->file, r->title);
+			char id[128], file[256], title[512];
+
+			printf("%-26s %-9s %-14s %-14s %s\n", term_escape(id, sizeof(id), r->id),
+			       severity_name(r->severity), r->detector->name,
+			       term_escape(file, sizeof(file), r->file), term_escape(title, sizeof(title), r->title));
 		}
 	release_packs(packs, npacks);
 	return errs ? CF_EXIT_BAD_RULES : CF_EXIT_OK;

@@ -16,6 +16,13 @@
 #define PW (W - ML - MR)
 #define PH (H - MT - MB)
 
+/* Bounds that keep any bundle's chart finite and small: values are clamped to
+ * +-CHART_VMAX (beyond, a chart says nothing more), a line gives at most
+ * CHART_MAX_POINTS points, an axis at most CHART_MAX_TICKS labels. */
+#define CHART_VMAX 1e15
+#define CHART_MAX_POINTS 4000
+#define CHART_MAX_TICKS 24
+
 /* Colour-blind-safe palette (Okabe-Ito), then greys. */
 static const char *const palette[] = {
 	"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
@@ -39,18 +46,33 @@ static double nice_step(double range, int n)
 	return f * mag;
 }
 
+/* X of a time, kept a little outside the plot at most. Differences of
+ * int64 times are taken in double: bundle times may be anything. */
 static double xpos(const struct chart *c, double t_us)
 {
-	double span = (double)(c->x1_us - c->x0_us);
+	double span = (double)c->x1_us - (double)c->x0_us, x;
 
-	if (span <= 0)
+	if (!(span > 0))
 		span = 1;
-	return ML + PW * (t_us - (double)c->x0_us) / span;
+	x = ML + PW * (t_us - (double)c->x0_us) / span;
+	if (!(x >= ML - 2))
+		return ML - 2;
+	return x > ML + PW + 2 ? ML + PW + 2 : x;
 }
 
+/* A value to draw, or NaN when there is none; clamped to +-CHART_VMAX. */
 static double line_value(const struct chart_line *l, int i)
 {
-	return l->s->value[i] * (l->scale != 0 ? l->scale : 1);
+	double v = l->s->value[i] * (l->scale != 0 ? l->scale : 1);
+
+	if (!isfinite(v))
+		return NAN;
+	return v > CHART_VMAX ? CHART_VMAX : v < -CHART_VMAX ? -CHART_VMAX : v;
+}
+
+static double line_time(const struct chart_line *l, int i)
+{
+	return (double)l->s->wall_us[i] - (double)l->base_us;
 }
 
 static void write_polyline(FILE *f, const struct chart *c, const struct chart_line *l,
@@ -58,18 +80,21 @@ static void write_polyline(FILE *f, const struct chart *c, const struct chart_li
 {
 	const struct series *s = l->s;
 	double yspan = ymax - ymin > 0 ? ymax - ymin : 1;
-	int i, col = -1;
+	int i, col = -1, points = 0;
 	double cmin = 0, cmax = 0, cx = 0;
 
 	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", colour,
 		l->after ? " stroke-dasharray=\"5 3\"" : "");
 	for (i = 0; i < s->n; i++) {
-		double x = xpos(c, (double)(s->wall_us[i] - l->base_us));
+		double x = xpos(c, line_time(l, i));
 		int px = (int)x;
 		double v = line_value(l, i);
 
 		if (!isfinite(v))
 			continue;
+		/* Times out of order defeat the per-column reduction: a cap. */
+		if (px != col && ++points > CHART_MAX_POINTS)
+			break;
 		if (px != col) {
 			if (col >= 0) {
 				/* Keep both extremes of a pixel column so spikes survive. */
@@ -99,18 +124,19 @@ static void x_label(FILE *f, const struct chart *c, double t_us, char *buf, size
 	if (c->relative) {
 		snprintf(buf, len, "+%.0fs", (t_us - (double)c->x0_us) / 1e6);
 	} else {
-		time_t secs = (time_t)(t_us / 1e6);
+		double sec = t_us / 1e6;
+		time_t secs = (time_t)(sec > -1e15 && sec < 1e15 ? sec : 0);
 		struct tm tm;
 
-		gmtime_r(&secs, &tm);
-		strftime(buf, len, "%H:%M:%S", &tm);
+		if (!gmtime_r(&secs, &tm) || !strftime(buf, len, "%H:%M:%S", &tm))
+			snprintf(buf, len, "?");
 	}
 }
 
 void chart_write_svg(FILE *f, const struct chart *c)
 {
 	double ymin = 0, ymax = 0, step, y, span_s, xstep, t;
-	int i, j, any = 0;
+	int i, j, any = 0, n;
 	char buf[64];
 
 	for (i = 0; i < c->nlines; i++) {
@@ -131,6 +157,10 @@ void chart_write_svg(FILE *f, const struct chart *c)
 		ymax = ymin + 1;
 	step = nice_step(ymax - ymin, 4);
 	ymax = ceil(ymax / step) * step;
+	if (!isfinite(step) || !(step > 0) || !isfinite(ymax) || ymax <= ymin) {
+		step = ymax - ymin > 0 ? (ymax - ymin) / 4 : 1;
+		ymax = ymin + 4 * step;
+	}
 
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" role=\"img\""
 		" class=\"chart\" aria-label=\"", W, H);
@@ -155,7 +185,7 @@ void chart_write_svg(FILE *f, const struct chart *c)
 			fputs("</text>\n", f);
 		}
 	}
-	for (y = ymin; y <= ymax + step / 2; y += step) {
+	for (y = ymin, n = 0; y <= ymax + step / 2 && n < CHART_MAX_TICKS; y = ymin + step * ++n) {
 		double py = MT + PH - PH * (y - ymin) / (ymax - ymin);
 
 		fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n",
@@ -163,9 +193,12 @@ void chart_write_svg(FILE *f, const struct chart *c)
 		fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" fill=\"#444\">%s</text>\n",
 			ML - 4, py + 3, series_format(c->unit, y, buf, sizeof(buf)));
 	}
-	span_s = (double)(c->x1_us - c->x0_us) / 1e6;
+	span_s = ((double)c->x1_us - (double)c->x0_us) / 1e6;
 	xstep = nice_step(span_s > 0 ? span_s : 1, 6) * 1e6;
-	for (t = ceil((double)c->x0_us / xstep) * xstep; t <= (double)c->x1_us; t += xstep) {
+	if (!isfinite(xstep) || !(xstep > 0))
+		xstep = 1e6;
+	for (t = ceil((double)c->x0_us / xstep) * xstep, n = 0; t <= (double)c->x1_us && n < CHART_MAX_TICKS;
+	     t += xstep, n++) {
 		double px = xpos(c, t);
 
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"#eee\"/>\n",
@@ -182,7 +215,7 @@ void chart_write_svg(FILE *f, const struct chart *c)
 		write_polyline(f, c, &c->lines[i], ymin, ymax, colour);
 		if (c->lines[i].s->n == 1 && isfinite(line_value(&c->lines[i], 0)))
 			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n",
-				xpos(c, (double)(c->lines[i].s->wall_us[0] - c->lines[i].base_us)),
+				xpos(c, line_time(&c->lines[i], 0)),
 				MT + PH - PH * (line_value(&c->lines[i], 0) - ymin) / (ymax - ymin), colour);
 	}
 	if (!any)

@@ -1,50 +1,12 @@
 #include "escape.h"
 
+#include "term.h"
+
 #include <string.h>
 
 void fput_term(FILE *f, const char *s, size_t max)
 {
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (max && i >= max) {
-			fputs("...", f);
-			return;
-		}
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-	}
-}
-
-/* Length of a valid UTF-8 sequence at s, or 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xe0 && s[1] < 0xa0)
-			return 0;
-		if (s[0] == 0xed && s[1] >= 0xa0)
-			return 0; /* surrogates */
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xf0 && s[1] < 0x90)
-			return 0;
-		if (s[0] == 0xf4 && s[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
+	term_write(f, s, max);
 }
 
 void fput_json(FILE *f, const char *str)
@@ -71,7 +33,11 @@ void fput_json(FILE *f, const char *str)
 			/* Keeps "</script>" inert if the JSON is embedded in HTML. */
 			fputs("\\u003c", f);
 			s++;
-		} else if ((n = utf8_len(s)) > 0) {
+		} else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0) {
+			/* A C1 control (CSI, OSC): escaped, JSON on stdout reaches terminals. */
+			fprintf(f, "\\u%04x", s[1]);
+			s += 2;
+		} else if ((n = term_utf8_len(s)) > 0) {
 			fwrite(s, 1, (size_t)n, f);
 			s += n;
 		} else {

@@ -5,8 +5,9 @@
 
 #include <stdio.h>
 
-/* Writes s to f for a terminal: control bytes (ANSI escapes included) shown
- * as '?', at most max bytes (0 = no limit; "..." marks a cut). */
+/* Writes s to f for a terminal: term_write() of lib/term.h (C0, DEL, C1 and
+ * invalid UTF-8 shown as '?'), at most max bytes (0 = no limit; "..." marks
+ * a cut). */
 void fput_term(FILE *f, const char *s, size_t max);
 
 /* Writes s as the inside of a JSON string (no quotes), valid UTF-8 kept,

@@ -8,6 +8,8 @@
 #include "commands.h"
 #include "error.h"
 #include "exitcodes.h"
+#include "outfile.h"
+#include "parse.h"
 #include "pktcodec.h"
 
 #include <pcap/pcap.h>
@@ -17,16 +19,23 @@
 
 #define REC_HDR 16
 #define MAX_SNAPLEN 262144
+/* The default --max-size. Packets are stored delta-encoded, so a small bundle
+ * can expand a thousandfold: a cap keeps a hostile one from filling a disk. */
+#define DEFAULT_MAX_SIZE (1024ULL * 1024 * 1024)
+#define PCAP_FILE_HDR 24
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: casefile-analyze export-pcap BUNDLE OUT.pcap [--filter EXPR]\n"
-		"       casefile-analyze export-pcap BUNDLE -o OUT.pcap [--filter EXPR]\n"
+		"usage: casefile-analyze export-pcap BUNDLE OUT.pcap [--filter EXPR] [--max-size SIZE] [--force]\n"
+		"       casefile-analyze export-pcap BUNDLE -o OUT.pcap [--filter EXPR] [--max-size SIZE] [--force]\n"
 		"\n"
-		"Writes the packets stored in BUNDLE as a pcap file (OUT.pcap, or - for stdout)\n"
-		"that tcpdump, tshark and Wireshark read. --filter keeps only the packets that\n"
-		"match a BPF expression (tcpdump syntax).\n"
+		"Writes the packets stored in BUNDLE as a pcap file (OUT.pcap or OUT.cap, or -\n"
+		"for stdout) that tcpdump, tshark and Wireshark read. --filter keeps only the\n"
+		"packets that match a BPF expression (tcpdump syntax). The file is written to a\n"
+		"temp file and renamed; an existing OUT is replaced only with --force.\n"
+		"--max-size (default 1G) bounds the output: an export that would pass it stops,\n"
+		"leaves no file (stdout: ends at a whole packet) and exits 6.\n"
 		"\n"
 		"Examples:\n"
 		"  casefile-analyze export-pcap incident.db incident.pcap\n"
@@ -38,6 +47,8 @@ struct out {
 	struct bpf_program *prog;        /* NULL: every packet */
 	long long written;
 	uint32_t snaplen;
+	uint64_t bytes, max_bytes;       /* output so far, and its cap */
+	int full;                        /* the cap was reached: write nothing more */
 };
 
 static int emit(void *arg, int64_t ts_us, uint32_t caplen, uint32_t wirelen, const uint8_t *bytes)
@@ -51,7 +62,14 @@ static int emit(void *arg, int64_t ts_us, uint32_t caplen, uint32_t wirelen, con
 	h.ts.tv_usec = (suseconds_t)(ts_us % 1000000);
 	h.caplen = caplen;
 	h.len = wirelen < caplen ? caplen : wirelen;
+	if (o->full)
+		return 1;
 	if (!o->prog || pcap_offline_filter(o->prog, &h, bytes)) {
+		if (o->bytes + REC_HDR + caplen > o->max_bytes) {
+			o->full = 1;
+			return 1;
+		}
+		o->bytes += REC_HDR + caplen;
 		pcap_dump((u_char *)o->dump, &h, bytes);
 		o->written++;
 	}
@@ -71,9 +89,12 @@ int cmd_export_pcap(int argc, char **argv)
 	pcap_t *dead = NULL;
 	pcap_dumper_t *dump = NULL;
 	struct bpf_program prog;
-	int have_prog = 0, rc = CF_EXIT_INTERNAL, status;
+	struct outfile of = OUTFILE_INIT;
+	int have_prog = 0, rc = CF_EXIT_INTERNAL, status, force = 0;
 	long long linktype, snaplen, nlinks, skipped_damaged = 0;
-	struct out o = { NULL, NULL, 0, 0 };
+	uint64_t max_size = DEFAULT_MAX_SIZE;
+	struct out o = { NULL, NULL, 0, 0, 0, 0, 0 };
+	const char *ext;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -87,6 +108,15 @@ int cmd_export_pcap(int argc, char **argv)
 			filter = argv[i];
 		} else if (!strncmp(argv[i], "--filter=", 9)) {
 			filter = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = 1;
+		} else if (!strcmp(argv[i], "--max-size") || !strncmp(argv[i], "--max-size=", 11)) {
+			const char *v = argv[i][10] == '=' ? argv[i] + 11 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (!v || parse_size(v, &max_size) < 0 || max_size < PCAP_FILE_HDR + REC_HDR) {
+				error("--max-size: expected a size such as 100M or 2G, got '%s'", v ? v : "");
+				return CF_EXIT_USAGE;
+			}
 		} else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
 			/* -o as in the other commands; the same as the positional OUT. */
 			if (++i >= argc) {
@@ -112,6 +142,14 @@ int cmd_export_pcap(int argc, char **argv)
 	}
 	if (!bundle || !out) {
 		usage(stderr);
+		return CF_EXIT_USAGE;
+	}
+	outfile_add_input(bundle);
+	if (outfile_check(out, force) < 0)
+		return CF_EXIT_IO;
+	ext = strrchr(out, '.');
+	if (strcmp(out, "-") && (!ext || strchr(ext, '/') || (strcmp(ext, ".pcap") && strcmp(ext, ".cap")))) {
+		error("'%s': the output of export-pcap must end in .pcap or .cap (or be - for stdout)", out);
 		return CF_EXIT_USAGE;
 	}
 	status = bundle_open_readonly(bundle, &db, NULL);
@@ -148,12 +186,20 @@ int cmd_export_pcap(int argc, char **argv)
 		}
 		have_prog = 1;
 	}
-	dump = pcap_dump_open(dead, out);
+	if (outfile_open(&of, out, force, 0600) < 0) {
+		rc = CF_EXIT_IO;
+		goto cleanup;
+	}
+	/* The dumper writes to our temp file (stdout for -); outfile_commit
+	 * closes it, so pcap_dump_close() is never called on it. */
+	dump = pcap_dump_fopen(dead, of.f);
 	if (!dump) {
 		error("cannot write '%s': %s", out, pcap_geterr(dead));
 		rc = CF_EXIT_IO;
 		goto cleanup;
 	}
+	o.bytes = PCAP_FILE_HDR;
+	o.max_bytes = max_size;
 	o.dump = dump;
 	o.prog = have_prog ? &prog : NULL;
 	o.snaplen = (uint32_t)snaplen;
@@ -164,7 +210,7 @@ int cmd_export_pcap(int argc, char **argv)
 		goto cleanup;
 	}
 	sqlite3_bind_int64(st, 1, linktype);
-	while ((status = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!o.full && (status = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *b = sqlite3_column_blob(st, 1);
 		size_t len = (size_t)sqlite3_column_bytes(st, 1), off = 0;
 
@@ -190,13 +236,23 @@ int cmd_export_pcap(int argc, char **argv)
 		if (b && off != len)
 			skipped_damaged++;
 	}
+	if (o.full) {
+		char sz[32];
+
+		error("'%s' stopped at --max-size %s after %lld packets; nothing written%s (raise --max-size or narrow with --filter)",
+		      out, format_size(max_size, sz, sizeof(sz)), o.written,
+		      outfile_is_stdout(out) ? " past the last whole packet" : "");
+		rc = CF_EXIT_IO;
+		goto cleanup;
+	}
 	if (status != SQLITE_DONE) {
 		error("cannot read packets from '%s': %s", bundle, sqlite3_errmsg(db));
 		rc = CF_EXIT_BAD_BUNDLE;
 		goto cleanup;
 	}
-	if (pcap_dump_flush(dump) || ferror(pcap_dump_file(dump))) {
-		error_errno("cannot write '%s'", out);
+	if (pcap_dump_flush(dump) || ferror(of.f) || outfile_commit(&of) < 0) {
+		if (of.f)
+			error_errno("cannot write '%s'", out);
 		rc = CF_EXIT_IO;
 		goto cleanup;
 	}
@@ -208,16 +264,7 @@ int cmd_export_pcap(int argc, char **argv)
 cleanup:
 	if (st)
 		sqlite3_finalize(st);
-	if (dump) {
-		FILE *f = pcap_dump_file(dump);
-
-		pcap_dump_flush(dump);
-		if (rc == CF_EXIT_OK && f != stdout && fflush(f)) {
-			error_errno("cannot write '%s'", out);
-			rc = CF_EXIT_IO;
-		}
-		pcap_dump_close(dump);
-	}
+	outfile_abort(&of);
 	if (have_prog)
 		pcap_freecode(&prog);
 	if (dead)

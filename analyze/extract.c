@@ -4,6 +4,7 @@
 
 #include "bundle.h"
 #include "error.h"
+#include "outfile.h"
 #include "escape.h"
 #include "exitcodes.h"
 #include "sha256.h"
@@ -70,23 +71,6 @@ static int safe_default_name(const char *name)
 	return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int extract(sqlite3 *db, const char *bundle, const char *name, const char *out, int force)
 {
 	sqlite3_stmt *st = NULL;
@@ -96,7 +80,8 @@ static int extract(sqlite3 *db, const char *bundle, const char *name, const char
 	char hex[2 * SHA256_LEN + 1], want[2 * SHA256_LEN + 1];
 	char *buf = NULL;
 	int64_t id, size;
-	int bytes, off, fd = -1, rc = CF_EXIT_IO, to_stdout = out && !strcmp(out, "-");
+	struct outfile of = OUTFILE_INIT;
+	int bytes, off, rc = CF_EXIT_IO, to_stdout = out && !strcmp(out, "-");
 	const char *sha;
 
 	if (sqlite3_prepare_v2(db, "SELECT id, sha256, length(data) FROM attachments WHERE name = ?",
@@ -137,18 +122,10 @@ static int extract(sqlite3 *db, const char *bundle, const char *name, const char
 		error("out of memory");
 		goto out;
 	}
-	if (to_stdout) {
-		fd = 1;
-	} else {
-		fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL), 0644);
-		if (fd < 0) {
-			if (errno == EEXIST)
-				error("'%s' exists (use --force to overwrite)", out);
-			else
-				error_errno("cannot create '%s'", out);
-			goto out;
-		}
-	}
+	/* A temp file renamed over OUT only once the SHA-256 matches: never a
+	 * partial or unverified file, never through a link, never over the bundle. */
+	if (outfile_open(&of, out, force, 0600) < 0)
+		goto out;
 	sha256_init(&h);
 	for (off = 0; off < bytes;) {
 		int n = bytes - off < EXTRACT_CHUNK ? bytes - off : EXTRACT_CHUNK;
@@ -158,7 +135,7 @@ static int extract(sqlite3 *db, const char *bundle, const char *name, const char
 			rc = CF_EXIT_BAD_BUNDLE;
 			goto out;
 		}
-		if (write_all(fd, buf, (size_t)n)) {
+		if (fwrite(buf, 1, (size_t)n, of.f) != (size_t)n) {
 			error_errno("cannot write '%s'", out);
 			goto out;
 		}
@@ -171,21 +148,13 @@ static int extract(sqlite3 *db, const char *bundle, const char *name, const char
 		rc = CF_EXIT_BAD_BUNDLE;
 		goto out;
 	}
-	if (!to_stdout && close(fd) < 0) {
-		fd = -1;
-		error_errno("cannot write '%s'", out);
+	if (outfile_commit(&of) < 0)
 		goto out;
-	}
-	fd = -1;
 	if (!to_stdout)
 		fprintf(stderr, "casefile-analyze: wrote '%s' (%d bytes, sha256 %s)\n", out, bytes, hex);
 	rc = CF_EXIT_OK;
 out:
-	if (fd > 1)
-		close(fd);
-	/* Never leave a partial or unverified file behind. */
-	if (rc != CF_EXIT_OK && fd != -1 && !to_stdout)
-		unlink(out);
+	outfile_abort(&of);
 	free(buf);
 	sqlite3_blob_close(blob);
 	return rc;
@@ -216,6 +185,7 @@ int cmd_extract(int argc, char **argv)
 		extract_usage(stderr);
 		return CF_EXIT_USAGE;
 	}
+	outfile_add_input(argv[optind]);
 	st = bundle_open_readonly(argv[optind], &db, NULL);
 	if (st < 0)
 		return bundle_status_exit_code(st);

@@ -258,14 +258,15 @@ static void quality_notes(struct analysis *a, sqlite3 *db)
 				add_note(a, q[k].kind, q[k].source, NULL,
 					 "syscalls: %lld events lost by the kernel ring and %lld updates dropped (of %lld events): counts are low bounds",
 					 x, y, tot);
-			else if (k == 1 && x > 0)
+			/* Drops and packets not stored are separate losses: both are said. */
+			if (k == 1 && x > 0)
 				add_note(a, q[k].kind, q[k].source, NULL,
 					 "packets: %lld packets dropped by the kernel or interface (of %lld received): flow counts are low bounds",
 					 x, tot);
-			else if (k == 1 && y > 0)
+			if (k == 1 && y > 0)
 				add_note(a, "truncated", q[k].source, NULL,
 					 "packets: %lld packets counted but not stored (size cap or buffer)", y);
-			else if (k == 2 && (x > 0 || y > (1 << 20)))
+			if (k == 2 && (x > 0 || y > (1 << 20)))
 				add_note(a, q[k].kind, q[k].source, NULL,
 					 "logs: %lld over-long lines cut; up to %lld bytes were left unread behind the writer",
 					 x, y);
@@ -326,13 +327,54 @@ static int cmp_keyed(const void *x, const void *y)
 
 /* Splits the rows by the group_by columns; groups come out in key order, rows
  * in query order. */
+/* A cell as a group key, exact: two rows share a group only when their values
+ * are equal, however long the text (a cut merged groups whose values shared
+ * a prefix) or close the reals (%.6g unless that does not read back). */
+static void key_cell(FILE *f, const struct cell *c)
+{
+	char buf[64];
+
+	switch (c->type) {
+	case CELL_TEXT:
+		fputs(c->u.s, f);
+		return;
+	case CELL_REAL:
+		snprintf(buf, sizeof(buf), "%.6g", c->u.d);
+		if (strtod(buf, NULL) != c->u.d)
+			snprintf(buf, sizeof(buf), "%.17g", c->u.d);
+		fputs(buf, f);
+		return;
+	default:
+		fputs(cell_text(c, buf, sizeof(buf)), f);
+	}
+}
+
+static char *group_key(const struct rowset *rs, size_t row, const int *gcols, int ngroup)
+{
+	char *key = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&key, &len);
+	int k;
+
+	if (!f)
+		return NULL;
+	for (k = 0; k < ngroup; k++) {
+		fprintf(f, "%s%s=", k ? ", " : "", rs->cols[gcols[k]]);
+		key_cell(f, rowset_cell(rs, row, gcols[k]));
+	}
+	if (fclose(f)) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
 static int make_groups(const struct rowset *rs, const int *gcols, int ngroup,
 		       struct group **out, size_t *nout)
 {
 	struct keyed_row *kr;
 	struct group *g = NULL;
 	size_t i, ng = 0;
-	char val[256];
 
 	*out = NULL;
 	*nout = 0;
@@ -342,19 +384,7 @@ static int make_groups(const struct rowset *rs, const int *gcols, int ngroup,
 	if (!kr)
 		return -1;
 	for (i = 0; i < rs->nrows; i++) {
-		char key[1024] = "";
-		size_t len = 0;
-		int k;
-
-		for (k = 0; k < ngroup; k++) {
-			int w = snprintf(key + len, sizeof(key) - len, "%s%s=%s", k ? ", " : "", rs->cols[gcols[k]],
-					 cell_text(rowset_cell(rs, i, gcols[k]), val, sizeof(val)));
-
-			if (w < 0 || (size_t)w >= sizeof(key) - len)
-				break;
-			len += (size_t)w;
-		}
-		kr[i].key = strdup(key);
+		kr[i].key = group_key(rs, i, gcols, ngroup);
 		kr[i].row = i;
 		if (!kr[i].key)
 			goto nomem;
@@ -449,40 +479,60 @@ static int lookup(const char *name, void *vctx, double *num, char *text, size_t 
 	return 0;
 }
 
-/* Appends an SQL literal for a cell. */
-static void sql_literal(const struct cell *c, char *buf, size_t len)
+/* Writes an SQL literal for a cell, whole: the SQL must select the group's
+ * rows again however long its text. Reals print with 17 digits, which read
+ * back to the same double; infinities as out-of-range literals (SQLite reads
+ * 9e999 as Inf). */
+static void sql_literal(FILE *f, const struct cell *c)
 {
-	size_t o = 0;
 	const char *s;
 
 	switch (c->type) {
 	case CELL_INT:
-		snprintf(buf, len, "%lld", c->u.i);
+		fprintf(f, "%lld", c->u.i);
 		return;
 	case CELL_REAL:
-		snprintf(buf, len, "%.17g", c->u.d);
+		if (isinf(c->u.d))
+			fputs(c->u.d > 0 ? "9e999" : "-9e999", f);
+		else if (isnan(c->u.d))
+			fputs("NULL", f);
+		else
+			fprintf(f, "%.17g", c->u.d);
 		return;
 	case CELL_NULL:
-		snprintf(buf, len, "NULL");
+		fputs("NULL", f);
 		return;
 	default:
 		break;
 	}
-	buf[o++] = '\'';
-	for (s = c->u.s; *s && o + 3 < len; s++) {
+	fputc('\'', f);
+	for (s = c->u.s; *s; s++) {
 		if (*s == '\'')
-			buf[o++] = '\'';
-		buf[o++] = *s;
+			fputc('\'', f);
+		fputc(*s, f);
 	}
-	buf[o++] = '\'';
-	buf[o] = '\0';
+	fputc('\'', f);
+}
+
+/* A column name as an SQL identifier: "name" with '"' doubled, so names
+ * with spaces, keywords or quotes still select the column. */
+static void sql_ident(FILE *f, const char *name)
+{
+	fputc('"', f);
+	for (; *name; name++) {
+		if (*name == '"')
+			fputc('"', f);
+		fputc(*name, f);
+	}
+	fputc('"', f);
 }
 
 /* The rule's query narrowed to one group, so the evidence can be re-run. */
 static char *group_sql(const struct rule *r, const struct rowset *rs, const int *gcols, size_t row)
 {
-	char *q = shared_inline(r->query), *out, where[2048] = "", lit[600];
-	size_t len, wl = 0;
+	char *q = shared_inline(r->query), *out = NULL;
+	size_t len, outlen = 0;
+	FILE *f;
 	int k;
 
 	if (!q)
@@ -495,18 +545,26 @@ static char *group_sql(const struct rule *r, const struct rowset *rs, const int 
 		free(q);
 		return out;
 	}
+	f = open_memstream(&out, &outlen);
+	if (!f) {
+		free(q);
+		return NULL;
+	}
+	fprintf(f, "SELECT * FROM (\n%s\n) WHERE ", q);
 	for (k = 0; k < r->ngroup; k++) {
 		const struct cell *c = rowset_cell(rs, row, gcols[k]);
-		int w;
 
-		sql_literal(c, lit, sizeof(lit));
-		w = snprintf(where + wl, sizeof(where) - wl, "%s%s %s %s", k ? " AND " : "", rs->cols[gcols[k]],
-			     c->type == CELL_NULL ? "IS" : "=", lit);
-		if (w < 0 || (size_t)w >= sizeof(where) - wl)
-			break;
-		wl += (size_t)w;
+		if (k)
+			fputs(" AND ", f);
+		sql_ident(f, rs->cols[gcols[k]]);
+		fputs(c->type == CELL_NULL ? " IS " : " = ", f);
+		sql_literal(f, c);
 	}
-	out = xprintf("SELECT * FROM (\n%s\n) WHERE %s;", q, where);
+	fputc(';', f);
+	if (fclose(f)) {
+		free(out);
+		out = NULL;
+	}
 	free(q);
 	return out;
 }
@@ -815,6 +873,44 @@ static void link_notes(struct analysis *a)
 	}
 }
 
+/* ---- a time bound per rule (a hostile or careless pack) ---- */
+
+static long long rule_timeout_us = ANALYSIS_DEFAULT_RULE_TIMEOUT_US;
+
+void analysis_set_rule_timeout(long long us)
+{
+	rule_timeout_us = us;
+}
+
+/* rule_run under the rule timeout: statements past it are interrupted (the
+ * progress handler of bundle_bound_reader) and the rule's failure note says
+ * so plainly; the other rules still run. */
+static int rule_run_bounded(struct analysis *a, sqlite3 *db, const struct rule *r)
+{
+	int first = a->nnotes, said = 0, rc, i;
+	char *msg;
+
+	bundle_deadline_start(rule_timeout_us);
+	rc = rule_run(a, db, r);
+	if (bundle_deadline_hit() &&
+	    (msg = xprintf("rule '%s' (%s:%d) stopped after %.3g s (--rule-timeout): its query did not finish",
+			   r->id, r->file, r->query_line, (double)rule_timeout_us / 1e6))) {
+		for (i = first; i < a->nnotes; i++)
+			if (a->notes[i].rule && !strcmp(a->notes[i].rule, r->id) &&
+			    !strcmp(a->notes[i].kind, "rule_failed") && !said) {
+				free(a->notes[i].message);
+				a->notes[i].message = msg;
+				said = 1;
+			}
+		if (!said) {
+			add_note(a, "rule_failed", NULL, r->id, "%s", msg);
+			free(msg);
+		}
+	}
+	bundle_deadline_start(0);
+	return rc;
+}
+
 int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulepack *packs, int npacks)
 {
 	int i, j, k, timing = getenv("CASEFILE_ANALYZE_TIMING") != NULL;
@@ -855,7 +951,7 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 				 * by rule_run, or the rule is not evaluated. */
 				shared_prepare(db, r->query, err, sizeof(err));
 				clock_gettime(CLOCK_MONOTONIC, &r0);
-				if (rule_run(a, db, r) < 0)
+				if (rule_run_bounded(a, db, r) < 0)
 					return -1;
 				clock_gettime(CLOCK_MONOTONIC, &r1);
 				/* Per-rule cost, for bench/bench-analyze.sh. */

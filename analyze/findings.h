@@ -82,6 +82,11 @@ struct analysis {
 
 struct series_set;
 
+/* Each rule's statements are interrupted after this long (a note "rule X
+ * stopped after N s"; the other rules still run). 0: no bound. */
+#define ANALYSIS_DEFAULT_RULE_TIMEOUT_US 30000000LL
+void analysis_set_rule_timeout(long long us);
+
 /* Runs every rule of the packs over DB (opened by bundle_open_readonly from
  * PATH) and fills A: bundle facts, data-quality notes, findings sorted worst
  * first. A rule that cannot run becomes a note; the others still run. Errors

@@ -14,6 +14,7 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules, "list, check or describe rule packs and detectors" },
 	{ "export-pcap", cmd_export_pcap, "write the packets of a bundle as a .pcap for tcpdump and Wireshark" },
 	{ "extract", cmd_extract, "list the files attached to a bundle, or write one back" },
+	{ "redact", cmd_redact, "a shareable copy of a bundle with pseudonyms for addresses, hosts, users, paths" },
 	{ NULL, NULL, NULL },
 };
 
@@ -41,6 +42,18 @@ static void usage(FILE *f)
 		"damaged, 4 bundle from a newer casefile, 6 cannot write output, 7 bad rule pack.\n");
 }
 
+/* Whatever a command printed must have reached standard output: a full
+ * disk or a closed pipe is an error, whatever the command's own result. */
+static int finish(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error_errno("cannot write to standard output");
+		if (rc == CF_EXIT_OK || rc == CF_EXIT_FINDINGS)
+			rc = CF_EXIT_IO;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -60,10 +73,10 @@ int main(int argc, char **argv)
 	}
 	for (c = commands; c->name; c++)
 		if (!strcmp(argv[1], c->name))
-			return c->run(argc - 1, argv + 1);
+			return finish(c->run(argc - 1, argv + 1));
 	/* No command word: "casefile-analyze BUNDLE [OPTIONS]" analyzes. */
 	if (argv[1][0] == '-' || access(argv[1], F_OK) == 0 || strchr(argv[1], '/') || strchr(argv[1], '.'))
-		return cmd_analyze(argc, argv);
+		return finish(cmd_analyze(argc, argv));
 	error("unknown command '%s' (see 'casefile-analyze --help')", argv[1]);
 	return CF_EXIT_USAGE;
 }

@@ -17,9 +17,15 @@ const struct chart_spec chart_specs[] = {
 	  { { "process.user_pct", "user", 0 }, { "process.sys_pct", "system", 0 },
 	    { "cgroup.throttled_share", "throttled", 100 }, { "cgroup.cpu_pct", "cgroup CPU", 0 } },
 	  "cpu-throttling", "cgroup" },
-	{ "chart-memory", "Memory: resident set and cgroup usage", UNIT_BYTES,
-	  { { "process.rss", "RSS", 0 }, { "cgroup.mem_usage", "cgroup", 0 } },
+	/* RSS and the cgroup's usage differ by orders of magnitude (2 -> 27 MiB
+	 * beside 1.4 GiB in the seed incident): on one axis the growth that
+	 * memory-growth reports is a flat line at zero, so each has its own. */
+	{ "chart-memory", "Memory: resident set (RSS)", UNIT_BYTES,
+	  { { "process.rss", "RSS", 0 } },
 	  "memory-growth", NULL },
+	{ "chart-memory-cgroup", "Memory: cgroup usage", UNIT_BYTES,
+	  { { "cgroup.mem_usage", "cgroup", 0 } },
+	  NULL, NULL },
 	{ "chart-fds", "Open file descriptors", UNIT_COUNT,
 	  { { "process.fds", NULL, 0 } }, "fd-growth", NULL },
 	{ "chart-threads", "Threads", UNIT_COUNT,
@@ -308,7 +314,7 @@ void analysis_time_axis(const struct analysis *a, int64_t *x0, int64_t *x1)
 					*x1 = t;
 			}
 	if (*x1 <= *x0)
-		*x1 = *x0 + 1000000;
+		*x1 = *x0 < INT64_MAX - 1000000 ? *x0 + 1000000 : INT64_MAX;
 }
 
 int analysis_load_series(struct analysis *a, sqlite3 *db)

@@ -560,6 +560,9 @@ static int64_t span_of(const struct analysis *a)
 	int64_t x0, x1;
 
 	analysis_time_axis(a, &x0, &x1);
+	/* Bundle times may be anything: no signed overflow. */
+	if (x0 < 0 && x1 > INT64_MAX + x0)
+		return INT64_MAX;
 	return x1 - x0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "compare.h"
 #include "report_charts.h"
+#include "term.h"
 
 #include <math.h>
 #include <string.h>
@@ -19,6 +20,20 @@
 #define MD_CELL_MAX 160      /* bytes of bundle text per table cell */
 #define MD_TEXT_MAX 2000     /* bytes of a message or a note */
 #define MD_EVIDENCE_ROWS 10
+
+/* Writes the non-ASCII character at S, or '?' for invalid UTF-8 or a C1
+ * control (U+0080-U+009F: a report on stdout reaches a terminal), at most
+ * AVAIL bytes. Returns the bytes of S it stood for. */
+static size_t md_put_utf8(FILE *f, const char *s, size_t avail)
+{
+	int n = term_utf8_len((const unsigned char *)s);
+
+	if (n > 1 && (size_t)n <= avail && !((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] < 0xa0))
+		fwrite(s, 1, (size_t)n, f);
+	else
+		fputc('?', f);
+	return n > 0 && (size_t)n <= avail ? (size_t)n : 1;
+}
 
 /* Writes S as inline Markdown text, at most MAX bytes (cut on a UTF-8
  * boundary, "…" marks the cut). */
@@ -37,7 +52,9 @@ static void md_text(FILE *f, const char *s, size_t max)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\n' || c == '\r' || c == '\t')
+		if (c >= 0x80)
+			i += md_put_utf8(f, s + i, n - i) - 1;
+		else if (c == '\n' || c == '\r' || c == '\t')
 			fputc(' ', f);
 		else if (c < 0x20 || c == 0x7f)
 			fputc('?', f);
@@ -69,6 +86,10 @@ static void md_code_block(FILE *f, const char *lang, const char *s)
 	for (p = s ? s : ""; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
+		if (c >= 0x80) {
+			p += md_put_utf8(f, p, 4) - 1; /* stops at the NUL */
+			continue;
+		}
 		fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, f);
 	}
 	if (s && *s && s[strlen(s) - 1] != '\n')

@@ -5,6 +5,7 @@
 #include "compare.h"
 #include "escape.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Bundle text is attacker-controlled: escaped for the terminal (escape.c). */
@@ -13,23 +14,28 @@ static void put_clean(FILE *f, const char *s)
 	fput_term(f, s ? s : "", 0);
 }
 
+/* The query on one line: white space runs become one space, the rest goes
+ * through the terminal escaping (C1 and invalid UTF-8 included). */
 static void put_sql_line(FILE *f, const char *sql)
 {
+	char *line = malloc(strlen(sql) + 1), *o = line;
 	int space = 0;
 
+	if (!line)
+		return;
 	for (; *sql; sql++) {
 		if (*sql == '\n' || *sql == '\t' || *sql == ' ') {
 			space = 1;
 			continue;
 		}
 		if (space)
-			fputc(' ', f);
+			*o++ = ' ';
 		space = 0;
-		if ((unsigned char)*sql < 0x20 || *sql == 0x7f)
-			fputc('?', f);
-		else
-			fputc(*sql, f);
+		*o++ = *sql;
 	}
+	*o = '\0';
+	fput_term(f, line, 0);
+	free(line);
 }
 
 static void evidence_table(FILE *f, const struct rowset *rs)
@@ -99,7 +105,9 @@ static void header(FILE *f, const struct bundle_info *b)
 	put_clean(f, b->path);
 	fputc('\n', f);
 	for (i = 0; i < b->ntargets && i < 3; i++) {
-		fprintf(f, "  %s: pid %lld (", b->targets[i].role ? b->targets[i].role : "process", b->targets[i].pid);
+		fputs("  ", f);
+		put_clean(f, b->targets[i].role ? b->targets[i].role : "process");
+		fprintf(f, ": pid %lld (", b->targets[i].pid);
 		put_clean(f, b->targets[i].comm ? b->targets[i].comm : "?");
 		fputs(")", f);
 		if (i == 0 && host) {
@@ -140,7 +148,9 @@ static int text_analysis(FILE *f, const struct analysis *a)
 		const struct finding *fd = &a->findings[i];
 
 		upper(sev, severity_name(fd->severity), sizeof(sev));
-		fprintf(f, "\n%-8s %s: ", sev, fd->rule->id);
+		fprintf(f, "\n%-8s ", sev);
+		put_clean(f, fd->rule->id);
+		fputs(": ", f);
 		put_clean(f, fd->rule->title);
 		fputs("\n         ", f);
 		put_clean(f, fd->message);

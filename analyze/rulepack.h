@@ -24,6 +24,11 @@
 #ifndef CASEFILE_RULEPACK_H
 #define CASEFILE_RULEPACK_H
 
+/* Deepest YAML nesting a pack may use (a pack needs about five levels). */
+#define RULEPACK_MAX_DEPTH 32
+/* rules check runs each query on an empty bundle for at most this long. */
+#define RULEPACK_PROBE_S 2
+
 #include "detector.h"
 
 #include <stddef.h>

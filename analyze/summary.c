@@ -7,6 +7,7 @@
 #include "exitcodes.h"
 #include "parse.h"
 #include "series.h"
+#include "term.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -89,7 +90,10 @@ static void print_sources(sqlite3 *db)
 			       " FROM sources ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		printf("  %-10s %-8s %-10s ", text(st, 0), text(st, 1), text(st, 2));
+		char e0[64], e1[64], e2[64];
+
+		printf("  %-10s %-8s %-10s ", term_escape(e0, sizeof(e0), text(st, 0)),
+		       term_escape(e1, sizeof(e1), text(st, 1)), term_escape(e2, sizeof(e2), text(st, 2)));
 		fput_term(stdout, text(st, 3), 200);
 		putchar('\n');
 	}
@@ -106,7 +110,9 @@ static void print_targets(sqlite3 *db)
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		printf("  pid %-7d %-6s ", sqlite3_column_int(st, 0), text(st, 1));
+		char role[64];
+
+		printf("  pid %-7d %-6s ", sqlite3_column_int(st, 0), term_escape(role, sizeof(role), text(st, 1)));
 		fput_term(stdout, text(st, 2), 32);
 		printf("  ");
 		fput_term(stdout, text(st, 3), 80);
@@ -128,12 +134,14 @@ static void print_events(sqlite3 *db, int all)
 			       " FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		char kind[64], src[64];
+
 		if (!all && shown == 20) {
 			printf("  ... %lld more (--all)\n", n - shown);
 			break;
 		}
-		printf("  tick %-5lld %-15s %-8s ", (long long)sqlite3_column_int64(st, 0), text(st, 1),
-		       text(st, 2));
+		printf("  tick %-5lld %-15s %-8s ", (long long)sqlite3_column_int64(st, 0),
+		       term_escape(kind, sizeof(kind), text(st, 1)), term_escape(src, sizeof(src), text(st, 2)));
 		fput_term(stdout, text(st, 3), 200);
 		putchar('\n');
 		shown++;
@@ -164,12 +172,14 @@ static void print_series(sqlite3 *db)
 			}
 			snprintf(name, sizeof(name), "%s [%s]", def->title, s[i].label);
 			printf("  ");
-			/* label text comes from the bundle */
+			/* label text comes from the bundle: escaped, cut at 48 bytes */
 			{
+				char shown[49];
 				size_t k;
 
-				for (k = 0; name[k] && k < 48; k++)
-					putchar((unsigned char)name[k] < 0x20 || name[k] == 0x7f ? '?' : name[k]);
+				term_escape(shown, sizeof(shown), name);
+				k = strlen(shown);
+				fputs(shown, stdout);
 				printf("%*s", (int)(48 - k), "");
 			}
 			printf("%12s %12s %12s %14s\n",

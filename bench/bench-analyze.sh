@@ -33,7 +33,7 @@ for ticks in 900 1800 3600 7200; do
 	slow=$(sort -k3 -n -r "$dir/timing" | head -n 1 | awk '{ printf "%s %.0f ms", $2, $3 }')
 	t2=$(now)
 	CASEFILE_ANALYZE_TIMING=1 "$BIN/casefile-analyze" "$db" -o "$dir/r.json" -o "$dir/r.md" \
-		-o "$dir/r.html" > /dev/null 2> "$dir/timing-all"
+		-o "$dir/r.html" --force > /dev/null 2> "$dir/timing-all"
 	t3=$(now)
 	series=$(awk '$1 == "series" { s += $3 } END { printf "%.0f ms", s }' "$dir/timing-all")
 	sslow=$(awk '$1 == "series"' "$dir/timing-all" | sort -k3 -n -r | head -n 1 |

@@ -4,9 +4,26 @@
 
 #include "error.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+int capture_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int err;
+
+	/* Signals must reach the main thread, whose sleep they cut short to
+	 * stop at once: a thread that took SIGINT would leave the main loop
+	 * asleep until its next tick. The new thread inherits a full mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
 
 void capture_opts_init(struct capture_opts *o)
 {
@@ -26,7 +43,7 @@ void capture_opts_init(struct capture_opts *o)
 	o->syscalls_backend = "auto";
 	o->syscall_sample_us = 10000;
 	o->ptrace_window_us = 5 * 1000000LL;
-	o->pcap_snaplen = 128;
+	o->pcap_snaplen = 256;          /* read this much; only headers are kept */
 	o->pcap_buffer_mb = 32;
 	o->log_format = "auto";
 }

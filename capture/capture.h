@@ -10,6 +10,7 @@
 #ifndef CASEFILE_CAPTURE_H
 #define CASEFILE_CAPTURE_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -53,7 +54,8 @@ struct capture_opts {
 	/* packets */
 	const char *pcap_iface;          /* --pcap-iface, default all */
 	const char *pcap_filter;         /* --pcap-filter BPF|auto */
-	int pcap_snaplen;                /* --pcap-snaplen, default 128 */
+	int pcap_snaplen;                /* --pcap-snaplen, default 256 */
+	int pcap_payload;                /* --pcap-payload: keep payload, not headers only */
 	uint64_t pcap_max_size;          /* --pcap-max-size, default max_size/4 */
 	int pcap_buffer_mb;              /* --pcap-buffer, kernel buffer in MiB */
 
@@ -158,6 +160,12 @@ int capture_source_skip(struct capture *cap, const char *fmt, ...) CF_PRINTF(2, 
 void capture_source_backend(struct capture *cap, const char *backend, const char *why_fallback);
 /* Adds an event (events table) for the current source. */
 int capture_event(struct capture *cap, const char *kind, const char *fmt, ...) CF_PRINTF(3, 4);
+
+/* pthread_create() for every capture thread (packets, perf ring reader,
+ * sampler, ptrace tracer): the thread starts with every signal blocked, so
+ * SIGINT, SIGTERM and SIGHUP always reach the main loop. Returns 0 or an
+ * errno value, as pthread_create(). */
+int capture_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* Path under the root prefix (--root, for fixture trees): "/proc/1/stat" ->
  * "ROOT/proc/1/stat". Writes into buf (size len); returns buf. */

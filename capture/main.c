@@ -94,7 +94,8 @@ static void usage(FILE *f)
 "      --ptrace-window DUR   syscalls: how long --syscalls=ptrace traces (default 5s)\n"
 "      --pcap-iface IF    packets: interface (default: all)\n"
 "      --pcap-filter EXPR packets: BPF filter, or 'auto' (default): the target's own connections\n"
-"      --pcap-snaplen N   packets: bytes kept per packet (default 128: headers only)\n"
+"      --pcap-snaplen N   packets: bytes read per packet (default 256); only headers are kept\n"
+"      --pcap-payload     packets: keep payload too, up to --pcap-snaplen (not with --redact)\n"
 "      --pcap-max-size SIZE  packets: cap on stored packets (default a quarter of --max-size)\n""      --pcap-buffer MIB  packets: kernel ring buffer in MiB (default 32)\n"
 "      --log FILE         logs: follow FILE (repeatable; globs allowed)\n"
 "      --log-format FMT   logs: auto (default), json, docker, cri, plain\n"
@@ -104,6 +105,8 @@ static void usage(FILE *f)
 "                         by file and level are kept, so a burst cannot end the capture\n"
 "      --redact           replace addresses, hostnames, tokens with pseudonyms\n"
 "      --redact-map FILE  where the pseudonym mapping goes (never into the bundle)\n"
+"                         --redact covers every address (sockets, flows, packet headers), host\n"
+"                         name, user, path, id and argument; the map is a new 0600 file\n"
 "      --attach FILE      store FILE in the bundle (repeatable)\n"
 "\n"
 "Behaviour:\n"
@@ -144,6 +147,7 @@ static const struct source *find_source(const char *name)
 }
 
 enum {
+	OPT_PCAP_PAYLOAD = 900,
 	OPT_MAX_SIZE = 1000, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_NICE, OPT_ROOT,
 	OPT_SOURCES, OPT_LIST_SOURCES, OPT_SMAPS, OPT_MAX_THREADS, OPT_CPU_BUDGET, OPT_MEM_BUDGET,
 	OPT_ALL_SOCKETS, OPT_SYSCALLS, OPT_SYSCALL_SAMPLE, OPT_PTRACE_WINDOW, OPT_PCAP_IFACE,
@@ -202,6 +206,7 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
 		{ "redact", no_argument, NULL, OPT_REDACT },
 		{ "redact-map", required_argument, NULL, OPT_REDACT_MAP },
+		{ "pcap-payload", no_argument, NULL, OPT_PCAP_PAYLOAD },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -375,6 +380,7 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 			break;
 		case OPT_REDACT: o->redact = 1; break;
 		case OPT_REDACT_MAP: o->redact_map = arg; break;
+		case OPT_PCAP_PAYLOAD: o->pcap_payload = 1; break;
 		case OPT_ATTACH:
 			if (o->nattach == CAPTURE_MAX_LIST)
 				return error("too many --attach (at most %d)", CAPTURE_MAX_LIST);
@@ -393,6 +399,11 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 	}
 	if (optind < argc)
 		return error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (o->redact_map && !o->redact)
+		return error("--redact-map needs --redact");
+	/* Payload bytes cannot be redacted: a redacted bundle keeps headers only. */
+	if (o->pcap_payload && o->redact)
+		return error("--pcap-payload cannot be combined with --redact (payload cannot be redacted)");
 	if (!o->pcap_max_size)
 		o->pcap_max_size = o->max_size / 4;
 	if (!o->log_max_size)
@@ -472,7 +483,81 @@ static void default_output(const struct capture *cap, char *buf, size_t len)
 			*p = *p == '\n' ? '\0' : '_';
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, len, "casefile-%s-%s-%d-%s.db", u.nodename, comm, (int)cap->targets.v[0].pid, stamp);
+	/* With --redact the file name carries the host's pseudonym, as the
+	 * manifest does: a name travels with the bundle. */
+	snprintf(buf, len, "casefile-%s-%s-%d-%s.db",
+		 capture_redact_value((struct capture *)cap, REDACT_HOST, u.nodename, path, sizeof(path)),
+		 comm, (int)cap->targets.v[0].pid, stamp);
+}
+
+/* command_line must re-run the capture, so it is never cut: the buffers are
+ * sized from argv (each byte quotes to at most 4, each argument adds 3), and
+ * redaction's pseudonyms may be longer than what they replace. */
+static void manifest_command_line(struct capture *cap)
+{
+	const struct capture_opts *o = cap->opts;
+	size_t len = 1, redsz;
+	char *buf, *red;
+	int i;
+
+	for (i = 0; i < o->argc; i++)
+		len += 4 * strlen(o->argv[i]) + 3;
+	redsz = 4 * len + 1024;
+	buf = malloc(len);
+	red = malloc(redsz);
+	if (buf && red) {
+		join_argv(o->argc, o->argv, buf, len);
+		writer_manifest_set(cap->w, "command_line", capture_redact_str(cap, buf, red, redsz));
+	} else {
+		warning("out of memory: the manifest has no command_line");
+	}
+	free(buf);
+	free(red);
+}
+
+/* The few origin variables kept from the target's environment (never stored
+ * wholesale: secrets live there). The whole environ is read, bounded: a
+ * variable after 8 KiB of others must not be missed. */
+static void manifest_environ(struct capture *cap)
+{
+	static const struct { const char *var, *key; } keep[] = {
+		{ "POD_NAME=", "pod" }, { "POD_NAMESPACE=", "namespace" },
+		{ "KUBERNETES_POD_NAME=", "pod" }, { "KUBERNETES_NAMESPACE=", "namespace" },
+		{ "HOSTNAME=", "target_hostname" }, { "KUBERNETES_SERVICE_HOST=", "kubernetes_service_host" },
+	};
+	char path[512], *buf;
+	ssize_t got;
+	size_t off = 0, k;
+	int cut;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/environ", (int)cap->targets.v[0].pid);
+	got = read_file_alloc(path, 16u << 20, &buf, &cut);
+	if (cut)
+		writer_manifest_set(cap->w, "environ_truncated", "1");
+	while (got > 0 && off < (size_t)got) {
+		const char *var = buf + off;
+		size_t len = strnlen(var, (size_t)got - off);
+
+		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+			size_t vl = strlen(keep[k].var);
+
+			if (len > vl && len < 256 && !strncmp(var, keep[k].var, vl)) {
+				char val[256], red[256];
+
+				memcpy(val, var + vl, len - vl);
+				val[len - vl] = '\0';
+				/* With --redact, names and addresses get pseudonyms. */
+				if (strcmp(keep[k].key, "pod") && strcmp(keep[k].key, "namespace"))
+					capture_redact_value(cap, strcmp(keep[k].key, "target_hostname") ? REDACT_IP : REDACT_HOST,
+							     val, red, sizeof(red));
+				else
+					snprintf(red, sizeof(red), "%s", val);
+				writer_manifest_set(cap->w, keep[k].key, red);
+			}
+		}
+		off += len + 1;
+	}
+	free(buf);
 }
 
 static void write_manifest(struct capture *cap, const char *output)
@@ -492,8 +577,7 @@ static void write_manifest(struct capture *cap, const char *output)
 	writer_manifest_set(w, "tool", "casefile-capture");
 	writer_manifest_set(w, "tool_version", CASEFILE_VERSION);
 	writer_manifest_setf(w, "schema_version", "%d", bundle_schema_version);
-	join_argv(o->argc, o->argv, buf, sizeof(buf));
-	writer_manifest_set(w, "command_line", capture_redact_str(cap, buf, path, sizeof(path)));
+	manifest_command_line(cap);
 	writer_manifest_setf(w, "start_us", "%lld", (long long)cap->tick_wall_us);
 	writer_manifest_set(w, "start_time", format_time_us(cap->tick_wall_us, tmp, sizeof(tmp)));
 	writer_manifest_setf(w, "interval_us", "%lld", (long long)o->interval_us);
@@ -523,44 +607,8 @@ static void write_manifest(struct capture *cap, const char *output)
 	writer_manifest_setf(w, "ncpu", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	writer_manifest_setf(w, "clk_tck", "%ld", sysconf(_SC_CLK_TCK));
 	writer_manifest_setf(w, "page_size", "%ld", sysconf(_SC_PAGESIZE));
-	/* Origin, when the environment tells: only these few variables are read
-	 * from the target's environment, never stored wholesale (secrets live there). */
-	capture_path(cap, path, sizeof(path), "/proc/%d/environ", (int)cap->targets.v[0].pid);
-	{
-		ssize_t got = read_file(path, buf, sizeof(buf));
-		static const struct { const char *var, *key; } keep[] = {
-			{ "POD_NAME=", "pod" }, { "POD_NAMESPACE=", "namespace" },
-			{ "KUBERNETES_POD_NAME=", "pod" }, { "KUBERNETES_NAMESPACE=", "namespace" },
-			{ "HOSTNAME=", "target_hostname" }, { "KUBERNETES_SERVICE_HOST=", "kubernetes_service_host" },
-		};
-		size_t off = 0, k;
-
-		while (got > 0 && off < (size_t)got) {
-			const char *var = buf + off;
-			size_t len = strnlen(var, (size_t)got - off);
-
-			for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-				size_t vl = strlen(keep[k].var);
-
-				if (len > vl && len < 256 && !strncmp(var, keep[k].var, vl)) {
-					char val[256];
-
-					memcpy(val, var + vl, len - vl);
-					val[len - vl] = '\0';
-					char red[256];
-
-					/* With --redact, names and addresses get pseudonyms. */
-					if (strcmp(keep[k].key, "pod") && strcmp(keep[k].key, "namespace"))
-						capture_redact_value(cap, strcmp(keep[k].key, "target_hostname") ? REDACT_IP : REDACT_HOST,
-							     val, red, sizeof(red));
-					else
-						snprintf(red, sizeof(red), "%s", val);
-					writer_manifest_set(w, keep[k].key, red);
-				}
-			}
-			off += len + 1;
-		}
-	}
+	/* Origin, when the environment tells. */
+	manifest_environ(cap);
 	/* Kubernetes and container ids, when the cgroup path names them. */
 	capture_path(cap, path, sizeof(path), "/proc/%d/cgroup", (int)cap->targets.v[0].pid);
 	if (read_file(path, buf, sizeof(buf)) > 0) {
@@ -728,6 +776,10 @@ int main(int argc, char **argv)
 		targets_release(&cap.targets);
 		return CF_EXIT_NO_TARGET;
 	}
+	if (capture_redact_init(&cap) < 0) {
+		targets_release(&cap.targets);
+		return CF_EXIT_INTERNAL;
+	}
 	if (opts.output)
 		snprintf(output, sizeof(output), "%s", opts.output);
 	else
@@ -741,8 +793,24 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The map first: a bundle (or a --force replacement) without its map
+	 * would be worse than no capture. */
+	if (capture_redact_open_map(&cap, output) < 0) {
+		capture_redact_release();
+		targets_release(&cap.targets);
+		return CF_EXIT_IO;
+	}
 	cap.w = writer_create(output, force);
 	if (!cap.w) {
+		capture_redact_discard();
+		targets_release(&cap.targets);
+		return CF_EXIT_IO;
+	}
+	if (capture_redact_attach(&cap, output) < 0) {
+		/* Nothing recorded yet; never capture in the clear instead. */
+		writer_close(cap.w, 0);
+		unlink(output);
+		capture_redact_discard();
 		targets_release(&cap.targets);
 		return CF_EXIT_IO;
 	}

@@ -117,9 +117,9 @@ static int netdev_sample(struct capture *cap, void *state, int64_t tick)
 	for (i = 0; i < cap->targets.n && ndone < CAPTURE_MAX_PIDS; i++) {
 		const struct target *tg = &cap->targets.v[i];
 		struct sample_ctx c = { cap, s, tg->netns, 0 };
-		char path[512], buf[65536];
+		char path[512], *buf;
 		ssize_t n;
-		int bad = 0;
+		int bad = 0, rc;
 
 		if (tg->gone)
 			continue;
@@ -129,15 +129,19 @@ static int netdev_sample(struct capture *cap, void *state, int64_t tick)
 		if (j < ndone)
 			continue;
 		capture_path(cap, path, sizeof(path), "/proc/%d/net/dev", (int)tg->pid);
-		n = read_file(path, buf, sizeof(buf));
-		if (n <= 0)
-			continue;
+		/* Whole: a host namespace with hundreds of veth interfaces
+		 * passes 64 KiB, and the interfaces after a cut would vanish. */
+		n = read_file_alloc(path, 16u << 20, &buf, NULL);
 		/* The file shows where the pid is now: if it moved since the
 		 * tick began, these counters are another namespace's. The next
 		 * tick files them under the right one. */
-		if (tg->netns && targets_netns(cap, tg->pid) != tg->netns)
+		if (n <= 0 || (tg->netns && targets_netns(cap, tg->pid) != tg->netns)) {
+			free(buf);
 			continue;
-		if (procfs_parse_netdev(buf, (size_t)n, on_iface, &c, &bad) < 0) {
+		}
+		rc = procfs_parse_netdev(buf, (size_t)n, on_iface, &c, &bad);
+		free(buf);
+		if (rc < 0) {
 			capture_event(cap, "warning", "'%s' is not in /proc/net/dev format", path);
 			continue;
 		}

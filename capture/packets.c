@@ -26,6 +26,7 @@
 #include "pktdecode.h"
 #include "pktfilter.h"
 #include "pktflow.h"
+#include "redact.h"
 #include "targets.h"
 
 #include <errno.h>
@@ -53,6 +54,10 @@
  * retired by the kernel and read, not lost (tcpdump loses it on SIGINT). */
 #define PK_DRAIN_MS (2 * PK_TIMEOUT_MS + 50)
 #define PK_BUF_SIZE (2u << 20)
+/* How long packets_open waits for the handle to activate, then for the
+ * cancelled thread to end. */
+#define PK_START_MS 10000
+#define PK_CANCEL_MS 2000
 /* One tick of records must fit: ~75 MB/s at 600k packets/s of 106 bytes. */
 #define PK_BUFS_MAX 64
 /* A partly filled buffer moves to the main thread after this long. */
@@ -69,6 +74,7 @@ struct packets {
 	int netns_fd;                    /* target's /proc/PID/ns/net, -1 = ours */
 	char device[64];
 	int snaplen, buffer_bytes;
+	int payload;                     /* --pcap-payload: store whole captured frames */
 	char *filter;                    /* BPF text in force, NULL = everything */
 	int auto_filter;
 	pid_t auto_pid;
@@ -90,6 +96,10 @@ struct packets {
 	char *new_filter;                /* set by main, applied by the thread */
 	int switch_fd;                   /* set by main: a namespace to move to, -1 none */
 	int stopped;                     /* the thread gave up: errmsg says why */
+	int start_linktype;              /* link type of the first handle, for the open event */
+	int abandoned;                   /* main gave up on a stuck activation: the thread
+	                                  * frees everything when it ends */
+	int ended;                       /* the thread is past its last use of pk */
 	/* messages for the events table, written at the next tick */
 	struct pk_event { char kind[32]; char msg[PCAP_ERRBUF_SIZE + 128]; } events[PK_EVENTS];
 	int nevents, events_lost;
@@ -98,7 +108,8 @@ struct packets {
 	atomic_int store;                /* packet storage still under the cap */
 
 	/* thread only */
-	int linktype;                    /* LINKTYPE_* of the records */
+	pcap_t *activating;              /* created, not yet handed over: closed if cancelled */
+	int linktype;                    /* LINKTYPE_* of the handle; each chunk keeps its own */
 	struct pktflow flows;
 	struct pkt_batch local;          /* new flows and finished seconds */
 	struct pkt_buf *cur;             /* records go here */
@@ -212,28 +223,32 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	struct packets *pk = (struct packets *)user;
 	int64_t ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-	size_t need = pktcodec_enc_bound(h->caplen);
+	size_t need;
 	struct pkt_buf *b = pk->cur;
 	struct pkt_info pi;
-	uint32_t ref, rec;
+	uint32_t ref, rec, keep;
 	int32_t no;
 
 	pk->t_captured++;
 	pkt_decode(bytes, h->caplen, h->len, pk->linktype, &pi);
+	/* Headers only unless --pcap-payload: payload is what people type. */
+	keep = pk->payload ? h->caplen : pkt_header_len(&pi);
+	need = pktcodec_enc_bound(keep);
 	no = pktflow_account(&pk->flows, &pi, ts_us, &pk->local);
 	if (!atomic_load_explicit(&pk->store, memory_order_relaxed)) {
 		pk->t_not_stored++;
 		return;
 	}
-	if (!b || b->size - b->len < need) {
-		/* current buffer full (or none): ship it, take another */
+	if (!pkt_buf_takes(b, need, pk->linktype)) {
+		/* current buffer full (or none, or of a closed handle's link
+		 * type): ship it, take another */
 		pthread_mutex_lock(&pk->lock);
 		ship_cur(pk);
 		if (!pk->cur)
 			pk->cur = take_buf(pk);
 		pthread_mutex_unlock(&pk->lock);
 		b = pk->cur;
-		if (!b || b->size - b->len < need) {
+		if (!pkt_buf_takes(b, need, pk->linktype)) {
 			pk->t_lost_buffer++;
 			return;
 		}
@@ -245,9 +260,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		pk->gen++;
 		b->opened_ms = mono_ms();
 		b->first_us = ts_us;
+		b->linktype = pk->linktype;
 	}
 	ref = flow_ref(pk, no);
-	b->len += pktcodec_encode(&pk->enc, b->data + b->len, ts_us, h->caplen, h->len, bytes,
+	b->len += pktcodec_encode(&pk->enc, b->data + b->len, ts_us, keep, h->len, bytes,
 				  ref == UINT32_MAX ? ref : ref - 1, &rec);
 	if (no >= 0 && (size_t)no < pk->flow_last_alloc)
 		pk->flow_last[no] = (uint64_t)pk->gen << 32 | (rec + 1);
@@ -383,6 +399,30 @@ static int apply_filter(struct packets *pk, pcap_t *p, const char *text)
 	return 0;
 }
 
+/* Tests make an activation slow (CASEFILE_TEST_PCAP_ACTIVATE_DELAY_MS) to
+ * reach packets_open's timeout without a slow kernel. The sleep is a
+ * cancellation point, as the system calls of a stuck pcap_activate are. */
+static void test_activation_delay(void)
+{
+	const char *e = getenv("CASEFILE_TEST_PCAP_ACTIVATE_DELAY_MS");
+	long ms = e ? strtol(e, NULL, 10) : 0;
+
+	if (ms > 0 && ms <= 600000) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+}
+
+static int start_timeout_ms(void)
+{
+	const char *e = getenv("CASEFILE_TEST_PCAP_START_TIMEOUT_MS");
+	long ms = e ? strtol(e, NULL, 10) : 0;
+
+	return ms > 0 && ms <= PK_START_MS ? (int)ms : PK_START_MS;
+}
+
 /* Creates and activates the handle in the current (target's) netns.
  * Returns the handle, or NULL with pk->errmsg and pk->start_err set. */
 static pcap_t *open_handle(struct packets *pk)
@@ -401,12 +441,15 @@ static pcap_t *open_handle(struct packets *pk)
 	pcap_set_promisc(p, 0);
 	pcap_set_timeout(p, PK_TIMEOUT_MS);
 	pcap_set_buffer_size(p, pk->buffer_bytes);
+	pk->activating = p;
+	test_activation_delay();
 	rc = pcap_activate(p);
 	if (rc < 0) {
 		pk->start_err = rc;
 		snprintf(pk->errmsg, sizeof(pk->errmsg), "%s", pcap_geterr(p));
 		if (!pk->errmsg[0])
 			snprintf(pk->errmsg, sizeof(pk->errmsg), "%s", pcap_statustostr(rc));
+		pk->activating = NULL;
 		pcap_close(p);
 		return NULL;
 	}
@@ -419,14 +462,17 @@ static pcap_t *open_handle(struct packets *pk)
 	if (pcap_setnonblock(p, 1, ebuf) < 0) {
 		pk->start_err = PCAP_ERROR;
 		snprintf(pk->errmsg, sizeof(pk->errmsg), "pcap_setnonblock: %s", ebuf);
+		pk->activating = NULL;
 		pcap_close(p);
 		return NULL;
 	}
 	if (apply_filter(pk, p, pk->filter)) {
 		pk->start_err = PCAP_ERROR;
+		pk->activating = NULL;
 		pcap_close(p);
 		return NULL;
 	}
+	pk->activating = NULL;
 	return p;
 }
 
@@ -486,9 +532,9 @@ static pcap_t *switch_netns(struct packets *pk, pcap_t *p, int fd)
 	return NULL;
 }
 
-static void *capture_thread(void *arg)
+/* The thread's work; returns when it stops. */
+static void capture_thread_run(struct packets *pk)
 {
-	struct packets *pk = arg;
 	int64_t drain_until = 0;
 	pcap_t *p;
 	/* This thread decodes bytes from the network: it keeps only what
@@ -504,7 +550,7 @@ static void *capture_thread(void *arg)
 		pk->state = PK_FAILED;
 		pthread_cond_broadcast(&pk->cond);
 		pthread_mutex_unlock(&pk->lock);
-		return NULL;
+		return;
 	}
 	if (!pk->cap->opts->no_nice) {
 		/* The capture runs at nice 10 (main.c, lower_priority) so the
@@ -521,14 +567,19 @@ static void *capture_thread(void *arg)
 		if (!errno && nice_now >= 10)
 			setpriority(PRIO_PROCESS, (id_t)tid, nice_now - 10);
 	}
+	/* The only place the thread may be cancelled: an activation stuck
+	 * past packets_open's wait. */
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	p = open_handle(pk);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&pk->lock);
 	pk->p = p;
+	pk->start_linktype = pk->linktype;
 	pk->state = p ? PK_RUNNING : PK_FAILED;
 	pthread_cond_broadcast(&pk->cond);
 	pthread_mutex_unlock(&pk->lock);
 	if (!p)
-		return NULL;
+		return;
 
 	for (;;) {
 		int64_t now = mono_ms();
@@ -596,6 +647,34 @@ static void *capture_thread(void *arg)
 	pthread_mutex_lock(&pk->lock);
 	pk->state = PK_DONE;
 	pthread_mutex_unlock(&pk->lock);
+}
+
+static void packets_free(struct packets *pk);
+
+/* The thread ends: when main gave up waiting for it, nobody else will free
+ * its state. */
+static void thread_end(struct packets *pk)
+{
+	int abandoned;
+
+	pthread_mutex_lock(&pk->lock);
+	abandoned = pk->abandoned;
+	pk->ended = 1;
+	pthread_mutex_unlock(&pk->lock);
+	if (abandoned)
+		packets_free(pk);
+}
+
+/* Cancellation is possible only around the first activation (see
+ * packets_open); no cleanup handler runs then: packets_open, which joined
+ * the cancelled thread, closes the half-made handle (pk->activating). */
+static void *capture_thread(void *arg)
+{
+	struct packets *pk = arg;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	capture_thread_run(pk);
+	thread_end(pk);
 	return NULL;
 }
 
@@ -658,12 +737,24 @@ static void packets_free(struct packets *pk)
 	free(pk);
 }
 
+/* An absolute CLOCK_REALTIME deadline ms from now (pthread waits take one). */
+static void deadline_in(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static int packets_open(struct capture *cap, void **state)
 {
 	const struct capture_opts *o = cap->opts;
 	struct packets *pk;
 	struct timespec deadline;
-	int rc = -1;
+	int rc = -1, timeout_ms;
 
 	pk = calloc(1, sizeof(*pk));
 	if (!pk)
@@ -675,7 +766,8 @@ static int packets_open(struct capture *cap, void **state)
 	atomic_init(&pk->stop, 0);
 	atomic_init(&pk->store, 1);
 	snprintf(pk->device, sizeof(pk->device), "%s", o->pcap_iface && *o->pcap_iface ? o->pcap_iface : "any");
-	pk->snaplen = o->pcap_snaplen > 0 ? o->pcap_snaplen : 128;
+	pk->snaplen = o->pcap_snaplen > 0 ? o->pcap_snaplen : 256;
+	pk->payload = o->pcap_payload;
 	pk->buffer_bytes = (o->pcap_buffer_mb > 0 ? o->pcap_buffer_mb : 32) << 20;
 	pk->max_bytes = o->pcap_max_size ? o->pcap_max_size : o->max_size / 4;
 	pkt_batch_init(&pk->local);
@@ -703,15 +795,8 @@ static int packets_open(struct capture *cap, void **state)
 	pk->netns_fd = open_netns(cap, pk->auto_pid, &pk->netns);
 
 	{
-		/* Signals must reach the main thread, whose sleep they cut short
-		 * to stop at once: the capture thread blocks them all. */
-		sigset_t all, old;
-		int err;
+		int err = capture_thread_start(&pk->thread, capture_thread, pk);
 
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		err = pthread_create(&pk->thread, NULL, capture_thread, pk);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (err) {
 			errno = err;
 			error_errno("cannot start the packet capture thread");
@@ -719,20 +804,44 @@ static int packets_open(struct capture *cap, void **state)
 		}
 	}
 	pk->thread_started = 1;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 10;
+	timeout_ms = start_timeout_ms();
+	deadline_in(&deadline, timeout_ms);
 	pthread_mutex_lock(&pk->lock);
 	while (pk->state == PK_STARTING)
 		if (pthread_cond_timedwait(&pk->cond, &pk->lock, &deadline) == ETIMEDOUT)
 			break;
 	if (pk->state == PK_STARTING) {
 		pthread_mutex_unlock(&pk->lock);
-		/* a stuck activation: do not block the capture on it */
-		rc = capture_source_skip(cap, "packet capture did not start within 10 s");
+		/* A stuck activation must neither block the capture nor run on
+		 * with its state: cancel it (it is cancellable only there) and
+		 * join it. */
 		atomic_store(&pk->stop, 1);
-		pthread_detach(pk->thread);
+		pthread_cancel(pk->thread);
+		deadline_in(&deadline, PK_CANCEL_MS);
+		if (pthread_timedjoin_np(pk->thread, NULL, &deadline) == 0) {
+			/* the thread is gone: what it was activating is ours */
+			if (pk->activating)
+				pcap_close(pk->activating);
+			packets_free(pk);
+		} else {
+			/* Stuck in the kernel, not at a cancellation point: the
+			 * thread sees `abandoned` when it gets out (its cancel
+			 * state is disabled again by then) and frees its state. */
+			int ended;
+
+			pthread_mutex_lock(&pk->lock);
+			ended = pk->ended;
+			pk->abandoned = !ended;
+			pthread_mutex_unlock(&pk->lock);
+			if (ended) {
+				pthread_join(pk->thread, NULL);
+				packets_free(pk);
+			} else {
+				pthread_detach(pk->thread);
+			}
+		}
 		*state = NULL;
-		return rc;
+		return capture_source_skip(cap, "packet capture did not start within %d ms", timeout_ms);
 	}
 	if (pk->state == PK_FAILED) {
 		int err = pk->start_err;
@@ -759,7 +868,7 @@ static int packets_open(struct capture *cap, void **state)
 		capture_source_backend(cap, b, NULL);
 	}
 	capture_event(cap, "packet_filter", "capturing packets on '%s' (link type %d) with filter: %s",
-		      pk->device, pk->linktype, pk->filter ? pk->filter : "(none)");
+		      pk->device, pk->start_linktype, pk->filter ? pk->filter : "(none)");
 	*state = pk;
 	return 0;
 fail:
@@ -844,14 +953,35 @@ static int write_flows(struct capture *cap, struct packets *pk, struct pkt_batch
 
 /* Writes one buffer of records as a chunk, cut at a record boundary when the
  * size cap is reached. */
+static int write_chunk_data(struct capture *cap, struct packets *pk, const struct pkt_buf *b,
+			    const uint8_t *data, size_t len);
+
 static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt_buf *b)
 {
 	size_t len = b->len;
-	uint32_t packets = 0;
-	sqlite3_stmt *st;
+	const uint8_t *data = b->data;
+	uint8_t *red = NULL;
+	int rc;
 
 	if (!b->packets)
 		return 0;
+	/* --redact: addresses rewritten before the bytes reach the bundle. */
+	if (cap->opts->redact) {
+		if (capture_redact_packets(cap, pk->linktype, b->data, b->len, &red, &len) < 0)
+			return -1;
+		data = red;
+	}
+	rc = write_chunk_data(cap, pk, b, data, len);
+	free(red);
+	return rc;
+}
+
+static int write_chunk_data(struct capture *cap, struct packets *pk, const struct pkt_buf *b,
+			    const uint8_t *data, size_t len)
+{
+	uint32_t packets = 0;
+	sqlite3_stmt *st;
+
 	if (pk->cap_reached) {
 		pk->cap_dropped += b->packets;
 		return 0;
@@ -860,7 +990,7 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 		size_t room = pk->max_bytes > pk->stored_bytes ? pk->max_bytes - pk->stored_bytes : 0;
 		long n;
 
-		len = pktcodec_cut(b->data, b->len, room, &n);
+		len = pktcodec_cut(data, len, room, &n);
 		packets = (uint32_t)n;
 		pk->cap_dropped += b->packets - packets;
 		pk->cap_reached = 1;
@@ -878,7 +1008,7 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, cap->tick);
-	sqlite3_bind_int(st, 2, pk->linktype);
+	sqlite3_bind_int(st, 2, b->linktype);
 	sqlite3_bind_int(st, 3, pk->snaplen);
 	sqlite3_bind_int64(st, 4, packets);
 	sqlite3_bind_int64(st, 5, b->first_us);
@@ -896,7 +1026,7 @@ static int write_chunk(struct capture *cap, struct packets *pk, const struct pkt
 		int rc = sqlite3_blob_open(db, "main", "packet_chunks", "records", writer_last_id(cap->w), 1, &blob);
 
 		if (rc == SQLITE_OK)
-			rc = sqlite3_blob_write(blob, b->data, (int)len, 0);
+			rc = sqlite3_blob_write(blob, data, (int)len, 0);
 		if (rc != SQLITE_OK) {
 			error("cannot write packets: %s", sqlite3_errmsg(db));
 			sqlite3_blob_close(blob);

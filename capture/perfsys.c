@@ -587,7 +587,7 @@ struct perfsys *perfsys_open(struct capture *cap, struct sysagg *agg, int with_t
 		snprintf(why, len, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (pthread_create(&p->reader, NULL, reader_main, p) != 0) {
+	if (capture_thread_start(&p->reader, reader_main, p) != 0) {
 		snprintf(why, len, "cannot start the ring reader thread");
 		goto fail;
 	}

@@ -54,12 +54,18 @@ void pkt_buf_free(struct pkt_buf *b)
 	}
 }
 
+int pkt_buf_takes(const struct pkt_buf *b, size_t need, int linktype)
+{
+	return b && b->size - b->len >= need && (!b->packets || b->linktype == linktype);
+}
+
 void pkt_buf_reset(struct pkt_buf *b)
 {
 	b->len = 0;
 	b->packets = 0;
 	b->first_us = b->last_us = 0;
 	b->opened_ms = 0;
+	b->linktype = 0;
 }
 
 static void put32(uint8_t *p, uint32_t v)

@@ -47,12 +47,21 @@ struct pkt_buf {
 	uint32_t packets;
 	int64_t first_us, last_us;
 	int64_t opened_ms;               /* when its first record went in (monotonic) */
+	int linktype;                    /* LINKTYPE_* of its records: set by the capture
+	                                  * thread with the first record, read by the main
+	                                  * thread once handed over (a reopened handle may
+	                                  * have another link type) */
 };
 
 /* Allocates a buffer of SIZE bytes; NULL when out of memory. */
 struct pkt_buf *pkt_buf_new(size_t size);
 void pkt_buf_free(struct pkt_buf *b);
 void pkt_buf_reset(struct pkt_buf *b);
+/* Whether B can take a record of NEED bytes captured with LINKTYPE: it has
+ * room, and it is empty or holds records of that link type (a chunk is
+ * decoded with one link type, so a reopened handle of another starts a new
+ * chunk). */
+int pkt_buf_takes(const struct pkt_buf *b, size_t need, int linktype);
 /* Appends one record. Returns 0, or -1 when it does not fit. */
 int pkt_buf_add(struct pkt_buf *b, int64_t ts_us, uint32_t caplen, uint32_t wirelen,
 		const uint8_t *bytes);

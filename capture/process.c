@@ -156,7 +156,11 @@ static int64_t count_fds(const struct capture *cap, struct proc_state *ps, pid_t
 	return n;
 }
 
-static int64_t limits_fd(const struct capture *cap, pid_t pid, int64_t process_id, int first)
+/* Returns the soft fd limit (-1 when unknown); on the first call also stores
+ * every limit, and sets *failed when the writer refused a row (size cap, disk
+ * full): the tick must then be rolled back, not committed without them. */
+static int64_t limits_fd(const struct capture *cap, pid_t pid, int64_t process_id, int first,
+			 int *failed)
 {
 	static const char sql[] =
 		"INSERT INTO process_limits (process_id, name, soft, hard, unit) VALUES (?,?,?,?,?)";
@@ -179,7 +183,10 @@ static int64_t limits_fd(const struct capture *cap, pid_t pid, int64_t process_i
 		writer_bind_opt(st, 3, lim.v[i].soft);
 		writer_bind_opt(st, 4, lim.v[i].hard);
 		sqlite3_bind_text(st, 5, lim.v[i].unit, -1, SQLITE_TRANSIENT);
-		writer_step(cap->w, st);
+		if (writer_step(cap->w, st)) {
+			*failed = 1;
+			break;
+		}
 	}
 	return proc_limits_soft(&lim, "Max open files");
 }
@@ -305,12 +312,13 @@ static int sample_threads(struct capture *cap, struct process_source *s, struct 
 		{
 			sqlite3_stmt *st = writer_stmt(cap->w, upd_exit);
 
-			if (st) {
-				sqlite3_bind_int64(st, 1, cap->tick);
-				sqlite3_bind_int64(st, 2, te->seen_tick);
-				sqlite3_bind_int64(st, 3, te->id);
-				writer_step(cap->w, st);
-			}
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, cap->tick);
+			sqlite3_bind_int64(st, 2, te->seen_tick);
+			sqlite3_bind_int64(st, 3, te->id);
+			if (writer_step(cap->w, st))
+				return -1;
 		}
 		ps->threads[i] = ps->threads[--ps->nthreads];
 	}
@@ -325,7 +333,9 @@ static int sample_one(struct capture *cap, struct process_source *s, struct proc
 		" vm_bytes, pss_bytes, swap_bytes, num_threads, fds, fd_limit, vol_ctxt, invol_ctxt,"
 		" minflt, majflt, rchar, wchar, syscr, syscw, read_bytes, write_bytes)"
 		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	char buf[4096];
+	/* status ends with the context switches, after Cpus_allowed lines
+	 * that grow with the CPU count: room for thousands of CPUs. */
+	char buf[32768];
 	struct proc_stat pst;
 	struct proc_status pstatus;
 	struct proc_io io;
@@ -350,7 +360,11 @@ static int sample_one(struct capture *cap, struct process_source *s, struct proc
 	if (n <= 0 || procfs_parse_io(buf, (size_t)n, &io))
 		memset(&io, 0xff, sizeof(io));
 	if (!ps->limits_tick || cap->tick - ps->limits_tick >= 10) {
-		ps->fd_limit = limits_fd(cap, tg->pid, tg->process_id, !ps->limits_tick);
+		int failed = 0;
+
+		ps->fd_limit = limits_fd(cap, tg->pid, tg->process_id, !ps->limits_tick, &failed);
+		if (failed)
+			return -1;
 		ps->limits_tick = cap->tick;
 	}
 	if (!ps->last_smaps_us || cap->tick_mono_us - ps->last_smaps_us >= cap->opts->smaps_interval_us) {

@@ -19,10 +19,14 @@ static void skip_spaces(struct cursor *c)
 		c->p++;
 }
 
+/* A decimal integer, saturated to [INT64_MIN, INT64_MAX]: the kernel prints
+ * u64 counters (and ULLONG_MAX for "unlimited"), which must neither wrap to a
+ * negative number nor be negated past INT64_MIN (undefined behaviour). */
 static int next_i64(struct cursor *c, int64_t *out)
 {
-	int neg = 0;
+	int neg = 0, over = 0;
 	uint64_t v = 0;
+	uint64_t limit;
 	int digits = 0;
 
 	skip_spaces(c);
@@ -30,16 +34,26 @@ static int next_i64(struct cursor *c, int64_t *out)
 		neg = 1;
 		c->p++;
 	}
+	/* The magnitude of INT64_MIN is one more than INT64_MAX. */
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	while (c->p < c->end && isdigit((unsigned char)*c->p)) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*c->p - '0');
+		unsigned d = (unsigned)(*c->p - '0');
+
+		if (!over && (v > (limit - d) / 10))
+			over = 1;
+		if (!over)
+			v = v * 10 + d;
 		c->p++;
 		digits++;
 	}
 	if (!digits)
 		return -1;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	if (over)
+		*out = neg ? INT64_MIN : INT64_MAX;
+	else if (neg)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
 	return 0;
 }
 
@@ -393,6 +407,65 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	close(fd);
 	buf[total] = '\0';
 	return total;
+}
+
+ssize_t read_file_alloc(const char *path, size_t max, char **out, int *truncated)
+{
+	size_t size = 4096, total = 0;
+	char *buf = NULL;
+	int fd, saved;
+
+	*out = NULL;
+	if (truncated)
+		*truncated = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n;
+
+		if (total == size - 1 || !buf) {
+			/* /proc files say st_size 0: grow as the text comes, to max
+			 * bytes plus one to tell "exactly max" from "more than max". */
+			size_t want = buf ? size * 2 : size;
+			char *p;
+
+			if (buf && size - 1 > max) {
+				if (truncated)
+					*truncated = 1;
+				total = max;
+				break;
+			}
+			if (want > max + 2)
+				want = max + 2;
+			p = realloc(buf, want);
+			if (!p) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = p;
+			size = want;
+		}
+		n = read(fd, buf + total, size - 1 - total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
+	buf[total] = '\0';
+	*out = buf;
+	return (ssize_t)total;
+fail:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return -1;
 }
 
 ssize_t pread_file(int fd, char *buf, size_t size)

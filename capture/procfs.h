@@ -81,6 +81,13 @@ size_t procfs_cmdline_clean(char *buf, size_t len);
 /* Small I/O helpers: read a whole (small) file into buf, NUL-terminated.
  * Return the length, or -1 with errno set. */
 ssize_t read_file(const char *path, char *buf, size_t size);
+/* Reads the whole of a file whose size is not known in advance (/proc says
+ * 0) into a buffer it allocates, grown as needed up to max bytes; the text is
+ * NUL-terminated and *out is the caller's to free. When the file holds more
+ * than max bytes, the first max are returned and *truncated (may be NULL) is
+ * set, so the caller can say so. Returns the length, or -1 with errno set and
+ * *out NULL. */
+ssize_t read_file_alloc(const char *path, size_t max, char **out, int *truncated);
 /* pread from offset 0 of a kept-open fd. */
 ssize_t pread_file(int fd, char *buf, size_t size);
 

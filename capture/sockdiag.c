@@ -23,6 +23,8 @@
  * only costs memory. */
 #define SOCKDIAG_BUFLEN (64 * 1024)
 #define SOCKDIAG_MAX_REPLAY (512u << 20)
+/* No dump datagram comes near this; a bigger one is cut and said. */
+#define SOCKDIAG_MAX_DGRAM (16u << 20)
 
 void sockdiag_result_reset(struct sockdiag_result *r)
 {
@@ -33,6 +35,8 @@ void sockdiag_result_reset(struct sockdiag_result *r)
 	r->errors = 0;
 	r->malformed = 0;
 	r->interrupted = 0;
+	r->foreign = 0;
+	r->truncated = 0;
 }
 
 void sockdiag_result_release(struct sockdiag_result *r)
@@ -151,7 +155,9 @@ static void inet_attr(void *vctx, unsigned type, const unsigned char *data, size
 	}
 }
 
-static int parse_inet(const struct nlmsghdr *h, const unsigned char *body, size_t blen,
+/* proto: the protocol of the request answered, for replies without
+ * INET_DIAG_PROTOCOL. */
+static int parse_inet(int proto, const unsigned char *body, size_t blen,
 		      struct sockdiag_result *r)
 {
 	struct inet_diag_msg m;
@@ -189,7 +195,7 @@ static int parse_inet(const struct nlmsghdr *h, const unsigned char *body, size_
 	c.proto = -1;
 	if (blen > off)
 		r->malformed += walk_attrs(body + off, blen - off, inet_attr, &c);
-	s->proto = c.proto >= 0 ? (uint8_t)c.proto : (uint8_t)(h->nlmsg_seq & 0xff);
+	s->proto = c.proto >= 0 ? (uint8_t)c.proto : (uint8_t)proto;
 	if (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP) {
 		r->n--;
 		r->malformed++;
@@ -237,6 +243,12 @@ static int parse_unix(const unsigned char *body, size_t blen, struct sockdiag_re
 
 int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r)
 {
+	return sockdiag_parse_reply(buf, len, NULL, r);
+}
+
+int sockdiag_parse_reply(const void *buf, size_t len, const struct sockdiag_expect *x,
+			 struct sockdiag_result *r)
+{
 	const unsigned char *p = buf;
 
 	while (len > 0) {
@@ -253,7 +265,12 @@ int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r)
 		}
 		const unsigned char *body = p + NLMSG_HDRLEN;
 		size_t blen = h.nlmsg_len - NLMSG_HDRLEN;
+		int proto = x ? x->proto : (int)(h.nlmsg_seq & 0xff);
 
+		if (x && (h.nlmsg_seq != x->seq || (x->pid && h.nlmsg_pid != x->pid))) {
+			r->foreign++;
+			goto next;
+		}
 		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
 			r->interrupted++;
 		if (h.nlmsg_type == NLMSG_DONE) {
@@ -283,7 +300,7 @@ int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r)
 			/* replies to sockdiag_dump_tcp()'s request carry its type */
 			if (blen < 1 || body[0] == AF_UNIX)
 				r->malformed++;
-			else if (parse_inet(&h, body, blen, r) < 0)
+			else if (parse_inet(IPPROTO_TCP, body, blen, r) < 0)
 				return -1;
 		} else if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
 			int rc;
@@ -291,13 +308,14 @@ int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r)
 				r->malformed++;
 			} else {
 				rc = body[0] == AF_UNIX ? parse_unix(body, blen, r)
-							: parse_inet(&h, body, blen, r);
+							: parse_inet(proto, body, blen, r);
 				if (rc < 0)
 					return -1;
 			}
 		} else if (h.nlmsg_type != NLMSG_NOOP) {
 			r->malformed++;
 		}
+next:;
 		size_t step = NLMSG_ALIGN(h.nlmsg_len);
 		if (step >= len)
 			break;
@@ -342,6 +360,16 @@ int sockdiag_open(struct sockdiag *sd)
 	if (sd->fd < 0)
 		return -1;
 	setsockopt(sd->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	{
+		/* Bind now (the kernel picks the port id) to learn the id the
+		 * replies to our requests carry in nlmsg_pid. */
+		struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+		socklen_t nlen = sizeof(nl);
+
+		if (bind(sd->fd, (struct sockaddr *)&nl, sizeof(nl)) == 0 &&
+		    getsockname(sd->fd, (struct sockaddr *)&nl, &nlen) == 0 && nlen >= sizeof(nl))
+			sd->portid = nl.nl_pid;
+	}
 	sd->buflen = SOCKDIAG_BUFLEN;
 	sd->buf = malloc(sd->buflen);
 	if (!sd->buf) {
@@ -393,13 +421,51 @@ static int send_req(struct sockdiag *sd, const void *req, size_t len)
 	}
 }
 
-/* Reads replies until the dump ends (NLMSG_DONE or NLMSG_ERROR). */
-static int recv_dump(struct sockdiag *sd, struct sockdiag_result *r)
+/* Makes room for a datagram of need bytes (bounded). */
+static void grow_buf(struct sockdiag *sd, size_t need)
+{
+	unsigned char *nb;
+	size_t len = sd->buflen;
+
+	if (need > SOCKDIAG_MAX_DGRAM)
+		need = SOCKDIAG_MAX_DGRAM;
+	while (len < need)
+		len *= 2;
+	if (len == sd->buflen || !(nb = realloc(sd->buf, len)))
+		return;  /* the read below is then cut and says so */
+	sd->buf = nb;
+	sd->buflen = len;
+}
+
+int sockdiag_recv_dump(struct sockdiag *sd, const struct sockdiag_expect *x,
+		       struct sockdiag_result *r)
 {
 	unsigned done0 = r->done, errors0 = r->errors;
 
 	for (;;) {
-		ssize_t n = recv(sd->fd, sd->buf, sd->buflen, 0);
+		struct sockaddr_nl from;
+		struct iovec iov;
+		struct msghdr msg;
+		ssize_t n;
+
+		/* The length of the next datagram, whatever the buffer. */
+		n = recv(sd->fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if ((size_t)n > sd->buflen)
+			grow_buf(sd, (size_t)n);
+		memset(&from, 0, sizeof(from));
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = sd->buf;
+		iov.iov_len = sd->buflen;
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		n = recvmsg(sd->fd, &msg, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -409,12 +475,24 @@ static int recv_dump(struct sockdiag *sd, struct sockdiag_result *r)
 			errno = EIO;
 			return -1;
 		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			/* The rest of the datagram is gone: its sockets would be
+			 * missing from this dump without a word. */
+			r->truncated++;
+			errno = EMSGSIZE;
+			return -1;
+		}
+		/* Only the kernel (port 0) answers dumps. */
+		if (msg.msg_namelen >= sizeof(from) && from.nl_family == AF_NETLINK && from.nl_pid != 0) {
+			r->foreign++;
+			continue;
+		}
 		if (sd->record_fd >= 0 && write(sd->record_fd, sd->buf, (size_t)n) != n) {
 			/* A short recording is useless for replay: stop recording. */
 			close(sd->record_fd);
 			sd->record_fd = -1;
 		}
-		if (sockdiag_parse(sd->buf, (size_t)n, r) < 0) {
+		if (sockdiag_parse_reply(sd->buf, (size_t)n, x, r) < 0) {
 			errno = ENOMEM;
 			return -1;
 		}
@@ -425,6 +503,20 @@ static int recv_dump(struct sockdiag *sd, struct sockdiag_result *r)
 		if (r->done != done0)
 			return 0;
 	}
+}
+
+/* Sends a dump request (header h, nlmsg_seq set here) and reads its replies. */
+static int dump(struct sockdiag *sd, struct nlmsghdr *h, int proto, struct sockdiag_result *r)
+{
+	struct sockdiag_expect x;
+
+	h->nlmsg_seq = SOCKDIAG_SEQ(proto, ++sd->nreq);
+	x.seq = h->nlmsg_seq;
+	x.pid = sd->portid;
+	x.proto = proto;
+	if (send_req(sd, h, h->nlmsg_len) < 0)
+		return -1;
+	return sockdiag_recv_dump(sd, &x, r);
 }
 
 int sockdiag_dump_inet(struct sockdiag *sd, int family, int proto, int with_info,
@@ -439,15 +531,12 @@ int sockdiag_dump_inet(struct sockdiag *sd, int family, int proto, int with_info
 	m.h.nlmsg_len = sizeof(m);
 	m.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	m.h.nlmsg_seq = SOCKDIAG_SEQ(proto, ++sd->nreq);
 	m.req.sdiag_family = (uint8_t)family;
 	m.req.sdiag_protocol = (uint8_t)proto;
 	m.req.idiag_states = states;
 	if (with_info && proto == IPPROTO_TCP)
 		m.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);
-	if (send_req(sd, &m, sizeof(m)) < 0)
-		return -1;
-	return recv_dump(sd, r);
+	return dump(sd, &m.h, proto, r);
 }
 
 /* Moves the AF_INET6 entries of r->v[from..n) after the AF_INET ones,
@@ -502,14 +591,11 @@ int sockdiag_dump_tcp(struct sockdiag *sd, int with_info, uint32_t states,
 		m.h.nlmsg_len = sizeof(m);
 		m.h.nlmsg_type = TCPDIAG_GETSOCK;
 		m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		m.h.nlmsg_seq = SOCKDIAG_SEQ(IPPROTO_TCP, ++sd->nreq);
 		m.req.idiag_family = AF_UNSPEC;
 		m.req.idiag_states = states;
 		if (with_info)
 			m.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);
-		if (send_req(sd, &m, sizeof(m)) < 0)
-			return -1;
-		if (recv_dump(sd, r) == 0) {
+		if (dump(sd, &m.h, IPPROTO_TCP, r) == 0) {
 			if (order_by_family(r, saved.n) < 0) {
 				errno = ENOMEM;
 				return -1;
@@ -545,13 +631,10 @@ int sockdiag_dump_unix(struct sockdiag *sd, struct sockdiag_result *r)
 	m.h.nlmsg_len = sizeof(m);
 	m.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	m.h.nlmsg_seq = SOCKDIAG_SEQ(0, ++sd->nreq);
 	m.req.sdiag_family = AF_UNIX;
 	m.req.udiag_states = ~0u;
 	m.req.udiag_show = UDIAG_SHOW_RQLEN;
-	if (send_req(sd, &m, sizeof(m)) < 0)
-		return -1;
-	return recv_dump(sd, r);
+	return dump(sd, &m.h, 0, r);
 }
 
 int sockdiag_replay(const char *path, struct sockdiag_result *r)

@@ -22,8 +22,9 @@
 
 /* Dump requests carry this sequence number, and replies echo it: the low
  * byte is the IP protocol asked for. inet_diag_msg does not say which
- * protocol a socket belongs to (INET_DIAG_PROTOCOL is not always sent), so
- * the parser reads it from here. */
+ * protocol a socket belongs to (INET_DIAG_PROTOCOL is not always sent): a
+ * live dump takes it from the request its replies are matched to (struct
+ * sockdiag_expect); a replayed recording, which has no request, from here. */
 #define SOCKDIAG_SEQ(proto, n) ((((uint32_t)(n)) << 8) | ((uint32_t)(proto) & 0xff))
 
 /* TCP states as the kernel numbers them (include/net/tcp_states.h). */
@@ -81,6 +82,9 @@ struct sockdiag_result {
 	unsigned errors;         /* NLMSG_ERROR messages seen (one per failed dump) */
 	unsigned malformed;      /* messages or attributes skipped as malformed */
 	unsigned interrupted;    /* messages flagged NLM_F_DUMP_INTR (table changed mid-dump) */
+	unsigned foreign;        /* messages skipped as replies to another request
+	                          * (stale sequence number, other port, not the kernel) */
+	unsigned truncated;      /* datagrams the kernel cut (MSG_TRUNC) */
 };
 #define SOCKDIAG_RESULT_INIT { 0 }
 
@@ -100,6 +104,21 @@ void sockdiag_result_release(struct sockdiag_result *r);
  * when memory runs out. */
 int sockdiag_parse(const void *buf, size_t len, struct sockdiag_result *r);
 
+/* The request replies must answer: a message whose nlmsg_seq is not seq, or
+ * whose nlmsg_pid is not pid (when pid is not 0), is skipped and counted in
+ * r->foreign, as iproute2's dump filter does (a late reply to an earlier,
+ * abandoned dump must neither add sockets nor end this dump). proto is the
+ * IP protocol asked for, the protocol of inet replies without
+ * INET_DIAG_PROTOCOL. */
+struct sockdiag_expect {
+	uint32_t seq, pid;
+	int proto;
+};
+/* sockdiag_parse() for replies to the request x (NULL: any, protocol from the
+ * sequence number, for recordings). */
+int sockdiag_parse_reply(const void *buf, size_t len, const struct sockdiag_expect *x,
+			 struct sockdiag_result *r);
+
 /* Names: "ESTABLISHED", "CLOSE_WAIT", ... ; UDP's CLOSE is "UNCONN" as in ss.
  * Unknown numbers give "UNKNOWN". */
 const char *sockdiag_state_name(int state, int proto);
@@ -116,12 +135,21 @@ struct sockdiag {
 	unsigned char *buf;
 	size_t buflen;
 	int no_tcp_both;         /* the kernel refused a one-walk TCP dump */
+	uint32_t portid;         /* our netlink port id, which replies carry; 0 unknown */
 };
 
 /* Opens a NETLINK_SOCK_DIAG socket in the calling thread's network namespace.
  * Returns 0, or -1 with errno set (EPROTONOSUPPORT, EACCES ...) without
  * printing, so the caller can decide to fall back. */
 int sockdiag_open(struct sockdiag *sd);
+/* Receives the replies to request x on sd->fd until its dump ends (its
+ * NLMSG_DONE or NLMSG_ERROR), parsing them into r. A datagram longer than the
+ * buffer grows it (bounded) instead of being cut; one still cut fails with
+ * EMSGSIZE (r->truncated). Replies to other requests are skipped
+ * (r->foreign). Returns 0, or -1 with errno set. Public for tests, which
+ * feed it crafted datagrams through a socketpair. */
+int sockdiag_recv_dump(struct sockdiag *sd, const struct sockdiag_expect *x,
+		       struct sockdiag_result *r);
 /* Appends every reply received from now on to PATH (created/truncated).
  * Returns 0 or error_errno(). */
 int sockdiag_record(struct sockdiag *sd, const char *path);

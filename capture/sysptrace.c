@@ -278,7 +278,7 @@ struct sysptrace *sysptrace_open(struct capture *cap, struct sysagg *agg, char *
 	s->window_us = cap->opts->ptrace_window_us > 0 ? cap->opts->ptrace_window_us : 5000000;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
-	if (pthread_create(&s->thread, NULL, tracer_main, s) != 0) {
+	if (capture_thread_start(&s->thread, tracer_main, s) != 0) {
 		snprintf(why, len, "cannot start the tracer thread");
 		free(s);
 		return NULL;

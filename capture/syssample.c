@@ -269,7 +269,7 @@ struct syssample *syssample_open(struct capture *cap, struct sysagg *agg, char *
 		goto fail;
 	}
 	s->stopfd = eventfd(0, EFD_CLOEXEC);
-	if (s->stopfd < 0 || pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
+	if (s->stopfd < 0 || capture_thread_start(&s->thread, sampler_main, s) != 0) {
 		snprintf(why, len, "cannot start the sampling thread");
 		goto fail;
 	}

@@ -99,22 +99,71 @@ static struct target *add_target(struct target_set *t, pid_t pid, unsigned long 
 	return tg;
 }
 
+/* The whole cmdline is matched (a JVM's main class comes after a -cp of many
+ * KiB), up to this bound; beyond it the match is on the first part, and said. */
+#define NAME_CMDLINE_MAX (1u << 20)
+
 /* comm or cmdline contains the pattern. */
 static int name_matches(const struct capture *cap, pid_t pid, const char *pattern)
 {
-	char path[512], buf[4096];
+	char path[512], comm[256], *buf;
 	ssize_t n;
+	int cut, match;
 
 	capture_path(cap, path, sizeof(path), "/proc/%d/comm", (int)pid);
-	n = read_file(path, buf, sizeof(buf));
-	if (n > 0 && strstr(buf, pattern))
+	n = read_file(path, comm, sizeof(comm));
+	if (n > 0 && strstr(comm, pattern))
 		return 1;
 	capture_path(cap, path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	n = read_file(path, buf, sizeof(buf));
-	if (n <= 0)
+	n = read_file_alloc(path, NAME_CMDLINE_MAX, &buf, &cut);
+	if (n <= 0) {
+		free(buf);
 		return 0;
+	}
+	if (cut)
+		warning("cmdline of pid %d is longer than %u bytes: --name matched its first %u only",
+			(int)pid, NAME_CMDLINE_MAX, NAME_CMDLINE_MAX);
 	procfs_cmdline_clean(buf, (size_t)n);
-	return strstr(buf, pattern) != NULL;
+	match = strstr(buf, pattern) != NULL;
+	free(buf);
+	return match;
+}
+
+/* The parent of pid read from PROC_DIR/PID/stat, 0 when unknown. */
+static pid_t parent_of(const char *proc_dir, pid_t pid)
+{
+	char path[512], buf[2048];
+	struct proc_stat ps;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", proc_dir, (int)pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0 || procfs_parse_stat(buf, (size_t)n, &ps) || ps.ppid < 0)
+		return 0;
+	return (pid_t)ps.ppid;
+}
+
+/* --name must not pick the capture itself, the processes that started it
+ * (`timeout 10 casefile-capture --name X`: timeout's cmdline holds X) or
+ * what it started. Ancestors are read from the real /proc, where the capture
+ * runs; a candidate's own ancestry from the (possibly relocated) root. The
+ * walks are bounded: a pid chain is at most a few hundred long. */
+static int is_own_lineage(const struct capture *cap, pid_t pid)
+{
+	char proc_dir[512];
+	pid_t self = getpid(), p;
+	int i;
+
+	if (pid == self)
+		return 1;
+	for (p = getppid(), i = 0; p > 0 && i < 4096; p = parent_of("/proc", p), i++)
+		if (p == pid)
+			return 1;
+	capture_path(cap, proc_dir, sizeof(proc_dir), "/proc");
+	for (p = parent_of(proc_dir, pid), i = 0; p > 0 && i < 4096; p = parent_of(proc_dir, p), i++)
+		if (p == self)
+			return 1;
+	return 0;
 }
 
 int targets_init(struct capture *cap)
@@ -150,8 +199,13 @@ int targets_init(struct capture *cap)
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			pid = (pid_t)atoi(de->d_name);
-			if (pid == getpid() || !name_matches(cap, pid, o->name_pattern))
+			if (!name_matches(cap, pid, o->name_pattern))
 				continue;
+			if (is_own_lineage(cap, pid)) {
+				info("--name '%s' matches pid %d, which started this capture or was started by it: not captured",
+				     o->name_pattern, (int)pid);
+				continue;
+			}
 			st = targets_start_ticks(cap, pid);
 			if (st && !has_target(t, pid, st)) {
 				/* --max-targets bounds --name too: a pattern that
@@ -185,15 +239,53 @@ int targets_init(struct capture *cap)
 static int64_t boot_wall_us(const struct capture *cap)
 {
 	static int64_t cached = -1;
-	char path[512], buf[8192], *p;
+	char path[512], *buf, *p;
 
 	if (cached >= 0)
 		return cached;
 	cached = 0;
 	capture_path(cap, path, sizeof(path), "/proc/stat");
-	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nbtime ")))
+	/* btime comes after the per-CPU and intr lines: tens of KiB on a host
+	 * with many CPUs and interrupts, so the whole file is read (bounded). */
+	if (read_file_alloc(path, 64u << 20, &buf, NULL) > 0 && (p = strstr(buf, "\nbtime ")))
 		cached = atoll(p + 7) * 1000000LL;
+	free(buf);
 	return cached;
+}
+
+/* The whole cmdline (bounded; a cut is said in an event) into column idx. */
+static int bind_cmdline(struct capture *cap, sqlite3_stmt *st, int idx, pid_t pid)
+{
+	char path[512], *buf, *red;
+	size_t redsz;
+	ssize_t n;
+	int cut;
+
+	capture_path(cap, path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_file_alloc(path, NAME_CMDLINE_MAX, &buf, &cut);
+	if (n <= 0) {
+		free(buf);
+		return 0;
+	}
+	if (cut && writer_event(cap->w, cap->tick, "warning", NULL,
+				"cmdline of pid %d is longer than %u bytes: its first %u are stored",
+				(int)pid, NAME_CMDLINE_MAX, NAME_CMDLINE_MAX)) {
+		free(buf);
+		return -1;
+	}
+	procfs_cmdline_clean(buf, (size_t)n);
+	/* --redact: hosts, addresses, tokens in arguments get pseudonyms, which
+	 * may be longer than what they replace. */
+	redsz = 4 * (size_t)n + 1024;
+	red = malloc(redsz);
+	if (!red) {
+		free(buf);
+		return error("out of memory");
+	}
+	sqlite3_bind_text(st, idx, capture_redact_str(cap, buf, red, redsz), -1, SQLITE_TRANSIENT);
+	free(red);
+	free(buf);
+	return 0;
 }
 
 /* Inserts the processes row of a new target and records its id. */
@@ -225,15 +317,8 @@ static int write_process(struct capture *cap, struct target *tg)
 	n = read_file(path, buf, sizeof(buf));
 	if (n > 0 && procfs_parse_status(buf, (size_t)n, &pst) == 0 && pst.uid >= 0)
 		sqlite3_bind_int(st, 5, pst.uid);
-	capture_path(cap, path, sizeof(path), "/proc/%d/cmdline", (int)tg->pid);
-	n = read_file(path, buf, sizeof(buf));
-	if (n > 0) {
-		char red[sizeof(buf)];
-
-		procfs_cmdline_clean(buf, (size_t)n);
-		/* --redact: hosts, addresses, tokens in arguments get pseudonyms. */
-		sqlite3_bind_text(st, 7, capture_redact_str(cap, buf, red, sizeof(red)), -1, SQLITE_TRANSIENT);
-	}
+	if (bind_cmdline(cap, st, 7, tg->pid))
+		return -1;
 	capture_path(cap, path, sizeof(path), "/proc/%d/exe", (int)tg->pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -281,7 +366,7 @@ static int mark_gone(struct capture *cap, struct target *tg, const char *why)
 /* Adds the children of pid listed in /proc/PID/task/TID/children. */
 static int add_children(struct capture *cap, pid_t pid)
 {
-	char path[512], buf[16384];
+	char path[512], *buf = NULL;
 	struct dirent *de;
 	DIR *d;
 
@@ -296,7 +381,9 @@ static int add_children(struct capture *cap, pid_t pid)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		capture_path(cap, path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, de->d_name);
-		n = read_file(path, buf, sizeof(buf));
+		free(buf);
+		/* One pid per child: a parent of many thousands fills hundreds of KiB. */
+		n = read_file_alloc(path, 16u << 20, &buf, NULL);
 		if (n <= 0)
 			continue;
 		for (p = buf; *p; p = end) {
@@ -321,11 +408,13 @@ static int add_children(struct capture *cap, pid_t pid)
 			}
 			if (!add_target(&cap->targets, (pid_t)child, st, 1)) {
 				closedir(d);
+				free(buf);
 				return error("out of memory");
 			}
 		}
 	}
 	closedir(d);
+	free(buf);
 	return 0;
 }
 

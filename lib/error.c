@@ -1,4 +1,5 @@
 #include "error.h"
+#include "term.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +17,15 @@ void error_set_hook(error_hook_fn fn) { hook = fn; }
 
 static void report(const char *level, const char *fmt, va_list ap, const char *suffix)
 {
-	char msg[1024];
+	char raw[1024], msg[1024];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Messages quote file names, bundle objects and rule text: escaped, so
+	 * a planted name cannot drive the terminal that reads stderr. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (level[0])
+		term_escape(msg, sizeof(msg), raw);
+	else
+		term_escape_lines(msg, sizeof(msg), raw); /* info: multi-line logs */
 	if (hook) {
 		hook(level, msg);
 		return;

@@ -43,12 +43,12 @@ sh samples/incident.sh stop "$out/run-fixed" >/dev/null
 
 step "4. casefile-analyze $out/incident.db"
 "$BIN/casefile-analyze" "$out/incident.db" \
-	-o "$out/report.html" -o "$out/report.md" -o "$out/report.json"
+	-o "$out/report.html" -o "$out/report.md" -o "$out/report.json" --force
 "$BIN/casefile-analyze" "$out/incident.db"
 
 step "5. casefile-analyze compare $out/incident.db $out/fixed.db"
 "$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db" \
-	-o "$out/compare.html" -o "$out/compare.md"
+	-o "$out/compare.html" -o "$out/compare.md" --force
 "$BIN/casefile-analyze" compare "$out/incident.db" "$out/fixed.db"
 
 step "Reports"

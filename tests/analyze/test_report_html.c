@@ -79,6 +79,86 @@ static void test_report_html__finding_links_to_highlighted_chart(void **state)
 	fixture_release(&fx);
 }
 
+/* The largest y-axis label (text-anchor="end") of an SVG, in bytes. */
+static double max_y_bytes(const char *svg)
+{
+	const char *p = svg;
+	double best = 0;
+
+	while ((p = strstr(p, "text-anchor=\"end\" fill=\"#444\">")) != NULL) {
+		char unit[8] = "";
+		double v, mult = 1;
+
+		p += strlen("text-anchor=\"end\" fill=\"#444\">");
+		if (sscanf(p, "%lf %7[A-Za-z]", &v, unit) != 2)
+			continue;
+		if (!strcmp(unit, "KiB")) mult = 1024;
+		else if (!strcmp(unit, "MiB")) mult = 1048576;
+		else if (!strcmp(unit, "GiB")) mult = 1073741824.0;
+		if (v * mult > best)
+			best = v * mult;
+	}
+	return best;
+}
+
+/* A memory-growth finding's chart shows the RSS it is about legibly: in the
+ * seed incident the cgroup's 1.4 GiB on the same axis made 2 -> 27 MiB of
+ * RSS a flat line at zero. Its y axis must end within a small factor of the
+ * RSS's peak. */
+static void test_report_html__memory_growth_chart_scaled_to_rss(void **state)
+{
+	struct fixture fx;
+	struct series_set sets[2];
+	struct series rss, cg;
+	int64_t t[10];
+	double vr[10], vc[10];
+	char *out, *fig, *end;
+	int i;
+
+	(void)state;
+	fixture_init(&fx, 0);
+	for (i = 0; i < 10; i++) {
+		t[i] = fx.a.bundle.from_us + i * 300000LL;
+		vr[i] = (2 + 25 * i / 9.0) * 1048576;
+		vc[i] = 1.4 * 1073741824.0;
+	}
+	memset(&rss, 0, sizeof(rss));
+	memset(&cg, 0, sizeof(cg));
+	rss.def = fixture_def("process.rss");
+	cg.def = fixture_def("cgroup.mem_usage");
+	assert_non_null(rss.def);
+	assert_non_null(cg.def);
+	rss.label = (char *)"app";
+	cg.label = (char *)"/app.slice";
+	rss.wall_us = cg.wall_us = t;
+	rss.value = vr;
+	cg.value = vc;
+	rss.n = rss.alloc = cg.n = cg.alloc = 10;
+	sets[0].def = rss.def;
+	sets[0].lines = &rss;
+	sets[0].nlines = 1;
+	sets[1].def = cg.def;
+	sets[1].lines = &cg;
+	sets[1].nlines = 1;
+	fx.a.series = sets;
+	fx.a.nseries = 2;
+	fx.rule.id = (char *)"memory-growth";
+	fx.sources[0] = (char *)"process";
+
+	out = html(&fx.a);
+	assert_non_null(strstr(out, "<a href=\"#chart-memory\">chart</a>"));
+	fig = strstr(out, "<figure id=\"chart-memory\">");
+	assert_non_null(fig);
+	end = strstr(fig, "</figure>");
+	assert_non_null(end);
+	*end = '\0';
+	assert_non_null(strstr(fig, "class=\"hl\""));
+	assert_true(max_y_bytes(fig) >= 27 * 1048576.0);
+	assert_true(max_y_bytes(fig) <= 4 * 27 * 1048576.0);
+	free(out);
+	fixture_release(&fx);
+}
+
 static void test_report_html__without_series(void **state)
 {
 	struct fixture fx;
@@ -102,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_report_html__self_contained),
 		cmocka_unit_test(test_report_html__finding_links_to_highlighted_chart),
 		cmocka_unit_test(test_report_html__without_series),
+		cmocka_unit_test(test_report_html__memory_growth_chart_scaled_to_rss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

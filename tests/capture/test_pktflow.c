@@ -194,6 +194,30 @@ static void test_pktflow__batch_records(void **state)
 	pkt_batch_release(&b); /* frees buf */
 }
 
+/* A chunk holds records of one link type: after a reopen with another (an
+ * interface re-created as a tunnel), the next record needs a new chunk, or
+ * the old records would be decoded with the new link type. */
+static void test_pktflow__chunk_keeps_one_link_type(void **state)
+{
+	struct pkt_buf *b = pkt_buf_new(1000);
+
+	(void)state;
+	assert_non_null(b);
+	assert_true(pkt_buf_takes(b, 100, 1));
+	assert_true(pkt_buf_takes(b, 100, 101));       /* empty: any link type */
+	b->packets = 1;                                 /* as on_packet opens a chunk */
+	b->linktype = 1;
+	b->len = 120;
+	assert_true(pkt_buf_takes(b, 100, 1));
+	assert_false(pkt_buf_takes(b, 100, 101));
+	assert_false(pkt_buf_takes(b, 900, 1));          /* no room */
+	pkt_buf_reset(b);
+	assert_int_equal(b->linktype, 0);
+	assert_true(pkt_buf_takes(b, 100, 101));
+	assert_false(pkt_buf_takes(NULL, 1, 1));
+	pkt_buf_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_pktflow__flush_waits_for_the_second),
 		cmocka_unit_test(test_pktflow__bound_goes_to_overflow),
 		cmocka_unit_test(test_pktflow__batch_records),
+		cmocka_unit_test(test_pktflow__chunk_keeps_one_link_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

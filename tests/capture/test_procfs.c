@@ -4,7 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "procfs.h"
 
@@ -181,6 +183,70 @@ static void test_procfs__cmdline_clean(void **state)
 	assert_string_equal(buf, "node app.js --x?[31m");
 }
 
+/* u64 counters above INT64_MAX saturate instead of wrapping negative, and
+ * INT64_MIN is read without negating it (undefined behaviour under UBSan). */
+static void test_procfs__numbers_saturate_at_int64_edges(void **state)
+{
+	struct proc_statm m;
+	struct proc_io io;
+	static const char statm[] = "9223372036854775808 18446744073709551615 -9223372036854775808\n";
+	static const char big[] = "99999999999999999999999 -99999999999999999999999 9223372036854775807\n";
+	static const char iotext[] = "rchar: 18446744073709551615\nwchar: 5\n";
+
+	(void)state;
+	assert_int_equal(procfs_parse_statm(P(statm), &m), 0);
+	assert_true(m.size_pages == INT64_MAX);
+	assert_true(m.resident_pages == INT64_MAX);
+	assert_true(m.shared_pages == INT64_MIN);
+	assert_int_equal(procfs_parse_statm(P(big), &m), 0);
+	assert_true(m.size_pages == INT64_MAX);
+	assert_true(m.resident_pages == INT64_MIN);
+	assert_true(m.shared_pages == INT64_MAX);
+	assert_int_equal(procfs_parse_io(P(iotext), &io), 0);
+	assert_true(io.rchar == INT64_MAX);
+	assert_true(io.wchar == 5);
+}
+
+/* A file of unknown size is read whole up to the bound, and a longer one is
+ * cut at the bound with the cut said, never silently. */
+static void test_procfs__read_file_alloc_grows_and_says_when_cut(void **state)
+{
+	char path[] = "/tmp/casefile-test-procfs.XXXXXX";
+	char *text, *got;
+	int fd, cut;
+	ssize_t n;
+
+	(void)state;
+	text = malloc(10001);
+	assert_non_null(text);
+	memset(text, 'x', 10000);
+	memcpy(text + 9990, "btime 1234", 10);
+	text[10000] = '\0';
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, 10000), 10000);
+	close(fd);
+
+	n = read_file_alloc(path, 1 << 20, &got, &cut);
+	assert_int_equal(n, 10000);
+	assert_int_equal(cut, 0);
+	assert_string_equal(got, text);
+	free(got);
+	n = read_file_alloc(path, 10000, &got, &cut);
+	assert_int_equal(n, 10000);
+	assert_int_equal(cut, 0);
+	free(got);
+	n = read_file_alloc(path, 5000, &got, &cut);
+	assert_int_equal(n, 5000);
+	assert_int_equal(cut, 1);
+	assert_int_equal(strlen(got), 5000);
+	free(got);
+	unlink(path);
+	assert_int_equal(read_file_alloc(path, 100, &got, NULL), -1);
+	assert_null(got);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +258,8 @@ int main(void)
 		cmocka_unit_test(test_procfs__limits),
 		cmocka_unit_test(test_procfs__netdev_with_bad_lines),
 		cmocka_unit_test(test_procfs__cmdline_clean),
+		cmocka_unit_test(test_procfs__numbers_saturate_at_int64_edges),
+		cmocka_unit_test(test_procfs__read_file_alloc_grows_and_says_when_cut),
 	};
 
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sockdiag.h"
 
@@ -535,6 +536,92 @@ static void test_sockdiag__replay_missing(void **state)
 	assert_int_equal(sockdiag_replay("/nonexistent/recording.bin", &r), -1);
 }
 
+/* Replies are matched to the request, as iproute2's dump filter does: a late
+ * reply (and NLMSG_DONE) to an earlier dump and a message for another port
+ * are skipped, neither adding sockets nor ending the dump; the protocol of a
+ * reply without INET_DIAG_PROTOCOL is the request's, not the sequence
+ * number's low byte (0x11 here, UDP's number, for a TCP request); a datagram
+ * larger than the buffer grows it (MSG_PEEK | MSG_TRUNC) instead of being
+ * cut. The datagrams come through a socketpair standing for the netlink
+ * socket. */
+static void set_pid(struct buf *b, size_t off, uint32_t pid)
+{
+	memcpy(b->d + off + offsetof(struct nlmsghdr, nlmsg_pid), &pid, sizeof(pid));
+}
+
+static void send_buf(int fd, struct buf *b)
+{
+	assert_int_equal(send(fd, b->d, b->len, 0), (ssize_t)b->len);
+	b->len = 0;
+}
+
+static void test_sockdiag__replies_matched_to_request(void **state)
+{
+	struct buf b = { .len = 0 };
+	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
+	struct sockdiag sd;
+	struct sockdiag_expect x = { 0x4211, 4242, IPPROTO_TCP };
+	struct inet_diag_msg m = inet_msg(AF_INET, SD_ESTABLISHED, "127.0.0.1", 40000,
+					  "127.0.0.1", 8080, 0, 0, 1);
+	int sv[2], i;
+	size_t off;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	memset(&sd, 0, sizeof(sd));
+	sd.fd = sv[0];
+	sd.record_fd = -1;
+	sd.buflen = 128;
+	sd.buf = malloc(sd.buflen);
+	assert_non_null(sd.buf);
+	sd.portid = 4242;
+
+	/* the tail of an abandoned dump: a socket and its DONE */
+	off = msg_begin(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, x.seq - 0x100);
+	set_pid(&b, off, 4242);
+	put(&b, &m, sizeof(m));
+	msg_end(&b, off);
+	off = b.len;
+	done(&b, x.seq - 0x100);
+	set_pid(&b, off, 4242);
+	send_buf(sv[1], &b);
+	/* right sequence, another port */
+	off = msg_begin(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, x.seq);
+	set_pid(&b, off, 999);
+	put(&b, &m, sizeof(m));
+	msg_end(&b, off);
+	send_buf(sv[1], &b);
+	/* the answer: two sockets in one datagram longer than the buffer */
+	for (i = 0; i < 2; i++) {
+		m.idiag_inode = 100 + (uint32_t)i;
+		off = msg_begin(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, x.seq);
+		set_pid(&b, off, 4242);
+		put(&b, &m, sizeof(m));
+		msg_end(&b, off);
+	}
+	assert_true(b.len > sd.buflen);
+	send_buf(sv[1], &b);
+	off = b.len;
+	done(&b, x.seq);
+	set_pid(&b, off, 4242);
+	send_buf(sv[1], &b);
+
+	assert_int_equal(sockdiag_recv_dump(&sd, &x, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0].inode, 100);
+	assert_int_equal(r.v[1].inode, 101);
+	assert_int_equal(r.v[0].proto, IPPROTO_TCP);
+	assert_int_equal(r.v[1].proto, IPPROTO_TCP);
+	assert_int_equal(r.foreign, 3);
+	assert_int_equal(r.truncated, 0);
+	assert_int_equal(r.malformed, 0);
+	assert_int_equal(r.done, 1);
+	sockdiag_result_release(&r);
+	free(sd.buf);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_sockdiag__truncation_and_corruption),
 		cmocka_unit_test(test_sockdiag__replay_recording),
 		cmocka_unit_test(test_sockdiag__replay_missing),
+		cmocka_unit_test(test_sockdiag__replies_matched_to_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

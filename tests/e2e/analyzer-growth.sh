@@ -4,6 +4,7 @@
 # JSON functions.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
+need_cmd python3
 
 bg "$S/grow" --fd-rate 20 --rss-rate 4 --duration 60 --ready ready
 target=$LAST_PID
@@ -18,6 +19,7 @@ grep -q "^MEDIUM *memory-growth" report.txt || fail "memory-growth not in the te
 grep -q "limit of [0-9]* is reached in" report.txt || fail "fd-growth gives no time to the fd limit"
 
 "$ANA" g.db --format json -o out.json || fail "json report failed"
+python3 "$CASEFILE_TOP/tests/tools/check_evidence_sql.py" g.db out.json || fail "evidence SQL of g.db does not re-run"
 j() { sqlite3 -batch -noheader :memory: "SELECT $1 FROM (SELECT readfile('out.json') AS d)"; }
 assert_eq "json is valid" 1 "$(j 'json_valid(d)')"
 assert_eq "report version" 1 "$(j "json_extract(d, '\$.casefile_report')")"

@@ -4,6 +4,7 @@
 # messages; the healthy client against a fast server keeps every rule silent.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
+need_cmd python3
 [ -x "$S/pool_client" ] && [ -x "$S/slow_server" ] && [ -x "$S/healthy_client" ] ||
 	skip "needs the sockets samples (pool_client, slow_server, healthy_client)"
 
@@ -15,6 +16,8 @@ bg "$S/pool_client" --port "$port" --rate 10 --duration 90 2> client.err
 
 "$ANA" pool.db --format json > pool.json; rc=$?
 assert_eq "exit code" 0 "$rc"
+# Every finding's SQL re-runs with sqlite3 to its evidence rows.
+python3 "$CASEFILE_TOP/tests/tools/check_evidence_sql.py" pool.db pool.json || fail "evidence SQL of pool.db does not re-run"
 j() { sqlite3 -batch -noheader :memory: "SELECT $1 FROM (SELECT readfile('$2') AS d)"; }
 msg() { j "(SELECT json_extract(value, '\$.message') FROM json_each(d, '\$.findings') WHERE json_extract(value, '\$.rule') = '$1')" pool.json; }
 pc=$(msg pool-cap)
@@ -35,4 +38,5 @@ bg "$S/healthy_client" --port "$hport" --duration 90 2> hclient.err
 "$ANA" healthy.db --format json --fail-on info > healthy.json; rc=$?
 assert_eq "healthy findings" 0 "$(j "json_array_length(d, '\$.findings')" healthy.json)"
 assert_eq "healthy exit code with --fail-on info" 0 "$rc"
+python3 "$CASEFILE_TOP/tests/tools/check_evidence_sql.py" healthy.db healthy.json || fail "evidence SQL of healthy.db does not re-run"
 exit 0

@@ -30,7 +30,7 @@ check 4 newer.db
 # Planted views and triggers: refused, and nothing they name runs.
 cp good.db view.db && sqlite3 view.db "DROP VIEW process_cpu; CREATE VIEW process_cpu AS SELECT 1 AS tick"
 check 3 view.db
-grep -q "view 'process_cpu' that casefile did not write" err.txt || fail "tampered view message: $(cat err.txt)"
+grep -q "view 'process_cpu' that differs from casefile's schema" err.txt || fail "tampered view message: $(cat err.txt)"
 cp good.db trig.db && sqlite3 trig.db "CREATE TRIGGER t AFTER INSERT ON ticks BEGIN SELECT 1; END"
 check 3 trig.db
 cp good.db extra.db && sqlite3 extra.db "CREATE VIEW evil AS SELECT writefile('$PWD/pwned', 'x')" 2>/dev/null

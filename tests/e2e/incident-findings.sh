@@ -24,6 +24,10 @@ inc stop run-fixed > /dev/null
 
 "$ANA" incident.db --format json > inc.json || fail "analysis exited $?"
 "$ANA" fixed.db --format json > fixed.json || fail "analysis of the fixed run exited $?"
+for b in incident fixed; do
+	python3 "$CASEFILE_TOP/tests/tools/check_evidence_sql.py" $b.db "$( [ $b = incident ] && echo inc || echo fixed ).json" \
+		|| fail "evidence SQL of $b.db does not re-run"
+done
 "$ANA" compare incident.db fixed.db --format json > cmp.json || fail "compare exited $?"
 "$ANA" incident.db > inc.txt
 cat inc.txt | head -40

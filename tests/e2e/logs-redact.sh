@@ -24,11 +24,11 @@ grep -aqF -f tokens.txt b.db && fail "a token is in the bundle"
 grep -aqF -f ips.txt b.db && fail "an address is in the bundle"
 grep -aqF -f emails.txt b.db && fail "an e-mail is in the bundle"
 # The manifest names the host by pseudonym only.
-q b.db "SELECT value FROM manifest WHERE key = 'host'" | grep -qE '^host-[0-9a-f]{10}$' || fail "host name not redacted"
+q b.db "SELECT value FROM manifest WHERE key = 'host'" | grep -qE '^host-[0-9a-f]{16}$' || fail "host name not redacted"
 assert_eq "host in map" 1 "$(grep -c "^host	.*	$(uname -n)\$" b.db.redact-map.tsv)"
 # ... and the map has them, consistently, once each.
-grep -qE '^ip	ip-[0-9a-f]{10}	10\.0\.[0-9]+\.[0-9]+$' b.db.redact-map.tsv || fail "no address in the map"
-grep -qE '^email	email-[0-9a-f]{10}	user[0-9]+@example\.com$' b.db.redact-map.tsv || fail "no e-mail in the map"
+grep -qE '^ip	ip-[0-9a-f]{16}	10\.0\.[0-9]+\.[0-9]+$' b.db.redact-map.tsv || fail "no address in the map"
+grep -qE '^email	email-[0-9a-f]{16}	user[0-9]+@example\.com$' b.db.redact-map.tsv || fail "no e-mail in the map"
 dups=$(grep -v '^#' b.db.redact-map.tsv | cut -f2 | sort | uniq -d | wc -l)
 assert_eq "pseudonyms listed once" 0 "$dups"
 # Patterns survive: the same address in two examples is the same pseudonym.

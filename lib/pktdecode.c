@@ -455,6 +455,28 @@ done:
 	return out->layers;
 }
 
+uint32_t pkt_header_len(const struct pkt_info *pi)
+{
+	uint64_t n;
+
+	if (!(pi->layers & PKT_HAVE_L2))
+		return pi->stop == PKT_STOP_TRUNCATED ? pi->caplen : 0;
+	if (!(pi->layers & PKT_HAVE_L3)) {
+		/* Cut inside the IP header: all of it is header. Not IP, or
+		 * impossible: the link header alone. */
+		if (pi->stop == PKT_STOP_TRUNCATED && (pi->ethertype == 0x0800 || pi->ethertype == 0x86dd))
+			return pi->caplen;
+		n = pi->l3_offset;
+	} else if (!(pi->layers & PKT_HAVE_L4)) {
+		if (pi->stop == PKT_STOP_TRUNCATED)
+			return pi->caplen;
+		n = (uint64_t)pi->l3_offset + pi->ip_hdr_len;
+	} else {
+		n = (uint64_t)pi->l3_offset + pi->ip_hdr_len + pi->l4_hdr_len;
+	}
+	return n < pi->caplen ? (uint32_t)n : pi->caplen;
+}
+
 char *pkt_addr_str(int family, const uint8_t *addr, char *buf, size_t len)
 {
 	if (!len)

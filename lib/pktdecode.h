@@ -127,6 +127,14 @@ struct pkt_info {
 unsigned pkt_decode(const uint8_t *buf, size_t caplen, size_t wirelen, int linktype,
 		    struct pkt_info *out);
 
+/* Bytes of FRAME that are headers, from a pkt_decode() of it: link + IP
+ * (options and extension headers included) + TCP/UDP/SCTP/ICMP header, at
+ * most caplen. Never counts payload: a frame cut inside its headers counts
+ * what was captured; a non-IP frame counts its link header; an IP packet
+ * whose transport is not decoded (unknown protocol, later fragment) counts
+ * up to the end of its IP headers; an unknown link type counts 0. */
+uint32_t pkt_header_len(const struct pkt_info *pi);
+
 /* Formats an address of the key's family ("10.0.0.1", "::1"); returns buf. */
 char *pkt_addr_str(int family, const uint8_t *addr, char *buf, size_t len);
 
