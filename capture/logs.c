@@ -59,7 +59,8 @@
 #define LOGS_MAX_RETIRED 1024             /* rotated files still open (read for late writes) */
 #define LOGS_MAX_FORGOTTEN 4096           /* identities of retired files closed at that bound */
 #define LOGS_HEAD 4096                    /* first bytes of a file: copies and truncation */
-#define LOGS_TRUNC_MEMORY 16              /* truncations remembered for their copies */            /* ticks between looks at the targets' fds */
+#define LOGS_TRUNC_MEMORY 16              /* truncations remembered for their copies */
+#define LOGS_PENDING 256                  /* new files waiting a tick before they are judged */            /* ticks between looks at the targets' fds */
 
 struct level_count {
 	uint64_t records, bytes;
@@ -121,6 +122,8 @@ struct logs {
 	int nforgotten, forgotten_next, warned_retired;
 	struct trunc_memory trunc[LOGS_TRUNC_MEMORY];
 	int trunc_next;
+	struct { dev_t dev; ino_t ino; int64_t tick; } pending[LOGS_PENDING]; /* new files seen, not judged yet */
+	int pending_next;
 	enum log_format format;
 	struct fp_entry *fps;
 	size_t nslots, nfps;
@@ -248,6 +251,35 @@ static int head_agrees(const unsigned char *buf, size_t n, const unsigned char *
 	size_t l = n < headlen ? n : headlen;
 
 	return l > 0 && !memcmp(buf, head, l);
+}
+
+/* Whether a new file has settled enough to be judged: seen already in an
+ * earlier tick (one tick for cp to finish writing a copy), not empty, no
+ * NUL bytes in its head (a copy sized before its data). */
+static int settled(struct logs *s, int fd, const struct stat *st, int64_t tick)
+{
+	unsigned char buf[LOGS_HEAD];
+	size_t n;
+	int i;
+
+	for (i = 0; i < LOGS_PENDING; i++)
+		if (s->pending[i].dev == st->st_dev && s->pending[i].ino == st->st_ino &&
+		    s->pending[i].tick < tick)
+			break;
+	if (i == LOGS_PENDING) {
+		for (i = 0; i < LOGS_PENDING; i++)
+			if (s->pending[i].dev == st->st_dev && s->pending[i].ino == st->st_ino)
+				return 0;
+		s->pending[s->pending_next].dev = st->st_dev;
+		s->pending[s->pending_next].ino = st->st_ino;
+		s->pending[s->pending_next].tick = tick;
+		s->pending_next = (s->pending_next + 1) % LOGS_PENDING;
+		return 0;
+	}
+	if (st->st_size == 0)
+		return 0;
+	n = read_head(fd, buf, st->st_size);
+	return !memchr(buf, 0, n);
 }
 
 /* A new file found by a glob during the capture: 0 new (read from its
@@ -434,9 +466,11 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 		close(fd);
 		return NULL;
 	}
-	/* A new empty file is judged once it has bytes: it may be a copy that
-	 * cp has created and not written yet. */
-	if (from_start && (st.st_size == 0 || (kind = classify_new(s, fd, st.st_size, &copy_start, 1)) == 1)) {
+	/* A new file is judged once it has settled (a tick after it was first
+	 * seen, not empty, no NUL bytes in its head): it may be a copy cp is
+	 * still writing. It is read from its start then, so nothing is lost. */
+	if (from_start && (!settled(s, fd, &st, tick) ||
+			   (kind = classify_new(s, fd, st.st_size, &copy_start, 1)) == 1)) {
 		close(fd);
 		return NULL;
 	}
