@@ -65,7 +65,20 @@ static int attach_one(struct capture *cap, const char *path)
 	int64_t id, done = 0;
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	{
+		struct stat a, b;
+
+		/* Not even opened: closing a descriptor of the bundle would drop
+		 * SQLite's locks on it. */
+		if (stat(path, &a) == 0 && stat(writer_path(cap->w), &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			capture_event(cap, "warning", "cannot attach '%s': it is the bundle itself", path);
+			return error("cannot attach '%s': it is the bundle itself", path);
+		}
+	}
+	/* O_NONBLOCK: a FIFO or device named here must not hold the capture
+	 * in open() past its duration; it is refused just below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		capture_event(cap, "warning", "cannot attach '%s': %s", path, strerror(errno));
 		return error_errno("cannot attach '%s'", path);
@@ -168,8 +181,12 @@ static int attach_open(struct capture *cap, void **state)
 
 	*state = NULL;
 	capture_source_backend(cap, "blob", NULL);
-	for (i = 0; i < cap->opts->nattach; i++)
-		stored += attach_one(cap, cap->opts->attach[i]) == 0;
+	for (i = 0; i < cap->opts->nattach; i++) {
+		if (attach_one(cap, cap->opts->attach[i]) == 0)
+			stored++;
+		else
+			cap->failed_attach++;
+	}
 	if (!stored)
 		return capture_source_skip(cap, "no --attach file could be stored");
 	return 0;

@@ -64,6 +64,7 @@ struct capture_opts {
 	int nlogs;
 	const char *log_format;          /* --log-format auto|json|docker|cri|plain */
 	int64_t log_since_us;            /* --log-since */
+	uint64_t log_max_size;           /* --log-max-size: logs' share of --max-size, default max_size/8 */
 	int redact;                      /* --redact */
 	const char *redact_map;          /* --redact-map FILE (kept outside the bundle) */
 	const char *attach[CAPTURE_MAX_LIST]; /* --attach FILE */
@@ -96,6 +97,7 @@ struct target_set {
 	int n, alloc;
 	int nalive;
 	int capped;                      /* descendants were left out: --max-targets reached */
+	int name_skipped;                /* --name matches left out at start (--max-targets) */
 };
 
 struct capture;
@@ -148,6 +150,7 @@ struct capture {
 	char skip_reason[512];
 	char backend[64];
 	int stop_requested;
+	int failed_attach;               /* --attach files not stored: the exit is not 0 */
 };
 
 /* Records why the current source cannot run; returns SOURCE_SKIP. */

@@ -6,10 +6,25 @@
  * Following: files that exist at start are read from their end (or, with
  * --log-since, from a history window: see history_start()); files that
  * appear later, and the new file after a rotation, from their start. Globs
- * are evaluated again every tick. Rotation by rename is seen as a new inode
- * at the path (the old file is read to its end first); rotation by truncate
- * as a size below our offset. Each tick reads at most a byte budget; what is
- * left is recorded as backlog and read in the next ticks.
+ * are evaluated again every tick. Each tick reads at most a byte budget;
+ * what is left is recorded as backlog and read in the next ticks.
+ *
+ * Rotation, each line counted once. A file is known by (dev, inode) and
+ * offset, never by name alone:
+ * - rename ("app.log" -> "app.log.1", a new "app.log"): a new inode at the
+ *   path. The old file is read to its end, then kept open as a *retired*
+ *   file (late writes to it are still read) until it is deleted; a glob that
+ *   matches it under its new name finds a known inode and skips it.
+ * - copytruncate: the file shrinks, or its first bytes change (its head, the
+ *   first LOGS_HEAD bytes, is kept). What had been read is remembered with
+ *   that head; a copy that a glob finds later ("app.log.1", same head) is
+ *   read from that offset on, so only what the truncation took before we
+ *   read it is counted from the copy. A new file whose head matches a live
+ *   file's is a copy not truncated yet: left for the next tick.
+ * - delete (and recreate): a file whose link count dropped to 0 is read to
+ *   its end, then its fd and slot are released.
+ * Retired files are bounded (LOGS_MAX_RETIRED); past the bound the oldest is
+ * closed and only its identity kept, and an event says so.
  */
 #include "capture.h"
 
@@ -17,7 +32,9 @@
 #include "fingerprint.h"
 #include "logparse.h"
 #include "parse.h"
+#include "procfs.h"
 #include "redact.h"
+#include "safeopen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +54,13 @@
 #define LOGS_MAX_FINGERPRINTS 20000
 #define LOGS_EXAMPLES 3                   /* examples kept per fingerprint */
 #define LOGS_EXAMPLE_MAX 1024             /* bytes of each example before redaction */
-#define LOGS_DISCOVER_EVERY 10            /* ticks between looks at the targets' fds */
+#define LOGS_DISCOVER_EVERY 10
+#define LOGS_MAX_REFUSED 256              /* refused paths remembered (said once each) */
+#define LOGS_MAX_RETIRED 1024             /* rotated files still open (read for late writes) */
+#define LOGS_MAX_FORGOTTEN 4096           /* identities of retired files closed at that bound */
+#define LOGS_HEAD 4096                    /* first bytes of a file: copies and truncation */
+#define LOGS_TRUNC_MEMORY 16              /* truncations remembered for their copies */
+#define LOGS_PENDING 256                  /* new files waiting a tick before they are judged */            /* ticks between looks at the targets' fds */
 
 struct level_count {
 	uint64_t records, bytes;
@@ -60,6 +83,13 @@ struct log_file {
 	size_t linelen;
 	uint64_t linebytes;              /* its size in the file, cut part included */
 	int rotated_pending;             /* a new file is at the path; drain the old one */
+	int fd_only;                     /* no longer followed by path: a retired or copied file */
+	int release;                     /* deleted and read to its end: free after this tick's rows */
+	struct log_file *owner;          /* retired by a rotation of this file (same log_files row) */
+	unsigned char head[LOGS_HEAD];   /* the file's first bytes as last seen */
+	size_t headlen;
+	off_t seen_size;                 /* size and mtime at the last look: head checks when changed */
+	struct timespec seen_mtime;
 	/* this tick */
 	struct level_count lv[LOG_LEVEL_COUNT];
 	uint64_t t_bytes, t_lines, t_records, t_trunc, t_rot;
@@ -74,9 +104,26 @@ struct fp_entry {
 	uint64_t t_records, t_bytes;
 };
 
+/* What a truncated file held when it was cut: a copy of it made before the
+ * cut (copytruncate) is read from OFF on. */
+struct trunc_memory {
+	unsigned char head[LOGS_HEAD];
+	size_t headlen;
+	off_t off;
+	int used;
+};
+
 struct logs {
-	struct log_file *files[LOGS_MAX_FILES];
-	int nfiles;
+	/* Followed by path (at most LOGS_MAX_FILES) and fd-only (retired and
+	 * copies, at most LOGS_MAX_RETIRED), in one list. */
+	struct log_file **files;
+	int nfiles, alloc, npath, nfdonly;
+	struct { dev_t dev; ino_t ino; } forgotten[LOGS_MAX_FORGOTTEN];
+	int nforgotten, forgotten_next, warned_retired;
+	struct trunc_memory trunc[LOGS_TRUNC_MEMORY];
+	int trunc_next;
+	struct { dev_t dev; ino_t ino; int64_t tick; } pending[LOGS_PENDING]; /* new files seen, not judged yet */
+	int pending_next;
 	enum log_format format;
 	struct fp_entry *fps;
 	size_t nslots, nfps;
@@ -86,11 +133,18 @@ struct logs {
 	struct log_record *rec;
 	struct fingerprint fp;
 	int warned_files, warned_fps, warned_glob, warned_open;
-	/* Files read to their end before a rotation: never followed again when
-	 * a glob also matches the renamed copy ("app.log*"). */
-	struct { dev_t dev; ino_t ino; } retired[256];
-	int nretired;
+	/* Whose access counts when opening a log (safeopen.h): the live
+	 * targets' credentials, read again at each discovery. */
+	struct safeopen_creds creds;
+	/* Paths refused for safety, each said once (more: counted). */
+	char *refused[LOGS_MAX_REFUSED];
+	int nrefused, refused_more;
 	uint64_t total_records, total_truncated;
+	/* --log-max-size: what the per-message rows (fingerprints, examples,
+	 * per-message counts) may take, estimated as text plus a row's
+	 * overhead. Past it only per-file counts by level are stored. */
+	uint64_t share, stored;
+	int full;
 	int64_t discover_tick;
 };
 
@@ -101,7 +155,8 @@ static struct log_file *find_file(struct logs *s, const char *path, dev_t dev, i
 	for (i = 0; i < s->nfiles; i++) {
 		struct log_file *f = s->files[i];
 
-		if ((path && !strcmp(f->path, path)) || (f->fd >= 0 && f->dev == dev && f->ino == ino))
+		if ((path && !f->fd_only && !strcmp(f->path, path)) ||
+		    (!path && f->fd >= 0 && f->dev == dev && f->ino == ino))
 			return f;
 	}
 	return NULL;
@@ -139,29 +194,233 @@ static void file_free(struct log_file *f)
 	free(f);
 }
 
-static int is_retired(const struct logs *s, dev_t dev, ino_t ino)
+/* Whether (dev, ino) is a file we follow or followed (a retired file closed
+ * at the bound): a glob match of it is not new. */
+static int is_known(struct logs *s, dev_t dev, ino_t ino)
 {
 	int i;
 
-	for (i = 0; i < s->nretired; i++)
-		if (s->retired[i].dev == dev && s->retired[i].ino == ino)
+	if (find_file(s, NULL, dev, ino))
+		return 1;
+	for (i = 0; i < s->nforgotten; i++)
+		if (s->forgotten[i].dev == dev && s->forgotten[i].ino == ino)
 			return 1;
 	return 0;
 }
 
-/* Opens path for reading; fills dev/ino. Returns the fd or -1 (errno). */
-static int open_regular(const char *path, struct stat *st)
+static int list_add(struct logs *s, struct log_file *f)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (s->nfiles == s->alloc) {
+		int n = s->alloc ? s->alloc * 2 : 16;
+		struct log_file **v = realloc(s->files, (size_t)n * sizeof(*v));
 
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		errno = EINVAL;
+		if (!v)
+			return error("out of memory");
+		s->files = v;
+		s->alloc = n;
+	}
+	s->files[s->nfiles++] = f;
+	if (f->fd_only)
+		s->nfdonly++;
+	else
+		s->npath++;
+	return 0;
+}
+
+/* The first bytes of the file behind FD into BUF (up to LOGS_HEAD). */
+static size_t read_head(int fd, unsigned char *buf, off_t size)
+{
+	size_t want = size < LOGS_HEAD ? (size_t)size : LOGS_HEAD, got = 0;
+
+	while (got < want) {
+		ssize_t n = pread(fd, buf + got, want - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/* Whether the first N bytes of a file, BUF, agree with a known head: equal
+ * over the shorter of the two. */
+static int head_agrees(const unsigned char *buf, size_t n, const unsigned char *head, size_t headlen)
+{
+	size_t l = n < headlen ? n : headlen;
+
+	return l > 0 && !memcmp(buf, head, l);
+}
+
+/* Whether a new file has settled enough to be judged: seen already in an
+ * earlier tick (one tick for cp to finish writing a copy), not empty, no
+ * NUL bytes in its head (a copy sized before its data). */
+static int settled(struct logs *s, int fd, const struct stat *st, int64_t tick)
+{
+	unsigned char buf[LOGS_HEAD];
+	size_t n;
+	int i;
+
+	for (i = 0; i < LOGS_PENDING; i++)
+		if (s->pending[i].dev == st->st_dev && s->pending[i].ino == st->st_ino &&
+		    s->pending[i].tick < tick)
+			break;
+	if (i == LOGS_PENDING) {
+		for (i = 0; i < LOGS_PENDING; i++)
+			if (s->pending[i].dev == st->st_dev && s->pending[i].ino == st->st_ino)
+				return 0;
+		s->pending[s->pending_next].dev = st->st_dev;
+		s->pending[s->pending_next].ino = st->st_ino;
+		s->pending[s->pending_next].tick = tick;
+		s->pending_next = (s->pending_next + 1) % LOGS_PENDING;
+		return 0;
+	}
+	if (st->st_size == 0)
+		return 0;
+	n = read_head(fd, buf, st->st_size);
+	return !memchr(buf, 0, n);
+}
+
+/* A new file found by a glob during the capture: 0 new (read from its
+ * start), 1 a copy of a live file not truncated yet (skip it this tick),
+ * 2 a copy made by a copytruncate we saw (read it from *start). */
+static int classify_new(struct logs *s, int fd, off_t size, off_t *start, int consume)
+{
+	unsigned char buf[LOGS_HEAD];
+	size_t n = read_head(fd, buf, size);
+	int i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *g = s->files[i];
+
+		if (!g->fd_only && !g->release && head_agrees(buf, n, g->head, g->headlen))
+			return 1;
+	}
+	for (i = 0; i < LOGS_TRUNC_MEMORY; i++) {
+		struct trunc_memory *m = &s->trunc[i];
+
+		if (m->used && head_agrees(buf, n, m->head, m->headlen)) {
+			*start = m->off < size ? m->off : size;
+			if (consume)
+				m->used = 0;
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* Says once per path why a file was not followed: an event in the bundle
+ * and a warning on stderr. */
+static void refuse_log(struct capture *cap, struct logs *s, const char *path, const char *why)
+{
+	int i;
+
+	for (i = 0; i < s->nrefused; i++)
+		if (!strcmp(s->refused[i], path))
+			return;
+	if (s->nrefused == LOGS_MAX_REFUSED) {
+		if (!s->refused_more++)
+			capture_event(cap, "log_refused", "more than %d log files refused; "
+				      "further refusals are not listed", LOGS_MAX_REFUSED);
+		return;
+	}
+	if (!(s->refused[s->nrefused] = strdup(path)))
+		return;
+	s->nrefused++;
+	capture_event(cap, "log_refused", "not following log '%s': %s", path, why);
+	warning("not following log '%s': %s", path, why);
+}
+
+/* Whether ST is one of the capture's own files: the bundle, its SQLite side
+ * files, the redaction map. A --log glob that matches them must not feed
+ * the bundle into itself, nor even open it (safeopen's veto: a close()
+ * would drop SQLite's locks). */
+static int own_file(const struct stat *st, void *arg)
+{
+	struct capture *cap = arg;
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	const char *bundle = writer_path(cap->w), *map = capture_redact_map_path();
+	char path[4200];
+	struct stat o;
+	size_t i;
+
+	for (i = 0; bundle && i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", bundle, ext[i]);
+		if (stat(path, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino)
+			return 1;
+	}
+	if (map && stat(map, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino)
+		return 1;
+	return 0;
+}
+
+/* Opens a log the target may control (safeopen.h): no symbolic link the
+ * target's user could plant, a regular file, not on /proc, readable by the
+ * target, not one of our own files. /proc/PID/fd/N (a target's own stdout)
+ * is the one link followed, and the file behind it is checked the same way.
+ * Returns the fd, or -1: errno ENOENT (absent: said by no one), else the
+ * refusal was recorded. */
+static int open_log(struct capture *cap, struct logs *s, const char *path, struct stat *st)
+{
+	char proc[512], why[256];
+	size_t plen;
+	int fd;
+
+	capture_path(cap, proc, sizeof(proc), "/proc/");
+	plen = strlen(proc);
+	if (!strncmp(path, proc, plen) && strstr(path + plen, "/fd/"))
+		fd = safeopen_open_fdlink(path, &s->creds, st, why, sizeof(why));
+	else
+		fd = safeopen_open(path, &s->creds, st, why, sizeof(why));
+	if (fd < 0) {
+		int e = errno;
+
+		if (e != ENOENT && e != ENOTDIR) {
+			if (why[0])
+				refuse_log(cap, s, path, why);
+			else if (s->warned_open++ < 8)
+				capture_event(cap, "warning", "cannot follow log '%s': %s", path, strerror(e));
+		}
+		errno = e;
 		return -1;
 	}
 	return fd;
+}
+
+/* The live targets' file-system credentials, for open_log(). */
+static void refresh_creds(struct capture *cap, struct logs *s)
+{
+	int i;
+
+	s->creds.n = 0;
+	s->creds.veto = own_file;
+	s->creds.veto_arg = cap;
+	for (i = 0; i < cap->targets.n; i++) {
+		const struct target *t = &cap->targets.v[i];
+		struct safeopen_cred c;
+		char path[512], buf[4096];
+		ssize_t n;
+
+		if (t->gone)
+			continue;
+		capture_path(cap, path, sizeof(path), "/proc/%d/status", (int)t->pid);
+		n = read_file(path, buf, sizeof(buf));
+		if (n > 0 && safeopen_parse_status(buf, (size_t)n, &c) == 0)
+			safeopen_creds_add(&s->creds, &c);
+	}
+	/* No target readable: nobody's access counts, so every link is refused
+	 * and only the owner/mode check against no one would pass; keep the
+	 * strictest stand-in, an unprivileged user of no group. */
+	if (!s->creds.n) {
+		struct safeopen_cred none;
+
+		memset(&none, 0, sizeof(none));
+		none.uid = none.gid = 65534;
+		safeopen_creds_add(&s->creds, &none);
+	}
 }
 
 /* Where to start reading a file that existed before the capture (history
@@ -195,22 +454,27 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 {
 	struct log_file *f;
 	struct stat st;
-	int fd;
+	off_t copy_start = 0;
+	int fd, kind = 0;
 
 	if (find_file(s, path, 0, 0))
 		return NULL;
-	fd = open_regular(path, &st);
-	if (fd < 0) {
-		if (errno != ENOENT && s->warned_open++ < 8)
-			capture_event(cap, "warning", "cannot follow log '%s': %s", path,
-				      errno == EINVAL ? "not a regular file" : strerror(errno));
+	fd = open_log(cap, s, path, &st);
+	if (fd < 0)
 		return NULL;
-	}
-	if (find_file(s, NULL, st.st_dev, st.st_ino) || is_retired(s, st.st_dev, st.st_ino)) {
+	if (is_known(s, st.st_dev, st.st_ino)) {
 		close(fd);
 		return NULL;
 	}
-	if (s->nfiles == LOGS_MAX_FILES) {
+	/* A new file is judged once it has settled (a tick after it was first
+	 * seen, not empty, no NUL bytes in its head): it may be a copy cp is
+	 * still writing. It is read from its start then, so nothing is lost. */
+	if (from_start && (!settled(s, fd, &st, tick) ||
+			   (kind = classify_new(s, fd, st.st_size, &copy_start, 1)) == 1)) {
+		close(fd);
+		return NULL;
+	}
+	if (s->npath == LOGS_MAX_FILES) {
 		close(fd);
 		if (!s->warned_files++)
 			capture_event(cap, "warning", "more than %d log files; '%s' and later ones are not followed",
@@ -230,7 +494,15 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 	f->origin = origin;
 	f->process_id = process_id;
 	log_assembler_init(f->as, s->format);
-	if (from_start) {
+	f->headlen = read_head(fd, f->head, st.st_size);
+	f->seen_size = st.st_size;
+	f->seen_mtime = st.st_mtim;
+	if (kind == 2) {
+		/* A copytruncate's copy: what we read before the cut is not new;
+		 * the rest is what the cut took before we read it. */
+		f->off = copy_start;
+		f->fd_only = 1;
+	} else if (from_start) {
 		f->off = 0;
 	} else if (cap->opts->log_since_us > 0) {
 		f->off = history_start(fd, st.st_size);
@@ -239,16 +511,38 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 	} else {
 		f->off = st.st_size;
 	}
-	if (store_file(cap, f, tick)) {
+	if (store_file(cap, f, tick) || list_add(s, f)) {
 		file_free(f);
 		return NULL;
 	}
-	s->files[s->nfiles++] = f;
 	info("following log '%s' (%s) from byte %lld", path, origin, (long long)f->off);
 	return f;
 }
 
 /* --- fingerprints --------------------------------------------------------- */
+
+#define LOGS_ROW_OVERHEAD 48               /* bytes a row costs beyond its text, roughly */
+
+/* Charges ADD bytes to the logs' share; 1 when they do not fit (said once:
+ * from then on the per-message rows stop). */
+static int over_share(struct capture *cap, struct logs *s, uint64_t add)
+{
+	char sz[32];
+
+	if (s->full)
+		return 1;
+	if (s->stored + add <= s->share) {
+		s->stored += add;
+		return 0;
+	}
+	s->full = 1;
+	capture_event(cap, "size_cap", "log messages reached their share of the bundle, %s (--log-max-size): "
+		      "new messages, examples and per-message counts are no longer stored; counts by file "
+		      "and level go on", format_size(s->share, sz, sizeof(sz)));
+	warning("log messages reached their share of the bundle (--log-max-size %s); "
+		"only counts by file and level go on", sz);
+	return 1;
+}
 
 static int grow_fps(struct logs *s)
 {
@@ -379,6 +673,8 @@ static long fingerprint_slot(struct capture *cap, struct logs *s, const struct f
 		if ((found = fp_find(s, h, &j)) >= 0)
 			return found;
 	}
+	if (over_share(cap, s, fp->len + LOGS_ROW_OVERHEAD))
+		return -2;
 	s->fps[j].hash = h;
 	s->fps[j].examples = 0;
 	s->fps[j].dirty = 0;
@@ -416,15 +712,21 @@ static int account(struct capture *cap, struct logs *s, struct log_file *f,
 	f->t_records++;
 	f->touched = 1;
 	s->total_records++;
+	if (s->full)
+		return 0;
 	fingerprint_compute(&s->fp, r->msg, r->msg_len, lv);
 	slot = fingerprint_slot(cap, s, &s->fp, lv, f->id, tick);
+	if (slot == -2)
+		return 0;   /* over --log-max-size */
 	if (slot < 0)
 		return -1;
 	if (mark_dirty(s, (size_t)slot))
 		return -1;
 	s->fps[slot].t_records++;
 	s->fps[slot].t_bytes += r->bytes;
-	if (s->fps[slot].examples < LOGS_EXAMPLES) {
+	if (s->fps[slot].examples < LOGS_EXAMPLES &&
+	    !over_share(cap, s, (r->text_len < LOGS_EXAMPLE_MAX ? r->text_len : LOGS_EXAMPLE_MAX) +
+			LOGS_ROW_OVERHEAD)) {
 		s->fps[slot].examples++;
 		if (store_example(cap, r, s->fps[slot].id, f->id, tick))
 			return -1;
@@ -542,31 +844,135 @@ static int read_file_budget(struct capture *cap, struct logs *s, struct log_file
 	return 0;
 }
 
-/* Switches f to the file now at its path (after a rename rotation). */
+static void make_fd_only(struct logs *s, struct log_file *f)
+{
+	if (f->fd_only)
+		return;
+	f->fd_only = 1;
+	f->rotated_pending = 0;
+	s->npath--;
+	s->nfdonly++;
+}
+
+/* Keeps the file f reads now open as a retired file (same log_files row):
+ * writers that have not reopened yet still append to it. */
+static int retire(struct logs *s, struct log_file *f)
+{
+	struct log_file *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->path = strdup(f->path)) || !(r->as = malloc(sizeof(*r->as)))) {
+		file_free(r);
+		return error("out of memory");
+	}
+	log_assembler_init(r->as, s->format);
+	r->origin = f->origin;
+	r->id = f->id;
+	r->process_id = f->process_id;
+	r->fd = f->fd;
+	r->dev = f->dev;
+	r->ino = f->ino;
+	r->off = f->off;
+	r->format_stored = f->format_stored;
+	r->seen_size = f->seen_size;
+	r->line = f->line;
+	r->linelen = f->linelen;
+	r->linebytes = f->linebytes;
+	r->fd_only = 1;
+	r->owner = f;
+	if (list_add(s, r)) {
+		r->fd = -1;
+		file_free(r);
+		return -1;
+	}
+	f->fd = -1;
+	f->line = NULL;
+	f->linelen = f->linebytes = 0;
+	return 0;
+}
+
+/* Switches f to the file now at its path (after a rename rotation); the old
+ * one becomes a retired file. */
 static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64_t tick)
 {
 	struct stat st;
+	off_t unused;
 	int fd;
 
-	if (flush_partial_line(cap, s, f, tick))
-		return -1;
-	fd = open_regular(f->path, &st);
+	fd = open_log(cap, s, f->path, &st);
 	if (fd < 0)
-		return 0;   /* gone again: keep the old fd, try next tick */
-	if (s->nretired < (int)(sizeof(s->retired) / sizeof(s->retired[0]))) {
-		s->retired[s->nretired].dev = f->dev;
-		s->retired[s->nretired].ino = f->ino;
-		s->nretired++;
+		return 0;   /* gone again, or refused: keep the old fd, try next tick */
+	if (classify_new(s, fd, st.st_size, &unused, 0)) {
+		/* The file now at our path is a copy of lines already seen (a
+		 * rotated copy moved onto a name a glob matched): ours was moved
+		 * away; the glob judges the new one on its own. */
+		close(fd);
+		make_fd_only(s, f);
+		return 0;
 	}
-	close(f->fd);
+	/* Records being joined end here; a line without its newline yet goes
+	 * with the old file (retire), where a writer that has not reopened
+	 * yet will end it. */
+	if (flush_file(cap, s, f, tick) || retire(s, f)) {
+		close(fd);
+		return -1;
+	}
 	f->fd = fd;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->off = 0;
+	f->headlen = read_head(fd, f->head, st.st_size);
+	f->seen_size = st.st_size;
+	f->seen_mtime = st.st_mtim;
 	f->rotated_pending = 0;
 	f->t_rot++;
 	f->touched = 1;
 	return 0;
+}
+
+static void remember_truncation(struct logs *s, const struct log_file *f)
+{
+	struct trunc_memory *m;
+
+	if (f->off <= 0 || !f->headlen)
+		return;
+	m = &s->trunc[s->trunc_next++ % LOGS_TRUNC_MEMORY];
+	memcpy(m->head, f->head, f->headlen);
+	m->headlen = f->headlen;
+	m->off = f->off;
+	m->used = 1;
+}
+
+/* Whether a file followed by path was truncated since the last look: it is
+ * shorter than what we read, or its first bytes changed (cut and written
+ * again past our offset between two looks). */
+static int was_truncated(struct log_file *f, const struct stat *st)
+{
+	unsigned char buf[LOGS_HEAD];
+	size_t n, l;
+
+	if (st->st_size < f->off)
+		return 1;
+	/* Compared at every look, not only when size or mtime changed: a cut
+	 * and a rewrite to the same size within one clock tick of the file
+	 * system's coarse timestamps leave both unchanged. */
+	if (!f->headlen)
+		return 0;
+	if (f->fd_only && st->st_size == f->seen_size && st->st_mtim.tv_sec == f->seen_mtime.tv_sec &&
+	    st->st_mtim.tv_nsec == f->seen_mtime.tv_nsec)
+		return 0;   /* retired files rarely change: skip the read */
+	n = read_head(f->fd, buf, st->st_size);
+	l = n < f->headlen ? n : f->headlen;
+	return l > 0 && memcmp(buf, f->head, l) != 0;
+}
+
+static int is_fd_link(const struct capture *cap, const char *path)
+{
+	char proc[512];
+	size_t plen;
+
+	capture_path(cap, proc, sizeof(proc), "/proc/");
+	plen = strlen(proc);
+	return !strncmp(path, proc, plen) && strstr(path + plen, "/fd/");
 }
 
 /* One file's share of a tick: rotation checks, then reading. */
@@ -575,17 +981,43 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 	struct stat pst, fst;
 	int rc;
 
-	if (!f->rotated_pending && stat(f->path, &pst) == 0 && S_ISREG(pst.st_mode) &&
-	    (pst.st_ino != f->ino || pst.st_dev != f->dev))
-		f->rotated_pending = 1;
-	if (!f->rotated_pending && fstat(f->fd, &fst) == 0 && fst.st_size < f->off) {
-		/* Truncated in place (copytruncate, "> file"): start over. */
-		if (flush_partial_line(cap, s, f, tick))
+	if (f->release || fstat(f->fd, &fst) < 0)
+		return 0;
+	/* First, while the file may still be ours by path: a cut seen only
+	 * after its name went away (deleted, renamed) would be missed. */
+	if (!f->rotated_pending && was_truncated(f, &fst)) {
+		/* Truncated in place (copytruncate, "> file"): start over, and
+		 * remember what was read for the copy a glob may find. A line
+		 * without its newline yet is dropped, not counted: the cut took
+		 * its end, or the copy holds it whole and is read from its start. */
+		f->off -= (off_t)f->linebytes;
+		f->linelen = f->linebytes = 0;
+		if (flush_file(cap, s, f, tick))
 			return -1;
+		remember_truncation(s, f);
 		f->off = 0;
+		f->headlen = 0;
 		f->t_rot++;
 		f->touched = 1;
 	}
+	if (!f->fd_only && !f->rotated_pending) {
+		if (stat(f->path, &pst) == 0) {
+			if (pst.st_ino != f->ino || pst.st_dev != f->dev) {
+				/* Another file we know took the name (rotated copies
+				 * shifting): ours moved away. Else a new file there. */
+				if (S_ISREG(pst.st_mode) && is_known(s, pst.st_dev, pst.st_ino))
+					make_fd_only(s, f);
+				else
+					f->rotated_pending = 1;
+			}
+		} else if (errno == ENOENT && !is_fd_link(cap, f->path)) {
+			/* Renamed away or deleted: read by fd from now on; a new
+			 * file at the path is a new file (globs find it). */
+			make_fd_only(s, f);
+		}
+	}
+	if (f->headlen < LOGS_HEAD && fst.st_size > (off_t)f->headlen)
+		f->headlen = read_head(f->fd, f->head, fst.st_size);
 	rc = read_file_budget(cap, s, f, budget, tick);
 	if (rc < 0)
 		return -1;
@@ -595,10 +1027,59 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 			return -1;
 		if (!f->rotated_pending && (rc = read_file_budget(cap, s, f, budget, tick)) < 0)
 			return -1;
+	} else if (rc == 1 && f->fd_only && fst.st_nlink == 0 && fst.st_size == f->seen_size &&
+		   f->off >= fst.st_size) {
+		/* Deleted, read to its end, and no longer growing since the last
+		 * look: give back its fd and slot. */
+		if (flush_partial_line(cap, s, f, tick))
+			return -1;
+		f->release = 1;
 	}
 	if (rc == 1 && flush_file(cap, s, f, tick))
 		return -1;
+	if (f->fd >= 0 && fstat(f->fd, &fst) == 0) {
+		f->seen_size = fst.st_size;
+		f->seen_mtime = fst.st_mtim;
+	}
 	return 0;
+}
+
+/* After a tick's rows: frees the files released this tick, and closes the
+ * oldest retired files past LOGS_MAX_RETIRED (their identity is kept, so a
+ * glob does not read them again). */
+static void prune(struct capture *cap, struct logs *s)
+{
+	int i, j, k;
+
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *f = s->files[i];
+
+		if (!f->release && !(f->fd_only && s->nfdonly > LOGS_MAX_RETIRED))
+			continue;
+		if (!f->release) {
+			if (!s->warned_retired++)
+				capture_event(cap, "warning", "more than %d rotated log files still open: the oldest "
+					      "are closed and late writes to them are not read", LOGS_MAX_RETIRED);
+			s->forgotten[s->forgotten_next].dev = f->dev;
+			s->forgotten[s->forgotten_next].ino = f->ino;
+			s->forgotten_next = (s->forgotten_next + 1) % LOGS_MAX_FORGOTTEN;
+			if (s->nforgotten < LOGS_MAX_FORGOTTEN)
+				s->nforgotten++;
+		}
+		for (k = 0; k < s->nfiles; k++)
+			if (s->files[k] && s->files[k]->owner == f)
+				s->files[k]->owner = NULL;
+		if (f->fd_only)
+			s->nfdonly--;
+		else
+			s->npath--;
+		file_free(f);
+		s->files[i] = NULL;
+	}
+	for (i = j = 0; i < s->nfiles; i++)
+		if (s->files[i])
+			s->files[j++] = s->files[i];
+	s->nfiles = j;
 }
 
 /* --- discovery ------------------------------------------------------------ */
@@ -680,6 +1161,7 @@ static void discover(struct capture *cap, struct logs *s, int64_t tick)
 {
 	int i, fd;
 
+	refresh_creds(cap, s);
 	for (i = 0; i < cap->targets.n; i++) {
 		const struct target *t = &cap->targets.v[i];
 		char path[512], link[4096], buf[8192], id[65];
@@ -746,12 +1228,33 @@ static int write_rows(struct capture *cap, struct logs *s, int64_t tick)
 	size_t k;
 	int i, l;
 
+	/* A retired file's lines belong to the log it was rotated out of: one
+	 * row per log and tick. */
+	for (i = 0; i < s->nfiles; i++) {
+		struct log_file *r = s->files[i], *o = r->owner;
+
+		if (!o || !r->touched)
+			continue;
+		for (l = 0; l < LOG_LEVEL_COUNT; l++) {
+			o->lv[l].records += r->lv[l].records;
+			o->lv[l].bytes += r->lv[l].bytes;
+		}
+		o->t_bytes += r->t_bytes;
+		o->t_lines += r->t_lines;
+		o->t_records += r->t_records;
+		o->t_trunc += r->t_trunc;
+		o->t_rot += r->t_rot;
+		o->touched = 1;
+		memset(r->lv, 0, sizeof(r->lv));
+		r->t_bytes = r->t_lines = r->t_records = r->t_trunc = r->t_rot = 0;
+		r->touched = 0;
+	}
 	for (i = 0; i < s->nfiles; i++) {
 		struct log_file *f = s->files[i];
 		struct stat fst;
 		int64_t backlog = 0;
 
-		if (fstat(f->fd, &fst) == 0 && fst.st_size > f->off)
+		if (f->fd >= 0 && fstat(f->fd, &fst) == 0 && fst.st_size > f->off)
 			backlog = fst.st_size - f->off;
 		if (!f->touched && !backlog)
 			continue;
@@ -787,7 +1290,7 @@ static int write_rows(struct capture *cap, struct logs *s, int64_t tick)
 	for (k = 0; k < s->ndirty; k++) {
 		struct fp_entry *e = &s->fps[s->dirty[k]];
 
-		if (e->t_records) {
+		if (e->t_records && !over_share(cap, s, LOGS_ROW_OVERHEAD)) {
 			if (!(st = writer_stmt(cap->w, sql_fp)))
 				return -1;
 			sqlite3_bind_int64(st, 1, tick);
@@ -825,6 +1328,7 @@ static int logs_open(struct capture *cap, void **state)
 		return error("out of memory");
 	*state = s;
 	s->format = fmt < 0 ? LOG_FORMAT_AUTO : (enum log_format)fmt;
+	s->share = cap->opts->log_max_size ? cap->opts->log_max_size : cap->opts->max_size / 8;
 	s->buf = malloc(LOGS_CHUNK);
 	s->rec = malloc(sizeof(*s->rec));
 	if (!s->buf || !s->rec)
@@ -832,6 +1336,7 @@ static int logs_open(struct capture *cap, void **state)
 	if (cap->opts->redact && capture_redact_start(cap) < 0)
 		return capture_source_skip(cap, "--redact is on but the redaction map cannot be written");
 	capture_source_backend(cap, "tail", NULL);
+	refresh_creds(cap, s);
 	expand_globs(cap, s, 0, 0);
 	discover(cap, s, 0);
 	s->discover_tick = 0;
@@ -873,7 +1378,7 @@ static int logs_sample(struct capture *cap, void *state, int64_t tick)
 {
 	struct logs *s = state;
 	uint64_t budget = tick_budget(cap);
-	int i, start;
+	int i, n, start;
 
 	/* Files that appear later: globs every tick (cheap), fds less often. */
 	expand_globs(cap, s, 1, tick);
@@ -882,11 +1387,16 @@ static int logs_sample(struct capture *cap, void *state, int64_t tick)
 		s->discover_tick = tick;
 	}
 	/* Rotate who reads first, so one busy file cannot starve the others. */
-	start = s->nfiles ? (int)(tick % s->nfiles) : 0;
-	for (i = 0; i < s->nfiles; i++)
-		if (follow(cap, s, s->files[(start + i) % s->nfiles], &budget, tick))
+	/* Files retired during this loop are appended: followed from the next tick. */
+	n = s->nfiles;
+	start = n ? (int)(tick % n) : 0;
+	for (i = 0; i < n; i++)
+		if (follow(cap, s, s->files[(start + i) % n], &budget, tick))
 			return -1;
-	return write_rows(cap, s, tick);
+	if (write_rows(cap, s, tick))
+		return -1;
+	prune(cap, s);
+	return 0;
 }
 
 static void logs_close(struct capture *cap, void *state)
@@ -908,6 +1418,9 @@ static void logs_close(struct capture *cap, void *state)
 			      (unsigned long long)s->total_truncated, LOGS_LINE_MAX >> 10);
 	for (i = 0; i < s->nfiles; i++)
 		file_free(s->files[i]);
+	free(s->files);
+	for (i = 0; i < s->nrefused; i++)
+		free(s->refused[i]);
 	free(s->fps);
 	free(s->dirty);
 	free(s->buf);

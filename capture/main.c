@@ -5,12 +5,15 @@
 #include "error.h"
 #include "exitcodes.h"
 #include "parse.h"
+#include "privs.h"
 #include "procfs.h"
 #include "redact.h"
 #include "targets.h"
 
 #include <ctype.h>
+#include <libgen.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -50,6 +53,7 @@ struct running_source {
 static void usage(FILE *f)
 {
 	const struct source *const *s;
+	const struct privs_kept *k;
 
 	fprintf(f,
 "usage: casefile-capture (--pid PID | --name PATTERN) [OPTIONS]\n"
@@ -63,7 +67,7 @@ static void usage(FILE *f)
 "  -p, --pid PID          capture this process (repeatable)\n"
 "  -n, --name PATTERN     capture processes whose name or command line contains PATTERN\n"
 "  -c, --children         also follow descendants, including ones born during capture\n"
-"      --max-targets N    follow at most N live processes (default 256)\n"
+"      --max-targets N    follow at most N live processes, --name matches too (default 256)\n"
 "\n"
 "Time and size:\n"
 "  -i, --interval DUR     time between samples (default 1s; e.g. 500ms, 2s)\n"
@@ -71,7 +75,8 @@ static void usage(FILE *f)
 "      --max-size SIZE    bound the bundle on disk to SIZE (default 100M): a tick that\n"
 "                         would pass it is dropped whole and the capture stops\n"
 "  -o, --output FILE      bundle to write (default casefile-HOST-NAME-PID-TIME.db)\n"
-"      --force            overwrite FILE if it exists\n"
+"      --force            replace FILE if it is a regular file (a new file renamed over it;\n"
+"                         never a link, FIFO, device, or a bundle another capture writes)\n"
 "\n"
 "Sources (all that are permitted run by default):\n");
 	for (s = capture_sources; *s; s++)
@@ -95,6 +100,9 @@ static void usage(FILE *f)
 "      --log FILE         logs: follow FILE (repeatable; globs allowed)\n"
 "      --log-format FMT   logs: auto (default), json, docker, cri, plain\n"
 "      --log-since DUR    logs: include the last DUR of history\n"
+"      --log-max-size SIZE  logs: share of --max-size for messages, examples and\n"
+"                         per-message counts (default an eighth); past it only counts\n"
+"                         by file and level are kept, so a burst cannot end the capture\n"
 "      --redact           replace addresses, hostnames, tokens with pseudonyms\n"
 "      --redact-map FILE  where the pseudonym mapping goes (never into the bundle)\n"
 "                         --redact covers every address (sockets, flows, packet headers), host\n"
@@ -111,6 +119,12 @@ static void usage(FILE *f)
 "      --mem-budget SIZE  own memory before dropping sources (default 256M)\n"
 "  -h, --help             this help\n"
 "  -V, --version          version and bundle schema version\n"
+"\n"
+"Privileges: run as root to capture another user's process. Once set up, the\n"
+"capture drops every capability but these (when held) and sets no_new_privs:\n");
+	for (k = privs_kept; k->name; k++)
+		fprintf(f, "  %-16s %s\n", k->name, k->why);
+	fprintf(f,
 "\n"
 "Examples:\n"
 "  casefile-capture --pid 18 --duration 2m -o incident.db\n"
@@ -139,8 +153,12 @@ enum {
 	OPT_ALL_SOCKETS, OPT_SYSCALLS, OPT_SYSCALL_SAMPLE, OPT_PTRACE_WINDOW, OPT_PCAP_IFACE,
 	OPT_PCAP_FILTER, OPT_PCAP_SNAPLEN, OPT_PCAP_MAX_SIZE, OPT_PCAP_BUFFER, OPT_LOG,
 	OPT_LOG_FORMAT, OPT_LOG_SINCE, OPT_REDACT, OPT_REDACT_MAP, OPT_ATTACH, OPT_KEYFRAME,
-	OPT_MAX_TARGETS,
+	OPT_MAX_TARGETS, OPT_LOG_MAX_SIZE,
 };
+
+/* Below this, a sampling round of /proc/PID/task/TID/syscall costs more than
+ * the period on a target of a few hundred threads. */
+#define SYSCALL_SAMPLE_MIN_US 1000
 
 static int bad_value(const char *opt, const char *val, const char *want)
 {
@@ -185,6 +203,7 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "log-since", required_argument, NULL, OPT_LOG_SINCE },
+		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
 		{ "redact", no_argument, NULL, OPT_REDACT },
 		{ "redact-map", required_argument, NULL, OPT_REDACT_MAP },
 		{ "pcap-payload", no_argument, NULL, OPT_PCAP_PAYLOAD },
@@ -257,16 +276,19 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		case OPT_ROOT: o->root = arg; break;
 		case OPT_SOURCES: {
 			char *copy = strdup(arg), *tok, *save = NULL;
+			int ntok = 0;
 
 			if (!copy)
 				return error("out of memory");
-			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), ntok++)
 				if (!find_source(tok)) {
 					error("unknown source '%s' in --sources (see --list-sources)", tok);
 					free(copy);
 					return -1;
 				}
 			free(copy);
+			if (!ntok)
+				return bad_value("--sources", arg, "a comma-separated list of sources (see --list-sources)");
 			o->only = arg;
 			break;
 		}
@@ -351,6 +373,11 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 				return bad_value("--log-since", arg, "a duration");
 			o->log_since_us = d;
 			break;
+		case OPT_LOG_MAX_SIZE:
+			if (parse_size(arg, &u))
+				return bad_value("--log-max-size", arg, "a size (e.g. 10M)");
+			o->log_max_size = u;
+			break;
 		case OPT_REDACT: o->redact = 1; break;
 		case OPT_REDACT_MAP: o->redact_map = arg; break;
 		case OPT_PCAP_PAYLOAD: o->pcap_payload = 1; break;
@@ -379,6 +406,23 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		return error("--pcap-payload cannot be combined with --redact (payload cannot be redacted)");
 	if (!o->pcap_max_size)
 		o->pcap_max_size = o->max_size / 4;
+	if (!o->log_max_size)
+		o->log_max_size = o->max_size / 8;
+	/* Every bound holds whatever the flags: what is sized at start must
+	 * fit the budgets, said once here rather than found out later. */
+	if (o->syscall_sample_us > 0 && o->syscall_sample_us < SYSCALL_SAMPLE_MIN_US) {
+		warning("--syscall-sample %lldus is below %dms: using %dms (each round reads every "
+			"thread's /proc file)", (long long)o->syscall_sample_us,
+			SYSCALL_SAMPLE_MIN_US / 1000, SYSCALL_SAMPLE_MIN_US / 1000);
+		o->syscall_sample_us = SYSCALL_SAMPLE_MIN_US;
+	}
+	if ((uint64_t)o->pcap_buffer_mb << 20 > o->mem_budget / 2) {
+		int mb = (int)((o->mem_budget / 2) >> 20);
+
+		warning("--pcap-buffer %d MiB is more than half of --mem-budget: using %d MiB",
+			o->pcap_buffer_mb, mb > 0 ? mb : 1);
+		o->pcap_buffer_mb = mb > 0 ? mb : 1;
+	}
 	return 0;
 }
 
@@ -586,6 +630,28 @@ static void write_manifest(struct capture *cap, const char *output)
 	}
 }
 
+/* Each --attach must name a regular file we can read: checked before the
+ * bundle exists, so a typo or a FIFO ends the run at once (a FIFO is opened
+ * without blocking, then refused). */
+static int check_attachments(const struct capture_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nattach; i++) {
+		struct stat st;
+		int fd = open(o->attach[i], O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+		if (fd < 0)
+			return error_errno("cannot attach '%s'", o->attach[i]);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return error("cannot attach '%s': not a regular file", o->attach[i]);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static void lower_priority(const struct capture_opts *o)
 {
 	if (o->no_nice)
@@ -672,8 +738,13 @@ int main(int argc, char **argv)
 	opts.argc = argc;
 	opts.argv = argv;
 	{
-		/* parse_args rewrites --no-SOURCE entries; keep the manifest's copy intact. */
-		char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
+		/* parse_args rewrites --no-SOURCE entries; keep the manifest's copy
+		 * intact. Static: --help and --version exit inside parse_args, and
+		 * LeakSanitizer would count the copy as lost (and its report at
+		 * exit would cut the help short). */
+		static char **args;
+
+		args = malloc(sizeof(char *) * (size_t)(argc + 1));
 
 		if (!args)
 			die(CF_EXIT_INTERNAL, "out of memory");
@@ -697,6 +768,8 @@ int main(int argc, char **argv)
 		return CF_EXIT_USAGE;
 	}
 
+	if (check_attachments(&opts))
+		return CF_EXIT_USAGE;
 	memset(&cap, 0, sizeof(cap));
 	cap.opts = &opts;
 	if (targets_init(&cap) < 0) {
@@ -743,8 +816,7 @@ int main(int argc, char **argv)
 	}
 	if (writer_set_max_size(cap.w, opts.max_size)) {
 		/* Nothing recorded yet: leave no empty bundle behind. */
-		writer_close(cap.w, 0);
-		unlink(output);
+		writer_discard(cap.w);
 		targets_release(&cap.targets);
 		return CF_EXIT_USAGE;
 	}
@@ -761,10 +833,8 @@ int main(int argc, char **argv)
 	run = calloc((size_t)nsrc, sizeof(*run));
 	if (!run)
 		die(CF_EXIT_INTERNAL, "out of memory");
-	if (writer_begin(cap.w)) {
-		rc = CF_EXIT_IO;
-		goto out;
-	}
+	if (writer_begin(cap.w))
+		goto setup_failed;
 	write_manifest(&cap, output);
 	for (i = 0; i < nsrc; i++) {
 		struct running_source *r = &run[i];
@@ -812,12 +882,32 @@ int main(int argc, char **argv)
 		writer_source_status(cap.w, r->src->name, r->requested, status_names[r->status],
 				     r->backend, r->reason, 0, 0);
 	}
+	/* Setup is done: every handle that needed root is open. The tick
+	 * loop parses what the target controls (its /proc text, its logs,
+	 * netlink replies) with only the capabilities it still needs. */
+	{
+		char kept[512], dir[4096];
+		struct stat dst;
+		int foreign;
+
+		snprintf(dir, sizeof(dir), "%s", output);
+		foreign = stat(dirname(dir), &dst) < 0 || dst.st_uid != geteuid();
+		if (privs_drop(foreign, kept, sizeof(kept)) == 0) {
+			writer_event(cap.w, 0, "privileges", NULL,
+				     "after setup: capabilities kept: %s; no_new_privs set", kept);
+			info("capabilities kept after setup: %s", kept);
+		} else {
+			writer_event(cap.w, 0, "warning", NULL, "could not drop capabilities after setup");
+		}
+	}
+	if (cap.targets.name_skipped)
+		writer_event(cap.w, 0, "warning", NULL,
+			     "--name matched %d more processes than --max-targets %d: they are not captured",
+			     cap.targets.name_skipped, opts.max_targets);
 	writer_event(cap.w, 0, "capture_start", NULL, "capturing %d target(s) into '%s'",
 		     cap.targets.n, output);
-	if (writer_commit(cap.w)) {
-		rc = CF_EXIT_IO;
-		goto out;
-	}
+	if (writer_commit(cap.w))
+		goto setup_failed;
 	if (opts.verbosity > 0 && !show_progress)
 		info("capturing into '%s'", output);
 
@@ -1051,9 +1141,24 @@ finish:
 			if (run[i].status == SRC_RUNNING)
 				stop_source(&cap, &run[i], SRC_RUNNING, NULL);
 	}
+	goto out;
+setup_failed:
+	/* Nothing was recorded (a full disk at setup): close the sources and
+	 * leave no bundle, so a re-run does not need --force. */
+	for (i = 0; i < nsrc; i++)
+		if (run[i].status == SRC_RUNNING)
+			stop_source(&cap, &run[i], SRC_RUNNING, NULL);
+	writer_discard(cap.w);
+	cap.w = NULL;
+	error("nothing recorded; '%s' was removed", output);
+	rc = CF_EXIT_IO;
 out:
-	if (writer_close(cap.w, complete) && rc == CF_EXIT_OK)
+	if (cap.w && writer_close(cap.w, complete) && rc == CF_EXIT_OK)
 		rc = CF_EXIT_IO;
+	if (cap.failed_attach && rc == CF_EXIT_OK) {
+		error("%d --attach file(s) could not be stored in '%s' (see its events)", cap.failed_attach, output);
+		rc = CF_EXIT_IO;
+	}
 	if (rc == CF_EXIT_OK && opts.verbosity > 0)
 		fprintf(stderr, "casefile-capture: wrote '%s' (%lld ticks, %s): %s\n", output,
 			(long long)cap.tick, stop_reason, "read it with 'casefile-analyze summary'");

@@ -20,6 +20,7 @@
  * rather than go on capturing a namespace the target has left.
  */
 #include "capture.h"
+#include "privs.h"
 #include "error.h"
 #include "pktcodec.h"
 #include "pktdecode.h"
@@ -29,6 +30,7 @@
 #include "targets.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -535,7 +537,11 @@ static void capture_thread_run(struct packets *pk)
 {
 	int64_t drain_until = 0;
 	pcap_t *p;
+	/* This thread decodes bytes from the network: it keeps only what
+	 * opening and reopening its handle in a namespace takes (privs.h). */
+	static const int keep[] = { CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_ADMIN };
 
+	privs_limit_thread(keep, 3);
 	if (pk->netns_fd >= 0 && setns(pk->netns_fd, CLONE_NEWNET)) {
 		pthread_mutex_lock(&pk->lock);
 		snprintf(pk->errmsg, sizeof(pk->errmsg), "cannot enter the target's network namespace: %s",

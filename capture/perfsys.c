@@ -24,6 +24,7 @@
  * and the tick drains them once more before taking its counters.
  */
 #include "syscalls.h"
+#include "privs.h"
 
 #include "error.h"
 #include "tracefs.h"
@@ -440,6 +441,8 @@ static void *reader_main(void *arg)
 	struct pollfd *pf = calloc((size_t)p->ncpus + 1, sizeof(*pf));
 	int c, n;
 
+	/* It only drains rings opened before it started: no capability. */
+	privs_limit_thread(NULL, 0);
 	if (!pf)
 		return NULL;
 	for (;;) {

@@ -7,12 +7,14 @@
  * kernel only looks at a thread that is already off the CPU.
  */
 #include "syscalls.h"
+#include "privs.h"
 
 #include "error.h"
 #include "parse.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -170,11 +172,17 @@ static void *sampler_main(void *arg)
 	struct syssample *s = arg;
 	struct pollfd pf = { .fd = s->stopfd, .events = POLLIN };
 	int64_t next = now_mono_us();
+	/* Reading the targets' /proc/PID/task/TID/syscall is all it does. */
+	static const int keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+
+	privs_limit_thread(keep, 2);
 
 	for (;;) {
 		pid_t pids[SYSSAMPLE_MAX_PIDS];
 		int64_t wait_us;
 		int i, n;
+
+		int64_t round_start = now_mono_us(), cost, gap;
 
 		pthread_mutex_lock(&s->pids_lock);
 		n = s->npids;
@@ -188,7 +196,12 @@ static void *sampler_main(void *arg)
 
 		/* An absolute schedule; when a round overran, the missed ones
 		 * are skipped, not made up in a burst. */
-		next += s->period_us;
+		/* --cpu-budget holds here too: a round that cost C keeps this
+		 * thread away for at least C * (100 / budget - 1), so however short
+		 * --syscall-sample is, sampling stays within the budget. */
+		cost = now_mono_us() - round_start;
+		gap = (int64_t)((double)cost * (100.0 / s->cap->opts->cpu_budget_pct - 1.0));
+		next += s->period_us > cost + gap ? s->period_us : cost + gap;
 		wait_us = next - now_mono_us();
 		if (wait_us < 0) {
 			next = now_mono_us();

@@ -208,6 +208,13 @@ int targets_init(struct capture *cap)
 			}
 			st = targets_start_ticks(cap, pid);
 			if (st && !has_target(t, pid, st)) {
+				/* --max-targets bounds --name too: a pattern that
+				 * matches thousands must not make the capture's cost
+				 * grow with them. */
+				if (t->n >= o->max_targets) {
+					t->name_skipped++;
+					continue;
+				}
 				if (!add_target(t, pid, st, 0)) {
 					closedir(d);
 					return error("out of memory");
@@ -216,6 +223,9 @@ int targets_init(struct capture *cap)
 			}
 		}
 		closedir(d);
+		if (t->name_skipped)
+			warning("--name '%s' matched %d more processes than --max-targets %d: they are not captured",
+				o->name_pattern, t->name_skipped, o->max_targets);
 		if (!found && !o->npids) {
 			error("no process matches --name '%s'", o->name_pattern);
 			return -1;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,13 @@ struct writer {
 	int nstmts;
 	int in_txn;
 	int disk_full;
+	/* The bundle file, held open with flock(LOCK_EX) for the whole capture
+	 * so a second capture (--force) refuses it. Closed only after SQLite's
+	 * connection: closing any descriptor of a file drops the process's
+	 * POSIX locks on it, SQLite's included. */
+	int lock_fd;
+	dev_t dev;
+	ino_t ino;
 
 	/* --max-size (see writer_set_max_size). The projection of what a
 	 * commit would leave on disk needs the WAL's state, which SQLite only
@@ -162,42 +170,164 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* Stale SQLite side files of a bundle that no longer exists would be
+ * replayed onto the new one (a -wal), or written through (a planted link). */
+static void remove_side_files(const char *path)
+{
+	static const char *const ext[] = { "-wal", "-shm", "-journal" };
+	char side[4200];
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, ext[i]);
+		unlink(side);
+	}
+}
+
+static int lock_or_refuse(int fd, const char *path)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return error("bundle '%s' is being written by another casefile-capture; "
+			     "choose another -o", path);
+	return error_errno("cannot lock bundle '%s'", path);
+}
+
+/* Creates the bundle file, mode 0600, never through a link.
+ *
+ * Without force: PATH itself, exclusively. With force and an existing
+ * regular file at PATH: a temp file beside it is created exclusively and
+ * renamed over PATH, so the old file is never opened for writing (a link,
+ * device or FIFO at PATH is refused before anything is written, and the
+ * rename replaces whatever name is there, never what it points to). A file
+ * another capture holds (its flock) is refused. Returns the locked fd, or -1
+ * after error(). */
+static int create_file(struct writer *w, const char *path, int force)
+{
+	struct stat st;
+	char *tmp = NULL;
+	int fd = -1, old = -1;
+
+	if (force && lstat(path, &st) == 0) {
+		struct stat ost;
+
+		if (!S_ISREG(st.st_mode))
+			return error("refusing to replace '%s': it is %s (--force replaces only a regular file)",
+				     path, file_kind(st.st_mode));
+		old = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (old < 0)
+			return error_errno("cannot replace '%s'", path);
+		if (fstat(old, &ost) < 0 || ost.st_dev != st.st_dev || ost.st_ino != st.st_ino) {
+			close(old);
+			return error("refusing to replace '%s': it changed while being checked", path);
+		}
+		if (lock_or_refuse(old, path)) {
+			close(old);
+			return -1;
+		}
+		if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+			close(old);
+			return error("out of memory");
+		}
+		/* mkostemp: O_CREAT | O_EXCL, mode 0600. */
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			error_errno("cannot create a temporary bundle beside '%s'", path);
+			goto out;
+		}
+		if (lock_or_refuse(fd, tmp))
+			goto fail;
+		/* Renamed at once, not at the end: a capture killed later still
+		 * leaves its bundle under the name asked for. */
+		if (rename(tmp, path) < 0) {
+			error_errno("cannot replace '%s'", path);
+			goto fail;
+		}
+		remove_side_files(path);
+		goto out;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			error("bundle '%s' already exists (choose another -o, or --force)", path);
+		else
+			error_errno("cannot create bundle '%s'", path);
+		return -1;
+	}
+	if (lock_or_refuse(fd, path)) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	remove_side_files(path);
+	goto out;
+fail:
+	close(fd);
+	fd = -1;
+	unlink(tmp);
+out:
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
+		/* Whatever umask or a pre-existing name said. */
+		fchmod(fd, 0600);
+	}
+	if (old >= 0)
+		close(old);
+	free(tmp);
+	return fd;
+}
+
+/* Removes the bundle file when it is still the one this writer created
+ * (setup failed: no empty bundle may block a re-run). */
+static void remove_created(struct writer *w)
+{
+	struct stat st;
+
+	if (w->lock_fd >= 0 && lstat(w->path, &st) == 0 && st.st_dev == w->dev && st.st_ino == w->ino) {
+		unlink(w->path);
+		remove_side_files(w->path);
+	}
+}
+
 struct writer *writer_create(const char *path, int force)
 {
 	struct writer *w;
 	char *schema = NULL;
-	int fd;
 
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		error("out of memory");
 		return NULL;
 	}
+	w->lock_fd = -1;
 	w->path = strdup(path);
 	if (!w->path || asprintf(&w->wal_path, "%s-wal", path) < 0) {
 		error("out of memory");
 		goto fail;
 	}
-	/* O_EXCL: never overwrite someone's earlier bundle by accident. */
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			error("bundle '%s' already exists (choose another -o, or --force)", path);
-		else
-			error_errno("cannot create bundle '%s'", path);
+	w->lock_fd = create_file(w, path, force);
+	if (w->lock_fd < 0)
 		goto fail;
-	}
-	close(fd);
-	if (force) {
-		char journal[4200];
 
-		/* A stale WAL or journal would be replayed onto the new file. */
-		unlink(w->wal_path);
-		snprintf(journal, sizeof(journal), "%s-journal", path);
-		unlink(journal);
-	}
-
-	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
 		error("cannot open bundle '%s': %s", path, w->db ? sqlite3_errmsg(w->db) : "out of memory");
 		goto fail;
 	}
@@ -255,6 +385,9 @@ fail:
 		sqlite3_finalize(w->pages_st);
 	if (w->db)
 		sqlite3_close(w->db);
+	remove_created(w);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
 	free(w->path);
 	free(w->wal_path);
 	free(w);
@@ -700,8 +833,34 @@ int writer_close(struct writer *w, int complete)
 		error("cannot close bundle '%s'", w->path);
 		rc = -1;
 	}
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
 	free(w->path);
 	free(w->wal_path);
 	free(w);
 	return rc;
+}
+
+void writer_discard(struct writer *w)
+{
+	int i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->nstmts; i++)
+		sqlite3_finalize(w->stmts[i].st);
+	if (w->pages_st)
+		sqlite3_finalize(w->pages_st);
+	sqlite3_close(w->db);
+	remove_created(w);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	free(w->path);
+	free(w->wal_path);
+	free(w);
+}
+
+const char *writer_path(const struct writer *w)
+{
+	return w ? w->path : NULL;
 }

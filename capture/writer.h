@@ -15,8 +15,12 @@
 
 struct writer;
 
-/* Creates PATH (refusing to overwrite an existing file unless force) with the
- * embedded schema. Returns NULL after printing why. */
+/* Creates PATH with the embedded schema: mode 0600, exclusively, never
+ * through a symbolic link. With force, an existing regular file is replaced
+ * by a temp file renamed over it (never opened for writing); a link, FIFO,
+ * device or directory is refused, and so is a bundle another capture holds
+ * (the writer keeps an flock on its file until writer_close). Returns NULL
+ * after printing why, leaving no file behind. */
 struct writer *writer_create(const char *path, int force);
 
 /* Prepared statement cache: returns a statement for SQL that stays valid until
@@ -56,6 +60,9 @@ int writer_source_status(struct writer *w, const char *name, int requested,
 int writer_event(struct writer *w, int64_t tick, const char *kind, const char *source,
 		 const char *fmt, ...) CF_PRINTF(5, 6);
 
+/* The bundle's path as given to writer_create. */
+const char *writer_path(const struct writer *w);
+
 /* Bytes on disk now: database plus WAL. */
 uint64_t writer_size(struct writer *w);
 
@@ -91,6 +98,11 @@ void writer_final(struct writer *w);
  * the manifest says 'indexes' = 'skipped: ...' and an 'indexes_skipped'
  * event says why), close. Frees w. Returns 0 or -1. */
 int writer_close(struct writer *w, int complete);
+
+/* Closes without finishing and removes the bundle file (when it is still
+ * the one writer_create made): for a setup that failed before anything was
+ * recorded, so no empty bundle blocks a re-run. Frees w. */
+void writer_discard(struct writer *w);
 
 /* Binding helpers: bind an int64 or NULL when value is negative. */
 void writer_bind_opt(sqlite3_stmt *st, int idx, int64_t value);

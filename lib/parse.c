@@ -39,18 +39,35 @@ int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
-/* A decimal number with an optional fraction, then a unit word. */
+/* A decimal number with an optional fraction, then a unit word. Scanned
+ * by hand: strtod would also take "0x10", "1e3", "inf" and locale commas,
+ * and a value someone typed must mean what it reads as. At most 15 digits
+ * before and 9 after the point, so the double is exact enough. */
 static int split_number(const char *s, double *num, const char **unit)
 {
-	char *end;
+	const char *p = s;
+	double v = 0, scale = 1;
+	int digits = 0, frac = 0;
 
-	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+	if (!s)
 		return -1;
-	errno = 0;
-	*num = strtod(s, &end);
-	if (errno || end == s || !isfinite(*num) || *num < 0)
+	for (; isdigit((unsigned char)*p); p++) {
+		if (++digits > 15)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (++frac > 9)
+				return -1;
+			scale /= 10;
+			v += (*p - '0') * scale;
+		}
+	}
+	if (!digits && !frac)
 		return -1;
-	*unit = end;
+	*num = v;
+	*unit = p;
 	return 0;
 }
 

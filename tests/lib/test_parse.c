@@ -26,6 +26,17 @@ static void test_parse__durations(void **state)
 	assert_int_equal(parse_duration_us("31d", &us), -1);
 	assert_int_equal(parse_duration_us("1e400s", &us), -1);
 	assert_int_equal(parse_duration_us("nan", &us), -1);
+	/* Decimal only: no hex, exponents, infinities or signs. */
+	assert_int_equal(parse_duration_us("0x10", &us), -1);
+	assert_int_equal(parse_duration_us("0x10s", &us), -1);
+	assert_int_equal(parse_duration_us("1e3ms", &us), -1);
+	assert_int_equal(parse_duration_us("inf", &us), -1);
+	assert_int_equal(parse_duration_us("+5s", &us), -1);
+	assert_int_equal(parse_duration_us(" 5s", &us), -1);
+	assert_int_equal(parse_duration_us(".", &us), -1);
+	assert_int_equal(parse_duration_us("1234567890123456s", &us), -1);
+	assert_int_equal(parse_duration_us(".5s", &us), 0); assert_int_equal(us, 500000);
+	assert_int_equal(parse_duration_us("2.", &us), 0); assert_int_equal(us, 2000000);
 }
 
 static void test_parse__sizes(void **state)
@@ -36,6 +47,8 @@ static void test_parse__sizes(void **state)
 	assert_int_equal(parse_size("100M", &b), 0); assert_int_equal(b, 100ULL << 20);
 	assert_int_equal(parse_size("1G", &b), 0); assert_int_equal(b, 1ULL << 30);
 	assert_int_equal(parse_size("512k", &b), 0); assert_int_equal(b, 512ULL << 10);
+	assert_int_equal(parse_size("0x10M", &b), -1);
+	assert_int_equal(parse_size("1e6", &b), -1);
 	assert_int_equal(parse_size("10MiB", &b), 0); assert_int_equal(b, 10ULL << 20);
 	assert_int_equal(parse_size("4096", &b), 0); assert_int_equal(b, 4096);
 	assert_int_equal(parse_size("1.5M", &b), 0); assert_int_equal(b, 1572864);
