@@ -16,7 +16,7 @@ CAP="$top/$BIN/casefile-capture"; ANA="$top/$BIN/casefile-analyze"
 
 names=""
 for f in samples/real/*.sh; do
-	grep -q '^real_main' "$f" || continue
+	grep -q '^real_main "$@"' "$f" || continue
 	n=$(basename "$f" .sh)
 	if [ -n "${TRUTH_ONLY:-}" ]; then
 		case " $TRUTH_ONLY " in *" $n "*) ;; *) continue ;; esac
