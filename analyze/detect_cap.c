@@ -105,7 +105,7 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 	size_t i, seen = 0, pos = 0;
 	double sum[17] = { 0 }, mx[17] = { 0 }, cnt[17] = { 0 };
 	int off[17] = { 0 }, support[17] = { 0 };
-	char ev[480] = "";
+	char ev[1000] = "";
 	size_t evlen = 0;
 
 	if (in->cols[P_DEMAND] >= 0)

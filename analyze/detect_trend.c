@@ -2,8 +2,9 @@
  * time left before a limit. Fires on sustained, well-fitted growth. Growth
  * that stopped (a ramp, then flat) also fits a line well over the whole
  * window; so the last part of the window (tail_share of the samples) gets its
- * own line, and when its slope is under min_tail_ratio of the whole one the
- * growth is "a ramp that stopped": an observation, not a finding. */
+ * own line, and when its slope is under min_tail_ratio of the head's (the
+ * same share at the start) or the whole's, whichever is faster, the growth
+ * is "a ramp that stopped": an observation, not a finding. */
 #include "detector.h"
 #include "stats.h"
 
@@ -25,7 +26,7 @@ static const struct param_spec params[] = {
 	[P_MIN_INCREASE] = { "min_increase", PARAM_NUMBER, "0", 0, "absolute growth of the fitted line over the window" },
 	[P_X_SCALE] = { "x_scale", PARAM_NUMBER, "1e-6", 0, "x units to seconds" },
 	[P_TAIL_SHARE] = { "tail_share", PARAM_NUMBER, "0", 0, "last share of the samples fitted alone to tell steady growth from a ramp that stopped (0: not checked)" },
-	[P_MIN_TAIL_RATIO] = { "min_tail_ratio", PARAM_NUMBER, "0.3", 0, "tail slope / whole slope below which growth has stopped" },
+	[P_MIN_TAIL_RATIO] = { "min_tail_ratio", PARAM_NUMBER, "0.3", 0, "tail slope / the faster of head and whole slope below which growth has stopped" },
 };
 
 static const char *const outputs[] = {
@@ -78,9 +79,18 @@ static int run(const struct detector_input *in, struct hit *h)
 		if (k > (size_t)n)
 			k = (size_t)n;
 		from = (size_t)n - k;
-		/* A flat tail fits no line (zero variance in y is fine, in x not). */
+		/* The tail's slope against the faster of the head's (the same
+		 * share at the start) and the whole's: a leak keeps its pace (about
+		 * 1), a warm-up that settles (a cache, shared buffers being touched)
+		 * or a ramp that stopped slows to a fraction of its start, and
+		 * growth that began late is measured against the whole. */
 		if (stats_linfit(x + from, y + from, k, &t) == 0) {
-			double ratio = t.slope / f.slope;
+			struct linfit hd;
+			double ref = f.slope, ratio;
+
+			if (stats_linfit(x, y, k, &hd) == 0 && hd.slope > ref)
+				ref = hd.slope;
+			ratio = t.slope / ref;
 
 			hit_num(h, "tail_slope", t.slope);
 			hit_num(h, "tail_slope_per_min", t.slope * 60);

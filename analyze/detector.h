@@ -48,7 +48,7 @@ struct hit_output {
 	const char *name;     /* a string literal of the detector */
 	int is_text;
 	double num;
-	char text[512];
+	char text[1024];
 };
 
 struct hit {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Incident: libcurl multi with CURLMOPT_MAX_HOST_CONNECTIONS 40 asked for
 # 160-220% of what 40 connections to a 1.5 s upstream can serve. Connections
-# rise over a 10 s ramp and hold at 40; the other transfers stay pending
+# rise over a 15 s ramp and hold at 40; the other transfers stay pending
 # inside the process (empty socket queues) and, after 1 s, are abandoned and
 # logged at ERROR. Target: the C client.
 KIND=incident

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Healthy control of pool-node: the same client and maxSockets (100), asked
-# for 25-40% of what it can serve; nothing queues, nothing fails.
+# for 25-40% of what it can serve once the upstream slowed down; nothing
+# queues, nothing fails.
 KIND=healthy
 EXPECT=
 . "$(dirname "$0")/lib.sh"

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Incident: Node http.Agent({maxSockets: 100}) asked for 160-220% of what 100
-# sockets to a 2.5 s upstream can serve. Sockets rise over a 10 s ramp and
-# hold at 100; the rest queue in the agent (empty socket queues) and, after
-# 1.2 s without a socket, are abandoned and logged at ERROR. Target: node.
+# Incident: Node http.Agent({maxSockets: 100}) at a steady 160-220% of what
+# 100 sockets to a 2.5 s upstream can serve, warm on a fast (0.3 s) upstream
+# that then slows down: sockets rise from ~25 and hold at 100; the rest queue
+# in the agent (empty socket queues) and, after 1.2 s without a socket, are
+# abandoned and logged at ERROR. Target: node.
 KIND=incident
 EXPECT=pool-cap
 . "$(dirname "$0")/lib.sh"

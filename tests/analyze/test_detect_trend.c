@@ -144,11 +144,29 @@ static void test_detect_trend__steady_growth_is_a_finding(void **state)
 	assert_non_null(hit_get(&h, "time_to_limit"));
 }
 
+static void test_detect_trend__settling_warm_up_is_an_observation(void **state)
+{
+	double y[N];
+	struct hit h;
+	int i;
+
+	(void)state;
+	/* Pages touched by a warm-up: fast at first, then ever slower toward a
+	 * level (an exponential approach). A line fits it well enough, but the
+	 * last half grows at a fraction of the first half's pace. */
+	for (i = 0; i < N; i++)
+		y[i] = 20e6 + 30e6 * (1 - exp(-i / 15.0));
+	assert_int_equal(fire("{y: y, tail_share: 0.5, min_tail_ratio: 0.3, min_r2: 0.7}", y, N, &h), 1);
+	assert_int_equal(h.observation, 1);
+	assert_true(out_num(&h, "tail_ratio") < 0.3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect_trend__ramp_then_flat_is_an_observation),
 		cmocka_unit_test(test_detect_trend__steady_growth_is_a_finding),
+		cmocka_unit_test(test_detect_trend__settling_warm_up_is_an_observation),
 		cmocka_unit_test(test_detect_trend__noisy_ramp_fires_with_time_to_limit),
 		cmocka_unit_test(test_detect_trend__noise_is_silent),
 		cmocka_unit_test(test_detect_trend__single_spike_is_silent),

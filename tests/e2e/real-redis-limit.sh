@@ -4,8 +4,8 @@
 # captured at once.
 #   incident: pool-cap on the redis port whose cap is what ss held and
 #     maxclients, naming the server's limit; the refusals per second in the
-#     bundle within 10% of the ERROR lines the client wrote, and those within
-#     10% of redis's own rejected_connections; no error-log-amplification;
+#     bundle within 10% of the ERROR lines the client wrote, and no more of
+#     those than redis's own rejected_connections; no error-log-amplification;
 #   control: {"findings": []}.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 . "$CASEFILE_TOP/tests/e2e/real-lib.inc"
@@ -39,8 +39,12 @@ t=$(zoo_log_truth "$i_log" incident.db ERROR)
 b=$(zoo_log_bundle incident.db error)
 assert_ge "refusals the client logged per second x10" 20 "$(awk -v t="$t" 'BEGIN { printf "%d", t * 10 }')"
 assert_within "refusals per second (bundle vs the client's log)" "$t" "$b" 10
-assert_within "refusals the client logged vs redis's rejected_connections" "$rejected" \
-	"$(grep -c 'max number of clients' "$i_log")" 10
+# redis-py reconnects once inside get_connection before it gives up ("Connection
+# not ready"), so redis rejects more attempts than the client logs refusals;
+# never fewer.
+logged=$(grep -c 'cannot connect to redis' "$i_log")
+assert_ge "redis's rejected_connections vs the refusals the client logged" "$logged" "$rejected"
+echo "ok: redis rejected $rejected connections; the client logged $logged refusals"
 echo "ok: redis-limit: pool-cap $cap on port $i_port (maxclients $i_max), $b refusals/s"
 real_lacks error-log-amplification incident.json
 

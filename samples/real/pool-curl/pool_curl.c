@@ -5,9 +5,9 @@
  *
  *   pool_curl URL CAP RATE WAIT_MS [RAMP_S]
  *
- * Requests arrive at RATE per second (after rising from 15% of it over RAMP_S) and are added to the multi handle.
- * libcurl opens at most CAP connections to the host; the others stay pending
- * inside the process (the sockets' queues are empty) until a connection is
+ * Requests arrive at RATE per second (after rising from 5% of it over RAMP_S)
+ * and are added to the multi handle. libcurl opens at most CAP connections to
+ * the host; the others stay pending inside the process (the sockets' queues are empty) until a connection is
  * free. A request still pending after WAIT_MS is abandoned and logged at
  * ERROR, as an app with an acquire timeout does; a request that started is
  * never cancelled in flight (that would close its connection and hide the cap
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 				}
 			}
 			reqs[nreqs++] = r;
-			next += 1.0 / (t - begin < ramp ? rate * (0.15 + 0.85 * (t - begin) / ramp) : rate);
+			next += 1.0 / (t - begin < ramp ? rate * (0.05 + 0.95 * (t - begin) / ramp) : rate);
 		}
 		/* Abandon requests that never left the pending queue in time. */
 		for (i = 0; i < nreqs;) {

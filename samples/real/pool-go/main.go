@@ -1,12 +1,12 @@
 // pool-go: a Go service that calls one upstream through net/http with a
 // per-host connection limit (Transport.MaxConnsPerHost), as apps configure it.
 //
-//	pool-go -url http://127.0.0.1:PORT/ -cap 7 -rate 30 -wait 1s -ramp 8s
+//	pool-go -url http://127.0.0.1:PORT/ -cap 7 -rate 30 -wait 1s -ramp 15s
 //
-// Requests arrive at -rate per second (after a -ramp from 15% of it), each in its own goroutine (as a server
-// handling incoming work would). When all -cap connections are busy, the
-// Transport queues the request inside the process: the sockets' queues stay
-// empty while it waits. A request that gets no connection within -wait is
+// Requests arrive at -rate per second (after a -ramp from 5% of it), each in
+// its own goroutine (as a server handling incoming work would). When all -cap
+// connections are busy, the Transport queues the request inside the process:
+// the sockets' queues stay empty while it waits. A request that gets no connection within -wait is
 // abandoned and logged at ERROR, as an app with an acquire timeout does; one
 // that got a connection is never cancelled in flight (that would close the
 // connection and hide the cap behind churn). Log lines go to stdout.
@@ -39,7 +39,7 @@ func main() {
 	limit := flag.Int("cap", 7, "Transport.MaxConnsPerHost")
 	rate := flag.Float64("rate", 30, "requests per second")
 	wait := flag.Duration("wait", time.Second, "longest wait for a connection before giving up")
-	ramp := flag.Duration("ramp", 0, "rise from 15% of -rate to -rate over this long")
+	ramp := flag.Duration("ramp", 0, "rise from 5% of -rate to -rate over this long")
 	flag.Parse()
 	if *url == "" || *limit < 1 || *rate <= 0 {
 		fmt.Fprintln(os.Stderr, "usage: pool-go -url URL [-cap N] [-rate R] [-wait DUR]")
@@ -100,7 +100,7 @@ func main() {
 	for {
 		r := *rate
 		if el := time.Since(begin); el < *ramp {
-			r *= 0.15 + 0.85*float64(el)/float64(*ramp)
+			r *= 0.05 + 0.95*float64(el)/float64(*ramp)
 		}
 		next = next.Add(time.Duration(float64(time.Second) / r))
 		time.Sleep(time.Until(next))

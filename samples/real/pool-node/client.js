@@ -3,9 +3,10 @@
 //
 //   node client.js URL MAX_SOCKETS RATE WAIT_MS [RAMP_S]
 //
-// Requests arrive at RATE per second (after rising from 15% of it over RAMP_S). The agent opens at most MAX_SOCKETS
-// connections; the others queue inside the process (agent.requests), with the
-// sockets' queues empty, until a socket is free. A request that got no socket
+// Requests arrive at RATE per second (after rising from 5% of it over
+// RAMP_S). The agent opens at most MAX_SOCKETS connections; the others queue
+// inside the process (agent.requests), with the sockets' queues empty, until
+// a socket is free. A request that got no socket
 // within WAIT_MS is abandoned and logged at ERROR (an acquire timeout); one
 // that got a socket is never cancelled in flight. Log lines go to stdout.
 'use strict';
@@ -44,7 +45,7 @@ const start = Date.now();
 let last = start, credit = 0;
 setInterval(() => {
   const now = Date.now(), el = (now - start) / 1000;
-  const r = el < ramp ? rate * (0.15 + 0.85 * el / ramp) : rate;
+  const r = el < ramp ? rate * (0.05 + 0.95 * el / ramp) : rate;
   credit += r * (now - last) / 1000;
   last = now;
   while (credit >= 1) { credit--; one(); }

@@ -3,10 +3,10 @@
 blocking pool, as apps configure it (Debian's python3-urllib3; run with
 /usr/bin/python3).
 
-    client.py --url http://127.0.0.1:PORT/ --cap 24 --rate 45 --wait 1.5 --ramp 8
+    client.py --url http://127.0.0.1:PORT/ --cap 24 --rate 45 --wait 1.5 --ramp 15
 
-Requests arrive at --rate per second (after a --ramp from 15% of it) and are handed to a thread pool (as a
-threaded server hands out incoming work). HTTPConnectionPool(maxsize=cap,
+Requests arrive at --rate per second (after a --ramp from 5% of it) and are
+handed to a thread pool (as a threaded server hands out incoming work). HTTPConnectionPool(maxsize=cap,
 block=True) lets at most --cap connections exist; a request that finds them
 all busy waits inside the process (the sockets' queues stay empty) for up to
 --wait seconds (pool_timeout), then fails with EmptyPoolError and is logged at
@@ -35,7 +35,7 @@ def main():
     ap.add_argument("--wander", action="store_true",
                     help="the rate wanders between 40%% and 160%% of --rate, a new level every few seconds")
     ap.add_argument("--ramp", type=float, default=0.0,
-                    help="rise from 15%% of --rate to --rate over this many seconds")
+                    help="rise from 5%% of --rate to --rate over this many seconds")
     a = ap.parse_args()
     logging.basicConfig(stream=sys.stdout, level=logging.INFO,
                         format="%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s %(message)s",
@@ -89,7 +89,7 @@ def main():
         now = time.monotonic()
         r = a.rate
         if now - begin < a.ramp:
-            r *= 0.15 + 0.85 * (now - begin) / a.ramp
+            r *= 0.05 + 0.95 * (now - begin) / a.ramp
         if a.wander:
             if now >= level_until:
                 level, level_until = rng.uniform(0.4, 1.6), now + rng.uniform(2.5, 5.0)

@@ -2,6 +2,7 @@
 """A local HTTP upstream for the zoo's client scenarios (standard library only).
 
     upstream.py --port-file F --counts F [--delay S] [--status N] [--sink]
+                [--fast-delay S --fast-for S [--slow-ramp S]]
 
 Listens on 127.0.0.1, port from the kernel (written to --port-file once
 listening). Every request is read whole, then answered after --delay seconds
@@ -86,8 +87,9 @@ class Handler(BaseHTTPRequestHandler):
         if n:
             self.rfile.read(n)
         bump("requests")
-        if ARGS.delay > 0:
-            time.sleep(ARGS.delay)
+        d = current_delay()
+        if d > 0:
+            time.sleep(d)
         body = b"ok\n" if ARGS.status < 400 else b"upstream failed\n"
         self.send_response(ARGS.status)
         self.send_header("Content-Type", "text/plain")
@@ -99,6 +101,17 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = answer
     do_POST = answer
     do_PUT = answer
+
+
+def current_delay():
+    """--delay, or while --fast-for lasts --fast-delay, then a straight rise
+    to --delay over --slow-ramp seconds (an upstream that slows down)."""
+    el = time.monotonic() - START
+    if ARGS.fast_for <= 0 or el >= ARGS.fast_for + ARGS.slow_ramp:
+        return ARGS.delay
+    if el < ARGS.fast_for:
+        return ARGS.fast_delay
+    return ARGS.fast_delay + (ARGS.delay - ARGS.fast_delay) * (el - ARGS.fast_for) / ARGS.slow_ramp
 
 
 class Server(ThreadingHTTPServer):
@@ -120,6 +133,9 @@ def write_counts(path):
     os.rename(tmp, path)
 
 
+START = time.monotonic()
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser(description="slow or failing local HTTP upstream, or a log sink")
@@ -127,6 +143,11 @@ def main():
     ap.add_argument("--counts", required=True)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--status", type=int, default=200)
+    ap.add_argument("--fast-delay", type=float, default=0.0)
+    ap.add_argument("--fast-for", type=float, default=0.0,
+                    help="answer after --fast-delay for this many seconds first, then slow down")
+    ap.add_argument("--slow-ramp", type=float, default=15.0,
+                    help="seconds over which the delay rises from --fast-delay to --delay")
     ap.add_argument("--sink", action="store_true")
     ARGS = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
