@@ -9,6 +9,7 @@
 KIND=incident
 EXPECT=error-log-amplification,memory-growth,pool-cap,fd-growth
 ES_MODE=error
+CAPTURE_S=40
 : "${SEED_WARM_BULKS:=40}"
 . "$(dirname "$0")/lib.sh"
 . "$REAL_DIR/seed-node/scenario.inc"
