@@ -3,15 +3,18 @@
 # real_main), captures it for its CAPTURE_S with the README's flags, analyzes
 # it, and writes a scenario x rule table (expected vs found) into BENCHMARKS.md
 # between the truth-table markers (temp file + rename). Scenarios run one at a
-# time; TRUTH_ONLY="seed-slow redis-bench" runs a subset (the table then holds
-# only those). Raw results stay in build/truth-table/; TRUTH_REUSE=1 rebuilds
+# time; TRUTH_ONLY="seed-slow redis-bench" reruns a subset (the other rows
+# come from the last run's build/truth-table/). Raw results stay in build/truth-table/; TRUTH_REUSE=1 rebuilds
 # the table from them (expectations re-read from the scripts) without running.
 set -u
 BIN=${BIN:-bin}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 out=build/truth-table
-[ "${TRUTH_REUSE:-0}" = 1 ] || { rm -rf "$out"; mkdir -p "$out" || exit 1; }
+if [ "${TRUTH_REUSE:-0}" != 1 ] && [ -z "${TRUTH_ONLY:-}" ]; then
+	rm -rf "$out"
+fi
+mkdir -p "$out" || exit 1
 doc=BENCHMARKS.md
 CAP="$top/$BIN/casefile-capture"; ANA="$top/$BIN/casefile-analyze"
 
@@ -40,6 +43,7 @@ if [ "${TRUTH_REUSE:-0}" = 1 ]; then
 fi
 for n in $names; do
 	cur=$n; run="$out/run-$n"
+	rm -rf "$run" "$out/$n".*
 	printf '%-24s ' "$n"
 	eval "$(sh "samples/real/$n.sh" describe | grep -E '^(KIND|EXPECT)=')"
 	TARGET_PID=""; CHILDREN=0; LOG=""; CAPTURE_S=30
