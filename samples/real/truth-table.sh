@@ -3,20 +3,24 @@
 # real_main), captures it for its CAPTURE_S with the README's flags, analyzes
 # it, and writes a scenario x rule table (expected vs found) into BENCHMARKS.md
 # between the truth-table markers (temp file + rename). Scenarios run one at a
-# time; TRUTH_ONLY="seed-slow redis-bench" runs a subset (the table then holds
-# only those). Raw results stay in build/truth-table/.
+# time; TRUTH_ONLY="seed-slow redis-bench" reruns a subset (the other rows
+# come from the last run's build/truth-table/). Raw results stay in build/truth-table/; TRUTH_REUSE=1 rebuilds
+# the table from them (expectations re-read from the scripts) without running.
 set -u
 BIN=${BIN:-bin}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 out=build/truth-table
-rm -rf "$out"; mkdir -p "$out" || exit 1
+if [ "${TRUTH_REUSE:-0}" != 1 ] && [ -z "${TRUTH_ONLY:-}" ]; then
+	rm -rf "$out"
+fi
+mkdir -p "$out" || exit 1
 doc=BENCHMARKS.md
 CAP="$top/$BIN/casefile-capture"; ANA="$top/$BIN/casefile-analyze"
 
 names=""
 for f in samples/real/*.sh; do
-	grep -q '^real_main' "$f" || continue
+	grep -q '^real_main "$@"' "$f" || continue
 	n=$(basename "$f" .sh)
 	if [ -n "${TRUTH_ONLY:-}" ]; then
 		case " $TRUTH_ONLY " in *" $n "*) ;; *) continue ;; esac
@@ -28,8 +32,18 @@ run=""
 stop_run() { [ -n "$run" ] && sh "samples/real/$1.sh" stop "$run" >/dev/null 2>&1; }
 trap 'stop_run "$cur"; exit 1' INT TERM
 cur=""
+if [ "${TRUTH_REUSE:-0}" = 1 ]; then
+	for n in $names; do
+		[ -f "$out/$n.row" ] || continue
+		eval "$(sh "samples/real/$n.sh" describe | grep -E '^(KIND|EXPECT)=')"
+		printf '%s\t%s\t%s\t%s\n' "$n" "$KIND" "$EXPECT" "$(cut -f4 "$out/$n.row")" > "$out/$n.row.new"
+		mv "$out/$n.row.new" "$out/$n.row"
+	done
+	names=""
+fi
 for n in $names; do
 	cur=$n; run="$out/run-$n"
+	rm -rf "$run" "$out/$n".*
 	printf '%-24s ' "$n"
 	eval "$(sh "samples/real/$n.sh" describe | grep -E '^(KIND|EXPECT)=')"
 	TARGET_PID=""; CHILDREN=0; LOG=""; CAPTURE_S=30

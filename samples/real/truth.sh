@@ -6,6 +6,7 @@
 #   threads N      sum of Threads: in /proc/P/status
 #   fds N          sum of entries in /proc/P/fd
 #   rss_kb N       sum of VmRSS
+#   wchar N        sum of wchar in /proc/P/io (bytes written by write-like syscalls)
 #   out:PORT N     TCP sockets of those processes (any state but LISTEN) whose
 #                  local port is not one they listen on, per remote port (`ss -tanp`)
 #   in:PORT N      the same for sockets on a port they listen on, per local port
@@ -35,16 +36,17 @@ t0=$(date +%s)
 i=1
 while [ "$i" -le "$secs" ] && kill -0 "$pid" 2>/dev/null; do
 	ps=$(pids_of "$pid")
-	n=0; th=0; fd=0; rss=0
+	n=0; th=0; fd=0; rss=0; rch=0
 	for p in $ps; do
 		[ -r /proc/$p/status ] || continue
 		n=$((n + 1))
 		t=$(awk '/^Threads:/{print $2}' /proc/$p/status 2>/dev/null); th=$((th + ${t:-0}))
 		r=$(awk '/^VmRSS:/{print $2}' /proc/$p/status 2>/dev/null); rss=$((rss + ${r:-0}))
 		f=$(ls /proc/$p/fd 2>/dev/null | wc -l); fd=$((fd + f))
+		c=$(awk '/^wchar:/{print $2}' /proc/$p/io 2>/dev/null); rch=$((rch + ${c:-0}))
 	done
 	{
-		echo "$i procs $n"; echo "$i threads $th"; echo "$i fds $fd"; echo "$i rss_kb $rss"
+		echo "$i procs $n"; echo "$i threads $th"; echo "$i fds $fd"; echo "$i rss_kb $rss"; echo "$i wchar $rch"
 		ss -tanpH 2>/dev/null | awk -v sec="$i" -v pids=" $ps " '
 		function port(a) { sub(/.*:/, "", a); return a }
 		{
