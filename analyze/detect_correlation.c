@@ -7,10 +7,19 @@
  * Two models of "b follows a": per unit (b tracks a sample by sample: a log
  * shipper sending each line), and, with accumulated, b tracks the running
  * sum of a (a shipper retrying a buffer that only grows: each sample resends
- * every line so far). The direction is measured, not assumed: the lag that
- * fits best (for the accumulated model, that of a against the change of b,
- * since b ~ sum a means its change ~ a), and with min_lag set a best lag
- * below it (b leads a: the errors follow the traffic) keeps it silent. */
+ * every line so far). The direction is measured, not assumed, and with
+ * min_lag set a best lag below it (b leads a: the errors follow the traffic)
+ * keeps it silent.
+ *
+ * For the accumulated model the lag search alone cannot tell direction: a
+ * running sum of a steady rate is a straight line, and a line shifted a few
+ * samples either way correlates with b almost equally, so which lag wins is
+ * noise. So lags whose r is within lag_tolerance of the best count as equally
+ * good and the smallest shift among them is taken (0 for a steady ramp), and
+ * the direction comes from evidence that is not symmetric for a monotonic
+ * series: the changes of b against a (b ~ sum a means its change ~ a) when
+ * they correlate by themselves (a rate that varies), else the onset - b must
+ * not have risen (reached onset_fraction of its peak) before a did. */
 #include "detector.h"
 #include "stats.h"
 
@@ -19,7 +28,8 @@
 #include <string.h>
 
 enum { P_X, P_A, P_B, P_MAX_LAG, P_MIN_R, P_MIN_SAMPLES, P_MIN_MEAN_A, P_MIN_MEAN_B,
-       P_WINDOW, P_X_SCALE, P_MIN_LAG, P_ACCUMULATED, P_MIN_RATIO };
+       P_WINDOW, P_X_SCALE, P_MIN_LAG, P_ACCUMULATED, P_MIN_RATIO,
+       P_LAG_TOLERANCE, P_ONSET_FRACTION };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column (rows must be in time order)" },
@@ -35,30 +45,61 @@ static const struct param_spec params[] = {
 	[P_MIN_LAG] = { "min_lag", PARAM_NUMBER, NULL, 0, "smallest best lag that fires (0: b must not lead a); unset: any" },
 	[P_ACCUMULATED] = { "accumulated", PARAM_BOOL, "false", 0, "also try b against the running sum of a" },
 	[P_MIN_RATIO] = { "min_ratio", PARAM_NUMBER, "0", 0, "b per unit of a needed (per unit of the running sum for the accumulated model)" },
+	[P_LAG_TOLERANCE] = { "lag_tolerance", PARAM_NUMBER, "0.02", 0, "accumulated model: lags with r this close to the best are as good; the smallest shift wins" },
+	[P_ONSET_FRACTION] = { "onset_fraction", PARAM_NUMBER, "0.1", 0, "accumulated model: a series' onset is its first sample at this share of its peak" },
 };
 
 static const char *const outputs[] = {
 	"r", "lag", "lag_s", "mean_a", "mean_b", "peak_a", "peak_b", "sum_a", "sum_b",
-	"ratio", "samples", "model", "r_per_unit", "r_accumulated", "lag_per_unit", "ratio_unit", "ratio_accumulated", NULL,
+	"ratio", "samples", "model", "r_per_unit", "r_accumulated", "lag_per_unit", "ratio_unit", "ratio_accumulated",
+	"direction_from", "onset_lead_s", "r_changes", NULL,
 };
 
-/* Best Pearson r of a against b over lags -max_lag..max_lag (the smaller
- * shift when two are as good); -2 when no lag could be computed. */
-static double best_lag(const double *a, const double *b, size_t m, int max_lag, int *lag_out)
+/* Best Pearson r of a against b over lags -max_lag..max_lag; -2 when no lag
+ * could be computed. *lag_out is the smallest shift whose r is within tol of
+ * the best (the better r when -k and k both are). */
+static double best_lag(const double *a, const double *b, size_t m, int max_lag, double tol, int *lag_out)
 {
-	double best_r = -2, r;
-	int lag;
+	double best_r = -2, r = 0, rs[2 * 64 + 1];
+	int lag, ok[2 * 64 + 1], k;
 
 	*lag_out = 0;
+	if (max_lag > 64)
+		max_lag = 64;
 	for (lag = -max_lag; lag <= max_lag; lag++) {
-		if (stats_pearson_lag(a, b, m, lag, &r) < 0)
-			continue;
-		if (r > best_r + 1e-9 || (fabs(r - best_r) <= 1e-9 && abs(lag) < abs(*lag_out))) {
+		ok[lag + max_lag] = stats_pearson_lag(a, b, m, lag, &r) == 0;
+		rs[lag + max_lag] = r;
+		if (ok[lag + max_lag] && r > best_r)
 			best_r = r;
-			*lag_out = lag;
-		}
+	}
+	if (best_r < -1.5)
+		return best_r;
+	if (tol < 1e-9)
+		tol = 1e-9;
+	for (k = 0; k <= max_lag; k++) {
+		int neg = ok[max_lag - k] && rs[max_lag - k] >= best_r - tol;
+		int pos = ok[max_lag + k] && rs[max_lag + k] >= best_r - tol;
+
+		if (neg && pos)
+			*lag_out = rs[max_lag - k] > rs[max_lag + k] ? -k : k;
+		else if (neg || pos)
+			*lag_out = neg ? -k : k;
+		else
+			continue;
+		break;
 	}
 	return best_r;
+}
+
+/* First sample at frac of the series' peak (its onset); n when never. */
+static size_t onset(const double *v, size_t n, double peak, double frac)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] > 0 && v[i] >= frac * peak)
+			return i;
+	return n;
 }
 
 static int run(const struct detector_input *in, struct hit *h)
@@ -70,7 +111,9 @@ static int run(const struct detector_input *in, struct hit *h)
 	const char *model = "per_unit";
 	size_t *idx = NULL, *idx2 = NULL, i, m = 0, win;
 	long n, n2;
-	int best_lag_ = 0, lag_unit, max_lag, fired = 0;
+	int best_lag_ = 0, lag_unit, max_lag, fired = 0, b_rose_first = 0;
+	double r_changes = -2, onset_lead = 0;
+	const char *direction_from = "lag";
 	double *x2 = NULL;
 
 	n = detector_series(in, in->cols[P_X], in->cols[P_A], &x, &va, &idx);
@@ -115,7 +158,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		max_lag = 0;
 	if ((size_t)max_lag > m / 3)
 		max_lag = (int)(m / 3);
-	best_r = best_lag(wa, wb, m, max_lag, &best_lag_);
+	best_r = best_lag(wa, wb, m, max_lag, 0, &best_lag_);
 	r_unit = best_r;
 	lag_unit = best_lag_;
 	/* b leading a clearly is the reverse relation: silent whatever else fits. */
@@ -137,19 +180,32 @@ static int run(const struct detector_input *in, struct hit *h)
 			acc_sum += cum[i];
 			db[i] = i ? wb[i] - wb[i - 1] : 0;
 		}
-		r_acc = best_lag(cum, wb, m, max_lag, &dlag);
+		r_acc = best_lag(cum, wb, m, max_lag, a[P_LAG_TOLERANCE].num, &dlag);
 		if (r_acc >= a[P_MIN_R].num && r_acc > r_unit) {
 			model = "accumulated";
 			best_r = r_acc;
-			/* Direction from a against the change of b (first sample has none). */
-			if (best_lag(wa + 1, db + 1, m - 1, max_lag, &best_lag_) < -1)
-				best_lag_ = 0;
+			/* Direction from a against the change of b (the first sample has
+			 * none) when those correlate by themselves... */
+			r_changes = best_lag(wa + 1, db + 1, m - 1, max_lag, a[P_LAG_TOLERANCE].num, &best_lag_);
+			if (r_changes >= a[P_MIN_R].num) {
+				direction_from = "changes";
+			} else {
+				/* ... else a steady rate: the fit's smallest equally good
+				 * shift, and b must not have risen before a began. */
+				size_t oa = onset(va, (size_t)n, pa, a[P_ONSET_FRACTION].num);
+				size_t ob = onset(vb, (size_t)n, pb, a[P_ONSET_FRACTION].num);
+
+				direction_from = "onset";
+				best_lag_ = dlag;
+				b_rose_first = ob < oa;
+				onset_lead = (double)ob - (double)oa;
+			}
 			ratio = acc_sum > 0 ? sb / ((double)win * acc_sum) : 0;
 		}
 	}
 	if (best_r < a[P_MIN_R].num)
 		goto out;
-	if (a[P_MIN_LAG].set && best_lag_ < a[P_MIN_LAG].num)
+	if (a[P_MIN_LAG].set && (best_lag_ < a[P_MIN_LAG].num || b_rose_first))
 		goto out;
 	if (ratio < a[P_MIN_RATIO].num)
 		goto out;
@@ -173,6 +229,11 @@ static int run(const struct detector_input *in, struct hit *h)
 	/* Only the chosen model's, so a message can word each its own way. */
 	hit_num(h, strcmp(model, "accumulated") ? "ratio_unit" : "ratio_accumulated", ratio);
 	hit_num(h, "samples", (double)n);
+	hit_text(h, "direction_from", "%s", direction_from);
+	if (r_changes > -2)
+		hit_num(h, "r_changes", r_changes);
+	if (!strcmp(direction_from, "onset"))
+		hit_num(h, "onset_lead_s", onset_lead * step);
 	h->score = best_r;
 	h->rep_row = idx[n - 1];
 	hit_range(h, idx[0], idx[n - 1]);
