@@ -10,7 +10,8 @@ need_cmd node nodejs
 
 
 # 1. Slow answers (20 s, under the client's 30 s timeout): one bulk request per
-#    record, so the agent's pool fills to its cap of 256 and holds.
+#    record, so the agent's pool fills to its cap of 256 and holds; then the
+#    service is held to 12 ms of CPU a second and stops reading its answers.
 real_start seed-slow
 real_capture 40 slow.db
 real_analyze slow.db slow.json
@@ -20,6 +21,9 @@ echo "ss: connections to :$PORT_ES held at $cap_truth (max $(real_truth slow.db.
 real_has pool-cap slow.json "port $PORT_ES\\b" "exactly $cap_truth\\b"
 assert_eq "pool-cap value vs ss" "$cap_truth" "$(real_value pool-cap cap slow.json "$PORT_ES")"
 assert_eq "the seed's cap (the client's maxSockets)" 256 "$cap_truth"
+# The service is throttled by its quota: the answers sit unread, all the same size.
+real_has stuck-receive-queues slow.json "port $PORT_ES\\b" "[0-9]+ sockets held exactly [0-9]+ bytes"
+real_has cpu-throttling slow.json
 sh "$REAL/seed-slow.sh" stop run-seed-slow >/dev/null
 
 # 2. Error answers (503 after 1 s), the library's defaults: the failed buffer is

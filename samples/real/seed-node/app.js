@@ -4,6 +4,10 @@
 // its defaults (the seed's setup), plus a JSON log file for casefile --log.
 //   node app.js ES_URL LOGFILE
 // SEED_RATE (errors per second, default 18) sets the scrape delay.
+// SEED_SERVICES (default 1): how many external services it scrapes, each its
+// own loop (delay SEED_SERVICES / SEED_RATE s), as the seed's exporter did: all
+// the timers that are due run, with their logging, before the event loop next
+// polls its sockets.
 // SEED_BUFFERING=0 sets winston-elasticsearch's documented `buffering: false`:
 // every log record is its own bulk request, sent at once (with buffering, the
 // default, records are flushed every 2 s as one bulk, retried on failure).
@@ -16,6 +20,7 @@ if (!esUrl || !logFile) {
   process.exit(2);
 }
 const rate = Number(process.env.SEED_RATE || 18);
+const services = Number(process.env.SEED_SERVICES || 1);
 
 const esTransport = new ElasticsearchTransport({
   level: 'info',
@@ -54,4 +59,4 @@ async function exec(asyncFunc, delay) {
   }
 }
 
-exec(scrape, Math.round(1000 / rate));
+for (let i = 0; i < services; i++) exec(scrape, Math.round((1000 * services) / rate));
