@@ -494,7 +494,6 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 	f->origin = origin;
 	f->process_id = process_id;
 	log_assembler_init(f->as, s->format);
-	f->headlen = read_head(fd, f->head, st.st_size);
 	f->seen_size = st.st_size;
 	f->seen_mtime = st.st_mtim;
 	if (kind == 2) {
@@ -511,6 +510,9 @@ static struct log_file *add_file(struct capture *cap, struct logs *s, const char
 	} else {
 		f->off = st.st_size;
 	}
+	/* The head holds only bytes before our offset; reading adds the rest
+	 * (read_file_budget), so it always shows what was counted. */
+	f->headlen = read_head(fd, f->head, f->off);
 	if (store_file(cap, f, tick) || list_add(s, f)) {
 		file_free(f);
 		return NULL;
@@ -834,6 +836,16 @@ static int read_file_budget(struct capture *cap, struct logs *s, struct log_file
 		}
 		if (n == 0)
 			return 1;
+		/* The head is what was read, not what the file holds a moment
+		 * later: a file cut and written again to the same size between
+		 * our stat and this read would otherwise leave a head that
+		 * matches neither, and its copytruncate copy would count twice. */
+		if (f->off < LOGS_HEAD && f->headlen == (size_t)f->off) {
+			size_t h = LOGS_HEAD - (size_t)f->off < (size_t)n ? LOGS_HEAD - (size_t)f->off : (size_t)n;
+
+			memcpy(f->head + f->off, s->buf, h);
+			f->headlen += h;
+		}
 		f->off += n;
 		f->t_bytes += (uint64_t)n;
 		f->touched = 1;
@@ -920,7 +932,7 @@ static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->off = 0;
-	f->headlen = read_head(fd, f->head, st.st_size);
+	f->headlen = 0;   /* filled as it is read */
 	f->seen_size = st.st_size;
 	f->seen_mtime = st.st_mtim;
 	f->rotated_pending = 0;
@@ -1016,8 +1028,8 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 			make_fd_only(s, f);
 		}
 	}
-	if (f->headlen < LOGS_HEAD && fst.st_size > (off_t)f->headlen)
-		f->headlen = read_head(f->fd, f->head, fst.st_size);
+	if (f->headlen < LOGS_HEAD && f->off > (off_t)f->headlen)
+		f->headlen = read_head(f->fd, f->head, f->off);
 	rc = read_file_budget(cap, s, f, budget, tick);
 	if (rc < 0)
 		return -1;
