@@ -45,7 +45,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all test unit e2e asan demo test-real truth-table bench static install uninstall clean deps samples fuzz fuzzers
+.PHONY: all test unit e2e asan demo test-real truth-table bench static install uninstall clean deps samples fuzz fuzzers \
+        readme-options
 
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
 # capture/ keeps its loop at the top and one folder per source (capture/*/).
@@ -172,6 +173,10 @@ fuzz:
 	$(Q)sh .ci/deps fuzz
 	$(Q)$(MAKE) --no-print-directory CC=clang SAN=fuzz BUILD=build/fuzz fuzzers
 	$(Q)BUILD=build/fuzz sh tests/fuzz/run.sh
+
+# README.md's list of capture options, from --help (test_options checks it).
+readme-options: $(BIN)/casefile-capture
+	$(Q)sh capture/readme_options.sh $(BIN)/casefile-capture README.md
 
 # Missing Debian packages are installed when root, or named with the command to run.
 deps:

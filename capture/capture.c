@@ -1,4 +1,4 @@
-/* Shared services of the capture for its sources: options defaults, skip
+/* Shared services of the capture for its sources: which are turned off, skip
  * reasons, events, root-relative paths. */
 #include "capture.h"
 
@@ -23,29 +23,6 @@ int capture_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	err = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
-}
-
-void capture_opts_init(struct capture_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->interval_us = 1000000;
-	o->duration_us = 60 * 1000000LL;
-	o->max_size = 100ULL << 20;
-	o->verbosity = 1;
-	o->progress = -1;
-	o->root = "";
-	o->smaps_interval_us = 10 * 1000000LL;
-	o->max_threads = 256;
-	o->max_targets = 256;
-	o->cpu_budget_pct = 5.0;
-	o->mem_budget = 256ULL << 20;
-	o->socket_keyframe_us = 60 * 1000000LL;
-	o->syscalls_backend = "auto";
-	o->syscall_sample_us = 10000;
-	o->ptrace_window_us = 5 * 1000000LL;
-	o->pcap_snaplen = 256;          /* read this much; only headers are kept */
-	o->pcap_buffer_mb = 32;
-	o->log_format = "auto";
 }
 
 int capture_source_disabled(const struct capture_opts *o, const char *source)

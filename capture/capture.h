@@ -3,14 +3,17 @@
  * A capture is one loop that ticks on an absolute monotonic schedule. At each
  * tick it refreshes the target set, asks every running source to sample, and
  * commits one transaction. Sources are listed in one static table
- * (capture/sources.c); each lives in its own file and exports one
- * `const struct source` descriptor. Adding a source touches one new file, one
- * line in sources.c, and its section of schema/bundle.sql.
+ * (capture/sources.c); each lives in its own folder (capture/NAME/) and
+ * exports one `const struct source` descriptor, which also declares the
+ * source's options: --help, parsing and defaults come from those tables
+ * (capture/options.c). Adding a source touches its folder, one line in
+ * sources.c, and its section of schema/bundle.sql.
  */
 #ifndef CASEFILE_CAPTURE_H
 #define CASEFILE_CAPTURE_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,6 +21,10 @@
 
 #define CAPTURE_MAX_PIDS 64
 #define CAPTURE_MAX_LIST 32
+#define CAPTURE_MAX_SOURCES 32
+#define CAPTURE_SOURCE_OPTS_BYTES 2048  /* the sources' own option blocks, together */
+
+struct source;
 
 /* Every option of casefile-capture, with defaults in capture_opts_init(). */
 struct capture_opts {
@@ -70,11 +77,65 @@ struct capture_opts {
 	const char *attach[CAPTURE_MAX_LIST]; /* --attach FILE */
 	int nattach;
 
+	int force;                       /* --force: replace an existing bundle */
+	int list_sources;                /* --list-sources */
+
 	int argc;                        /* the full command line, for the manifest */
 	char **argv;
+
+	/* The sources whose options these are (capture_sources unless a test
+	 * gives its own table), and the blocks of the options a source keeps
+	 * to itself (CAPTURE_OPT_OWN), laid out by capture_opts_init(). */
+	const struct source *const *sources;
+	size_t source_opts_off[CAPTURE_MAX_SOURCES];
+	_Alignas(16) unsigned char source_opts[CAPTURE_SOURCE_OPTS_BYTES];
 };
 
+/* One option of casefile-capture, declared in a table: the loop's own in
+ * capture/options.c, each source's in its descriptor (struct source). The
+ * parser, --help, the defaults and the README's list come from the tables. */
+enum capture_opt_kind {
+	CAPTURE_OPT_FLAG,                /* int: 1 when given */
+	CAPTURE_OPT_SET,                 /* int: .value when given (-q sets verbosity 0) */
+	CAPTURE_OPT_STRING,              /* const char *: the argument (it lives in argv) */
+	CAPTURE_OPT_CHOICE,              /* const char *: one of .choices */
+	CAPTURE_OPT_INT,                 /* int from .min to .max */
+	CAPTURE_OPT_DURATION,            /* int64_t microseconds, at least .min, at most .max (if set) */
+	CAPTURE_OPT_SIZE,                /* uint64_t bytes, at least .min */
+	CAPTURE_OPT_CUSTOM,              /* .set stores it (repeatable options, lists) */
+	CAPTURE_OPT_ACTION,              /* --help, --version: the parser returns .value */
+};
+
+struct capture_option {
+	const char *name;                /* long name, without "--" */
+	int short_name;                  /* 'p' for -p, or 0 */
+	const char *arg;                 /* its argument in --help ("DUR"); NULL: takes none */
+	const char *help;                /* --help text; '\n' starts a continuation line;
+					  * NULL: not listed (said in another's line) */
+	const char *usage;               /* --help's left column when not "--NAME ARG" */
+	enum capture_opt_kind kind;
+	int own;                         /* the value goes into the source's own block
+					  * (capture_source_opts()), not struct capture_opts */
+	size_t offset;                   /* offsetof() the value in its struct */
+	const char *def;                 /* default, parsed as an argument would be; NULL: 0 */
+	int64_t min, max;                /* bounds of INT, DURATION (us), SIZE (bytes); max 0: none */
+	const char *want;                /* what a bad value is told it should be */
+	const char *const *choices;      /* CHOICE: NULL-terminated */
+	int value;                       /* SET, ACTION */
+	int section;                     /* the loop's options: enum capture_opt_section */
+	/* CUSTOM: stores ARG into o (or the source's block, OWN); returns 0, or -1
+	 * after saying why. */
+	int (*set)(struct capture_opts *o, void *own, const char *arg);
+};
+
+/* Sets every option to its default (the table's .def) for the sources of
+ * capture_sources, or of SOURCES (a NULL-terminated table, e.g. a test's). */
 void capture_opts_init(struct capture_opts *o);
+void capture_opts_init_sources(struct capture_opts *o, const struct source *const *sources);
+
+/* The block of options SRC keeps to itself (its options marked .own), or
+ * NULL when it has none. */
+void *capture_source_opts(const struct capture_opts *o, const struct source *src);
 
 /* Whether SOURCE is turned off by --no-SOURCE or left out by --sources. */
 int capture_source_disabled(const struct capture_opts *o, const char *source);
@@ -133,6 +194,15 @@ struct source {
 	int (*open)(struct capture *cap, void **state);
 	int (*sample)(struct capture *cap, void *state, int64_t tick);
 	void (*close)(struct capture *cap, void *state);
+
+	/* Its options: listed under "Sources" in --help, in table order. A
+	 * value goes into struct capture_opts (.offset) or, with .own, into a
+	 * block of opts_size bytes that only this source reads. */
+	const struct capture_option *options;  /* ends with an entry without name */
+	size_t opts_size;
+	/* When set, called after parsing: checks that need several options,
+	 * defaults that depend on others. Returns 0, or -1 after saying why. */
+	int (*check_opts)(struct capture_opts *o);
 };
 
 /* The static table of sources, NULL-terminated (capture/sources.c). */

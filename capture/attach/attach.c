@@ -211,6 +211,21 @@ static void attach_close(struct capture *cap, void *state)
 	(void)state;
 }
 
+static int set_attach(struct capture_opts *o, void *own, const char *arg)
+{
+	(void)own;
+	if (o->nattach == CAPTURE_MAX_LIST)
+		return error("too many --attach (at most %d)", CAPTURE_MAX_LIST);
+	o->attach[o->nattach++] = arg;
+	return 0;
+}
+
+static const struct capture_option attach_options[] = {
+	{ .name = "attach", .arg = "FILE", .help = "store FILE in the bundle (repeatable)",
+	  .kind = CAPTURE_OPT_CUSTOM, .set = set_attach },
+	{ .name = NULL },
+};
+
 const struct source attach_source = {
 	.name = "attachments",
 	.summary = "files given with --attach, stored whole with their SHA-256",
@@ -219,4 +234,5 @@ const struct source attach_source = {
 	.open = attach_open,
 	.sample = attach_sample,
 	.close = attach_close,
+	.options = attach_options,
 };

@@ -31,6 +31,7 @@
 #include "error.h"
 #include "fingerprint.h"
 #include "logparse.h"
+#include "logs.h"
 #include "parse.h"
 #include "proc/procfs.h"
 #include "redact.h"
@@ -1447,4 +1448,6 @@ const struct source logs_source = {
 	.open = logs_open,
 	.sample = logs_sample,
 	.close = logs_close,
+	.options = logs_options,
+	.check_opts = logs_check_opts,
 };

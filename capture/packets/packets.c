@@ -1215,6 +1215,46 @@ static void packets_close(struct capture *cap, void *state)
 	packets_free(pk);
 }
 
+static const struct capture_option packets_options[] = {
+	{ .name = "pcap-iface", .arg = "IF", .help = "packets: interface (default: all)",
+	  .kind = CAPTURE_OPT_STRING, .offset = offsetof(struct capture_opts, pcap_iface) },
+	{ .name = "pcap-filter", .arg = "EXPR",
+	  .help = "packets: BPF filter, or 'auto' (default): the target's own connections",
+	  .kind = CAPTURE_OPT_STRING, .offset = offsetof(struct capture_opts, pcap_filter) },
+	{ .name = "pcap-snaplen", .arg = "N",
+	  .help = "packets: bytes read per packet (default 256); only headers are kept",
+	  .kind = CAPTURE_OPT_INT, .offset = offsetof(struct capture_opts, pcap_snaplen), .def = "256",
+	  .min = 16, .max = 262144, .want = "a number from 16 to 262144" },
+	{ .name = "pcap-payload", .help = "packets: keep payload too, up to --pcap-snaplen (not with --redact)",
+	  .kind = CAPTURE_OPT_FLAG, .offset = offsetof(struct capture_opts, pcap_payload) },
+	{ .name = "pcap-max-size", .arg = "SIZE",
+	  .help = "packets: cap on stored packets (default a quarter of --max-size)",
+	  .kind = CAPTURE_OPT_SIZE, .offset = offsetof(struct capture_opts, pcap_max_size),
+	  .want = "a size (e.g. 25M)" },
+	{ .name = "pcap-buffer", .arg = "MIB", .help = "packets: kernel ring buffer in MiB (default 32)",
+	  .kind = CAPTURE_OPT_INT, .offset = offsetof(struct capture_opts, pcap_buffer_mb), .def = "32",
+	  .min = 1, .max = 1024, .want = "MiB from 1 to 1024" },
+	{ .name = NULL },
+};
+
+static int packets_check_opts(struct capture_opts *o)
+{
+	/* Payload bytes cannot be redacted: a redacted bundle keeps headers only. */
+	if (o->pcap_payload && o->redact)
+		return error("--pcap-payload cannot be combined with --redact (payload cannot be redacted)");
+	if (!o->pcap_max_size)
+		o->pcap_max_size = o->max_size / 4;
+	/* The ring is mapped into our memory: it must fit the budget. */
+	if ((uint64_t)o->pcap_buffer_mb << 20 > o->mem_budget / 2) {
+		int mb = (int)((o->mem_budget / 2) >> 20);
+
+		warning("--pcap-buffer %d MiB is more than half of --mem-budget: using %d MiB",
+			o->pcap_buffer_mb, mb > 0 ? mb : 1);
+		o->pcap_buffer_mb = mb > 0 ? mb : 1;
+	}
+	return 0;
+}
+
 const struct source packets_source = {
 	.name = "packets",
 	.summary = "packet headers and per-second flow counts (libpcap, target's netns)",
@@ -1222,4 +1262,6 @@ const struct source packets_source = {
 	.open = packets_open,
 	.sample = packets_sample,
 	.close = packets_close,
+	.options = packets_options,
+	.check_opts = packets_check_opts,
 };

@@ -442,6 +442,16 @@ static void process_close(struct capture *cap, void *state)
 	free(s);
 }
 
+static const struct capture_option process_options[] = {
+	{ .name = "smaps-interval", .arg = "DUR", .help = "how often to read smaps_rollup for PSS (default 10s)",
+	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, smaps_interval_us),
+	  .def = "10s", .want = "a duration" },
+	{ .name = "max-threads", .arg = "N", .help = "per-thread samples for at most N threads a process (default 256)",
+	  .kind = CAPTURE_OPT_INT, .offset = offsetof(struct capture_opts, max_threads), .def = "256",
+	  .min = 1, .max = 100000, .want = "a number from 1 to 100000" },
+	{ .name = NULL },
+};
+
 const struct source process_source = {
 	.name = "process",
 	.summary = "CPU, memory, fds, threads, context switches, I/O from /proc/PID",
@@ -449,4 +459,5 @@ const struct source process_source = {
 	.open = process_open,
 	.sample = process_sample,
 	.close = process_close,
+	.options = process_options,
 };

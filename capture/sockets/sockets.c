@@ -991,6 +991,16 @@ static void sockets_close(struct capture *cap, void *state)
 	free(s);
 }
 
+static const struct capture_option sockets_options[] = {
+	{ .name = "all-sockets", .help = "sockets: keep every socket of the namespace, not only the target's",
+	  .kind = CAPTURE_OPT_FLAG, .offset = offsetof(struct capture_opts, all_sockets) },
+	{ .name = "socket-keyframe", .arg = "DUR",
+	  .help = "sockets: full rows of every socket at least this often (default 60s)",
+	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, socket_keyframe_us),
+	  .def = "60s", .want = "a duration" },
+	{ .name = NULL },
+};
+
 const struct source sockets_source = {
 	.name = "sockets",
 	.summary = "TCP/UDP sockets of the targets: state, queues, tcp_info, owner pid/fd (sock_diag)",
@@ -998,4 +1008,5 @@ const struct source sockets_source = {
 	.open = sockets_open,
 	.sample = sockets_sample,
 	.close = sockets_close,
+	.options = sockets_options,
 };

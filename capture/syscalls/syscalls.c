@@ -474,6 +474,42 @@ static void syscalls_close(struct capture *cap, void *state)
 	free(s);
 }
 
+static const char *const syscalls_backends[] = { "auto", "bpf", "perf", "counts", "sample", "ptrace", NULL };
+
+static const struct capture_option syscalls_options[] = {
+	{ .name = "syscalls", .arg = "BACKEND",
+	  .help = "syscalls: auto (default: bpf, else perf, else sample), bpf (in-kernel\n"
+		  "counts), perf, counts (perf without time: cheaper),\n"
+		  "sample, or ptrace (slow; bounded)",
+	  .kind = CAPTURE_OPT_CHOICE, .choices = syscalls_backends,
+	  .offset = offsetof(struct capture_opts, syscalls_backend), .def = "auto",
+	  .want = "auto, bpf, perf, counts, sample or ptrace" },
+	{ .name = "syscall-sample", .arg = "DUR", .help = "syscalls: sampling period of the fallback (default 10ms)",
+	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, syscall_sample_us),
+	  .def = "10ms", .want = "a duration" },
+	{ .name = "ptrace-window", .arg = "DUR", .help = "syscalls: how long --syscalls=ptrace traces (default 5s)",
+	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, ptrace_window_us),
+	  .def = "5s", .max = 60 * 1000000LL, .want = "a duration up to 60s" },
+	{ .name = NULL },
+};
+
+/* Below this, a sampling round of /proc/PID/task/TID/syscall costs more than
+ * the period on a target of a few hundred threads. */
+#define SYSCALL_SAMPLE_MIN_US 1000
+
+/* Every bound holds whatever the flags: said once here rather than found
+ * out later. */
+static int syscalls_check_opts(struct capture_opts *o)
+{
+	if (o->syscall_sample_us > 0 && o->syscall_sample_us < SYSCALL_SAMPLE_MIN_US) {
+		warning("--syscall-sample %lldus is below %dms: using %dms (each round reads every "
+			"thread's /proc file)", (long long)o->syscall_sample_us,
+			SYSCALL_SAMPLE_MIN_US / 1000, SYSCALL_SAMPLE_MIN_US / 1000);
+		o->syscall_sample_us = SYSCALL_SAMPLE_MIN_US;
+	}
+	return 0;
+}
+
 const struct source syscalls_source = {
 	.name = "syscalls",
 	.summary = "calls, errors and time per syscall (eBPF in-kernel counts; perf tracepoints, /proc sampling fallbacks)",
@@ -481,4 +517,6 @@ const struct source syscalls_source = {
 	.open = syscalls_open,
 	.sample = syscalls_sample,
 	.close = syscalls_close,
+	.options = syscalls_options,
+	.check_opts = syscalls_check_opts,
 };
