@@ -5,6 +5,7 @@
 #include "bundle.h"
 #include "error.h"
 #include "parse.h"
+#include "proc/cgroupfs.h"
 #include "proc/procfs.h"
 #include "redact.h"
 
@@ -112,11 +113,12 @@ static void manifest_command_line(struct capture *cap)
 static void manifest_environ(struct capture *cap)
 {
 	static const struct { const char *var, *key; } keep[] = {
-		{ "POD_NAME=", "pod" }, { "POD_NAMESPACE=", "namespace" },
-		{ "KUBERNETES_POD_NAME=", "pod" }, { "KUBERNETES_NAMESPACE=", "namespace" },
-		{ "HOSTNAME=", "target_hostname" }, { "KUBERNETES_SERVICE_HOST=", "kubernetes_service_host" },
+		{ "POD_NAME", "pod" }, { "POD_NAMESPACE", "namespace" },
+		{ "KUBERNETES_POD_NAME", "pod" }, { "KUBERNETES_NAMESPACE", "namespace" },
+		{ "HOSTNAME", "target_hostname" }, { "KUBERNETES_SERVICE_HOST", "kubernetes_service_host" },
 	};
 	char path[512], *buf;
+	struct environ_var v;
 	ssize_t got;
 	size_t off = 0, k;
 	int cut;
@@ -125,18 +127,16 @@ static void manifest_environ(struct capture *cap)
 	got = read_file_alloc(path, 16u << 20, &buf, &cut);
 	if (cut)
 		writer_manifest_set(cap->w, "environ_truncated", "1");
-	while (got > 0 && off < (size_t)got) {
-		const char *var = buf + off;
-		size_t len = strnlen(var, (size_t)got - off);
-
+	while (got > 0 && procfs_environ_next(buf, (size_t)got, &off, &v)) {
 		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-			size_t vl = strlen(keep[k].var);
-
-			if (len > vl && len < 256 && !strncmp(var, keep[k].var, vl)) {
+			/* A value of up to 254 bytes with its name; longer is not a
+			 * name we keep. */
+			if (v.value_len > 0 && v.name_len + 1 + v.value_len < 256 &&
+			    v.name_len == strlen(keep[k].var) && !memcmp(v.name, keep[k].var, v.name_len)) {
 				char val[256], red[256];
 
-				memcpy(val, var + vl, len - vl);
-				val[len - vl] = '\0';
+				memcpy(val, v.value, v.value_len);
+				val[v.value_len] = '\0';
 				/* With --redact, names and addresses get pseudonyms. */
 				if (strcmp(keep[k].key, "pod") && strcmp(keep[k].key, "namespace"))
 					capture_redact_value(cap, strcmp(keep[k].key, "target_hostname") ? REDACT_IP : REDACT_HOST,
@@ -146,7 +146,6 @@ static void manifest_environ(struct capture *cap)
 				writer_manifest_set(cap->w, keep[k].key, red);
 			}
 		}
-		off += len + 1;
 	}
 	free(buf);
 }
@@ -158,6 +157,8 @@ void manifest_write(struct capture *cap, const char *output)
 	struct utsname u;
 	unsigned char rnd[16];
 	char buf[8192], tmp[64], path[4096];
+	char id[65];
+	ssize_t got;
 	size_t n = 0;
 	int i;
 
@@ -202,23 +203,9 @@ void manifest_write(struct capture *cap, const char *output)
 	manifest_environ(cap);
 	/* Kubernetes and container ids, when the cgroup path names them. */
 	capture_path(cap, path, sizeof(path), "/proc/%d/cgroup", (int)cap->targets.v[0].pid);
-	if (read_file(path, buf, sizeof(buf)) > 0) {
-		char *p = buf, *best = NULL;
-		size_t run = 0;
-
-		for (; *p; p++) {
-			if (isxdigit((unsigned char)*p)) {
-				if (++run == 64)
-					best = p - 63;
-			} else {
-				run = 0;
-			}
-		}
-		if (best) {
-			best[64] = '\0';
-			writer_manifest_set(w, "container_id", best);
-		}
-	}
+	got = read_file(path, buf, sizeof(buf));
+	if (got > 0 && cgroup_container_id(buf, (size_t)got, id))
+		writer_manifest_set(w, "container_id", id);
 }
 
 void manifest_write_end(struct capture *cap, const char *stop_reason)

@@ -239,7 +239,9 @@ int targets_init(struct capture *cap)
 static int64_t boot_wall_us(const struct capture *cap)
 {
 	static int64_t cached = -1;
-	char path[512], *buf, *p;
+	char path[512], *buf;
+	int64_t btime;
+	ssize_t n;
 
 	if (cached >= 0)
 		return cached;
@@ -247,8 +249,9 @@ static int64_t boot_wall_us(const struct capture *cap)
 	capture_path(cap, path, sizeof(path), "/proc/stat");
 	/* btime comes after the per-CPU and intr lines: tens of KiB on a host
 	 * with many CPUs and interrupts, so the whole file is read (bounded). */
-	if (read_file_alloc(path, 64u << 20, &buf, NULL) > 0 && (p = strstr(buf, "\nbtime ")))
-		cached = atoll(p + 7) * 1000000LL;
+	n = read_file_alloc(path, 64u << 20, &buf, NULL);
+	if (n > 0 && procfs_parse_btime(buf, (size_t)n, &btime) == 0)
+		cached = btime * 1000000LL;
 	free(buf);
 	return cached;
 }
@@ -376,7 +379,8 @@ static int add_children(struct capture *cap, pid_t pid)
 		return 0;
 	while ((de = readdir(d))) {
 		ssize_t n;
-		char *p, *end;
+		size_t off = 0;
+		pid_t child;
 
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
@@ -386,16 +390,11 @@ static int add_children(struct capture *cap, pid_t pid)
 		n = read_file_alloc(path, 16u << 20, &buf, NULL);
 		if (n <= 0)
 			continue;
-		for (p = buf; *p; p = end) {
-			long child = strtol(p, &end, 10);
+		while (procfs_next_child(buf, (size_t)n, &off, &child)) {
 			unsigned long long st;
 
-			if (end == p)
-				break;
-			if (child <= 0)
-				continue;
-			st = targets_start_ticks(cap, (pid_t)child);
-			if (!st || has_target(&cap->targets, (pid_t)child, st))
+			st = targets_start_ticks(cap, child);
+			if (!st || has_target(&cap->targets, child, st))
 				continue;
 			/* A target forking thousands of children must not make the
 			 * capture's cost (and the bundle) grow without bound. */
@@ -406,7 +405,7 @@ static int add_children(struct capture *cap, pid_t pid)
 						     cap->opts->max_targets);
 				continue;
 			}
-			if (!add_target(&cap->targets, (pid_t)child, st, 1)) {
+			if (!add_target(&cap->targets, child, st, 1)) {
 				closedir(d);
 				free(buf);
 				return error("out of memory");

@@ -33,6 +33,7 @@
 #include "logparse.h"
 #include "logs.h"
 #include "parse.h"
+#include "proc/cgroupfs.h"
 #include "proc/procfs.h"
 #include "redact.h"
 #include "safeopen.h"
@@ -1116,29 +1117,6 @@ static void expand_globs(struct capture *cap, struct logs *s, int from_start, in
 	}
 }
 
-/* A 64-hex container id in /proc/PID/cgroup ("docker-<id>.scope",
- * "/docker/<id>", "cri-containerd-<id>.scope", "/kubepods/.../<id>"). */
-static int container_id(const char *buf, size_t len, char id[65])
-{
-	size_t i, run = 0;
-
-	for (i = 0; i <= len; i++) {
-		char c = i < len ? buf[i] : '/';
-
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
-			run++;
-			continue;
-		}
-		if (run == 64) {
-			memcpy(id, buf + i - 64, 64);
-			id[64] = 0;
-			return 1;
-		}
-		run = 0;
-	}
-	return 0;
-}
-
 static void add_glob(struct capture *cap, struct logs *s, const char *pattern,
 		     const char *origin, int64_t process_id, int64_t tick)
 {
@@ -1217,7 +1195,7 @@ static void discover(struct capture *cap, struct logs *s, int64_t tick)
 			continue;
 		n = read(cg, buf, sizeof(buf));
 		close(cg);
-		if (n <= 0 || !container_id(buf, (size_t)n, id))
+		if (n <= 0 || !cgroup_container_id(buf, (size_t)n, id))
 			continue;
 		capture_path(cap, path, sizeof(path), "/var/log/containers/*%s.log", id);
 		add_glob(cap, s, path, "container", t->process_id > 0 ? t->process_id : -1, tick);

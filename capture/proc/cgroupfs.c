@@ -213,3 +213,24 @@ int cgroup_parse_memory_events(const char *buf, size_t len, int64_t *oom, int64_
 	*oom = *oom_kill = -1;
 	return for_each_pair(buf, len, oom_pair, &a) > 0 ? 0 : -1;
 }
+
+int cgroup_container_id(const char *buf, size_t len, char id[65])
+{
+	size_t i, run = 0;
+
+	for (i = 0; i <= len; i++) {
+		char c = i < len ? buf[i] : '/';
+
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+			run++;
+			continue;
+		}
+		if (run == 64) {
+			memcpy(id, buf + i - 64, 64);
+			id[64] = '\0';
+			return 1;
+		}
+		run = 0;
+	}
+	return 0;
+}

@@ -20,6 +20,15 @@ struct cgroup_membership {
 
 int cgroup_parse_membership(const char *buf, size_t len, struct cgroup_membership *out);
 
+/* The container id named by /proc/PID/cgroup text: the first run of exactly
+ * 64 lowercase hex digits ("docker-<id>.scope", "/docker/<id>",
+ * "cri-containerd-<id>.scope", "/kubepods/.../<id>"), copied into id with
+ * its NUL. A longer or shorter run, or upper case, is not an id (docker,
+ * containerd and CRI-O print 64 lowercase digits). Returns 1 when found,
+ * else 0. The one parser of the id: the manifest and the logs source (its
+ * container log) agree on it. */
+int cgroup_container_id(const char *buf, size_t len, char id[65]);
+
 struct cgroup_cpu {
 	int64_t usage_us, user_us, system_us;
 	int64_t nr_periods, nr_throttled, throttled_us;

@@ -362,6 +362,61 @@ next:
 	return line >= 2 ? count : -1;
 }
 
+int procfs_parse_btime(const char *buf, size_t len, int64_t *btime)
+{
+	static const char key[] = "btime ";
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) > sizeof(key) - 1 && !memcmp(p, key, sizeof(key) - 1)) {
+			struct cursor c = { p + sizeof(key) - 1, eol };
+
+			if (next_i64(&c, btime) || *btime < 0)
+				return -1;
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+int procfs_next_child(const char *buf, size_t len, size_t *off, pid_t *pid)
+{
+	struct cursor c = { buf + *off, buf + len };
+	int64_t v;
+
+	while (c.p < c.end && (*c.p == ' ' || *c.p == '\n'))
+		c.p++;
+	/* A pid is positive and below 2^22 (PID_MAX_LIMIT). */
+	if (c.p >= c.end || !isdigit((unsigned char)*c.p) || next_i64(&c, &v) || v <= 0 || v > 4194304)
+		return 0;
+	*pid = (pid_t)v;
+	*off = (size_t)(c.p - buf);
+	return 1;
+}
+
+int procfs_environ_next(const char *buf, size_t len, size_t *off, struct environ_var *v)
+{
+	while (*off < len) {
+		const char *e = buf + *off;
+		size_t elen = strnlen(e, len - *off);
+		const char *eq = memchr(e, '=', elen);
+
+		*off += elen + 1;
+		if (!eq)
+			continue;
+		v->name = e;
+		v->name_len = (size_t)(eq - e);
+		v->value = eq + 1;
+		v->value_len = elen - v->name_len - 1;
+		return 1;
+	}
+	return 0;
+}
+
 size_t procfs_cmdline_clean(char *buf, size_t len)
 {
 	size_t i;

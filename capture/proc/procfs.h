@@ -74,6 +74,26 @@ struct netdev_stats {
 int procfs_parse_netdev(const char *buf, size_t len,
 			void (*fn)(const struct netdev_stats *s, void *arg), void *arg, int *bad);
 
+/* btime (boot time, seconds since the epoch) from /proc/stat text: the line
+ * comes after the per-CPU and intr lines, tens of KiB into the file on a
+ * host with many CPUs. Returns 0, or -1 when there is no btime line. */
+int procfs_parse_btime(const char *buf, size_t len, int64_t *btime);
+
+/* The next pid of /proc/PID/task/TID/children text ("12 34 "), from *off:
+ * returns 1 with *pid set and *off advanced, or 0 at the end (or at text
+ * that is not a pid: the rest is ignored). */
+int procfs_next_child(const char *buf, size_t len, size_t *off, pid_t *pid);
+
+/* One NAME=VALUE entry of /proc/PID/environ (entries end with NUL; the last
+ * may not). */
+struct environ_var {
+	const char *name, *value;        /* into the buffer, not NUL-terminated */
+	size_t name_len, value_len;
+};
+/* The next entry with a '=' from *off: returns 1 with *v set and *off
+ * advanced, or 0 at the end. Entries without '=' are skipped. */
+int procfs_environ_next(const char *buf, size_t len, size_t *off, struct environ_var *v);
+
 /* Replaces NUL separators of /proc/PID/cmdline with spaces and non-printable
  * bytes with '?'; returns the new length. */
 size_t procfs_cmdline_clean(char *buf, size_t len);

@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct cgroup_membership m;
 	struct cgroup_cpu cpu;
 	int64_t a, b;
+	char id[65];
 
 	cgroup_parse_membership(buf, size, &m);
 	cgroup_parse_cpu_stat(buf, size, &cpu);
@@ -19,5 +20,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cgroup_parse_cpu_max(buf, size, &a, &b);
 	cgroup_parse_value(buf, size, &a);
 	cgroup_parse_memory_events(buf, size, &a, &b);
+	cgroup_container_id(buf, size, id);
 	return 0;
 }

@@ -22,7 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proc_io io;
 	struct proc_smaps_rollup sr;
 	struct proc_limits lim;
+	struct environ_var ev;
 	char copy[4096];
+	size_t off;
+	int64_t btime;
+	pid_t child;
 	int bad;
 
 	procfs_parse_stat(buf, size, &st);
@@ -33,6 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (procfs_parse_limits(buf, size, &lim) == 0)
 		proc_limits_soft(&lim, "Max open files");
 	procfs_parse_netdev(buf, size, on_dev, NULL, &bad);
+	procfs_parse_btime(buf, size, &btime);
+	for (off = 0; procfs_next_child(buf, size, &off, &child); )
+		;
+	for (off = 0; procfs_environ_next(buf, size, &off, &ev); )
+		;
 	if (size < sizeof(copy)) {
 		memcpy(copy, data, size);
 		procfs_cmdline_clean(copy, size);

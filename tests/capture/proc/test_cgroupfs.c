@@ -4,11 +4,68 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proc/cgroupfs.h"
 
 #define P(s) s, sizeof(s) - 1
+
+static char *load(const char *name, size_t *len)
+{
+	const char *dir = getenv("CASEFILE_FIXTURES");
+	char path[512];
+	FILE *f;
+	char *buf = malloc(65536);
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/proc-text/%s", dir ? dir : "tests/fixtures", name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	*len = fread(buf, 1, 65536, f);
+	fclose(f);
+	return buf;
+}
+
+#define CONTAINER "4f1c2a8b9d0e3f6a7b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"
+
+/* The one container-id parser, used by the manifest and the logs source. */
+static void test_cgroupfs__container_id_docker_containerd(void **state)
+{
+	static const char *const named[] = { "cgroup-docker-v1", "cgroup-docker-v2", "cgroup-cri-containerd-v2" };
+	char id[65];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		char *buf = load(named[i], &len);
+
+		memset(id, 'x', sizeof(id));
+		assert_int_equal(cgroup_container_id(buf, len, id), 1);
+		assert_string_equal(id, CONTAINER);
+		/* the id at the very end of the text, no newline after it */
+		free(buf);
+	}
+	assert_int_equal(cgroup_container_id(P("0::/docker/" CONTAINER), id), 1);
+	assert_string_equal(id, CONTAINER);
+}
+
+static void test_cgroupfs__container_id_refuses_what_is_not_one(void **state)
+{
+	char id[65], *buf;
+	size_t len;
+
+	(void)state;
+	buf = load("cgroup-not-an-id", &len);
+	assert_int_equal(cgroup_container_id(buf, len, id), 0);
+	free(buf);
+	/* a pod uid is not a container id; no cgroup at all */
+	assert_int_equal(cgroup_container_id(P("0::/app.slice/web.service\n"), id), 0);
+	assert_int_equal(cgroup_container_id(P(""), id), 0);
+	/* cut in the middle of an id: only what the buffer holds counts */
+	assert_int_equal(cgroup_container_id("0::/docker/" CONTAINER, 11 + 63, id), 0);
+}
 
 static void test_cgroupfs__membership_v1_hybrid(void **state)
 {
@@ -96,6 +153,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cgroupfs__membership_v1_hybrid),
+		cmocka_unit_test(test_cgroupfs__container_id_docker_containerd),
+		cmocka_unit_test(test_cgroupfs__container_id_refuses_what_is_not_one),
 		cmocka_unit_test(test_cgroupfs__membership_v2_and_garbage),
 		cmocka_unit_test(test_cgroupfs__cpu_stat_v1_v2),
 		cmocka_unit_test(test_cgroupfs__values_and_limits),

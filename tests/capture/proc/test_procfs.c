@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -247,6 +248,108 @@ static void test_procfs__read_file_alloc_grows_and_says_when_cut(void **state)
 	free(text);
 }
 
+static char *load_fixture(const char *name, size_t *len)
+{
+	const char *dir = getenv("CASEFILE_FIXTURES");
+	char path[512];
+	FILE *f;
+	char *buf = malloc(1 << 20);
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/fixtures", name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+/* btime is line 100 of a 96-CPU host's /proc/stat, past 10 KiB. */
+static void test_procfs__btime_after_many_cpus(void **state)
+{
+	size_t len;
+	char *buf = load_fixture("root-96cpu/proc/stat", &len);
+	int64_t bt = -1;
+
+	(void)state;
+	assert_true(len > 8192);
+	assert_int_equal(procfs_parse_btime(buf, len, &bt), 0);
+	assert_int_equal(bt, 1764230400);
+	free(buf);
+	assert_int_equal(procfs_parse_btime(P("cpu 1 2 3\nbtime 42"), &bt), 0);
+	assert_int_equal(bt, 42);
+	/* "btime" must start a line and hold a number; cut before the number */
+	assert_int_equal(procfs_parse_btime(P("cpu 1 2 3\nxbtime 42\n"), &bt), -1);
+	assert_int_equal(procfs_parse_btime(P("btime x\n"), &bt), -1);
+	assert_int_equal(procfs_parse_btime("cpu 1\nbtime 42\n", 12, &bt), -1);
+	assert_int_equal(procfs_parse_btime(P(""), &bt), -1);
+}
+
+static void test_procfs__children(void **state)
+{
+	size_t len, off = 0;
+	char *buf = load_fixture("proc-text/children", &len);
+	pid_t pid, got[8];
+	int n = 0;
+
+	(void)state;
+	while (n < 8 && procfs_next_child(buf, len, &off, &pid))
+		got[n++] = pid;
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0], 4243);
+	assert_int_equal(got[2], 4250);
+	free(buf);
+	buf = load_fixture("proc-text/children-empty", &len);
+	off = 0;
+	assert_int_equal(procfs_next_child(buf, len, &off, &pid), 0);
+	free(buf);
+	/* not a pid: the rest is ignored; zero and beyond PID_MAX_LIMIT too */
+	off = 0;
+	assert_int_equal(procfs_next_child(P("12 x 13"), &off, &pid), 1);
+	assert_int_equal(pid, 12);
+	assert_int_equal(procfs_next_child(P("12 x 13"), &off, &pid), 0);
+	off = 0;
+	assert_int_equal(procfs_next_child(P("0 5"), &off, &pid), 0);
+	off = 0;
+	assert_int_equal(procfs_next_child(P("99999999999999999999999 5"), &off, &pid), 0);
+	/* a number cut by the buffer's end is what the buffer holds */
+	off = 0;
+	assert_int_equal(procfs_next_child("4243 4244", 7, &off, &pid), 1);
+	assert_int_equal(procfs_next_child("4243 4244", 7, &off, &pid), 1);
+	assert_int_equal(pid, 42);
+}
+
+/* The kept variables sit after 11 KiB of others in the fixture. */
+static void test_procfs__environ(void **state)
+{
+	size_t len, off = 0;
+	char *buf = load_fixture("root-96cpu/proc/4242/environ", &len);
+	struct environ_var v;
+	int n = 0, pod = 0;
+
+	(void)state;
+	while (procfs_environ_next(buf, len, &off, &v)) {
+		n++;
+		if (v.name_len == 8 && !memcmp(v.name, "POD_NAME", 8)) {
+			pod = 1;
+			assert_int_equal(v.value_len, 12);
+			assert_memory_equal(v.value, "billing-7f9c", 12);
+		}
+	}
+	assert_int_equal(n, 222);
+	assert_true(pod);
+	free(buf);
+	/* no '=': skipped; an empty value; the last entry without its NUL */
+	off = 0;
+	assert_int_equal(procfs_environ_next("junk\0A=\0B=12", 13, &off, &v), 1);
+	assert_int_equal(v.name_len, 1);
+	assert_int_equal(v.value_len, 0);
+	assert_int_equal(procfs_environ_next("junk\0A=\0B=12", 13, &off, &v), 1);
+	assert_int_equal(v.value_len, 2);
+	assert_memory_equal(v.value, "12", 2);
+	assert_int_equal(procfs_environ_next("junk\0A=\0B=12", 13, &off, &v), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +361,9 @@ int main(void)
 		cmocka_unit_test(test_procfs__limits),
 		cmocka_unit_test(test_procfs__netdev_with_bad_lines),
 		cmocka_unit_test(test_procfs__cmdline_clean),
+		cmocka_unit_test(test_procfs__btime_after_many_cpus),
+		cmocka_unit_test(test_procfs__children),
+		cmocka_unit_test(test_procfs__environ),
 		cmocka_unit_test(test_procfs__numbers_saturate_at_int64_edges),
 		cmocka_unit_test(test_procfs__read_file_alloc_grows_and_says_when_cut),
 	};
