@@ -49,32 +49,21 @@ static int unique_name(struct capture *cap, const char *path, char *name, size_t
 /* Stores one file. The blob is written in chunks through SQLite's
  * incremental I/O, so a large file never sits in memory whole. Returns 0,
  * or -1 when the file was not stored (an event says why). */
-static int attach_one(struct capture *cap, const char *path)
+/* Opens PATH for attaching, or says why not (an event and an error) and
+ * returns -1: not the bundle itself, a regular file, within half of
+ * --max-size and the room left. */
+static int open_checked(struct capture *cap, const char *path, struct stat *st)
 {
-	static const char ins[] =
-		"INSERT INTO attachments (name, path, size, sha256, mtime_us, added_us, data)"
-		" VALUES (?, ?, ?, '', ?, ?, zeroblob(?))";
-	static const char upd[] = "UPDATE attachments SET sha256 = ?, size = ? WHERE id = ?";
-	char name[512], hex[2 * SHA256_LEN + 1], sz[32];
-	unsigned char digest[SHA256_LEN];
-	struct sha256 h;
-	struct stat st;
-	sqlite3_stmt *s;
-	sqlite3_blob *blob = NULL;
-	char *buf = NULL;
-	int64_t id, done = 0;
-	int fd, rc = -1;
+	struct stat a, b;
+	char sz[32];
+	int fd;
 
-	{
-		struct stat a, b;
-
-		/* Not even opened: closing a descriptor of the bundle would drop
-		 * SQLite's locks on it. */
-		if (stat(path, &a) == 0 && stat(writer_path(cap->w), &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			capture_event(cap, "warning", "cannot attach '%s': it is the bundle itself", path);
-			return error("cannot attach '%s': it is the bundle itself", path);
-		}
+	/* Not even opened: closing a descriptor of the bundle would drop
+	 * SQLite's locks on it. */
+	if (stat(path, &a) == 0 && stat(writer_path(cap->w), &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		capture_event(cap, "warning", "cannot attach '%s': it is the bundle itself", path);
+		return error("cannot attach '%s': it is the bundle itself", path);
 	}
 	/* O_NONBLOCK: a FIFO or device named here must not hold the capture
 	 * in open() past its duration; it is refused just below. */
@@ -83,29 +72,87 @@ static int attach_one(struct capture *cap, const char *path)
 		capture_event(cap, "warning", "cannot attach '%s': %s", path, strerror(errno));
 		return error_errno("cannot attach '%s'", path);
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		capture_event(cap, "warning", "cannot attach '%s': not a regular file", path);
 		error("cannot attach '%s': not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > cap->opts->max_size / 2) {
+	} else if ((uint64_t)st->st_size > cap->opts->max_size / 2) {
 		capture_event(cap, "warning", "not attaching '%s': %s is more than half of --max-size",
-			      path, format_size((uint64_t)st.st_size, sz, sizeof(sz)));
+			      path, format_size((uint64_t)st->st_size, sz, sizeof(sz)));
 		error("not attaching '%s': %s is more than half of --max-size", path, sz);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > writer_room(cap->w)) {
+	} else if ((uint64_t)st->st_size > writer_room(cap->w)) {
 		/* Checked before writing: a blob is paged in whole by its insert,
 		 * and the bundle must not pass --max-size even for a moment. */
 		capture_event(cap, "size_cap", "not attaching '%s': %s would take the bundle past --max-size",
-			      path, format_size((uint64_t)st.st_size, sz, sizeof(sz)));
+			      path, format_size((uint64_t)st->st_size, sz, sizeof(sz)));
 		error("not attaching '%s': %s would take the bundle past --max-size", path, sz);
-		goto out;
+	} else {
+		return fd;
 	}
-	if (!(buf = malloc(ATTACH_CHUNK))) {
-		error("out of memory");
-		goto out;
+	close(fd);
+	return -1;
+}
+
+/* Copies SIZE bytes of FD into the attachment's zeroed blob, hashing them.
+ * Returns the bytes copied (fewer when the file shrank while read), or -1. */
+static int64_t copy_into_blob(sqlite3 *db, int64_t id, int fd, int64_t size,
+			      const char *path, struct sha256 *h)
+{
+	sqlite3_blob *blob = NULL;
+	char *buf = malloc(ATTACH_CHUNK);
+	int64_t done = 0;
+
+	if (!buf)
+		return error("out of memory");
+	if (sqlite3_blob_open(db, "main", "attachments", "data", id, 1, &blob) != SQLITE_OK) {
+		error("cannot store attachment '%s': %s", path, sqlite3_errmsg(db));
+		goto fail;
 	}
+	sha256_init(h);
+	while (done < size) {
+		size_t want = (size_t)(size - done < ATTACH_CHUNK ? size - done : ATTACH_CHUNK);
+		ssize_t n = pread(fd, buf, want, done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_errno("cannot read '%s'", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;   /* shrank while we read: keep what was there */
+		if (sqlite3_blob_write(blob, buf, (int)n, (int)done) != SQLITE_OK) {
+			error("cannot store attachment '%s': %s", path, sqlite3_errmsg(db));
+			goto fail;
+		}
+		sha256_update(h, buf, (size_t)n);
+		done += n;
+	}
+	sqlite3_blob_close(blob);
+	free(buf);
+	return done;
+fail:
+	if (blob)
+		sqlite3_blob_close(blob);
+	free(buf);
+	return -1;
+}
+
+static int attach_one(struct capture *cap, const char *path)
+{
+	static const char ins[] =
+		"INSERT INTO attachments (name, path, size, sha256, mtime_us, added_us, data)"
+		" VALUES (?, ?, ?, '', ?, ?, zeroblob(?))";
+	static const char upd[] = "UPDATE attachments SET sha256 = ?, size = ? WHERE id = ?";
+	char name[512], hex[2 * SHA256_LEN + 1];
+	unsigned char digest[SHA256_LEN];
+	struct sha256 h;
+	struct stat st;
+	sqlite3_stmt *s;
+	int64_t id, done;
+	int fd, rc = -1;
+
+	if ((fd = open_checked(cap, path, &st)) < 0)
+		return -1;
 	if (unique_name(cap, path, name, sizeof(name)) < 0 || !(s = writer_stmt(cap->w, ins)))
 		goto out;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -117,32 +164,8 @@ static int attach_one(struct capture *cap, const char *path)
 	if (writer_step(cap->w, s))
 		goto out;
 	id = writer_last_id(cap->w);
-	if (sqlite3_blob_open(sqlite3_db_handle(s), "main", "attachments", "data", id, 1, &blob) != SQLITE_OK) {
-		error("cannot store attachment '%s': %s", path, sqlite3_errmsg(sqlite3_db_handle(s)));
+	if ((done = copy_into_blob(sqlite3_db_handle(s), id, fd, st.st_size, path, &h)) < 0)
 		goto out;
-	}
-	sha256_init(&h);
-	while (done < st.st_size) {
-		size_t want = (size_t)(st.st_size - done < ATTACH_CHUNK ? st.st_size - done : ATTACH_CHUNK);
-		ssize_t n = pread(fd, buf, want, done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_errno("cannot read '%s'", path);
-			goto out;
-		}
-		if (n == 0)
-			break;   /* shrank while we read: keep what was there */
-		if (sqlite3_blob_write(blob, buf, (int)n, (int)done) != SQLITE_OK) {
-			error("cannot store attachment '%s': %s", path, sqlite3_errmsg(sqlite3_db_handle(s)));
-			goto out;
-		}
-		sha256_update(&h, buf, (size_t)n);
-		done += n;
-	}
-	sqlite3_blob_close(blob);
-	blob = NULL;
 	sha256_final(&h, digest);
 	if (!(s = writer_stmt(cap->w, upd)))
 		goto out;
@@ -168,9 +191,6 @@ static int attach_one(struct capture *cap, const char *path)
 	info("attached '%s' as '%s'", path, name);
 	rc = 0;
 out:
-	if (blob)
-		sqlite3_blob_close(blob);
-	free(buf);
 	close(fd);
 	return rc;
 }

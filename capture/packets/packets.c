@@ -533,9 +533,11 @@ static pcap_t *switch_netns(struct packets *pk, pcap_t *p, int fd)
 }
 
 /* The thread's work; returns when it stops. */
-static void capture_thread_run(struct packets *pk)
+/* The capture thread's start: its capabilities, the target's namespace,
+ * its priority, the handle. Returns the handle, or NULL after saying why
+ * (PK_FAILED). */
+static pcap_t *capture_thread_start_handle(struct packets *pk)
 {
-	int64_t drain_until = 0;
 	pcap_t *p;
 	/* This thread decodes bytes from the network: it keeps only what
 	 * opening and reopening its handle in a namespace takes (privs.h). */
@@ -550,15 +552,15 @@ static void capture_thread_run(struct packets *pk)
 		pk->state = PK_FAILED;
 		pthread_cond_broadcast(&pk->cond);
 		pthread_mutex_unlock(&pk->lock);
-		return;
+		return NULL;
 	}
 	if (!pk->cap->opts->no_nice) {
-		/* The capture runs at nice 10 (main.c, lower_priority) so the
-		 * target wins every contest for CPU; but a ring reader that waits
-		 * behind the target overflows the ring and loses packets (measured:
-		 * 35% lost at 600k packets/s on 2 busy cores, none at nice 0). Its
-		 * work is small and bounded per packet, so this one thread takes
-		 * back the normal priority; everything else stays low. */
+		/* The capture runs at nice 10 (budget.c, budget_lower_priority)
+		 * so the target wins every contest for CPU; but a ring reader that
+		 * waits behind the target overflows the ring and loses packets
+		 * (measured: 35% lost at 600k packets/s on 2 busy cores, none at
+		 * nice 0). Its work is small and bounded per packet, so this one
+		 * thread takes back the normal priority; everything else stays low. */
 		pid_t tid = (pid_t)syscall(SYS_gettid);
 		int nice_now;
 
@@ -578,6 +580,14 @@ static void capture_thread_run(struct packets *pk)
 	pk->state = p ? PK_RUNNING : PK_FAILED;
 	pthread_cond_broadcast(&pk->cond);
 	pthread_mutex_unlock(&pk->lock);
+	return p;
+}
+
+static void capture_thread_run(struct packets *pk)
+{
+	int64_t drain_until = 0;
+	pcap_t *p = capture_thread_start_handle(pk);
+
 	if (!p)
 		return;
 
@@ -749,6 +759,40 @@ static void deadline_in(struct timespec *ts, int ms)
 	}
 }
 
+/* The capture thread did not start in time: a stuck activation must
+ * neither block the capture nor run on with its state. */
+static void abandon_start(struct packets *pk)
+{
+	struct timespec deadline;
+
+	/* Cancel it (it is cancellable only there) and join it. */
+	atomic_store(&pk->stop, 1);
+	pthread_cancel(pk->thread);
+	deadline_in(&deadline, PK_CANCEL_MS);
+	if (pthread_timedjoin_np(pk->thread, NULL, &deadline) == 0) {
+		/* the thread is gone: what it was activating is ours */
+		if (pk->activating)
+			pcap_close(pk->activating);
+		packets_free(pk);
+	} else {
+		/* Stuck in the kernel, not at a cancellation point: the
+		 * thread sees `abandoned` when it gets out (its cancel
+		 * state is disabled again by then) and frees its state. */
+		int ended;
+
+		pthread_mutex_lock(&pk->lock);
+		ended = pk->ended;
+		pk->abandoned = !ended;
+		pthread_mutex_unlock(&pk->lock);
+		if (ended) {
+			pthread_join(pk->thread, NULL);
+			packets_free(pk);
+		} else {
+			pthread_detach(pk->thread);
+		}
+	}
+}
+
 static int packets_open(struct capture *cap, void **state)
 {
 	const struct capture_opts *o = cap->opts;
@@ -812,34 +856,7 @@ static int packets_open(struct capture *cap, void **state)
 			break;
 	if (pk->state == PK_STARTING) {
 		pthread_mutex_unlock(&pk->lock);
-		/* A stuck activation must neither block the capture nor run on
-		 * with its state: cancel it (it is cancellable only there) and
-		 * join it. */
-		atomic_store(&pk->stop, 1);
-		pthread_cancel(pk->thread);
-		deadline_in(&deadline, PK_CANCEL_MS);
-		if (pthread_timedjoin_np(pk->thread, NULL, &deadline) == 0) {
-			/* the thread is gone: what it was activating is ours */
-			if (pk->activating)
-				pcap_close(pk->activating);
-			packets_free(pk);
-		} else {
-			/* Stuck in the kernel, not at a cancellation point: the
-			 * thread sees `abandoned` when it gets out (its cancel
-			 * state is disabled again by then) and frees its state. */
-			int ended;
-
-			pthread_mutex_lock(&pk->lock);
-			ended = pk->ended;
-			pk->abandoned = !ended;
-			pthread_mutex_unlock(&pk->lock);
-			if (ended) {
-				pthread_join(pk->thread, NULL);
-				packets_free(pk);
-			} else {
-				pthread_detach(pk->thread);
-			}
-		}
+		abandon_start(pk);
 		*state = NULL;
 		return capture_source_skip(cap, "packet capture did not start within %d ms", timeout_ms);
 	}
