@@ -184,6 +184,9 @@ static int check_file(int fd, const struct safeopen_creds *cs, struct stat *st, 
 		      (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
 }
 
+/* Over 100 lines on purpose: the walk of one path, component by component,
+ * is kept in one place so a reviewer sees every component's check (no link
+ * a target could plant, directories writable by whom) in order. */
 int safeopen_open(const char *path, const struct safeopen_creds *cs, struct stat *st,
 		  char *why, size_t whylen)
 {

@@ -213,6 +213,41 @@ static int thread_alive(const struct capture *cap, pid_t pid, const struct threa
 	return n > 0 && procfs_parse_stat(buf, (size_t)n, &pst) == 0 && pst.starttime == te->start;
 }
 
+/* Threads not seen this tick have exited: record it and forget them. */
+static int forget_exited_threads(struct capture *cap, struct proc_state *ps, const struct target *tg,
+				 int sampled)
+{
+	static const char upd_exit[] = "UPDATE threads SET exit_tick = ?, last_tick = ? WHERE id = ?";
+	int i;
+
+	/* When --max-threads cut the listing short, one not seen may only have
+	 * been past the cut: ask /proc about it. Keeping every unseen thread
+	 * instead (as before) grew this table, and the lookups over it, with
+	 * every exit of a sampled thread for as long as the capture ran. */
+	for (i = 0; i < ps->nthreads; ) {
+		struct thread_ent *te = &ps->threads[i];
+
+		if (te->seen_tick == cap->tick ||
+		    (sampled >= cap->opts->max_threads && thread_alive(cap, tg->pid, te))) {
+			i++;
+			continue;
+		}
+		{
+			sqlite3_stmt *st = writer_stmt(cap->w, upd_exit);
+
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, cap->tick);
+			sqlite3_bind_int64(st, 2, te->seen_tick);
+			sqlite3_bind_int64(st, 3, te->id);
+			if (writer_step(cap->w, st))
+				return -1;
+		}
+		ps->threads[i] = ps->threads[--ps->nthreads];
+	}
+	return 0;
+}
+
 static int sample_threads(struct capture *cap, struct process_source *s, struct proc_state *ps,
 			  const struct target *tg)
 {
@@ -220,11 +255,10 @@ static int sample_threads(struct capture *cap, struct process_source *s, struct 
 		"INSERT INTO threads (process_id, tid, start_ticks, comm, first_tick) VALUES (?,?,?,?,?)";
 	static const char ins_sample[] =
 		"INSERT INTO thread_samples (tick, thread_id, state, utime_us, stime_us) VALUES (?,?,?,?,?)";
-	static const char upd_exit[] = "UPDATE threads SET exit_tick = ?, last_tick = ? WHERE id = ?";
 	char path[512], buf[2048];
 	struct dirent *de;
 	DIR *d;
-	int sampled = 0, i;
+	int sampled = 0;
 
 	capture_path(cap, path, sizeof(path), "/proc/%d/task", (int)tg->pid);
 	d = opendir(path);
@@ -296,33 +330,7 @@ static int sample_threads(struct capture *cap, struct process_source *s, struct 
 		sampled++;
 	}
 	closedir(d);
-	/* Threads not seen this tick have exited: record it and forget them.
-	 * When --max-threads cut the listing short, one not seen may only have
-	 * been past the cut: ask /proc about it. Keeping every unseen thread
-	 * instead (as before) grew this table, and the lookups over it, with
-	 * every exit of a sampled thread for as long as the capture ran. */
-	for (i = 0; i < ps->nthreads; ) {
-		struct thread_ent *te = &ps->threads[i];
-
-		if (te->seen_tick == cap->tick ||
-		    (sampled >= cap->opts->max_threads && thread_alive(cap, tg->pid, te))) {
-			i++;
-			continue;
-		}
-		{
-			sqlite3_stmt *st = writer_stmt(cap->w, upd_exit);
-
-			if (!st)
-				return -1;
-			sqlite3_bind_int64(st, 1, cap->tick);
-			sqlite3_bind_int64(st, 2, te->seen_tick);
-			sqlite3_bind_int64(st, 3, te->id);
-			if (writer_step(cap->w, st))
-				return -1;
-		}
-		ps->threads[i] = ps->threads[--ps->nthreads];
-	}
-	return 0;
+	return forget_exited_threads(cap, ps, tg, sampled);
 }
 
 static int sample_one(struct capture *cap, struct process_source *s, struct proc_state *ps,
