@@ -1,3 +1,8 @@
+/* The bundle writer (see writer.h). One file over 700 lines on purpose: it
+ * is the only code that writes SQLite, and the size cap, WAL, the exclusive
+ * create and lock, and finalizing share one connection's state; kept
+ * together, every path that can grow or replace the bundle is read in one
+ * place. */
 #include "writer.h"
 
 #include "bundle.h"

@@ -23,14 +23,15 @@
  * For tests, like ss -D and TCPDIAG_FILE: $CASEFILE_SOCKDIAG_DUMP=FILE records
  * the first tick's raw sock_diag replies, $CASEFILE_SOCKDIAG_FILE=FILE makes
  * every tick parse that recording instead of asking the kernel.
+ *
+ * This file is the source; netns.c holds the connections to namespaces and
+ * their dumps, sockets.h what the two share.
  */
-#include "capture.h"
+#include "sockets.h"
 
 #include "error.h"
 #include "proc/procfs.h"
 #include "procnet.h"
-#include "sockdiag.h"
-#include "sockmap.h"
 #include "targets.h"
 
 #include <errno.h>
@@ -44,90 +45,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* At most this many events of one kind; then one saying the rest are not
- * reported (a flapping fault must not fill the bundle). */
-#define EVENT_LIMIT 10
-#define PROCNET_MAX (64u << 20)
-/* Namespaces no target lives in any more but whose sockets a target still
- * holds: dumped up to this many, so hopping targets cannot make the
- * capture's fds and memory grow without bound. */
-#define NS_KEEP_MAX 16
-
-enum ev_kind { EV_VANISHED, EV_FD_DENIED, EV_NETNS, EV_DUMP, EV_MALFORMED, EV_INTR, EV_UNIX, EV_NSKEEP, EV_MAX };
-
-struct skey {
-	unsigned long long netns;
-	uint32_t inode;
-	uint16_t sport, dport;
-	uint8_t proto, family, pad[2];
-	uint8_t src[16], dst[16];
-};
-
-struct svals {
-	int state;
-	int64_t rq, wq;
-	int64_t rtt, rttvar, cwnd, unacked, lost, retransmits, total_retrans;
-	int64_t bytes_sent, bytes_received, bytes_acked;
-};
-
-struct sent {
-	struct skey k;
-	int64_t id;
-	int64_t seen_tick;
-	int64_t last_row_mono;
-	struct svals last;
-};
-
-struct nsconn {
-	unsigned long long netns;
-	pid_t pid;               /* a target in it, for /proc/PID/net */
-	int netlink;             /* 1: sockdiag open; 0: /proc/PID/net */
-	struct sockdiag sd;
-	int unix_ok;
-	uint8_t *listen_ports;   /* bitmap of TCP ports listened on, this tick */
-	int64_t used_tick;       /* last tick it was dumped */
-	int64_t owned;           /* target-held sockets in its last dump */
-};
-
-/* Per (proto, state) counts of a namespace for socket_totals. */
-#define NPROTO 5                 /* tcp, udp, unix-stream, unix-dgram, unix-seqpacket */
-struct total {
-	int64_t sockets, owned, rq, wq;
-};
-
-struct sockets_source {
-	struct sockmap map;      /* inode -> owner, from the last scan of the fd dirs */
-	struct sockmap foreign;  /* inodes of last tick that no target held */
-	struct sockmap foreign_next;
-	struct sockmap alive;    /* inodes of the dump that asked for a rescan */
-	struct sockmap_fdcache *fdc; /* per target index */
-	int nfdc;
-	int64_t last_scan_mono;
-	int scan_targets_n, scan_nalive;
-	int64_t scan_tick;
-	int64_t full_scans, rescans, links_read;
-	struct sockdiag_result res;
-	struct sent *v;
-	size_t n, alloc;
-	int32_t *hash;           /* indices into v, -1 empty */
-	size_t hcap;
-	struct nsconn *ns;
-	int nns;
-	unsigned long long own_netns;
-	int prefer_procfs;       /* no netlink in our own namespace, or --root */
-	const char *replay;      /* $CASEFILE_SOCKDIAG_FILE: a recording instead of the kernel */
-	const char *record;      /* $CASEFILE_SOCKDIAG_DUMP: record the first namespace's dumps */
-	int events[EV_MAX];
-	struct total totals[NPROTO][SD_STATE_MAX];
-	char *filebuf;
-};
-
 static const char *const proto_names[NPROTO] = { "tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket" };
 
-static void sock_event(struct capture *cap, struct sockets_source *s, enum ev_kind kind,
-		       const char *fmt, ...) CF_PRINTF(4, 5);
-
-static void sock_event(struct capture *cap, struct sockets_source *s, enum ev_kind kind,
+void sockets_event(struct capture *cap, struct sockets_source *s, enum ev_kind kind,
 		       const char *fmt, ...)
 {
 	char msg[1024];
@@ -191,254 +111,6 @@ static struct sent *find_sock(struct sockets_source *s, const struct skey *k, si
 	}
 	*slot = j;
 	return NULL;
-}
-
-/* Opens a sock_diag socket inside pid's network namespace (inode expected)
- * and returns to ours. Returns 0; 1 when the namespace cannot be entered or
- * netlink is missing there (why says which, the caller falls back to /proc);
- * 2 when pid is no longer in namespace expected (it moved again since the
- * tick began: try next tick); -1 when we could not come back to our own
- * namespace (the source must stop). */
-static int open_in_netns(struct capture *cap, pid_t pid, unsigned long long expected,
-			 struct sockdiag *sd, char *why, size_t wlen)
-{
-	char path[512];
-	struct stat sb;
-	int tfd = -1, self = -1, ret = 1, err;
-
-	capture_path(cap, path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	tfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (tfd < 0) {
-		snprintf(why, wlen, "cannot open '%s': %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (fstat(tfd, &sb) == 0 && (unsigned long long)sb.st_ino != expected) {
-		ret = 2;
-		goto cleanup;
-	}
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		snprintf(why, wlen, "cannot open our own namespace: %s", strerror(errno));
-		goto cleanup;
-	}
-	if (setns(tfd, CLONE_NEWNET) < 0) {
-		snprintf(why, wlen, "cannot enter the network namespace of pid %d (setns: %s)",
-			 (int)pid, strerror(errno));
-		goto cleanup;
-	}
-	err = sockdiag_open(sd) < 0 ? errno : 0;
-	if (setns(self, CLONE_NEWNET) < 0) {
-		error_errno("cannot return to our own network namespace");
-		if (!err)
-			sockdiag_close(sd);
-		ret = -1;
-		goto cleanup;
-	}
-	if (err) {
-		snprintf(why, wlen, "NETLINK_SOCK_DIAG unavailable in the namespace of pid %d: %s",
-			 (int)pid, strerror(err));
-		goto cleanup;
-	}
-	ret = 0;
-cleanup:
-	if (tfd >= 0)
-		close(tfd);
-	if (self >= 0)
-		close(self);
-	return ret;
-}
-
-static void ns_release(struct nsconn *nc);
-
-/* The namespace's connection, opened when first needed. NULL with *fatal
- * 0 when out of memory, 1 when the source must stop, 2 when pid left the
- * namespace since the tick began (skip it this tick). */
-static struct nsconn *get_ns(struct capture *cap, struct sockets_source *s,
-			     unsigned long long netns, pid_t pid, int *fatal)
-{
-	struct nsconn *nc, *nv;
-	char why[600];
-	int rc;
-
-	for (int i = 0; i < s->nns; i++) {
-		if (s->ns[i].netns == netns) {
-			s->ns[i].pid = pid;
-			return &s->ns[i];
-		}
-	}
-	nv = realloc(s->ns, (size_t)(s->nns + 1) * sizeof(*nv));
-	if (!nv)
-		return NULL;
-	s->ns = nv;
-	nc = &s->ns[s->nns];
-	memset(nc, 0, sizeof(*nc));
-	nc->netns = netns;
-	nc->pid = pid;
-	nc->sd.fd = nc->sd.record_fd = -1;
-	nc->unix_ok = 1;
-	nc->listen_ports = calloc(65536 / 8, 1);
-	if (!nc->listen_ports)
-		return NULL;
-	s->nns++;
-	if (s->prefer_procfs)
-		return nc;
-	if (netns == s->own_netns || netns == 0) {
-		nc->netlink = sockdiag_open(&nc->sd) == 0;
-		if (nc->netlink && s->record && s->nns == 1 && sockdiag_record(&nc->sd, s->record) < 0)
-			sock_event(cap, s, EV_DUMP, "cannot record sock_diag replies to '%s'", s->record);
-		if (!nc->netlink)
-			sock_event(cap, s, EV_NETNS, "NETLINK_SOCK_DIAG unavailable (%s): reading /proc/%d/net",
-				   strerror(errno), (int)pid);
-		return nc;
-	}
-	rc = open_in_netns(cap, pid, netns, &nc->sd, why, sizeof(why));
-	if (rc < 0 || rc == 2) {
-		*fatal = rc < 0 ? 1 : 2;
-		s->nns--;
-		ns_release(nc);
-		return NULL;
-	}
-	nc->netlink = rc == 0;
-	if (rc > 0)
-		sock_event(cap, s, EV_NETNS, "%s: reading /proc/%d/net instead", why, (int)pid);
-	else
-		info("sockets: netlink in network namespace %llu (pid %d)", netns, (int)pid);
-	return nc;
-}
-
-static void ns_drop_netlink(struct nsconn *nc)
-{
-	sockdiag_close(&nc->sd);
-	nc->netlink = 0;
-}
-
-static void ns_release(struct nsconn *nc)
-{
-	if (nc->netlink)
-		sockdiag_close(&nc->sd);
-	free(nc->listen_ports);
-	memset(nc, 0, sizeof(*nc));
-}
-
-static int read_procnet(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
-{
-	static const struct { const char *name; int proto, family; } files[] = {
-		{ "tcp", IPPROTO_TCP, AF_INET }, { "tcp6", IPPROTO_TCP, AF_INET6 },
-		{ "udp", IPPROTO_UDP, AF_INET }, { "udp6", IPPROTO_UDP, AF_INET6 },
-	};
-	int any = 0;
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char path[512];
-		unsigned before = s->res.malformed;
-		ssize_t n;
-		int fd;
-
-		capture_path(cap, path, sizeof(path), "/proc/%d/net/%s", (int)nc->pid, files[i].name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;    /* no IPv6, or the process is gone */
-		/* /proc/net files are generated as they are read: read until
-		 * EOF into a buffer that grows. */
-		size_t got = 0, size = 1 << 16;
-		char *buf = s->filebuf;
-		for (;;) {
-			if (!buf || got == size) {
-				if (size >= PROCNET_MAX)
-					break;
-				size_t nsize = buf ? size * 2 : size;
-				char *nb = realloc(s->filebuf, nsize);
-				if (!nb) {
-					close(fd);
-					return error("out of memory reading '%s'", path);
-				}
-				s->filebuf = buf = nb;
-				size = nsize;
-			}
-			n = read(fd, buf + got, size - got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		close(fd);
-		any = 1;
-		if (procnet_parse(buf, got, files[i].proto, files[i].family, &s->res) < 0)
-			return error("out of memory parsing '%s'", path);
-		if (s->res.malformed != before)
-			sock_event(cap, s, EV_MALFORMED, "'%s': %u malformed line(s) skipped", path,
-				   s->res.malformed - before);
-	}
-	/* /proc/PID/net shows PID's namespace as it is now: if PID moved
-	 * since the tick began, these rows belong to another namespace than
-	 * the one they would be filed under. */
-	if (any && nc->netns && targets_netns(cap, nc->pid) != nc->netns) {
-		sockdiag_result_reset(&s->res);
-		return 1;
-	}
-	return any ? 0 : 1;
-}
-
-/* Dumps one namespace into s->res. Returns 0, 1 when nothing could be read
- * (the namespace's sockets are kept as they were), -1 on a fatal error. */
-static int dump_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
-{
-	/* TCP of both families comes first, from sockdiag_dump_tcp (one
-	 * walk of the established hash instead of two). */
-	static const struct { int family, proto; } dumps[] = {
-		{ AF_UNSPEC, IPPROTO_TCP }, { AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
-	};
-
-	sockdiag_result_reset(&s->res);
-	if (s->replay) {
-		/* Like ss's TCPDIAG_FILE: the same parser on recorded bytes. */
-		if (sockdiag_replay(s->replay, &s->res) < 0)
-			return error("cannot replay '%s'", s->replay);
-		return 0;
-	}
-	if (nc->netlink) {
-		size_t i;
-		for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
-			int rc = dumps[i].family == AF_UNSPEC
-				? sockdiag_dump_tcp(&nc->sd, 1, ~0u, &s->res)
-				: sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, 1, ~0u, &s->res);
-			if (rc == 0)
-				continue;
-			/* No IPv6 in this kernel or namespace: nothing to dump. */
-			if (dumps[i].family == AF_INET6 && (errno == ENOENT || errno == EAFNOSUPPORT))
-				continue;
-			sock_event(cap, s, EV_DUMP, "sock_diag dump failed in namespace %llu (%s): "
-				   "falling back to /proc/%d/net", nc->netns, strerror(errno), (int)nc->pid);
-			ns_drop_netlink(nc);
-			break;
-		}
-		if (nc->netlink && nc->unix_ok && sockdiag_dump_unix(&nc->sd, &s->res) < 0) {
-			/* unix_diag is a module of its own and may be missing */
-			nc->unix_ok = 0;
-			sock_event(cap, s, EV_UNIX, "unix socket dump failed (%s): unix sockets not counted",
-				   strerror(errno));
-			if (errno != ENOENT && errno != EINVAL && errno != EOPNOTSUPP)
-				ns_drop_netlink(nc);
-		}
-		if (nc->netlink && nc->sd.record_fd >= 0) {
-			/* one tick is a replayable snapshot; more would repeat it */
-			close(nc->sd.record_fd);
-			nc->sd.record_fd = -1;
-		}
-		if (nc->netlink) {
-			if (s->res.interrupted)
-				sock_event(cap, s, EV_INTR, "socket table changed during a dump (%u message(s) "
-					   "flagged): some sockets may be missing at tick %lld",
-					   s->res.interrupted, (long long)cap->tick);
-			if (s->res.malformed)
-				sock_event(cap, s, EV_MALFORMED, "%u malformed sock_diag message(s) skipped",
-					   s->res.malformed);
-			return 0;
-		}
-		sockdiag_result_reset(&s->res);
-	}
-	return read_procnet(cap, s, nc);
 }
 
 static void vals_of(const struct sockdiag_sock *d, struct svals *v)
@@ -770,13 +442,13 @@ static int scan_owners(struct capture *cap, struct sockets_source *s, const stru
 		if (rc >= 0)
 			continue;
 		if (errno == ENOENT || errno == ESRCH)
-			sock_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
+			sockets_event(cap, s, EV_VANISHED, "target pid %d vanished while its sockets were mapped "
 				   "(tick %lld): its sockets have no owner this tick", (int)tg->pid,
 				   (long long)cap->tick);
 		else if (errno == ENOMEM)
 			return error("out of memory");
 		else
-			sock_event(cap, s, EV_FD_DENIED, "cannot read '%s' (%s): sockets of pid %d have no owner",
+			sockets_event(cap, s, EV_FD_DENIED, "cannot read '%s' (%s): sockets of pid %d have no owner",
 				   path, strerror(errno), (int)tg->pid);
 	}
 
@@ -856,7 +528,7 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 	int rc;
 
 	nc->used_tick = cap->tick;
-	rc = dump_ns(cap, s, nc);
+	rc = sockets_ns_dump(cap, s, nc);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -907,7 +579,7 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 				break;
 		if (j < i)
 			continue;    /* this namespace was dumped for an earlier target */
-		nc = get_ns(cap, s, netns, tg->pid, &fatal);
+		nc = sockets_ns_get(cap, s, netns, tg->pid, &fatal);
 		if (!nc && fatal == 2)
 			continue;
 		if (!nc)
@@ -924,7 +596,7 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 		if (nc->used_tick == cap->tick || !nc->owned || !nc->netlink || !nc->netns || s->replay)
 			continue;
 		if (kept++ >= NS_KEEP_MAX) {
-			sock_event(cap, s, EV_NSKEEP, "sockets in more than %d network namespaces no target "
+			sockets_event(cap, s, EV_NSKEEP, "sockets in more than %d network namespaces no target "
 				   "lives in: those of namespace %llu are no longer followed",
 				   NS_KEEP_MAX, nc->netns);
 			continue;
@@ -941,7 +613,7 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 		}
 		info("sockets: network namespace %llu no longer followed: no target is in it or holds "
 		     "a socket there", s->ns[i].netns);
-		ns_release(&s->ns[i]);
+		sockets_ns_release(&s->ns[i]);
 		memmove(&s->ns[i], &s->ns[i + 1], (size_t)(s->nns - i - 1) * sizeof(*s->ns));
 		s->nns--;
 	}
@@ -975,7 +647,7 @@ static void sockets_close(struct capture *cap, void *state)
 			break;
 	}
 	for (int i = 0; i < s->nns; i++)
-		ns_release(&s->ns[i]);
+		sockets_ns_release(&s->ns[i]);
 	free(s->ns);
 	sockmap_release(&s->map);
 	sockmap_release(&s->foreign);
