@@ -183,7 +183,7 @@ void *capture_source_opts(const struct capture_opts *o, const struct source *src
 {
 	int i;
 
-	for (i = 0; o->sources[i] && i < CAPTURE_MAX_SOURCES; i++)
+	for (i = 0; i < CAPTURE_MAX_SOURCES && o->sources[i]; i++)
 		if (o->sources[i] == src)
 			return src->opts_size ? (void *)(o->source_opts + o->source_opts_off[i]) : NULL;
 	return NULL;
@@ -260,7 +260,7 @@ void capture_opts_init_sources(struct capture_opts *o, const struct source *cons
 	o->root = "";
 	/* Each source's own block, 16-byte aligned; a table whose blocks do not
 	 * fit is a build mistake that test_options catches. */
-	for (i = 0; sources[i] && i < CAPTURE_MAX_SOURCES; i++) {
+	for (i = 0; i < CAPTURE_MAX_SOURCES && sources[i]; i++) {
 		o->source_opts_off[i] = off;
 		off += (sources[i]->opts_size + 15) & ~(size_t)15;
 		if (off > sizeof(o->source_opts))

@@ -56,6 +56,7 @@ static char *usage_text(const struct capture_opts *o, int options_only)
 static void test_options__defaults_from_the_tables(void **state)
 {
 	struct capture_opts o;
+	int n;
 
 	(void)state;
 	capture_opts_init(&o);
@@ -77,6 +78,10 @@ static void test_options__defaults_from_the_tables(void **state)
 	assert_int_equal(o.verbosity, 1);
 	assert_int_equal(o.progress, -1);
 	assert_null(o.pcap_filter);
+	/* every source of the table has its place (and its block, if any) */
+	for (n = 0; capture_sources[n]; n++)
+		;
+	assert_true(n <= CAPTURE_MAX_SOURCES);
 }
 
 /* Every option with a default says it in --help: the text is written by

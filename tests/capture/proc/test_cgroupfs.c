@@ -8,45 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fixture.h"
 #include "proc/cgroupfs.h"
 
 #define P(s) s, sizeof(s) - 1
-
-static char *load(const char *name, size_t *len)
-{
-	const char *dir = getenv("CASEFILE_FIXTURES");
-	char path[512];
-	FILE *f;
-	char *buf = malloc(65536);
-
-	assert_non_null(buf);
-	snprintf(path, sizeof(path), "%s/proc-text/%s", dir ? dir : "tests/fixtures", name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	*len = fread(buf, 1, 65536, f);
-	fclose(f);
-	return buf;
-}
 
 #define CONTAINER "4f1c2a8b9d0e3f6a7b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"
 
 /* The one container-id parser, used by the manifest and the logs source. */
 static void test_cgroupfs__container_id_docker_containerd(void **state)
 {
-	static const char *const named[] = { "cgroup-docker-v1", "cgroup-docker-v2", "cgroup-cri-containerd-v2" };
+	static const char *const named[] = {
+		"proc-text/cgroup-docker-v1", "proc-text/cgroup-docker-v2", "proc-text/cgroup-cri-containerd-v2",
+	};
 	char id[65];
 	size_t i, len;
 
 	(void)state;
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-		char *buf = load(named[i], &len);
+		char *buf = fixture_load(named[i], &len);
 
 		memset(id, 'x', sizeof(id));
 		assert_int_equal(cgroup_container_id(buf, len, id), 1);
 		assert_string_equal(id, CONTAINER);
-		/* the id at the very end of the text, no newline after it */
 		free(buf);
 	}
+	/* the id at the very end of the text, no newline after it */
 	assert_int_equal(cgroup_container_id(P("0::/docker/" CONTAINER), id), 1);
 	assert_string_equal(id, CONTAINER);
 }
@@ -57,7 +44,7 @@ static void test_cgroupfs__container_id_refuses_what_is_not_one(void **state)
 	size_t len;
 
 	(void)state;
-	buf = load("cgroup-not-an-id", &len);
+	buf = fixture_load("proc-text/cgroup-not-an-id", &len);
 	assert_int_equal(cgroup_container_id(buf, len, id), 0);
 	free(buf);
 	/* a pod uid is not a container id; no cgroup at all */

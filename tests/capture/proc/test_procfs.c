@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../fixture.h"
 #include "proc/procfs.h"
 
 #define P(s) s, sizeof(s) - 1
@@ -248,27 +249,11 @@ static void test_procfs__read_file_alloc_grows_and_says_when_cut(void **state)
 	free(text);
 }
 
-static char *load_fixture(const char *name, size_t *len)
-{
-	const char *dir = getenv("CASEFILE_FIXTURES");
-	char path[512];
-	FILE *f;
-	char *buf = malloc(1 << 20);
-
-	assert_non_null(buf);
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/fixtures", name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	*len = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
-}
-
 /* btime is line 100 of a 96-CPU host's /proc/stat, past 10 KiB. */
 static void test_procfs__btime_after_many_cpus(void **state)
 {
 	size_t len;
-	char *buf = load_fixture("root-96cpu/proc/stat", &len);
+	char *buf = fixture_load("root-96cpu/proc/stat", &len);
 	int64_t bt = -1;
 
 	(void)state;
@@ -288,7 +273,7 @@ static void test_procfs__btime_after_many_cpus(void **state)
 static void test_procfs__children(void **state)
 {
 	size_t len, off = 0;
-	char *buf = load_fixture("proc-text/children", &len);
+	char *buf = fixture_load("proc-text/children", &len);
 	pid_t pid, got[8];
 	int n = 0;
 
@@ -299,7 +284,7 @@ static void test_procfs__children(void **state)
 	assert_int_equal(got[0], 4243);
 	assert_int_equal(got[2], 4250);
 	free(buf);
-	buf = load_fixture("proc-text/children-empty", &len);
+	buf = fixture_load("proc-text/children-empty", &len);
 	off = 0;
 	assert_int_equal(procfs_next_child(buf, len, &off, &pid), 0);
 	free(buf);
@@ -323,7 +308,7 @@ static void test_procfs__children(void **state)
 static void test_procfs__environ(void **state)
 {
 	size_t len, off = 0;
-	char *buf = load_fixture("root-96cpu/proc/4242/environ", &len);
+	char *buf = fixture_load("root-96cpu/proc/4242/environ", &len);
 	struct environ_var v;
 	int n = 0, pod = 0;
 
