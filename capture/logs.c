@@ -20,7 +20,9 @@
  *   that head; a copy that a glob finds later ("app.log.1", same head) is
  *   read from that offset on, so only what the truncation took before we
  *   read it is counted from the copy. A new file whose head matches a live
- *   file's is a copy not truncated yet: left for the next tick.
+ *   file's is a copy not truncated yet: left for the next tick (a live file
+ *   that has read nothing yet, such as the original found in the same tick,
+ *   is compared by what it holds).
  * - delete (and recreate): a file whose link count dropped to 0 is read to
  *   its end, then its fd and slot are released.
  * Retired files are bounded (LOGS_MAX_RETIRED); past the bound the oldest is
@@ -287,7 +289,7 @@ static int settled(struct logs *s, int fd, const struct stat *st, int64_t tick)
  * 2 a copy made by a copytruncate we saw (read it from *start). */
 static int classify_new(struct logs *s, int fd, off_t size, off_t *start, int consume)
 {
-	unsigned char buf[LOGS_HEAD];
+	unsigned char buf[LOGS_HEAD], gbuf[LOGS_HEAD];
 	size_t n = read_head(fd, buf, size);
 	int i;
 
@@ -296,8 +298,21 @@ static int classify_new(struct logs *s, int fd, off_t size, off_t *start, int co
 	for (i = 0; i < s->nfiles; i++) {
 		struct log_file *g = s->files[i];
 
-		if (!g->fd_only && !g->release && head_agrees(buf, n, g->head, g->headlen))
+		if (g->fd_only || g->release)
+			continue;
+		if (head_agrees(buf, n, g->head, g->headlen))
 			return 1;
+		/* A file that has read nothing yet (found this tick, reopened,
+		 * cut) reads from its start what it holds now: that is its head
+		 * to come. Without this, a copy and its original found in the
+		 * same tick, before the cut, both looked new and the copied lines
+		 * were counted twice. */
+		if (!g->headlen && !g->off && g->fd >= 0) {
+			size_t gn = read_head(g->fd, gbuf, LOGS_HEAD);
+
+			if (head_agrees(buf, n, gbuf, gn))
+				return 1;
+		}
 	}
 	for (i = 0; i < LOGS_TRUNC_MEMORY; i++) {
 		struct trunc_memory *m = &s->trunc[i];
@@ -913,6 +928,17 @@ static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64
 	fd = open_log(cap, s, f->path, &st);
 	if (fd < 0)
 		return 0;   /* gone again, or refused: keep the old fd, try next tick */
+	if (is_known(s, st.st_dev, st.st_ino)) {
+		/* The name moved again between our stat and this open, onto a
+		 * file read already (ours, or one a glob follows): as in follow(),
+		 * ours was moved away, and what is at the path is read once. */
+		close(fd);
+		if (st.st_dev == f->dev && st.st_ino == f->ino)
+			f->rotated_pending = 0;
+		else
+			make_fd_only(s, f);
+		return 0;
+	}
 	if (classify_new(s, fd, st.st_size, &unused, 0)) {
 		/* The file now at our path is a copy of lines already seen (a
 		 * rotated copy moved onto a name a glob matched): ours was moved
