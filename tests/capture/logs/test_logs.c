@@ -1,4 +1,4 @@
-/* Unit tests of capture/logs.c: the real source, driven tick by tick over
+/* Unit tests of capture/logs/logs.c: the real source, driven tick by tick over
  * real files in a temporary directory (a new one per test), with rotations
  * placed exactly between (or several between) two ticks: what
  * logs-rotation-exact leaves to timing, here in a fixed order. Each line must
