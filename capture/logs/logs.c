@@ -900,7 +900,12 @@ static int retire(struct logs *s, struct log_file *f)
 	r->ino = f->ino;
 	r->off = f->off;
 	r->format_stored = f->format_stored;
+	/* The same file: its head is what f read of it, kept so that a cut
+	 * of it is still seen. */
+	memcpy(r->head, f->head, f->headlen);
+	r->headlen = f->headlen;
 	r->seen_size = f->seen_size;
+	r->seen_mtime = f->seen_mtime;
 	r->line = f->line;
 	r->linelen = f->linelen;
 	r->linebytes = f->linebytes;
@@ -982,8 +987,9 @@ static void remember_truncation(struct logs *s, const struct log_file *f)
 
 /* Whether a file followed by path was truncated since the last look: it is
  * shorter than what we read, or its first bytes changed (cut and written
- * again past our offset between two looks). */
-static int was_truncated(struct log_file *f, const struct stat *st)
+ * again past our offset between two looks). FORCE: compare the first bytes
+ * even of an fd-only file whose size and mtime did not change. */
+static int was_truncated(struct log_file *f, const struct stat *st, int force)
 {
 	unsigned char buf[LOGS_HEAD];
 	size_t n, l;
@@ -995,8 +1001,8 @@ static int was_truncated(struct log_file *f, const struct stat *st)
 	 * system's coarse timestamps leave both unchanged. */
 	if (!f->headlen)
 		return 0;
-	if (f->fd_only && st->st_size == f->seen_size && st->st_mtim.tv_sec == f->seen_mtime.tv_sec &&
-	    st->st_mtim.tv_nsec == f->seen_mtime.tv_nsec)
+	if (!force && f->fd_only && st->st_size == f->seen_size &&
+	    st->st_mtim.tv_sec == f->seen_mtime.tv_sec && st->st_mtim.tv_nsec == f->seen_mtime.tv_nsec)
 		return 0;   /* retired files rarely change: skip the read */
 	n = read_head(f->fd, buf, st->st_size);
 	l = n < f->headlen ? n : f->headlen;
@@ -1013,6 +1019,27 @@ static int is_fd_link(const struct capture *cap, const char *path)
 	return !strncmp(path, proc, plen) && strstr(path + plen, "/fd/");
 }
 
+/* Truncated in place (copytruncate, "> file"): start over, and remember
+ * what was read for the copy a glob may find. A line without its newline
+ * yet is dropped, not counted: the cut took its end, or the copy holds it
+ * whole and is read from its start. Returns 0, or -1 on error. */
+static int check_cut(struct capture *cap, struct logs *s, struct log_file *f, const struct stat *st,
+		     int force, int64_t tick)
+{
+	if (!was_truncated(f, st, force))
+		return 0;
+	f->off -= (off_t)f->linebytes;
+	f->linelen = f->linebytes = 0;
+	if (flush_file(cap, s, f, tick))
+		return -1;
+	remember_truncation(s, f);
+	f->off = 0;
+	f->headlen = 0;
+	f->t_rot++;
+	f->touched = 1;
+	return 0;
+}
+
 /* One file's share of a tick: rotation checks, then reading. */
 static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint64_t *budget, int64_t tick)
 {
@@ -1023,21 +1050,8 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 		return 0;
 	/* First, while the file may still be ours by path: a cut seen only
 	 * after its name went away (deleted, renamed) would be missed. */
-	if (!f->rotated_pending && was_truncated(f, &fst)) {
-		/* Truncated in place (copytruncate, "> file"): start over, and
-		 * remember what was read for the copy a glob may find. A line
-		 * without its newline yet is dropped, not counted: the cut took
-		 * its end, or the copy holds it whole and is read from its start. */
-		f->off -= (off_t)f->linebytes;
-		f->linelen = f->linebytes = 0;
-		if (flush_file(cap, s, f, tick))
-			return -1;
-		remember_truncation(s, f);
-		f->off = 0;
-		f->headlen = 0;
-		f->t_rot++;
-		f->touched = 1;
-	}
+	if (!f->rotated_pending && check_cut(cap, s, f, &fst, 0, tick))
+		return -1;
 	if (!f->fd_only && !f->rotated_pending) {
 		if (stat(f->path, &pst) == 0) {
 			if (pst.st_ino != f->ino || pst.st_dev != f->dev) {
@@ -1052,6 +1066,17 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 			/* Renamed away or deleted: read by fd from now on; a new
 			 * file at the path is a new file (globs find it). */
 			make_fd_only(s, f);
+		}
+		/* The name went away just now: it may have been cut (and written
+		 * again to the same size) between the look above and our stat.
+		 * Look once more, bytes compared: nothing cuts it by that name
+		 * any more, and a cut missed here is missed for good (its copy
+		 * counted twice, what was written after the cut never read). */
+		if (f->fd_only || f->rotated_pending) {
+			if (fstat(f->fd, &fst) < 0)
+				return 0;
+			if (check_cut(cap, s, f, &fst, 1, tick))
+				return -1;
 		}
 	}
 	if (f->headlen < LOGS_HEAD && f->off > (off_t)f->headlen)
