@@ -25,6 +25,25 @@ extern const struct source logs_source;
 
 static char dir[256];
 
+/* Fault injection: the source looks at a followed file's name with stat()
+ * right after it checked the file for a cut. An action armed here runs
+ * just before the next stat() of that name: the moment at which, in a real
+ * capture, the writer's rotation races the check. (Defined here, stat()
+ * takes the place of libc's for the whole test program.) */
+static void (*before_stat)(void);
+static char before_stat_path[512];
+
+int stat(const char *restrict path, struct stat *restrict st)
+{
+	if (before_stat && !strcmp(path, before_stat_path)) {
+		void (*fn)(void) = before_stat;
+
+		before_stat = NULL;
+		fn();
+	}
+	return fstatat(AT_FDCWD, path, st, 0);
+}
+
 static void quiet(const char *level, const char *msg)
 {
 	(void)level;
@@ -126,6 +145,7 @@ static void finish(struct run *r, int64_t n)
 	assert_int_equal(query(r, "SELECT COALESCE(SUM(records), 0) FROM log_counts"), n);
 	assert_int_equal(query(r, "SELECT COALESCE(MAX(c), 0) FROM (SELECT SUM(records) AS c"
 			       " FROM fingerprint_counts GROUP BY fingerprint_id)"), 1);
+	assert_int_equal(query(r, "SELECT count(*) FROM fingerprints"), n);
 	sqlite3_close(r->ro);
 	unlink(r->db);
 }
@@ -241,6 +261,38 @@ static void test_logs__copy_and_original_found_in_one_tick(void **state)
 	tick(&r);                       /* both judged, in one pass */
 	cut("app.log");
 	append("app.log", 101);         /* same size, other lines */
+	for (i = 0; i < 4; i++)
+		tick(&r);
+	finish(&r, 6);
+}
+
+static void cut_rewrite_delete(void)
+{
+	cut("app.log");
+	append("app.log", 301);         /* same size, other lines */
+	drop("app.log");
+}
+
+/* The file is cut, written again to the same size and deleted between the
+ * source's check for a cut and its stat() that finds the name gone: the cut
+ * must still be seen (what was written after it read, its copy read from
+ * where the cut file had been read). */
+static void test_logs__cut_just_before_the_name_goes(void **state)
+{
+	struct run r;
+	int i;
+
+	(void)state;
+	start(&r, "cut-race.db");
+	tick(&r);
+	append("app.log", 300);
+	tick(&r);
+	tick(&r);                       /* app.log judged and read */
+	copy("app.log", "app.log.1");
+	path_of(before_stat_path, sizeof(before_stat_path), "app.log");
+	before_stat = cut_rewrite_delete;
+	tick(&r);
+	assert_null(before_stat);       /* the race did happen in that tick */
 	for (i = 0; i < 4; i++)
 		tick(&r);
 	finish(&r, 6);
@@ -376,6 +428,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_logs__copy_and_original_found_in_one_tick, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logs__cut_just_before_the_name_goes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs__rotations_several_between_ticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs__rotations_some_between_ticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs__rotations_ticks_between_steps, setup, teardown),
