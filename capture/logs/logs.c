@@ -16,7 +16,9 @@
  *   file (late writes to it are still read) until it is deleted; a glob that
  *   matches it under its new name finds a known inode and skips it.
  * - copytruncate: the file shrinks, or its first bytes change (its head, the
- *   first LOGS_HEAD bytes, is kept). What had been read is remembered with
+ *   first LOGS_HEAD bytes as read, is kept; compared at every look, and once
+ *   more when its name has just gone away, as the cut may fall between the
+ *   look and the stat). What had been read is remembered with
  *   that head; a copy that a glob finds later ("app.log.1", same head) is
  *   read from that offset on, so only what the truncation took before we
  *   read it is counted from the copy. A new file whose head matches a live
