@@ -30,17 +30,17 @@ held() {
 "*) return 0 ;; esac
 	return 1
 }
-# Likewise app.log.3 is deleted by the next shift: wait until the lines it
-# holds are counted (each batch's INFO line stands for its batch; a sum of
-# lines would not do, as rotated copies are not always read in order). A
-# capture that keeps up never waits; a slow one (ASan, a loaded machine) is
-# not outrun, while up to three rotations may still fall between two reads.
+# Likewise app.log.3 is deleted by the next shift: wait until its lines are
+# counted (a sum of lines would not do: rotated copies are not always read in
+# order). Each rotated file holds one batch; its first line stands for it,
+# read without a process, as this runs 666 times. A capture that keeps up
+# never waits; a slow one (ASan, a loaded machine) is not outrun, while up to
+# three rotations may still fall between two reads.
 file_counted() {
-	_t=$(sed -n "s/^INFO \(request .* served\)\$/'\1'/p" "$1" | paste -sd, -)
-	[ -z "$_t" ] && return 0
-	[ "$(q b.db "SELECT count(*) FROM fingerprints f WHERE f.text IN ($_t)
-		AND EXISTS (SELECT 1 FROM fingerprint_counts c WHERE c.fingerprint_id = f.id)")" \
-		-eq "$(grep -c '^INFO ' "$1")" ]
+	read -r _l < "$1" || return 0
+	_w=${_l#INFO request }; _w=${_w% served}
+	[ "$(q b.db "SELECT count(*) FROM fingerprints f WHERE f.text = 'request $_w served'
+		AND EXISTS (SELECT 1 FROM fingerprint_counts c WHERE c.fingerprint_id = f.id)")" = 1 ]
 }
 shift_copies() {
 	if [ -e app.log.3 ]; then
