@@ -16,11 +16,15 @@
  *   file (late writes to it are still read) until it is deleted; a glob that
  *   matches it under its new name finds a known inode and skips it.
  * - copytruncate: the file shrinks, or its first bytes change (its head, the
- *   first LOGS_HEAD bytes, is kept). What had been read is remembered with
+ *   first LOGS_HEAD bytes as read, is kept; compared at every look, and once
+ *   more when its name has just gone away, as the cut may fall between the
+ *   look and the stat). What had been read is remembered with
  *   that head; a copy that a glob finds later ("app.log.1", same head) is
  *   read from that offset on, so only what the truncation took before we
  *   read it is counted from the copy. A new file whose head matches a live
- *   file's is a copy not truncated yet: left for the next tick.
+ *   file's is a copy not truncated yet: left for the next tick (a live file
+ *   that has read nothing yet, such as the original found in the same tick,
+ *   is compared by what it holds).
  * - delete (and recreate): a file whose link count dropped to 0 is read to
  *   its end, then its fd and slot are released.
  * Retired files are bounded (LOGS_MAX_RETIRED); past the bound the oldest is
@@ -289,7 +293,7 @@ static int settled(struct logs *s, int fd, const struct stat *st, int64_t tick)
  * 2 a copy made by a copytruncate we saw (read it from *start). */
 static int classify_new(struct logs *s, int fd, off_t size, off_t *start, int consume)
 {
-	unsigned char buf[LOGS_HEAD];
+	unsigned char buf[LOGS_HEAD], gbuf[LOGS_HEAD];
 	size_t n = read_head(fd, buf, size);
 	int i;
 
@@ -298,8 +302,21 @@ static int classify_new(struct logs *s, int fd, off_t size, off_t *start, int co
 	for (i = 0; i < s->nfiles; i++) {
 		struct log_file *g = s->files[i];
 
-		if (!g->fd_only && !g->release && head_agrees(buf, n, g->head, g->headlen))
+		if (g->fd_only || g->release)
+			continue;
+		if (head_agrees(buf, n, g->head, g->headlen))
 			return 1;
+		/* A file that has read nothing yet (found this tick, reopened,
+		 * cut) reads from its start what it holds now: that is its head
+		 * to come. Without this, a copy and its original found in the
+		 * same tick, before the cut, both looked new and the copied lines
+		 * were counted twice. */
+		if (!g->headlen && !g->off && g->fd >= 0) {
+			size_t gn = read_head(g->fd, gbuf, LOGS_HEAD);
+
+			if (head_agrees(buf, n, gbuf, gn))
+				return 1;
+		}
 	}
 	for (i = 0; i < LOGS_TRUNC_MEMORY; i++) {
 		struct trunc_memory *m = &s->trunc[i];
@@ -887,7 +904,12 @@ static int retire(struct logs *s, struct log_file *f)
 	r->ino = f->ino;
 	r->off = f->off;
 	r->format_stored = f->format_stored;
+	/* The same file: its head is what f read of it, kept so that a cut
+	 * of it is still seen. */
+	memcpy(r->head, f->head, f->headlen);
+	r->headlen = f->headlen;
 	r->seen_size = f->seen_size;
+	r->seen_mtime = f->seen_mtime;
 	r->line = f->line;
 	r->linelen = f->linelen;
 	r->linebytes = f->linebytes;
@@ -915,6 +937,17 @@ static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64
 	fd = open_log(cap, s, f->path, &st);
 	if (fd < 0)
 		return 0;   /* gone again, or refused: keep the old fd, try next tick */
+	if (is_known(s, st.st_dev, st.st_ino)) {
+		/* The name moved again between our stat and this open, onto a
+		 * file read already (ours, or one a glob follows): as in follow(),
+		 * ours was moved away, and what is at the path is read once. */
+		close(fd);
+		if (st.st_dev == f->dev && st.st_ino == f->ino)
+			f->rotated_pending = 0;
+		else
+			make_fd_only(s, f);
+		return 0;
+	}
 	if (classify_new(s, fd, st.st_size, &unused, 0)) {
 		/* The file now at our path is a copy of lines already seen (a
 		 * rotated copy moved onto a name a glob matched): ours was moved
@@ -958,8 +991,9 @@ static void remember_truncation(struct logs *s, const struct log_file *f)
 
 /* Whether a file followed by path was truncated since the last look: it is
  * shorter than what we read, or its first bytes changed (cut and written
- * again past our offset between two looks). */
-static int was_truncated(struct log_file *f, const struct stat *st)
+ * again past our offset between two looks). FORCE: compare the first bytes
+ * even of an fd-only file whose size and mtime did not change. */
+static int was_truncated(struct log_file *f, const struct stat *st, int force)
 {
 	unsigned char buf[LOGS_HEAD];
 	size_t n, l;
@@ -971,8 +1005,8 @@ static int was_truncated(struct log_file *f, const struct stat *st)
 	 * system's coarse timestamps leave both unchanged. */
 	if (!f->headlen)
 		return 0;
-	if (f->fd_only && st->st_size == f->seen_size && st->st_mtim.tv_sec == f->seen_mtime.tv_sec &&
-	    st->st_mtim.tv_nsec == f->seen_mtime.tv_nsec)
+	if (!force && f->fd_only && st->st_size == f->seen_size &&
+	    st->st_mtim.tv_sec == f->seen_mtime.tv_sec && st->st_mtim.tv_nsec == f->seen_mtime.tv_nsec)
 		return 0;   /* retired files rarely change: skip the read */
 	n = read_head(f->fd, buf, st->st_size);
 	l = n < f->headlen ? n : f->headlen;
@@ -989,6 +1023,27 @@ static int is_fd_link(const struct capture *cap, const char *path)
 	return !strncmp(path, proc, plen) && strstr(path + plen, "/fd/");
 }
 
+/* Truncated in place (copytruncate, "> file"): start over, and remember
+ * what was read for the copy a glob may find. A line without its newline
+ * yet is dropped, not counted: the cut took its end, or the copy holds it
+ * whole and is read from its start. Returns 0, or -1 on error. */
+static int check_cut(struct capture *cap, struct logs *s, struct log_file *f, const struct stat *st,
+		     int force, int64_t tick)
+{
+	if (!was_truncated(f, st, force))
+		return 0;
+	f->off -= (off_t)f->linebytes;
+	f->linelen = f->linebytes = 0;
+	if (flush_file(cap, s, f, tick))
+		return -1;
+	remember_truncation(s, f);
+	f->off = 0;
+	f->headlen = 0;
+	f->t_rot++;
+	f->touched = 1;
+	return 0;
+}
+
 /* One file's share of a tick: rotation checks, then reading. */
 static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint64_t *budget, int64_t tick)
 {
@@ -999,21 +1054,8 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 		return 0;
 	/* First, while the file may still be ours by path: a cut seen only
 	 * after its name went away (deleted, renamed) would be missed. */
-	if (!f->rotated_pending && was_truncated(f, &fst)) {
-		/* Truncated in place (copytruncate, "> file"): start over, and
-		 * remember what was read for the copy a glob may find. A line
-		 * without its newline yet is dropped, not counted: the cut took
-		 * its end, or the copy holds it whole and is read from its start. */
-		f->off -= (off_t)f->linebytes;
-		f->linelen = f->linebytes = 0;
-		if (flush_file(cap, s, f, tick))
-			return -1;
-		remember_truncation(s, f);
-		f->off = 0;
-		f->headlen = 0;
-		f->t_rot++;
-		f->touched = 1;
-	}
+	if (!f->rotated_pending && check_cut(cap, s, f, &fst, 0, tick))
+		return -1;
 	if (!f->fd_only && !f->rotated_pending) {
 		if (stat(f->path, &pst) == 0) {
 			if (pst.st_ino != f->ino || pst.st_dev != f->dev) {
@@ -1028,6 +1070,17 @@ static int follow(struct capture *cap, struct logs *s, struct log_file *f, uint6
 			/* Renamed away or deleted: read by fd from now on; a new
 			 * file at the path is a new file (globs find it). */
 			make_fd_only(s, f);
+		}
+		/* The name went away just now: it may have been cut (and written
+		 * again to the same size) between the look above and our stat.
+		 * Look once more, bytes compared: nothing cuts it by that name
+		 * any more, and a cut missed here is missed for good (its copy
+		 * counted twice, what was written after the cut never read). */
+		if (f->fd_only || f->rotated_pending) {
+			if (fstat(f->fd, &fst) < 0)
+				return 0;
+			if (check_cut(cap, s, f, &fst, 1, tick))
+				return -1;
 		}
 	}
 	if (f->headlen < LOGS_HEAD && f->off > (off_t)f->headlen)
