@@ -15,6 +15,7 @@
 #include "term.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MD_CELL_MAX 160      /* bytes of bundle text per table cell */
@@ -276,20 +277,19 @@ static void evidence_table(FILE *f, const struct rowset *rs)
 
 static void finding_values(FILE *f, const struct finding *fd)
 {
-	char buf[64];
 	int i;
 
 	if (!fd->nvalues)
 		return;
 	fputs("- **Numbers:** ", f);
 	for (i = 0; i < fd->nvalues; i++) {
+		char *t = report_value_text(&fd->values[i]);
+
 		fputs(i ? ", " : "", f);
 		md_text(f, fd->values[i].name, MD_CELL_MAX);
 		fputs(" = ", f);
-		if (fd->values[i].is_text)
-			md_text(f, fd->values[i].text, MD_CELL_MAX);
-		else
-			md_text(f, format_number(fd->values[i].num, "", buf, sizeof(buf)), 0);
+		md_text(f, t ? t : "?", fd->values[i].type == VALUE_LIST ? MD_TEXT_MAX : MD_CELL_MAX);
+		free(t);
 	}
 	fputc('\n', f);
 }
