@@ -9,7 +9,8 @@
  * socket beside a full pool) is a transient extra, tolerated when it lasts
  * at most max_transient samples. Demand while at the cap is any of several
  * columns (queued bytes, requests in flight, failures, busy connections):
- * each that shows is named in demand_evidence with the rule's own words. */
+ * each that shows is an item of the list output "demand" (its column and
+ * numbers), which the rule's phrases word, one phrase per column. */
 #include "detector.h"
 #include "rulepack.h"
 #include "stats.h"
