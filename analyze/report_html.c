@@ -11,6 +11,7 @@
 
 #include "compare.h"
 #include "escape.h"
+#include "utf8.h"
 #include "report_charts.h"
 
 #include <math.h>
@@ -86,8 +87,7 @@ static void h_cut(FILE *f, const char *s, size_t max)
 		fput_html(f, s);
 		return;
 	}
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
+	max = utf8_cut(s, max);
 	cut = strndup(s, max);
 	if (cut) {
 		fput_html(f, cut);

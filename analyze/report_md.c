@@ -13,6 +13,7 @@
 #include "compare.h"
 #include "report_charts.h"
 #include "term.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,13 +28,14 @@
  * AVAIL bytes. Returns the bytes of S it stood for. */
 static size_t md_put_utf8(FILE *f, const char *s, size_t avail)
 {
-	int n = term_utf8_len((const unsigned char *)s);
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = utf8_seq_len(u, avail);
 
-	if (n > 1 && (size_t)n <= avail && !((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] < 0xa0))
-		fwrite(s, 1, (size_t)n, f);
+	if (n > 1 && !utf8_is_c1(u, n))
+		fwrite(s, 1, n, f);
 	else
 		fputc('?', f);
-	return n > 0 && (size_t)n <= avail ? (size_t)n : 1;
+	return n ? n : 1;
 }
 
 /* Writes S as inline Markdown text, at most MAX bytes (cut on a UTF-8
@@ -46,9 +48,7 @@ static void md_text(FILE *f, const char *s, size_t max)
 		return;
 	n = strlen(s);
 	if (max && n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
+		n = utf8_cut(s, max);
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

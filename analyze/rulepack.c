@@ -1,6 +1,8 @@
 /* Loading and checking rule packs (YAML, through libyaml's document API so
  * every node keeps its line and column for error messages). */
 #include "rulepack.h"
+
+#include "strbuf.h"
 #include "findings.h"
 
 #include "bundle.h"
@@ -337,18 +339,13 @@ static void parse_params(struct loader *L, struct rule *r, yaml_node_t *params)
 			}
 			idx = detector_param_index(d, name);
 			if (idx < 0) {
-				char known[512] = "";
-				size_t len = 0;
+				struct strbuf known = STRBUF_INIT;
 
-				for (i = 0; i < d->nparams && len < sizeof(known) - 1; i++) {
-					int w = snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", d->params[i].name);
-
-					if (w < 0)
-						break;
-					len += (size_t)w;
-				}
+				for (i = 0; i < d->nparams; i++)
+					strbuf_addf(&known, "%s%s", i ? ", " : "", d->params[i].name);
 				perr(L, LINE(k), COL(k), "unknown parameter '%s' for detector '%s' (known: %s)",
-				     name, d->name, known);
+				     name, d->name, strbuf_str(&known));
+				strbuf_release(&known);
 				continue;
 			}
 			if (r->args[idx].set) {
@@ -549,17 +546,12 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 	if (!(s = scalar(n))) {
 		perr(L, LINE(n), COL(n), "detector must be a name");
 	} else if (!(r->detector = detector_find(s))) {
-		char known[256] = "";
-		size_t len = 0;
+		struct strbuf known = STRBUF_INIT;
 
-		for (i = 0; detectors[i] && len < sizeof(known) - 1; i++) {
-			int w = snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", detectors[i]->name);
-
-			if (w < 0)
-				break;
-			len += (size_t)w;
-		}
-		perr(L, LINE(n), COL(n), "unknown detector '%s' (known: %s)", s, known);
+		for (i = 0; detectors[i]; i++)
+			strbuf_addf(&known, "%s%s", i ? ", " : "", detectors[i]->name);
+		perr(L, LINE(n), COL(n), "unknown detector '%s' (known: %s)", s, strbuf_str(&known));
+		strbuf_release(&known);
 	} else {
 		parse_params(L, r, field[10]);
 	}
