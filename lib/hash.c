@@ -22,12 +22,14 @@ uint64_t hash_str(const char *s)
 
 uint64_t hash_mix(uint64_t h)
 {
-	/* The finalizer of MurmurHash3's 64-bit variant. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
+	/* splitmix64's finaliser: FNV's low bits mix poorly, and the index
+	 * uses the low bits. Log fingerprints are this of FNV-1a: changing it
+	 * changes what a bundle stores. */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
 	return h;
 }
 
