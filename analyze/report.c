@@ -41,6 +41,22 @@ const struct report_format *report_format_for_path(const char *path)
 	return NULL;
 }
 
+char *report_format_list(char *buf, size_t len, int exts)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; report_formats[i]; i++) {
+		if (exts)
+			strbuf_addf(&sb, "%s.%s", i ? " " : "", report_formats[i]->ext);
+		else
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", report_formats[i]->name);
+	}
+	snprintf(buf, len, "%s", strbuf_str(&sb));
+	strbuf_release(&sb);
+	return buf;
+}
+
 char *report_time(long long wall_us, char *buf, int len)
 {
 	if (wall_us <= 0) {

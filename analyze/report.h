@@ -24,6 +24,9 @@ struct report_format {
 extern const struct report_format *const report_formats[];
 
 const struct report_format *report_format_find(const char *name);
+/* The table's names ("text, json, md, html") or, with EXTS, extensions
+ * (".txt .json .md .html"), for help and errors. Returns buf. */
+char *report_format_list(char *buf, size_t len, int exts);
 /* The format whose extension ends PATH, or NULL. */
 const struct report_format *report_format_for_path(const char *path);
 
