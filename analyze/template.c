@@ -23,7 +23,7 @@
 
 #define NAME_MAX_LEN 64
 #define FMT_MAX_LEN 16
-#define SEP_MAX_LEN 16
+#define SEP_MAX_LEN FMT_MAX_LEN
 
 static int valid_fmt(const char *f)
 {
@@ -375,13 +375,15 @@ static int expand_at(struct expansion *x, const char *t, size_t *pos, int option
 		} else if (t[i] == '}' && t[i + 1] == '}') {
 			strbuf_addch(&x->out, '}');
 			i += 2;
-		} else if (t[i] == '[' && t[i + 1] == '[' && t[i + 2] == '*') {
+		} else if (t[i] == '[' && t[i + 1] == '[' && t[i + 2] == '*' &&
+			   parse_list_head(t + i, name, fmt, &why)) {
+			/* (fmt holds the separator here: both are 16 bytes.) */
 			*pos = i;
 			if (put_list(x, t, pos)) {
 				if (optional) {
 					dead = 1;
 				} else if (!x->missing[0]) {
-					parse_list_head(t + i, x->missing, fmt, &why);
+					snprintf(x->missing, sizeof(x->missing), "%s", name);
 				}
 			}
 			i = *pos;
