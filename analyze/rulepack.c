@@ -815,16 +815,16 @@ static void check_placeholder(const char *name, const char *list, int phrase, vo
 	struct name_check *c = ctx;
 	char field[160];
 
+	if (phrase && !c->r->nphrases) {
+		perr(c->L, c->r->message_line, c->r->message_col,
+		     "message placeholder '{@%s}' names a phrase, but the rule has no phrases", name);
+		return;
+	}
 	if (list) {
 		/* Inside a list segment: a field of its items, else a value. */
 		snprintf(field, sizeof(field), "%s.%s", list, name);
 		if (detector_has_output(c->r->detector, field))
 			return;
-	}
-	if (phrase && !c->r->nphrases) {
-		perr(c->L, c->r->message_line, c->r->message_col,
-		     "message placeholder '{@%s}' names a phrase, but the rule has no phrases", name);
-		return;
 	}
 	if (detector_has_output(c->r->detector, name) || stmt_has_column(c->st, name) ||
 	    !strcmp(name, "rule") || !strcmp(name, "from") || !strcmp(name, "to") ||

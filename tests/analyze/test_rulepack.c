@@ -276,6 +276,17 @@ static void test_rulepack__phrases(void **state)
 	assert_true(has_error(&p, "'{@shape}' names a phrase, but the rule has no phrases", NULL));
 	rulepack_release(&p);
 
+	/* A phrase picked by a list item's field needs phrases too. */
+	snprintf(yaml, sizeof(yaml),
+		 "rules:\n  - id: t\n    title: t\n    severity: low\n    requires: [ticks]\n"
+		 "    query: SELECT 'a' AS k, 2 AS y\n    detector: top\n    params: {key: k, value: y}\n"
+		 "    next_step: n\n    message: \"[[*ranked:{@key}]]\"\n");
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)), 0);
+	assert_int_equal(rulepack_check(&p), 1);
+	assert_true(has_error(&p, "'{@key}' names a phrase, but the rule has no phrases", NULL));
+	rulepack_release(&p);
+
 	snprintf(yaml, sizeof(yaml), "%s    message: \"{@shape}\"\n    phrases: {steady: '{nope}'}\n", head);
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)), 0);
