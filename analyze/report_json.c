@@ -8,8 +8,9 @@
 #include "compare.h"
 #include "json.h"
 
-/* Containers up to this depth put their members on their own lines. */
-#define JSON_PRETTY_DEPTH 2
+/* Members of the document, of its arrays and of their objects (a finding)
+ * go on their own lines; deeper (values, evidence rows) stay on one. */
+#define JSON_PRETTY_DEPTH 3
 
 static void cell_json(struct json *j, const struct cell *c)
 {
