@@ -48,6 +48,10 @@ static const struct option long_opts[] = {
 
 static void analyze_usage(FILE *f)
 {
+	char names[256], exts[256];
+
+	report_format_list(names, sizeof(names), 0);
+	report_format_list(exts, sizeof(exts), 1);
 	fprintf(f,
 		"usage: casefile-analyze [analyze] BUNDLE [OPTIONS]\n"
 		"       casefile-analyze compare BEFORE AFTER [OPTIONS]\n"
@@ -61,9 +65,9 @@ static void analyze_usage(FILE *f)
 		"  --no-builtin        do not run the built-in pack\n"
 		"  --fail-on SEVERITY  exit 1 when a finding is at or above SEVERITY\n"
 		"                      (info, low, medium, high, critical); for compare: a new finding\n"
-		"  --format FORMAT     text (default), md, json or html\n"
+		"  --format FORMAT     %s (default: text)\n"
 		"  -o, --output FILE   write the report to FILE, repeatable: one run writes several\n"
-		"                      formats, each from its extension (.txt .md .json .html);\n"
+		"                      formats, each from its extension (%s);\n"
 		"                      with a single -o, --format wins over the extension; another\n"
 		"                      extension is an error. Written to a temp file, then renamed;\n"
 		"                      never over an input\n"
@@ -79,7 +83,8 @@ static void analyze_usage(FILE *f)
 		"  casefile-analyze compare before.db after.db\n"
 		"\n"
 		"Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage, 3 not a bundle,\n"
-		"4 newer bundle, 6 cannot write output, 7 a rule pack has errors (other rules ran).\n");
+		"4 newer bundle, 6 cannot write output, 7 a rule pack has errors (other rules ran).\n",
+		names, exts);
 }
 
 static int parse_opts(int argc, char **argv, struct analyze_opts *o, int *first_arg)
@@ -103,8 +108,12 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o, int *first_
 			o->fail_on = (int)sev;
 			break;
 		case OPT_FORMAT:
-			if (!report_format_find(optarg))
-				return error("--format: unknown format '%s' (text, md, json, html)", optarg);
+			if (!report_format_find(optarg)) {
+				char names[256];
+
+				report_format_list(names, sizeof(names), 0);
+				return error("--format: unknown format '%s' (%s)", optarg, names);
+			}
 			o->format = optarg;
 			break;
 		case OPT_NO_BUILTIN:
@@ -290,8 +299,11 @@ static int check_outputs(const struct analyze_opts *o, const char **inputs, int 
 		if (outfile_check(o->outputs[i], o->force) < 0)
 			return CF_EXIT_IO;
 		if (!output_format(o, o->outputs[i])) {
-			error("cannot tell the format of '%s' from its extension (.txt .md .json .html, or --format)",
-			      o->outputs[i]);
+			char exts[256];
+
+			report_format_list(exts, sizeof(exts), 1);
+			error("cannot tell the format of '%s' from its extension (%s, or --format)",
+			      o->outputs[i], exts);
 			return CF_EXIT_USAGE;
 		}
 	}

@@ -1,4 +1,6 @@
-/* casefile-analyze compare BEFORE AFTER (see compare.h). */
+/* casefile-analyze compare BEFORE AFTER (see compare.h): computes the
+ * comparison; each report format writes it beside its analysis writer
+ * (analyze/report_{text,md,json,html}.c). */
 #include "compare.h"
 
 #include "bundle.h"
@@ -12,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *series_unit_name(enum series_unit u)
+const char *series_unit_name(enum series_unit u)
 {
 	switch (u) {
 	case UNIT_BYTES: return "bytes";
@@ -348,203 +350,8 @@ const char *series_cmp_verdict(const struct series_cmp *s)
 	return a < b ? "better" : "worse";
 }
 
-static void fmt_val(double v, enum series_unit unit, char *buf, size_t len)
+const char *set_item_change(const struct set_item *it)
 {
-	series_format(unit, v, buf, (int)len);
-}
-
-static void put_clean(FILE *f, const char *s)
-{
-	fput_term(f, s ? s : "", 0);
-}
-
-int compare_write_text(FILE *f, const struct comparison *c)
-{
-	char b1[48], b2[48], b3[48], a1[48], a2[48], a3[48];
-	int i, j, counts[3] = { 0 };
-
-	fputs("casefile-analyze compare\n  before: ", f);
-	put_clean(f, c->before.bundle.path);
-	fputs("\n  after:  ", f);
-	put_clean(f, c->after.bundle.path);
-	fputs("\n", f);
-	for (i = 0; i < c->nmatches; i++)
-		counts[c->matches[i].status]++;
-	fprintf(f, "\nFindings: %d resolved, %d new, %d unchanged\n", counts[MATCH_RESOLVED],
-		counts[MATCH_NEW], counts[MATCH_UNCHANGED]);
-	for (i = 0; i < c->nmatches; i++) {
-		const struct finding *fd = c->matches[i].after ? c->matches[i].after : c->matches[i].before;
-
-		fprintf(f, "  %-9s %-8s %s: ", match_status_name(c->matches[i].status),
-			severity_name(fd->severity), fd->rule->id);
-		put_clean(f, fd->message);
-		fputc('\n', f);
-	}
-	fputs("\nSeries (mean / peak / slope per minute):\n", f);
-	for (i = 0; i < c->nseries; i++) {
-		const struct series_cmp *s = &c->series[i];
-
-		if (!s->before.present && !s->after.present)
-			continue;
-		fprintf(f, "  %-40s ", s->def->title);
-		if (s->before.present) {
-			fmt_val(s->before.mean, s->def->unit, b1, sizeof(b1));
-			fmt_val(s->before.peak, s->def->unit, b2, sizeof(b2));
-			fmt_val(s->before.slope_per_min, s->def->unit, b3, sizeof(b3));
-			fprintf(f, "%s / %s / %s", b1, b2, b3);
-		} else {
-			fputs("(no data)", f);
-		}
-		fputs("  ->  ", f);
-		if (s->after.present) {
-			fmt_val(s->after.mean, s->def->unit, a1, sizeof(a1));
-			fmt_val(s->after.peak, s->def->unit, a2, sizeof(a2));
-			fmt_val(s->after.slope_per_min, s->def->unit, a3, sizeof(a3));
-			fprintf(f, "%s / %s / %s", a1, a2, a3);
-		} else {
-			fputs("(no data)", f);
-		}
-		fprintf(f, "  %s\n", series_cmp_verdict(s));
-	}
-	for (i = 0; i < c->nsets; i++) {
-		const struct set_cmp *s = &c->sets[i];
-		int shown = 0;
-
-		if (!s->present_before && !s->present_after) {
-			fprintf(f, "\n%s: not compared (no data in either bundle)\n", s->def->title);
-			continue;
-		}
-		fprintf(f, "\n%s (%s, before -> after):\n", s->def->title, s->def->value);
-		for (j = 0; j < s->nitems && shown < 20; j++) {
-			const struct set_item *it = &s->items[j];
-
-			if (it->in_before && it->in_after && it->before == it->after)
-				continue;
-			fputs("  ", f);
-			if (!it->in_before)
-				fputs("appeared  ", f);
-			else if (!it->in_after)
-				fputs("vanished  ", f);
-			else
-				fputs("changed   ", f);
-			put_clean(f, it->key);
-			fprintf(f, ": %s -> %s\n", it->in_before ? format_number(it->before, "", b1, sizeof(b1)) : "-",
-				it->in_after ? format_number(it->after, "", a1, sizeof(a1)) : "-");
-			shown++;
-		}
-		if (!shown)
-			fputs("  no change\n", f);
-	}
-	return ferror(f) ? -1 : 0;
-}
-
-static void stat_json(FILE *f, const struct series_stat *s)
-{
-	if (!s->present) {
-		fputs("null", f);
-		return;
-	}
-	fprintf(f, "{\"samples\": %ld, \"mean\": ", s->n);
-	json_number(f, s->mean);
-	fputs(", \"peak\": ", f);
-	json_number(f, s->peak);
-	fputs(", \"last\": ", f);
-	json_number(f, s->last);
-	fputs(", \"slope_per_min\": ", f);
-	json_number(f, s->slope_per_min);
-	fputc('}', f);
-}
-
-int compare_write_json(FILE *f, const struct comparison *c)
-{
-	int i, j;
-
-	fprintf(f, "{\"casefile_report\": %d, \"kind\": \"compare\",\n \"before\": ", REPORT_JSON_VERSION);
-	report_json_bundle(f, &c->before.bundle);
-	fputs(",\n \"after\": ", f);
-	report_json_bundle(f, &c->after.bundle);
-	fputs(",\n \"findings\": [", f);
-	for (i = 0; i < c->nmatches; i++) {
-		const struct finding *fd = c->matches[i].after ? c->matches[i].after : c->matches[i].before;
-
-		fputs(i ? ",\n    " : "\n    ", f);
-		fputs("{\"status\": ", f);
-		json_string(f, match_status_name(c->matches[i].status));
-		fputs(", \"rule\": ", f);
-		json_string(f, fd->rule->id);
-		fputs(", \"key\": ", f);
-		json_string(f, fd->key);
-		fputs(", \"severity\": ", f);
-		json_string(f, severity_name(fd->severity));
-		fputs(", \"before\": ", f);
-		if (c->matches[i].before)
-			json_string(f, c->matches[i].before->message);
-		else
-			fputs("null", f);
-		fputs(", \"after\": ", f);
-		if (c->matches[i].after)
-			json_string(f, c->matches[i].after->message);
-		else
-			fputs("null", f);
-		fputc('}', f);
-	}
-	fputs("],\n \"series\": [", f);
-	for (i = 0, j = 0; i < c->nseries; i++) {
-		const struct series_cmp *s = &c->series[i];
-
-		if (!s->before.present && !s->after.present)
-			continue;
-		fputs(j++ ? ",\n    " : "\n    ", f);
-		fputs("{\"name\": ", f);
-		json_string(f, s->def->id);
-		fputs(", \"title\": ", f);
-		json_string(f, s->def->title);
-		fputs(", \"unit\": ", f);
-		json_string(f, series_unit_name(s->def->unit));
-		fputs(", \"before\": ", f);
-		stat_json(f, &s->before);
-		fputs(", \"after\": ", f);
-		stat_json(f, &s->after);
-		fputs(", \"verdict\": ", f);
-		json_string(f, series_cmp_verdict(s));
-		fputc('}', f);
-	}
-	fputs("],\n \"sets\": [", f);
-	for (i = 0; i < c->nsets; i++) {
-		const struct set_cmp *s = &c->sets[i];
-
-		fputs(i ? ",\n    " : "\n    ", f);
-		fputs("{\"name\": ", f);
-		json_string(f, s->def->name);
-		fputs(", \"title\": ", f);
-		json_string(f, s->def->title);
-		fputs(", \"value\": ", f);
-		json_string(f, s->def->value);
-		fprintf(f, ", \"present_before\": %s, \"present_after\": %s, \"items\": [",
-			s->present_before ? "true" : "false", s->present_after ? "true" : "false");
-		for (j = 0; j < s->nitems; j++) {
-			const struct set_item *it = &s->items[j];
-
-			fputs(j ? ", " : "", f);
-			fputs("{\"key\": ", f);
-			json_string(f, it->key);
-			fputs(", \"before\": ", f);
-			if (it->in_before)
-				json_number(f, it->before);
-			else
-				fputs("null", f);
-			fputs(", \"after\": ", f);
-			if (it->in_after)
-				json_number(f, it->after);
-			else
-				fputs("null", f);
-			fputs(", \"change\": ", f);
-			json_string(f, !it->in_before ? "appeared" : !it->in_after ? "vanished" :
-				    it->before == it->after ? "same" : "changed");
-			fputc('}', f);
-		}
-		fputs("]}", f);
-	}
-	fputs("]}\n", f);
-	return ferror(f) ? -1 : 0;
+	return !it->in_before ? "appeared" : !it->in_after ? "vanished" :
+	       it->before == it->after ? "same" : "changed";
 }

@@ -1,4 +1,6 @@
 /* casefile-analyze compare BEFORE AFTER: the "did the fix work" question.
+ * This computes the comparison (struct comparison); the report formats
+ * write it, each beside its analysis writer (report_format.compare).
  * Both bundles are analyzed with the same packs; series from the catalog are
  * summarized on both sides, keyed sets (peers, syscalls, error fingerprints)
  * joined by key, and findings matched by their key. */
@@ -77,9 +79,10 @@ const char *series_cmp_verdict(const struct series_cmp *s);
  * present = 0 when its table is absent or it has no rows. */
 int series_summarize(sqlite3 *db, const struct series_def *d, struct series_stat *out);
 
-int compare_write_text(FILE *f, const struct comparison *c);
-int compare_write_json(FILE *f, const struct comparison *c);
-
+/* Identifiers every writer uses: "resolved", "new", "unchanged"; a set
+ * item's "appeared", "vanished", "same", "changed"; a unit's "bytes", ... */
 const char *match_status_name(enum match_status s);
+const char *set_item_change(const struct set_item *it);
+const char *series_unit_name(enum series_unit u);
 
 #endif

@@ -9,7 +9,8 @@
  * socket beside a full pool) is a transient extra, tolerated when it lasts
  * at most max_transient samples. Demand while at the cap is any of several
  * columns (queued bytes, requests in flight, failures, busy connections):
- * each that shows is named in demand_evidence with the rule's own words. */
+ * each that shows is an item of the list output "demand" (its column and
+ * numbers), which the rule's phrases word, one phrase per column. */
 #include "detector.h"
 #include "rulepack.h"
 #include "stats.h"
@@ -22,7 +23,7 @@
 enum { P_X, P_Y, P_DEMAND, P_KNOWN_CAPS, P_MIN_SAMPLES, P_MIN_PLATEAU_SAMPLES,
        P_MIN_PLATEAU_SHARE, P_PLATEAU_TOLERANCE, P_MIN_RISE, P_MIN_RISE_STEPS,
        P_MIN_DEMAND_SHARE, P_REPORT_GROWING, P_MIN_GROWTH_R2, P_FLAT_KNOWN, P_X_SCALE,
-       P_DEMAND_ANY, P_DEMAND_WORDS, P_MAX_TRANSIENT, P_MIN_EVIDENCE_SHARE, P_ONSET, P_MIN_ONSET_RATIO, P_SUPPORTING };
+       P_DEMAND_ANY, P_MAX_TRANSIENT, P_MIN_EVIDENCE_SHARE, P_ONSET, P_MIN_ONSET_RATIO, P_SUPPORTING };
 
 static const struct param_spec params[] = {
 	[P_X] = { "x", PARAM_COLUMN, "wall_us", 0, "time column" },
@@ -41,19 +42,21 @@ static const struct param_spec params[] = {
 	[P_FLAT_KNOWN] = { "flat_known", PARAM_BOOL, "true", 0, "fire when held at a known cap for the whole capture" },
 	[P_X_SCALE] = { "x_scale", PARAM_NUMBER, "1e-6", 0, "x units to seconds" },
 	[P_DEMAND_ANY] = { "demand_any", PARAM_STRINGS, NULL, 0, "columns of which any > 0 at a sample is demand (with demand: one more)" },
-	[P_DEMAND_WORDS] = { "demand_words", PARAM_STRINGS, NULL, 0, "per demand_any column, a template for demand_evidence ({share}, {mean}, {max}, {mean_when})" },
 	[P_MAX_TRANSIENT] = { "max_transient", PARAM_NUMBER, "2", 0, "longest run of samples above the cap that is still a transient extra" },
 	[P_ONSET] = { "onset", PARAM_STRINGS, NULL, 0, "demand_any columns that count only when they came with the cap: mean at the plateau >= min_onset_ratio x mean during the rise (errors the cap causes, not errors there all along)" },
-	[P_SUPPORTING] = { "supporting", PARAM_STRINGS, NULL, 0, "demand_any columns named in demand_evidence when they show, but not demand by themselves" },
+	[P_SUPPORTING] = { "supporting", PARAM_STRINGS, NULL, 0, "demand_any columns listed in demand when they show, but not demand by themselves" },
 	[P_MIN_ONSET_RATIO] = { "min_onset_ratio", PARAM_NUMBER, "2", 0, "see onset" },
-	[P_MIN_EVIDENCE_SHARE] = { "min_evidence_share", PARAM_NUMBER, "0.25", 0, "share of plateau samples a demand_any column needs to be named in demand_evidence" },
+	[P_MIN_EVIDENCE_SHARE] = { "min_evidence_share", PARAM_NUMBER, "0.25", 0, "share of plateau samples a demand_any column needs to be listed in demand" },
 };
 
+/* Identifiers: mode is capped or growing; confidence high, medium or low;
+ * cap_reason known_default, round_number or exact_stop. */
 static const char *const outputs[] = {
 	"mode", "cap", "start", "rise", "reached_after", "plateau_duration", "plateau_samples",
 	"at_cap_share", "confidence", "cap_reason", "known", "round", "demand_share",
 	"demand_mean", "demand_max", "samples", "duration", "slope", "slope_per_min",
-	"next_cap", "time_to_next_cap", "last", "demand_evidence", "demand_kinds", "transient_samples", NULL,
+	"next_cap", "time_to_next_cap", "last", "demand", "demand.column", "demand.share",
+	"demand.mean", "demand.max", "demand.mean_when", "demand_kinds", "transient_samples", NULL,
 };
 
 static int is_known(double v, const struct arg *k)
@@ -66,47 +69,21 @@ static int is_known(double v, const struct arg *k)
 	return 0;
 }
 
-struct words_ctx {
-	double share, mean, max, mean_when;
-};
-
-static int words_lookup(const char *name, void *vctx, double *num, char *text, size_t textlen, int *is_text)
-{
-	const struct words_ctx *c = vctx;
-
-	(void)text;
-	(void)textlen;
-	*is_text = 0;
-	if (!strcmp(name, "share"))
-		*num = c->share;
-	else if (!strcmp(name, "mean"))
-		*num = c->mean;
-	else if (!strcmp(name, "max"))
-		*num = c->max;
-	else if (!strcmp(name, "mean_when"))
-		*num = c->mean_when;
-	else
-		return 0;
-	return 1;
-}
-
 /* Demand over rows idx[from..n): the demand column and every demand_any
  * column; a sample has demand when any of them is > 0. Fills demand_share
  * (of samples with any), demand_mean/max (of the demand column, or of the
- * first demand_any one) and demand_evidence (the words of each column that
- * showed, in the rule's order). Returns 1 when demand held in at least
+ * first demand_any one) and the list demand (each column that showed, in
+ * the rule's order). Returns 1 when demand held in at least
  * min_demand_share of the samples, 0 when not, -1 when a named column is not
  * in the query (message in h). */
 static int demand_ok(const struct detector_input *in, const size_t *idx, size_t from, size_t n,
 		     struct hit *h)
 {
-	const struct arg *any = &in->args[P_DEMAND_ANY], *words = &in->args[P_DEMAND_WORDS];
+	const struct arg *any = &in->args[P_DEMAND_ANY];
 	int cols[17], nc = 0, c, kinds = 0;
 	size_t i, seen = 0, pos = 0;
 	double sum[17] = { 0 }, mx[17] = { 0 }, cnt[17] = { 0 };
 	int off[17] = { 0 }, support[17] = { 0 };
-	char ev[1000] = "";
-	size_t evlen = 0;
 
 	if (in->cols[P_DEMAND] >= 0)
 		cols[nc++] = in->cols[P_DEMAND];
@@ -174,36 +151,25 @@ static int demand_ok(const struct detector_input *in, const size_t *idx, size_t 
 	hit_num(h, "demand_share", (double)pos / (double)seen);
 	hit_num(h, "demand_mean", sum[0] / (double)seen);
 	hit_num(h, "demand_max", mx[0]);
-	/* The words of each demand_any column that showed at all. */
+	/* Each demand_any column that showed at all, in the rule's order. */
 	for (c = in->cols[P_DEMAND] >= 0; c < nc; c++) {
 		int w = c - (in->cols[P_DEMAND] >= 0);
-		struct words_ctx wc = { cnt[c] / (double)seen, sum[c] / (double)seen, mx[c],
-					cnt[c] > 0 ? sum[c] / cnt[c] : 0 };
-		const char *missing = NULL;
-		char *t;
+		struct hit_item *it;
 
 		if (cnt[c] <= 0 || cnt[c] < in->args[P_MIN_EVIDENCE_SHARE].num * (double)seen)
 			continue;
 		kinds++;
-		if (!words->set || w >= words->nstrs)
-			t = strdup(any->strs[w]);
-		else
-			t = template_expand(words->strs[w], words_lookup, &wc, &missing);
-		if (!t)
+		if (!(it = hit_item_add(h, "demand")))
 			continue;
-		if (evlen < sizeof(ev) - 1) {
-			int k = snprintf(ev + evlen, sizeof(ev) - evlen, "%s%s", evlen ? "; " : "", t);
-
-			if (k > 0)
-				evlen += (size_t)k < sizeof(ev) - evlen ? (size_t)k : sizeof(ev) - evlen - 1;
-		}
-		free(t);
+		hit_item_ident(it, "column", "%s", any->strs[w]);
+		hit_item_num(it, "share", cnt[c] / (double)seen);
+		hit_item_num(it, "mean", sum[c] / (double)seen);
+		hit_item_num(it, "max", mx[c]);
+		hit_item_num(it, "mean_when", sum[c] / cnt[c]);
 	}
 	if (in->cols[P_DEMAND] >= 0 && cnt[0] >= in->args[P_MIN_EVIDENCE_SHARE].num * (double)seen && cnt[0] > 0)
 		kinds++;
 	hit_num(h, "demand_kinds", kinds);
-	if (evlen)
-		hit_text(h, "demand_evidence", "%s", ev);
 	return 1;
 }
 
@@ -233,17 +199,17 @@ static void confidence(struct hit *h, double cap, const struct arg *known, int w
 {
 	int k = is_known(cap, known), r = stats_is_round(cap);
 
-	hit_num(h, "known", k);
-	hit_num(h, "round", r);
+	hit_bool(h, "known", k);
+	hit_bool(h, "round", r);
 	if (k) {
-		hit_text(h, "confidence", "high");
-		hit_text(h, "cap_reason", "%.0f is a known client default", cap);
+		hit_ident(h, "confidence", "high");
+		hit_ident(h, "cap_reason", "known_default");
 	} else if (r) {
-		hit_text(h, "confidence", whole ? "medium" : "high");
-		hit_text(h, "cap_reason", "%.0f is a round number", cap);
+		hit_ident(h, "confidence", whole ? "medium" : "high");
+		hit_ident(h, "cap_reason", "round_number");
 	} else {
-		hit_text(h, "confidence", whole ? "low" : "medium");
-		hit_text(h, "cap_reason", "it stopped dead at exactly %.0f", cap);
+		hit_ident(h, "confidence", whole ? "low" : "medium");
+		hit_ident(h, "cap_reason", "exact_stop");
 	}
 	h->score = 0.5 + 0.25 * r + 0.25 * k;
 }
@@ -329,7 +295,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		    (fired = demand_ok(in, idx, p, nn, h)) > 0) {
 			size_t must[3] = { idx[p - 1], idx[p], idx[nn - 1] };
 
-			hit_text(h, "mode", "capped");
+			hit_ident(h, "mode", "capped");
 			hit_num(h, "cap", cap);
 			hit_num(h, "start", start);
 			hit_num(h, "rise", cap - start);
@@ -347,7 +313,7 @@ static int run(const struct detector_input *in, struct hit *h)
 			   (fired = demand_ok(in, idx, 0, nn, h)) > 0) {
 			/* Captured after the pool filled: no growth seen, but a known
 			 * default held exactly while demand persisted. */
-			hit_text(h, "mode", "capped");
+			hit_ident(h, "mode", "capped");
 			hit_num(h, "cap", cap);
 			hit_num(h, "start", cap);
 			hit_num(h, "rise", 0);
@@ -392,14 +358,14 @@ static int run(const struct detector_input *in, struct hit *h)
 			double next = stats_next_cap(y[nn - 1], a[P_KNOWN_CAPS].nums,
 						     (size_t)a[P_KNOWN_CAPS].nnums);
 
-			hit_text(h, "mode", "growing");
+			hit_ident(h, "mode", "growing");
 			hit_num(h, "start", start);
 			hit_num(h, "rise", y[nn - 1] - start);
 			hit_num(h, "slope", f.slope);
 			hit_num(h, "slope_per_min", f.slope * 60);
 			hit_num(h, "next_cap", next);
 			hit_num(h, "time_to_next_cap", (next - y[nn - 1]) / f.slope);
-			hit_text(h, "confidence", "low");
+			hit_ident(h, "confidence", "low");
 			h->score = 0.3 * f.r2;
 			h->from_row = idx[0];
 			h->to_row = idx[nn - 1];

@@ -211,7 +211,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		goto out;
 	if (n > 1)
 		step = (x[n - 1] - x[0]) * a[P_X_SCALE].num / (double)(n - 1);
-	hit_text(h, "model", "%s", model);
+	hit_ident(h, "model", "%s", model);
 	hit_num(h, "r_per_unit", r_unit);
 	if (r_acc > -2)
 		hit_num(h, "r_accumulated", r_acc);
@@ -229,7 +229,7 @@ static int run(const struct detector_input *in, struct hit *h)
 	/* Only the chosen model's, so a message can word each its own way. */
 	hit_num(h, strcmp(model, "accumulated") ? "ratio_unit" : "ratio_accumulated", ratio);
 	hit_num(h, "samples", (double)n);
-	hit_text(h, "direction_from", "%s", direction_from);
+	hit_ident(h, "direction_from", "%s", direction_from);
 	if (r_changes > -2)
 		hit_num(h, "r_changes", r_changes);
 	if (!strcmp(direction_from, "onset"))

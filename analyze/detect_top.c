@@ -18,9 +18,10 @@ static const struct param_spec params[] = {
 	[P_MIN_VALUE] = { "min_value", PARAM_NUMBER, "0", 0, "value of the judged keys needed" },
 };
 
+/* ranked: the first n contributors, largest first. */
 static const char *const outputs[] = {
 	"top", "top_value", "top_share", "top_pct", "share", "pct", "value", "total", "keys",
-	"list", NULL,
+	"ranked", "ranked.key", "ranked.value", "ranked.share", "ranked.pct", NULL,
 };
 
 struct contrib {
@@ -56,8 +57,6 @@ static int run(const struct detector_input *in, struct hit *h)
 	size_t i, j, nc = 0, top_n;
 	double total = 0, judged = 0;
 	int fired = 0;
-	char list[256];
-	size_t len = 0;
 
 	c = calloc(in->n ? in->n : 1, sizeof(*c));
 	if (!c)
@@ -104,16 +103,7 @@ static int run(const struct detector_input *in, struct hit *h)
 	top_n = a[P_N].num >= 1 ? (size_t)a[P_N].num : 1;
 	if (top_n > nc)
 		top_n = nc;
-	list[0] = '\0';
-	for (j = 0; j < top_n && len < sizeof(list) - 1; j++) {
-		int w = snprintf(list + len, sizeof(list) - len, "%s%s %.0f%%", j ? ", " : "", c[j].key,
-				 100 * c[j].value / total);
-
-		if (w < 0 || (size_t)w >= sizeof(list) - len)
-			break;
-		len += (size_t)w;
-	}
-	hit_text(h, "top", "%s", c[0].key);
+	hit_ident(h, "top", "%s", c[0].key);
 	hit_num(h, "top_value", c[0].value);
 	hit_num(h, "top_share", c[0].value / total);
 	hit_num(h, "top_pct", 100 * c[0].value / total);
@@ -122,7 +112,14 @@ static int run(const struct detector_input *in, struct hit *h)
 	hit_num(h, "value", judged);
 	hit_num(h, "total", total);
 	hit_num(h, "keys", (double)nc);
-	hit_text(h, "list", "%s", list);
+	for (j = 0; j < top_n; j++) {
+		struct hit_item *it = hit_item_add(h, "ranked");
+
+		hit_item_ident(it, "key", "%s", c[j].key);
+		hit_item_num(it, "value", c[j].value);
+		hit_item_num(it, "share", c[j].value / total);
+		hit_item_num(it, "pct", 100 * c[j].value / total);
+	}
 	h->score = judged / total;
 	h->rep_row = c[0].row;
 	{

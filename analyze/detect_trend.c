@@ -29,6 +29,7 @@ static const struct param_spec params[] = {
 	[P_MIN_TAIL_RATIO] = { "min_tail_ratio", PARAM_NUMBER, "0.3", 0, "tail slope / the faster of head and whole slope below which growth has stopped" },
 };
 
+/* shape (with tail_share): steady or ramp_stopped. */
 static const char *const outputs[] = {
 	"slope", "slope_per_min", "slope_per_hour", "r2", "first", "last", "min", "max",
 	"increase", "growth", "growth_pct", "samples", "duration", "limit", "limit_used",
@@ -97,10 +98,10 @@ static int run(const struct detector_input *in, struct hit *h)
 			hit_num(h, "tail_ratio", ratio);
 			hit_num(h, "tail_duration", x[n - 1] - x[from]);
 			if (ratio < a[P_MIN_TAIL_RATIO].num) {
-				hit_text(h, "shape", "a ramp that stopped");
+				hit_ident(h, "shape", "ramp_stopped");
 				h->observation = 1;
 			} else {
-				hit_text(h, "shape", "steady growth");
+				hit_ident(h, "shape", "steady");
 			}
 		}
 	}

@@ -43,17 +43,40 @@ struct arg {
 
 #define HIT_MAX_OUTPUTS 40
 #define HIT_MAX_EVIDENCE 12
+#define HIT_MAX_ITEMS 32
+#define HIT_ITEM_FIELDS 6
+#define HIT_IDENT_MAX 256
+
+/* What a detector returns: numbers, booleans, identifiers (a syscall, a
+ * model's name, a reason's id) and lists of items made of those. Never
+ * words: the rule's message template and phrases word them. */
+enum hit_type { HIT_NUM, HIT_BOOL, HIT_IDENT, HIT_LIST };
 
 struct hit_output {
 	const char *name;     /* a string literal of the detector */
-	int is_text;
-	double num;
-	char text[1024];
+	enum hit_type type;
+	double num;           /* HIT_NUM; HIT_BOOL 0 or 1 */
+	char text[HIT_IDENT_MAX]; /* HIT_IDENT */
+};
+
+/* One item of a list output: named fields (numbers and identifiers). */
+struct hit_item {
+	const char *list;     /* the list output it belongs to */
+	struct hit_field {
+		const char *name;
+		enum hit_type type;   /* HIT_NUM, HIT_BOOL or HIT_IDENT */
+		double num;
+		char text[128];
+	} f[HIT_ITEM_FIELDS];
+	int nf;
 };
 
 struct hit {
 	struct hit_output out[HIT_MAX_OUTPUTS];
 	int nout;
+	struct hit_item items[HIT_MAX_ITEMS];  /* of every list, in order */
+	int nitems;
+	char error[256];      /* why run() returned -1 */
 	size_t evidence[HIT_MAX_EVIDENCE];  /* row indices into the rowset, in order */
 	int nevidence;
 	size_t rep_row;       /* row whose columns fill {column} placeholders */
@@ -80,9 +103,11 @@ struct detector {
 	const char *summary;
 	const struct param_spec *params;
 	int nparams;
-	const char *const *outputs;  /* NULL-terminated: names a message may use */
+	/* NULL-terminated: names a message may use. A list output's item
+	 * fields are listed as "list.field" ("ranked.key"). */
+	const char *const *outputs;
 	/* Returns 1 when it fires (hit filled), 0 when silent, -1 on a problem
-	 * with the data (a message in hit->out[0].text, named "error"). */
+	 * with the data (hit_error: the reason in hit->error). */
 	int (*run)(const struct detector_input *in, struct hit *hit);
 };
 
@@ -93,11 +118,27 @@ const struct detector *detector_find(const char *name);
 int detector_param_index(const struct detector *d, const char *name);
 int detector_has_output(const struct detector *d, const char *name);
 
-/* Helpers for detectors. */
+/* Whether NAME is the field of some list output ("ranked.key" has "key"). */
+int detector_has_item_field(const struct detector *d, const char *name);
+
+/* Helpers for detectors. A name is a string literal; setting it again
+ * replaces its value. */
 void hit_num(struct hit *h, const char *name, double v);
-void hit_text(struct hit *h, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hit_bool(struct hit *h, const char *name, int v);
+/* An identifier: a key from the data (a syscall, a port), or one of the
+ * detector's documented ids (a mode, a reason) that phrases word. */
+void hit_ident(struct hit *h, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int hit_error(struct hit *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct hit_output *hit_get(const struct hit *h, const char *name);
+/* Appends an item to the list output LIST (created, empty, on first use);
+ * returns it, or NULL when the hit holds HIT_MAX_ITEMS already. */
+struct hit_item *hit_item_add(struct hit *h, const char *list);
+void hit_item_num(struct hit_item *it, const char *field, double v);
+void hit_item_ident(struct hit_item *it, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Items of LIST: their count, and the i-th (NULL past the end). */
+int hit_list_len(const struct hit *h, const char *list);
+const struct hit_item *hit_list_item(const struct hit *h, const char *list, int i);
+const struct hit_field *hit_item_get(const struct hit_item *it, const char *field);
 /* The finding's time range: from the row from_row to the row to_row. */
 void hit_range(struct hit *h, size_t from_row, size_t to_row);
 /* Adds up to k rows evenly spread over rows[0..n) plus the ones in must[]

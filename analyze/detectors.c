@@ -49,6 +49,19 @@ int detector_has_output(const struct detector *d, const char *name)
 	return 0;
 }
 
+int detector_has_item_field(const struct detector *d, const char *name)
+{
+	int i;
+
+	for (i = 0; d->outputs[i]; i++) {
+		const char *dot = strchr(d->outputs[i], '.');
+
+		if (dot && !strcmp(dot + 1, name))
+			return 1;
+	}
+	return 0;
+}
+
 static struct hit_output *slot(struct hit *h, const char *name)
 {
 	int i;
@@ -62,25 +75,35 @@ static struct hit_output *slot(struct hit *h, const char *name)
 	return &h->out[h->nout++];
 }
 
-void hit_num(struct hit *h, const char *name, double v)
+static void set(struct hit *h, const char *name, enum hit_type type, double v)
 {
 	struct hit_output *o = slot(h, name);
 
 	if (!o)
 		return;
-	o->is_text = 0;
+	o->type = type;
 	o->num = v;
 	o->text[0] = '\0';
 }
 
-void hit_text(struct hit *h, const char *name, const char *fmt, ...)
+void hit_num(struct hit *h, const char *name, double v)
+{
+	set(h, name, HIT_NUM, v);
+}
+
+void hit_bool(struct hit *h, const char *name, int v)
+{
+	set(h, name, HIT_BOOL, v != 0);
+}
+
+void hit_ident(struct hit *h, const char *name, const char *fmt, ...)
 {
 	struct hit_output *o = slot(h, name);
 	va_list ap;
 
 	if (!o)
 		return;
-	o->is_text = 1;
+	o->type = HIT_IDENT;
 	o->num = 0;
 	va_start(ap, fmt);
 	vsnprintf(o->text, sizeof(o->text), fmt, ap);
@@ -91,13 +114,9 @@ int hit_error(struct hit *h, const char *fmt, ...)
 {
 	va_list ap;
 
-	h->nout = 0;
-	h->out[0].name = "error";
-	h->out[0].is_text = 1;
 	va_start(ap, fmt);
-	vsnprintf(h->out[0].text, sizeof(h->out[0].text), fmt, ap);
+	vsnprintf(h->error, sizeof(h->error), fmt, ap);
 	va_end(ap);
-	h->nout = 1;
 	return -1;
 }
 
@@ -108,6 +127,86 @@ const struct hit_output *hit_get(const struct hit *h, const char *name)
 	for (i = 0; i < h->nout; i++)
 		if (!strcmp(h->out[i].name, name))
 			return &h->out[i];
+	return NULL;
+}
+
+struct hit_item *hit_item_add(struct hit *h, const char *list)
+{
+	struct hit_item *it;
+
+	set(h, list, HIT_LIST, 0);
+	if (h->nitems == HIT_MAX_ITEMS)
+		return NULL;
+	it = &h->items[h->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->list = list;
+	return it;
+}
+
+static struct hit_field *field_slot(struct hit_item *it, const char *field)
+{
+	int i;
+
+	for (i = 0; i < it->nf; i++)
+		if (!strcmp(it->f[i].name, field))
+			return &it->f[i];
+	if (it->nf == HIT_ITEM_FIELDS)
+		return NULL;
+	it->f[it->nf].name = field;
+	return &it->f[it->nf++];
+}
+
+void hit_item_num(struct hit_item *it, const char *field, double v)
+{
+	struct hit_field *f = it ? field_slot(it, field) : NULL;
+
+	if (!f)
+		return;
+	f->type = HIT_NUM;
+	f->num = v;
+	f->text[0] = '\0';
+}
+
+void hit_item_ident(struct hit_item *it, const char *field, const char *fmt, ...)
+{
+	struct hit_field *f = it ? field_slot(it, field) : NULL;
+	va_list ap;
+
+	if (!f)
+		return;
+	f->type = HIT_IDENT;
+	f->num = 0;
+	va_start(ap, fmt);
+	vsnprintf(f->text, sizeof(f->text), fmt, ap);
+	va_end(ap);
+}
+
+int hit_list_len(const struct hit *h, const char *list)
+{
+	int i, n = 0;
+
+	for (i = 0; i < h->nitems; i++)
+		n += !strcmp(h->items[i].list, list);
+	return n;
+}
+
+const struct hit_item *hit_list_item(const struct hit *h, const char *list, int k)
+{
+	int i;
+
+	for (i = 0; i < h->nitems; i++)
+		if (!strcmp(h->items[i].list, list) && k-- == 0)
+			return &h->items[i];
+	return NULL;
+}
+
+const struct hit_field *hit_item_get(const struct hit_item *it, const char *field)
+{
+	int i;
+
+	for (i = 0; it && i < it->nf; i++)
+		if (!strcmp(it->f[i].name, field))
+			return &it->f[i];
 	return NULL;
 }
 

@@ -1,5 +1,6 @@
 /* Escaping of text that came from a bundle (process names, command lines, log
- * lines, paths): it is attacker-controlled. Every writer escapes through here. */
+ * lines, paths): it is attacker-controlled. Every writer escapes through here
+ * (JSON: lib/json.c, the one JSON writer). */
 #ifndef CASEFILE_ESCAPE_H
 #define CASEFILE_ESCAPE_H
 
@@ -9,10 +10,6 @@
  * invalid UTF-8 shown as '?'), at most max bytes (0 = no limit; "..." marks
  * a cut). */
 void fput_term(FILE *f, const char *s, size_t max);
-
-/* Writes s as the inside of a JSON string (no quotes), valid UTF-8 kept,
- * invalid bytes replaced by U+FFFD. */
-void fput_json(FILE *f, const char *s);
 
 /* Writes s for HTML text or attribute values (& < > " ' escaped). */
 void fput_html(FILE *f, const char *s);

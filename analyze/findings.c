@@ -439,20 +439,36 @@ struct lookup_ctx {
 	const char *symptom;   /* kind: observation with a symptom found, else NULL */
 };
 
+/* A detector's value for a template: numbers as numbers, identifiers and
+ * booleans as text ("true"/"false": a message words a flag with a phrase). */
+static int put_value(enum hit_type type, double v, const char *t, double *num, char *text,
+		     size_t textlen, int *is_text)
+{
+	switch (type) {
+	case HIT_NUM:
+		*num = v;
+		return isfinite(v);
+	case HIT_BOOL:
+		*is_text = 1;
+		snprintf(text, textlen, "%s", v ? "true" : "false");
+		return 1;
+	case HIT_IDENT:
+		*is_text = 1;
+		snprintf(text, textlen, "%s", t);
+		return 1;
+	default:
+		return 0;  /* a list is no scalar */
+	}
+}
+
 static int lookup(const char *name, void *vctx, double *num, char *text, size_t textlen, int *is_text)
 {
 	struct lookup_ctx *c = vctx;
 	const struct hit_output *o = hit_get(c->hit, name);
 	int col;
 
-	if (o) {
-		*is_text = o->is_text;
-		if (o->is_text)
-			snprintf(text, textlen, "%s", o->text);
-		else
-			*num = o->num;
-		return o->is_text || isfinite(o->num);
-	}
+	if (o)
+		return put_value(o->type, o->num, o->text, num, text, textlen, is_text);
 	col = rowset_col(c->rs, name);
 	if (col >= 0) {
 		const struct cell *cl = rowset_cell(c->rs, c->hit->rep_row, col);
@@ -485,6 +501,30 @@ static int lookup(const char *name, void *vctx, double *num, char *text, size_t 
 		return 1;
 	}
 	return 0;
+}
+
+static int lookup_list_len(const char *name, void *vctx)
+{
+	struct lookup_ctx *c = vctx;
+	const struct hit_output *o = hit_get(c->hit, name);
+
+	return o && o->type == HIT_LIST ? hit_list_len(c->hit, name) : -1;
+}
+
+static int lookup_item(const char *list, int i, const char *field, void *vctx, double *num, char *text,
+		       size_t textlen, int *is_text)
+{
+	struct lookup_ctx *c = vctx;
+	const struct hit_field *f = hit_item_get(hit_list_item(c->hit, list, i), field);
+
+	return f ? put_value(f->type, f->num, f->text, num, text, textlen, is_text) : 0;
+}
+
+static const char *lookup_phrase(const char *id, void *vctx)
+{
+	struct lookup_ctx *c = vctx;
+
+	return rule_phrase(c->rule, id);
 }
 
 /* Writes an SQL literal for a cell, whole: the SQL must select the group's
@@ -577,21 +617,84 @@ static char *group_sql(const struct rule *r, const struct rowset *rs, const int 
 	return out;
 }
 
+static void values_free(struct finding_value *v, int n)
+{
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].text);
+		for (k = 0; k < v[i].nitems; k++)
+			values_free(v[i].items[k].fields, v[i].items[k].nfields);
+		free(v[i].items);
+	}
+	free(v);
+}
+
+static enum value_type value_type_of(enum hit_type t)
+{
+	return t == HIT_BOOL ? VALUE_BOOL : t == HIT_IDENT ? VALUE_IDENT : t == HIT_LIST ? VALUE_LIST : VALUE_NUM;
+}
+
+/* Copies one scalar (name, type, number, identifier). Returns 0 or -1. */
+static int value_set(struct finding_value *v, const char *name, enum hit_type type, double num,
+		     const char *text)
+{
+	v->name = strdup(name);
+	v->type = value_type_of(type);
+	v->num = num;
+	if (type == HIT_IDENT && !(v->text = strdup(text)))
+		return -1;
+	return v->name ? 0 : -1;
+}
+
+/* The hit's outputs as the finding's values, lists with their items. */
+static int values_from_hit(struct finding *f, const struct hit *h)
+{
+	int i, k, j;
+
+	f->values = calloc((size_t)h->nout + 1, sizeof(*f->values));
+	if (!f->values)
+		return -1;
+	for (i = 0; i < h->nout; i++) {
+		struct finding_value *v = &f->values[i];
+		const struct hit_output *o = &h->out[i];
+
+		f->nvalues = i + 1;
+		if (value_set(v, o->name, o->type, o->num, o->text) < 0)
+			return -1;
+		if (o->type != HIT_LIST)
+			continue;
+		v->items = calloc((size_t)hit_list_len(h, o->name) + 1, sizeof(*v->items));
+		if (!v->items)
+			return -1;
+		for (k = 0; k < hit_list_len(h, o->name); k++) {
+			const struct hit_item *it = hit_list_item(h, o->name, k);
+			struct finding_item *fi = &v->items[k];
+
+			v->nitems = k + 1;
+			if (!(fi->fields = calloc((size_t)it->nf + 1, sizeof(*fi->fields))))
+				return -1;
+			for (j = 0; j < it->nf; j++) {
+				fi->nfields = j + 1;
+				if (value_set(&fi->fields[j], it->f[j].name, it->f[j].type, it->f[j].num,
+					      it->f[j].text) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static void finding_release(struct finding *f)
 {
-	int i;
-
 	free(f->message);
 	free(f->key);
 	free(f->group);
 	free(f->sql);
 	free(f->notes);
 	rowset_release(&f->evidence);
-	for (i = 0; i < f->nvalues; i++) {
-		free(f->values[i].name);
-		free(f->values[i].text);
-	}
-	free(f->values);
+	values_free(f->values, f->nvalues);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -600,9 +703,11 @@ static int make_finding(struct analysis *a, const struct rule *r, const struct r
 {
 	struct finding f;
 	struct lookup_ctx ctx = { h, rs, r, 0, 0, symptom };
+	struct template_env env = { lookup, &ctx, lookup_list_len, lookup_item, lookup_phrase };
 	const char *missing = NULL;
 	int tcol = rowset_col(rs, "wall_us"), i;
 	struct finding *nf;
+
 
 	memset(&f, 0, sizeof(f));
 	f.rule = r;
@@ -631,7 +736,7 @@ static int make_finding(struct analysis *a, const struct rule *r, const struct r
 	}
 	ctx.from_us = f.from_us;
 	ctx.to_us = f.to_us;
-	f.message = template_expand(r->message, lookup, &ctx, &missing);
+	f.message = template_expand_env(r->message, &env, &missing);
 	if (missing)
 		add_note(a, "rule_failed", NULL, r->id,
 			 "rule '%s' (%s:%d): message placeholder '{%s}' has no value", r->id, r->file, r->message_line,
@@ -644,16 +749,8 @@ static int make_finding(struct analysis *a, const struct rule *r, const struct r
 	for (i = 0; i < h->nevidence; i++)
 		if (rowset_append_row(&f.evidence, rs, h->evidence[i]) < 0)
 			goto nomem;
-	f.values = calloc((size_t)h->nout + 1, sizeof(*f.values));
-	if (!f.values)
+	if (values_from_hit(&f, h) < 0)
 		goto nomem;
-	for (i = 0; i < h->nout; i++) {
-		f.values[i].name = strdup(h->out[i].name);
-		f.values[i].is_text = h->out[i].is_text;
-		f.values[i].num = h->out[i].num;
-		f.values[i].text = h->out[i].is_text ? strdup(h->out[i].text) : NULL;
-		f.nvalues = i + 1;
-	}
 	if (!f.message || !f.group || !f.key || !f.sql)
 		goto nomem;
 	nf = realloc(a->findings, (size_t)(a->nfindings + 1) * sizeof(*nf));
@@ -863,7 +960,7 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 		fired = r->detector->run(&in, &h);
 		if (fired < 0) {
 			add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d): detector '%s': %s", r->id, r->file,
-				 r->line, r->detector->name, h.nout ? h.out[0].text : "failed");
+				 r->line, r->detector->name, h.error[0] ? h.error : "failed");
 			continue;
 		}
 		if (fired && make_finding(a, r, &rs, &groups[gi], gcols, &h, has_symptom ? symptom : NULL) < 0) {

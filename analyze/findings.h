@@ -19,11 +19,22 @@ struct note {
 	char *message;
 };
 
+/* A detector's output as a finding keeps it: numbers, booleans,
+ * identifiers and lists of items made of those (never words). */
+enum value_type { VALUE_NUM, VALUE_BOOL, VALUE_IDENT, VALUE_LIST };
+
 struct finding_value {
 	char *name;
-	int is_text;
-	double num;
-	char *text;
+	enum value_type type;
+	double num;                   /* VALUE_NUM; VALUE_BOOL 0 or 1 */
+	char *text;                   /* VALUE_IDENT */
+	struct finding_item *items;   /* VALUE_LIST */
+	int nitems;
+};
+
+struct finding_item {
+	struct finding_value *fields; /* VALUE_NUM, VALUE_BOOL or VALUE_IDENT */
+	int nfields;
 };
 
 struct finding {

@@ -3,6 +3,7 @@
 
 #include "escape.h"
 #include "parse.h"
+#include "strbuf.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,6 +41,22 @@ const struct report_format *report_format_for_path(const char *path)
 	return NULL;
 }
 
+char *report_format_list(char *buf, size_t len, int exts)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; report_formats[i]; i++) {
+		if (exts)
+			strbuf_addf(&sb, "%s.%s", i ? " " : "", report_formats[i]->ext);
+		else
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", report_formats[i]->name);
+	}
+	snprintf(buf, len, "%s", strbuf_str(&sb));
+	strbuf_release(&sb);
+	return buf;
+}
+
 char *report_time(long long wall_us, char *buf, int len)
 {
 	if (wall_us <= 0) {
@@ -58,23 +75,33 @@ char *report_span(long long from_us, long long to_us, char *buf, int len)
 	return format_duration_us(to_us - from_us, buf, len);
 }
 
-void json_string(FILE *f, const char *s)
+static void value_scalar(struct strbuf *sb, const struct finding_value *v)
 {
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	fput_json(f, s);
-	fputc('"', f);
+	char num[64];
+
+	if (v->type == VALUE_IDENT)
+		strbuf_addstr(sb, v->text ? v->text : "");
+	else if (v->type == VALUE_BOOL)
+		strbuf_addstr(sb, v->num ? "true" : "false");
+	else
+		strbuf_addstr(sb, format_number(v->num, "", num, sizeof(num)));
 }
 
-void json_number(FILE *f, double v)
+char *report_value_text(const struct finding_value *v)
 {
-	if (!isfinite(v))
-		fputs("null", f);
-	else if (v == floor(v) && fabs(v) < 1e15)
-		fprintf(f, "%.0f", v);
-	else
-		fprintf(f, "%.10g", v);
+	struct strbuf sb = STRBUF_INIT;
+	int i, k;
+
+	if (v->type != VALUE_LIST) {
+		value_scalar(&sb, v);
+		return strbuf_detach(&sb);
+	}
+	for (i = 0; i < v->nitems; i++) {
+		strbuf_addstr(&sb, i ? "; " : "");
+		for (k = 0; k < v->items[i].nfields; k++) {
+			strbuf_addf(&sb, "%s%s=", k ? " " : "", v->items[i].fields[k].name);
+			value_scalar(&sb, &v->items[i].fields[k]);
+		}
+	}
+	return strbuf_detach(&sb);
 }

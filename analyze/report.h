@@ -1,7 +1,8 @@
 /* Report writers: one descriptor per output format, listed in one table
- * (analyze/report.c). Writers turn an analysis (or a comparison) into text;
- * they never query the bundle and never judge. Adding a format (md, html) is
- * one new file and one line in the table. */
+ * (analyze/report.c). Writers turn an analysis (findings.c) or a comparison
+ * (compare.c) into text; they never query the bundle and never judge. One
+ * file per format holds both of its writers (report_NAME.c); adding a format
+ * is that one new file and one line in the table. */
 #ifndef CASEFILE_REPORT_H
 #define CASEFILE_REPORT_H
 
@@ -23,19 +24,21 @@ struct report_format {
 extern const struct report_format *const report_formats[];
 
 const struct report_format *report_format_find(const char *name);
+/* The table's names ("text, json, md, html") or, with EXTS, extensions
+ * (".txt .json .md .html"), for help and errors. Returns buf. */
+char *report_format_list(char *buf, size_t len, int exts);
 /* The format whose extension ends PATH, or NULL. */
 const struct report_format *report_format_for_path(const char *path);
 
 /* The version of the JSON report's shape (docs: analyze/report-json.md). */
-#define REPORT_JSON_VERSION 1
+#define REPORT_JSON_VERSION 2
 
 /* Helpers shared by writers. */
 char *report_time(long long wall_us, char *buf, int len);       /* ISO 8601 UTC, or "?" */
 char *report_span(long long from_us, long long to_us, char *buf, int len); /* "2m30s" */
-void json_string(FILE *f, const char *s);                     /* a JSON string literal, escaped */
-void json_number(FILE *f, double v);                          /* null when not finite */
-/* Pieces of the JSON report reused by the comparison's JSON. */
-void report_json_bundle(FILE *f, const struct bundle_info *b);
-void report_json_finding(FILE *f, const struct finding *fd);
+/* A finding's value as report text (malloc'd, NULL when out of memory): a
+ * number formatted, true/false, an identifier, or a list's items as
+ * "field=value ..." joined by "; ". */
+char *report_value_text(const struct finding_value *v);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "compare.h"
 #include "escape.h"
+#include "utf8.h"
 #include "report_charts.h"
 
 #include <math.h>
@@ -86,8 +87,7 @@ static void h_cut(FILE *f, const char *s, size_t max)
 		fput_html(f, s);
 		return;
 	}
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
+	max = utf8_cut(s, max);
 	cut = strndup(s, max);
 	if (cut) {
 		fput_html(f, cut);
@@ -385,7 +385,7 @@ static void evidence(FILE *f, const struct rowset *rs)
 
 static void details_section(FILE *f, const struct analysis *a)
 {
-	char num[64];
+
 	int i, j;
 
 	if (!a->nfindings)
@@ -421,13 +421,13 @@ static void details_section(FILE *f, const struct analysis *a)
 		if (fd->nvalues) {
 			fputs("<dt>Numbers</dt><dd>", f);
 			for (j = 0; j < fd->nvalues; j++) {
+				char *t = report_value_text(&fd->values[j]);
+
 				fputs(j ? ", " : "", f);
 				h(f, fd->values[j].name);
 				fputs(" = ", f);
-				if (fd->values[j].is_text)
-					h_cut(f, fd->values[j].text, 200);
-				else
-					h(f, format_number(fd->values[j].num, "", num, sizeof(num)));
+				h_cut(f, t ? t : "?", fd->values[j].type == VALUE_LIST ? 1000 : 200);
+				free(t);
 			}
 			fputs("</dd>\n", f);
 		}

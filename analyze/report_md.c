@@ -13,8 +13,10 @@
 #include "compare.h"
 #include "report_charts.h"
 #include "term.h"
+#include "utf8.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MD_CELL_MAX 160      /* bytes of bundle text per table cell */
@@ -26,13 +28,14 @@
  * AVAIL bytes. Returns the bytes of S it stood for. */
 static size_t md_put_utf8(FILE *f, const char *s, size_t avail)
 {
-	int n = term_utf8_len((const unsigned char *)s);
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = utf8_seq_len(u, avail);
 
-	if (n > 1 && (size_t)n <= avail && !((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] < 0xa0))
-		fwrite(s, 1, (size_t)n, f);
+	if (n > 1 && !utf8_is_c1(u, n))
+		fwrite(s, 1, n, f);
 	else
 		fputc('?', f);
-	return n > 0 && (size_t)n <= avail ? (size_t)n : 1;
+	return n ? n : 1;
 }
 
 /* Writes S as inline Markdown text, at most MAX bytes (cut on a UTF-8
@@ -45,9 +48,7 @@ static void md_text(FILE *f, const char *s, size_t max)
 		return;
 	n = strlen(s);
 	if (max && n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
+		n = utf8_cut(s, max);
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -276,20 +277,19 @@ static void evidence_table(FILE *f, const struct rowset *rs)
 
 static void finding_values(FILE *f, const struct finding *fd)
 {
-	char buf[64];
 	int i;
 
 	if (!fd->nvalues)
 		return;
 	fputs("- **Numbers:** ", f);
 	for (i = 0; i < fd->nvalues; i++) {
+		char *t = report_value_text(&fd->values[i]);
+
 		fputs(i ? ", " : "", f);
 		md_text(f, fd->values[i].name, MD_CELL_MAX);
 		fputs(" = ", f);
-		if (fd->values[i].is_text)
-			md_text(f, fd->values[i].text, MD_CELL_MAX);
-		else
-			md_text(f, format_number(fd->values[i].num, "", buf, sizeof(buf)), 0);
+		md_text(f, t ? t : "?", fd->values[i].type == VALUE_LIST ? MD_TEXT_MAX : MD_CELL_MAX);
+		free(t);
 	}
 	fputc('\n', f);
 }

@@ -1,6 +1,8 @@
 /* Loading and checking rule packs (YAML, through libyaml's document API so
  * every node keeps its line and column for error messages). */
 #include "rulepack.h"
+
+#include "strbuf.h"
 #include "findings.h"
 
 #include "bundle.h"
@@ -284,6 +286,8 @@ static void rule_release(struct rule *r)
 	free(r->message);
 	free(r->next_step);
 	free(r->symptom);
+	free_list(r->phrase_ids, r->nphrases);
+	free_list(r->phrase_texts, r->nphrases);
 	free_list(r->requires, r->nrequires);
 	free_list(r->sources, r->nsources);
 	free_list(r->group_by, r->ngroup);
@@ -293,7 +297,7 @@ static void rule_release(struct rule *r)
 
 static const char *const rule_keys[] = {
 	"id", "title", "severity", "description", "requires", "sources", "query", "group_by",
-	"max_findings", "detector", "params", "message", "next_step", "kind", "symptom", NULL,
+	"max_findings", "detector", "params", "message", "next_step", "kind", "symptom", "phrases", NULL,
 };
 
 static int valid_rule_id(const char *s)
@@ -335,18 +339,13 @@ static void parse_params(struct loader *L, struct rule *r, yaml_node_t *params)
 			}
 			idx = detector_param_index(d, name);
 			if (idx < 0) {
-				char known[512] = "";
-				size_t len = 0;
+				struct strbuf known = STRBUF_INIT;
 
-				for (i = 0; i < d->nparams && len < sizeof(known) - 1; i++) {
-					int w = snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", d->params[i].name);
-
-					if (w < 0)
-						break;
-					len += (size_t)w;
-				}
+				for (i = 0; i < d->nparams; i++)
+					strbuf_addf(&known, "%s%s", i ? ", " : "", d->params[i].name);
 				perr(L, LINE(k), COL(k), "unknown parameter '%s' for detector '%s' (known: %s)",
-				     name, d->name, known);
+				     name, d->name, strbuf_str(&known));
+				strbuf_release(&known);
 				continue;
 			}
 			if (r->args[idx].set) {
@@ -370,6 +369,71 @@ static void parse_params(struct loader *L, struct rule *r, yaml_node_t *params)
 
 /* Checks placeholder names against the detector's outputs, when no column list
  * is at hand (the query is checked by rulepack_check). */
+/* phrases: a mapping of identifier to template, the words of identifier
+ * outputs ({@name}). */
+static void parse_phrases(struct loader *L, struct rule *r, yaml_node_t *m)
+{
+	yaml_node_pair_t *pr;
+	int n;
+
+	r->phrases_line = LINE(m);
+	if (m->type != YAML_MAPPING_NODE) {
+		perr(L, LINE(m), COL(m), "phrases must be a mapping of identifier to template");
+		return;
+	}
+	n = (int)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+	r->phrase_ids = calloc((size_t)n + 1, sizeof(char *));
+	r->phrase_texts = calloc((size_t)n + 1, sizeof(char *));
+	if (!r->phrase_ids || !r->phrase_texts) {
+		perr(L, LINE(m), COL(m), "out of memory");
+		return;
+	}
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(L, pr->key), *v = node(L, pr->value);
+		const char *id = scalar(k), *why;
+		size_t at;
+		int i;
+
+		if (!id || !is_identifier(id)) {
+			perr(L, LINE(k), COL(k), "a phrase id must be an identifier (letters, digits, '_')");
+			continue;
+		}
+		for (i = 0; i < r->nphrases; i++)
+			if (!strcmp(r->phrase_ids[i], id))
+				break;
+		if (i < r->nphrases) {
+			perr(L, LINE(k), COL(k), "phrase '%s' given twice", id);
+			continue;
+		}
+		if (!scalar(v)) {
+			perr(L, LINE(v), COL(v), "phrase '%s' must be a template (text)", id);
+			continue;
+		}
+		if ((why = template_check(scalar(v), &at))) {
+			perr(L, LINE(v), COL(v), "phrase '%s': %s (at character %zu)", id, why, at + 1);
+			continue;
+		}
+		if (!(r->phrase_ids[r->nphrases] = strdup(id)) ||
+		    !(r->phrase_texts[r->nphrases] = strdup(scalar(v)))) {
+			free(r->phrase_ids[r->nphrases]);
+			r->phrase_ids[r->nphrases] = NULL;
+			perr(L, LINE(k), COL(k), "out of memory");
+			return;
+		}
+		r->nphrases++;
+	}
+}
+
+const char *rule_phrase(const struct rule *r, const char *id)
+{
+	int i;
+
+	for (i = 0; i < r->nphrases; i++)
+		if (!strcmp(r->phrase_ids[i], id))
+			return r->phrase_texts[i];
+	return NULL;
+}
+
 static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 {
 	yaml_node_t *field[sizeof(rule_keys) / sizeof(rule_keys[0])] = { 0 };
@@ -482,17 +546,12 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 	if (!(s = scalar(n))) {
 		perr(L, LINE(n), COL(n), "detector must be a name");
 	} else if (!(r->detector = detector_find(s))) {
-		char known[256] = "";
-		size_t len = 0;
+		struct strbuf known = STRBUF_INIT;
 
-		for (i = 0; detectors[i] && len < sizeof(known) - 1; i++) {
-			int w = snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", detectors[i]->name);
-
-			if (w < 0)
-				break;
-			len += (size_t)w;
-		}
-		perr(L, LINE(n), COL(n), "unknown detector '%s' (known: %s)", s, known);
+		for (i = 0; detectors[i]; i++)
+			strbuf_addf(&known, "%s%s", i ? ", " : "", detectors[i]->name);
+		perr(L, LINE(n), COL(n), "unknown detector '%s' (known: %s)", s, strbuf_str(&known));
+		strbuf_release(&known);
 	} else {
 		parse_params(L, r, field[10]);
 	}
@@ -522,6 +581,8 @@ static void parse_rule(struct loader *L, yaml_node_t *m, struct rule *r)
 			r->symptom_line = LINE(n) + (n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 						     n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE);
 	}
+	if (field[15])
+		parse_phrases(L, r, field[15]);
 }
 
 static int append_rule(struct rulepack *p, struct rule *r)
@@ -736,6 +797,7 @@ struct name_check {
 	struct loader *L;
 	const struct rule *r;
 	sqlite3_stmt *st;
+	int in_phrase;
 };
 
 static int stmt_has_column(sqlite3_stmt *st, const char *name)
@@ -748,17 +810,33 @@ static int stmt_has_column(sqlite3_stmt *st, const char *name)
 	return 0;
 }
 
-static void check_placeholder(const char *name, void *ctx)
+static void check_placeholder(const char *name, const char *list, int phrase, void *ctx)
 {
 	struct name_check *c = ctx;
+	char field[160];
 
+	if (phrase && !c->r->nphrases) {
+		perr(c->L, c->r->message_line, c->r->message_col,
+		     "message placeholder '{@%s}' names a phrase, but the rule has no phrases", name);
+		return;
+	}
+	if (list) {
+		/* Inside a list segment: a field of its items, else a value. */
+		snprintf(field, sizeof(field), "%s.%s", list, name);
+		if (detector_has_output(c->r->detector, field))
+			return;
+	}
 	if (detector_has_output(c->r->detector, name) || stmt_has_column(c->st, name) ||
 	    !strcmp(name, "rule") || !strcmp(name, "from") || !strcmp(name, "to") ||
 	    (!strcmp(name, "symptom") && c->r->observation))
 		return;
-	perr(c->L, c->r->message_line, c->r->message_col,
-	     "message placeholder '{%s}' is neither an output of detector '%s' nor a query column",
-	     name, c->r->detector->name);
+	/* A phrase may be used inside any list: its names are checked loosely. */
+	if (c->in_phrase && detector_has_item_field(c->r->detector, name))
+		return;
+	perr(c->L, c->in_phrase ? c->r->phrases_line : c->r->message_line,
+	     c->in_phrase ? 1 : c->r->message_col,
+	     "%s placeholder '{%s}' is neither an output of detector '%s' nor a query column",
+	     c->in_phrase ? "phrase" : "message", name, c->r->detector->name);
 }
 
 /* Line in the YAML file of byte offset OFF of the query. */
@@ -807,7 +885,7 @@ int rulepack_check(struct rulepack *p)
 		struct rule *r = &p->rules[i];
 		sqlite3_stmt *st = NULL;
 		const char *tail = NULL;
-		struct name_check c = { &L, r, NULL };
+		struct name_check c = { &L, r, NULL, 0 };
 
 		L.rule_id = r->id;
 		for (k = 0; k < r->nrequires; k++)
@@ -875,6 +953,9 @@ int rulepack_check(struct rulepack *p)
 			     " an analysis would stop it at --rule-timeout", RULEPACK_PROBE_S);
 		c.st = st;
 		template_names(r->message, check_placeholder, &c);
+		c.in_phrase = 1;
+		for (k = 0; k < r->nphrases; k++)
+			template_names(r->phrase_texts[k], check_placeholder, &c);
 		sqlite3_finalize(st);
 		if (r->symptom) {
 			sqlite3_stmt *ss = NULL;

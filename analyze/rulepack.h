@@ -15,6 +15,8 @@
  *       detector: trend
  *       params: { y: fds, limit: fd_limit }
  *       message: "fds grew from {first} to {last}[[; the limit of {limit} in {time_to_limit:dur}]]"
+ *       phrases:                      # optional: words of identifier outputs, {@shape}
+ *         steady: steady growth
  *       next_step: ...
  *       kind: observation             # optional: finding (default) | observation
  *       symptom: |                    # observation only: SQL whose first row's first
@@ -22,7 +24,10 @@
  *
  * Message placeholders are detector outputs or query columns (of the row the
  * detector names), with an optional format: {name:int|pct|bytes|dur|.N}.
- * A [[...]] segment is left out when a placeholder inside it has no value.
+ * A [[...]] segment is left out when a placeholder inside it has no value;
+ * segments nest. {@name} is the rule's phrase (phrases: id -> template)
+ * named by the identifier output NAME; [[*list "sep": ...]] repeats its body
+ * per item of a list output (items' fields by name inside).
  * Full reference: analyze/rules/README.md. */
 #ifndef CASEFILE_RULEPACK_H
 #define CASEFILE_RULEPACK_H
@@ -44,6 +49,11 @@ int severity_parse(const char *s, enum severity *out);
 
 struct rule {
 	char *id, *title, *description, *query, *message, *next_step;
+	/* phrases: the words of identifier outputs ({@cap_reason} picks the
+	 * phrase whose id is cap_reason's value): ids and templates, in order. */
+	char **phrase_ids, **phrase_texts;
+	int nphrases;
+	int phrases_line;
 	enum severity severity;
 	char **requires;
 	int nrequires;
@@ -95,17 +105,41 @@ void rulepack_release(struct rulepack *p);
  * else a static description of the problem, with the byte offset in *at. */
 const char *template_check(const char *tmpl, size_t *at);
 
-/* Calls fn for each placeholder name (NUL-terminated copy) in TMPL. */
-void template_names(const char *tmpl, void (*fn)(const char *name, void *ctx), void *ctx);
+/* The template of phrase ID of rule R, or NULL. */
+const char *rule_phrase(const struct rule *r, const char *id);
+
+/* Calls fn for each placeholder name in TMPL (NUL-terminated copies): LIST
+ * is the innermost list segment it sits in (NULL outside any), PHRASE is set
+ * for {@name}; a list segment's own name is reported too, with PHRASE 0. */
+typedef void (*template_name_fn)(const char *name, const char *list, int phrase, void *ctx);
+void template_names(const char *tmpl, template_name_fn fn, void *ctx);
 
 /* Looks up a placeholder's value: returns 1 and fills *num or text (is_text
  * set), 0 when it has no value. */
 typedef int (*template_lookup_fn)(const char *name, void *ctx, double *num, char *text,
 				  size_t textlen, int *is_text);
 
-/* Expands TMPL into a new string (caller frees); a missing value outside an
- * optional [[...]] segment becomes "?" and sets *missing to its name (static
- * buffer, may be NULL). */
+#define TEMPLATE_MAX_NEST 8
+
+/* Where a template's values come from. list_len, item and phrase may be
+ * NULL (no lists, no phrases). */
+struct template_env {
+	template_lookup_fn lookup;
+	void *ctx;
+	/* Items of the list output NAME, or -1 when there is no such list. */
+	int (*list_len)(const char *name, void *ctx);
+	/* Field FIELD of item I of list LIST: like lookup. */
+	int (*item)(const char *list, int i, const char *field, void *ctx, double *num, char *text,
+		    size_t textlen, int *is_text);
+	/* The template of the phrase ID, or NULL. */
+	const char *(*phrase)(const char *id, void *ctx);
+};
+
+/* Expands TMPL into a new string (caller frees; NULL when out of memory); a
+ * missing value outside an optional [[...]] segment becomes "?" and sets
+ * *missing to its name (static buffer, may be NULL). */
+char *template_expand_env(const char *tmpl, const struct template_env *env, const char **missing);
+/* The same with values only (no lists, no phrases). */
 char *template_expand(const char *tmpl, template_lookup_fn lookup, void *ctx,
 		      const char **missing);
 

@@ -1,5 +1,7 @@
 #include "series.h"
 
+#include "hash.h"
+
 #include "bundle.h"
 #include "error.h"
 #include "findings.h"
@@ -254,49 +256,31 @@ struct edge_acc {
 		double *delta;   /* [nticks] */
 	} *lines;
 	int n, alloc, nticks;
-	int *slot;           /* open addressing: line index + 1, 0 empty */
-	unsigned nslot;      /* a power of 2, at least twice n */
+	struct hash_index index;  /* label -> line */
 };
 
-static unsigned label_hash(const char *s)
+static int line_is(uint32_t idx, const void *label, void *ctx)
 {
-	unsigned h = 2166136261u;
+	const struct edge_acc *e = ctx;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return !strcmp(e->lines[idx].label, label);
 }
 
-static int edge_acc_grow(struct edge_acc *e)
+static uint64_t line_hash(uint32_t idx, void *ctx)
 {
-	unsigned ns = e->nslot ? e->nslot * 2 : 64, i;
-	int *slot = calloc(ns, sizeof(*slot));
+	const struct edge_acc *e = ctx;
 
-	if (!slot)
-		return -1;
-	for (i = 0; i < (unsigned)e->n; i++) {
-		unsigned h = label_hash(e->lines[i].label) & (ns - 1);
-
-		while (slot[h])
-			h = (h + 1) & (ns - 1);
-		slot[h] = (int)i + 1;
-	}
-	free(e->slot);
-	e->slot = slot;
-	e->nslot = ns;
-	return 0;
+	return hash_str(e->lines[idx].label);
 }
 
 /* The line of LABEL, added (all zero) when new; NULL when out of memory. */
 static struct edge_line *edge_acc_line(struct edge_acc *e, const char *label)
 {
-	unsigned h;
+	uint64_t h = hash_str(label);
+	long at = hash_index_find(&e->index, h, line_is, label, e);
 
-	if ((unsigned)(e->n + 1) * 2 > e->nslot && edge_acc_grow(e))
-		return NULL;
-	for (h = label_hash(label) & (e->nslot - 1); e->slot[h]; h = (h + 1) & (e->nslot - 1))
-		if (!strcmp(e->lines[e->slot[h] - 1].label, label))
-			return &e->lines[e->slot[h] - 1];
+	if (at >= 0)
+		return &e->lines[at];
 	if (e->n == e->alloc) {
 		int a = e->alloc ? e->alloc * 2 : 16;
 		struct edge_line *nl = realloc(e->lines, (size_t)a * sizeof(*nl));
@@ -308,12 +292,12 @@ static struct edge_line *edge_acc_line(struct edge_acc *e, const char *label)
 	}
 	e->lines[e->n].label = strdup(label);
 	e->lines[e->n].delta = calloc((size_t)(e->nticks ? e->nticks : 1), sizeof(double));
-	if (!e->lines[e->n].label || !e->lines[e->n].delta) {
+	if (!e->lines[e->n].label || !e->lines[e->n].delta ||
+	    hash_index_add(&e->index, h, (uint32_t)e->n, line_hash, e) < 0) {
 		free(e->lines[e->n].label);
 		free(e->lines[e->n].delta);
 		return NULL;
 	}
-	e->slot[h] = e->n + 1;
 	return &e->lines[e->n++];
 }
 
@@ -326,7 +310,7 @@ static void edge_acc_release(struct edge_acc *e)
 		free(e->lines[i].delta);
 	}
 	free(e->lines);
-	free(e->slot);
+	hash_index_release(&e->index);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -1,5 +1,7 @@
 #include "redactor.h"
 
+#include "hash.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,8 +53,7 @@ struct redactor {
 	size_t count, alloc;
 	/* Two open-addressing indexes into entries (index + 1, 0 = empty):
 	 * by kind + value, and by pseudonym. */
-	uint32_t *by_value, *by_pseudo;
-	size_t nslots;
+	struct hash_index by_value, by_pseudo;  /* entry by (kind, value), by pseudonym */
 	struct literal literals[REDACT_MAX_LITERALS];
 	int nliterals;
 	int width;            /* hex digits of text pseudonyms: 16 (tests shorten it) */
@@ -64,23 +65,11 @@ static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <=
 static int is_word(unsigned char c) { return is_digit(c) || is_alpha(c) || c == '_'; }
 static int is_hex(unsigned char c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 
-static uint64_t hash64(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ (h >> 29);
-}
-
 static uint64_t value_hash(enum redact_kind kind, const char *v, size_t n)
 {
 	unsigned char k = (unsigned char)kind;
 
-	return hash64(v, n, hash64(&k, 1, 0xcbf29ce484222325ULL));
+	return hash_mix(hash_bytes(v, n, hash_bytes(&k, 1, HASH_SEED)));
 }
 
 static void random_key(unsigned char *key, size_t len)
@@ -172,14 +161,6 @@ struct redactor *redactor_new(void)
 	}
 	random_key(r->key, sizeof(r->key));
 	r->width = 16;
-	r->nslots = 1024;
-	r->by_value = calloc(r->nslots, sizeof(*r->by_value));
-	r->by_pseudo = calloc(r->nslots, sizeof(*r->by_pseudo));
-	if (!r->by_value || !r->by_pseudo) {
-		error("out of memory");
-		redactor_free(r);
-		return NULL;
-	}
 	return r;
 }
 
@@ -241,8 +222,8 @@ void redactor_free(struct redactor *r)
 	for (i = 0; i < r->count; i++)
 		free(r->entries[i].value);
 	free(r->entries);
-	free(r->by_value);
-	free(r->by_pseudo);
+	hash_index_release(&r->by_value);
+	hash_index_release(&r->by_pseudo);
 	free(r->map_path);
 	memset(r->key, 0, sizeof(r->key));
 	free(r);
@@ -288,60 +269,56 @@ size_t redactor_count(const struct redactor *r)
 
 /* --- the two-way map ------------------------------------------------------- */
 
+struct value_key {
+	enum redact_kind kind;
+	const char *v;
+	size_t n;
+};
+
+static int entry_has_value(uint32_t idx, const void *key, void *ctx)
+{
+	const struct redactor *r = ctx;
+	const struct value_key *k = key;
+	const struct entry *e = &r->entries[idx];
+
+	return e->kind == k->kind && e->len == k->n && !memcmp(e->value, k->v, k->n);
+}
+
+static int entry_has_pseudo(uint32_t idx, const void *key, void *ctx)
+{
+	const struct redactor *r = ctx;
+
+	return !strcmp(r->entries[idx].pseudo, key);
+}
+
+static uint64_t entry_value_hash(uint32_t idx, void *ctx)
+{
+	const struct redactor *r = ctx;
+
+	return value_hash(r->entries[idx].kind, r->entries[idx].value, r->entries[idx].len);
+}
+
+static uint64_t entry_pseudo_hash(uint32_t idx, void *ctx)
+{
+	const struct redactor *r = ctx;
+
+	return hash_str(r->entries[idx].pseudo);
+}
+
+/* The entry number + 1 of (kind, value), or 0. */
 static size_t find_value(const struct redactor *r, enum redact_kind kind, const char *v, size_t n)
 {
-	size_t j = value_hash(kind, v, n) & (r->nslots - 1);
+	struct value_key k = { kind, v, n };
+	long at = hash_index_find(&r->by_value, value_hash(kind, v, n), entry_has_value, &k, (void *)r);
 
-	for (; r->by_value[j]; j = (j + 1) & (r->nslots - 1)) {
-		const struct entry *e = &r->entries[r->by_value[j] - 1];
-
-		if (e->kind == kind && e->len == n && !memcmp(e->value, v, n))
-			return r->by_value[j];
-	}
-	return 0;
+	return at < 0 ? 0 : (size_t)at + 1;
 }
 
 static size_t find_pseudo(const struct redactor *r, const char *p)
 {
-	size_t j = hash64(p, strlen(p), 0xcbf29ce484222325ULL) & (r->nslots - 1);
+	long at = hash_index_find(&r->by_pseudo, hash_str(p), entry_has_pseudo, p, (void *)r);
 
-	for (; r->by_pseudo[j]; j = (j + 1) & (r->nslots - 1))
-		if (!strcmp(r->entries[r->by_pseudo[j] - 1].pseudo, p))
-			return r->by_pseudo[j];
-	return 0;
-}
-
-static void index_entry(uint32_t *slots, size_t nslots, uint64_t h, uint32_t idx)
-{
-	size_t j;
-
-	for (j = h & (nslots - 1); slots[j]; j = (j + 1) & (nslots - 1))
-		;
-	slots[j] = idx;
-}
-
-static int grow(struct redactor *r)
-{
-	size_t n = r->nslots * 2, i;
-	uint32_t *bv = calloc(n, sizeof(*bv)), *bp = calloc(n, sizeof(*bp));
-
-	if (!bv || !bp) {
-		free(bv);
-		free(bp);
-		return -1;
-	}
-	for (i = 0; i < r->count; i++) {
-		const struct entry *e = &r->entries[i];
-
-		index_entry(bv, n, value_hash(e->kind, e->value, e->len), (uint32_t)(i + 1));
-		index_entry(bp, n, hash64(e->pseudo, strlen(e->pseudo), 0xcbf29ce484222325ULL), (uint32_t)(i + 1));
-	}
-	free(r->by_value);
-	free(r->by_pseudo);
-	r->by_value = bv;
-	r->by_pseudo = bp;
-	r->nslots = n;
-	return 0;
+	return at < 0 ? 0 : (size_t)at + 1;
 }
 
 /* The candidate pseudonym number `attempt` of a value: 64 bits of HMAC. */
@@ -401,7 +378,9 @@ static const struct entry *lookup(struct redactor *r, enum redact_kind kind, con
 		return &r->entries[idx - 1];
 	if (r->count >= REDACT_MAX_MAPPINGS)
 		return NULL;
-	if ((r->count + 1) * 2 > r->nslots && grow(r) < 0)
+	/* Both indexes sized first, so adding the entry to them cannot fail. */
+	if (hash_index_reserve(&r->by_value, r->count + 1, entry_value_hash, r) < 0 ||
+	    hash_index_reserve(&r->by_pseudo, r->count + 1, entry_pseudo_hash, r) < 0)
 		return NULL;
 	if (r->count == r->alloc) {
 		size_t na = r->alloc ? r->alloc * 2 : 256;
@@ -430,10 +409,9 @@ static const struct entry *lookup(struct redactor *r, enum redact_kind kind, con
 		if (!find_pseudo(r, e->pseudo))
 			break;
 	}
+	hash_index_add(&r->by_value, value_hash(kind, e->value, n), (uint32_t)r->count, entry_value_hash, r);
+	hash_index_add(&r->by_pseudo, hash_str(e->pseudo), (uint32_t)r->count, entry_pseudo_hash, r);
 	r->count++;
-	index_entry(r->by_value, r->nslots, value_hash(kind, e->value, n), (uint32_t)r->count);
-	index_entry(r->by_pseudo, r->nslots, hash64(e->pseudo, strlen(e->pseudo), 0xcbf29ce484222325ULL),
-		    (uint32_t)r->count);
 	write_entry(r, e);
 	return e;
 }

@@ -1,37 +1,12 @@
 #include "term.h"
 
-int term_utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xe0 && s[1] < 0xa0)
-			return 0;
-		if (s[0] == 0xed && s[1] >= 0xa0)
-			return 0; /* surrogates */
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xf0 && s[1] < 0x90)
-			return 0;
-		if (s[0] == 0xf4 && s[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
+#include "utf8.h"
 
 /* The next piece of s to show: *n bytes of s to copy as they are, or 0 with
  * one byte (or one C1 sequence) to replace by '?'; *skip is what it spans. */
 static int next_piece(const unsigned char *s, size_t *skip)
 {
-	int n = term_utf8_len(s);
+	int n = (int)utf8_seq_len(s, 4);
 
 	if (n == 0) {
 		*skip = 1;
@@ -41,7 +16,7 @@ static int next_piece(const unsigned char *s, size_t *skip)
 	if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f))
 		return 0;
 	/* U+0080-U+009F: a C1 control (CSI, OSC, ...) that some terminals obey. */
-	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+	if (utf8_is_c1(s, (size_t)n))
 		return 0;
 	return n;
 }

@@ -1,17 +1,13 @@
 /* Text for a terminal. Anything that came from a bundle, a rule pack or a
  * file name may hold escape sequences that retitle, recolour or rewrite a
  * terminal; this is the one function every byte of such text goes through
- * before it reaches stdout or stderr (error messages included). */
+ * before it reaches stdout or stderr (error messages included). Where a
+ * character ends is lib/utf8.h's to say. */
 #ifndef CASEFILE_TERM_H
 #define CASEFILE_TERM_H
 
 #include <stddef.h>
 #include <stdio.h>
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
- * one (overlong forms, surrogates and code points past U+10FFFF are invalid).
- * Reads at most up to the first NUL. */
-int term_utf8_len(const unsigned char *s);
 
 /* Writes s to f with every C0 control (tab and newline included), DEL, C1
  * control (a raw byte 0x80-0x9F or its UTF-8 form U+0080-U+009F) and byte of

@@ -1,5 +1,7 @@
 #include "fingerprint.h"
 
+#include "hash.h"
+
 #include <string.h>
 
 #include "textscan.h"
@@ -166,22 +168,7 @@ size_t fingerprint_mask(const char *msg, size_t len, char *outbuf, size_t outsz)
 
 uint64_t fingerprint_hash(const void *buf, size_t len, uint64_t seed)
 {
-	const unsigned char *p = buf;
-	uint64_t h = seed;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	/* FNV's low bits mix poorly; a splitmix finaliser spreads them for the
-	 * hash table that uses them. */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
+	return hash_mix(hash_bytes(buf, len, seed));
 }
 
 void fingerprint_compute(struct fingerprint *fp, const char *msg, size_t len, int level)

@@ -1,5 +1,7 @@
 #include "logparse.h"
 
+#include "utf8.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -815,35 +817,6 @@ void log_parse_line(const char *line, size_t len, enum log_format hint, struct l
 
 /* --- UTF-8 ---------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 size_t log_sanitize_utf8(const char *src, size_t len, char *dst, size_t dstsz)
 {
 	const unsigned char *s = (const unsigned char *)src;
@@ -852,7 +825,7 @@ size_t log_sanitize_utf8(const char *src, size_t len, char *dst, size_t dstsz)
 	if (!dstsz)
 		return 0;
 	while (i < len) {
-		n = utf8_seq(s + i, len - i);
+		n = utf8_seq_len(s + i, len - i);
 		if (o + (n ? n : 1) > dstsz - 1)
 			break;
 		if (!n) {

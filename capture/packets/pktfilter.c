@@ -2,6 +2,7 @@
 #include "pktfilter.h"
 #include "error.h"
 #include "pktdecode.h"
+#include "strbuf.h"
 #include "sockets/procnet.h"
 #include "sockets/sockmap.h"
 #include "targets.h"
@@ -17,36 +18,16 @@
 
 #define PROCNET_MAX (64u << 20)
 
-struct strbuf {
-	char *s;
-	size_t len, alloc;
-	int clauses;
-};
-
-static int sb_clause(struct strbuf *b, const char *clause)
+static int sb_clause(struct strbuf *b, int *clauses, const char *clause)
 {
-	size_t n = strlen(clause) + 6;
 	char paren[200];
 
 	/* dedupe: the same clause from many sockets is one clause */
 	snprintf(paren, sizeof(paren), "(%s)", clause);
-	if (b->s && strstr(b->s, paren))
+	if (strstr(strbuf_str(b), paren))
 		return 0;
-	if (b->len + n + 1 > b->alloc) {
-		size_t a = b->alloc ? b->alloc * 2 : 1024;
-		char *q;
-
-		while (a < b->len + n + 1)
-			a *= 2;
-		q = realloc(b->s, a);
-		if (!q)
-			return -1;
-		b->s = q;
-		b->alloc = a;
-	}
-	b->len += (size_t)sprintf(b->s + b->len, "%s%s", b->len ? " or " : "", paren);
-	b->clauses++;
-	return 0;
+	(*clauses)++;
+	return strbuf_addf(b, "%s%s", b->len ? " or " : "", paren);
 }
 
 static int is_listener(const struct sockdiag_sock *s)
@@ -90,10 +71,11 @@ static const char *addr(const struct sockdiag_sock *s, const uint8_t *a, char *b
 /* level 0: per remote host and port; 1: per port; then give up */
 static char *build(const struct sockdiag_sock *v, size_t n, int level, const struct listened *l)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char clause[160], a[64];
+	int clauses = 0;
 
-	for (size_t i = 0; i < n && b.clauses <= PKTFILTER_MAX_CLAUSES; i++) {
+	for (size_t i = 0; i < n && clauses <= PKTFILTER_MAX_CLAUSES; i++) {
 		const struct sockdiag_sock *s = &v[i];
 		const char *pr = s->proto == IPPROTO_TCP ? "tcp" : "udp";
 		const char *h;
@@ -118,20 +100,22 @@ static char *build(const struct sockdiag_sock *v, size_t n, int level, const str
 			else
 				snprintf(clause, sizeof(clause), "%s and host %s and port %u", pr, h, s->dport);
 		}
-		if (sb_clause(&b, clause)) {
-			free(b.s);
+		if (sb_clause(&b, &clauses, clause)) {
+			strbuf_release(&b);
 			return NULL;
 		}
 	}
-	if (!b.s)
+	if (!clauses) {
+		strbuf_release(&b);
 		return strdup("less 1");
-	if (b.clauses > PKTFILTER_MAX_CLAUSES) {
+	}
+	if (clauses > PKTFILTER_MAX_CLAUSES) {
 		/* Stopped at the first clause past the bound: the rest would
 		 * only have cost time (each clause is checked against the text). */
-		free(b.s);
+		strbuf_release(&b);
 		return level < 1 ? build(v, n, level + 1, l) : strdup("tcp or udp");
 	}
-	return b.s;
+	return strbuf_detach(&b);
 }
 
 char *pktfilter_build(const struct sockdiag_sock *v, size_t n)

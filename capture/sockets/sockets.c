@@ -30,6 +30,7 @@
 #include "sockets.h"
 
 #include "error.h"
+#include "hash.h"
 #include "proc/procfs.h"
 #include "procnet.h"
 #include "targets.h"
@@ -67,12 +68,7 @@ void sockets_event(struct capture *cap, struct sockets_source *s, enum ev_kind k
 
 static uint64_t key_hash(const struct skey *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+	return hash_bytes(k, sizeof(*k), HASH_SEED);
 }
 
 static int hash_rebuild(struct sockets_source *s, size_t want)

@@ -3,6 +3,7 @@
 #include "syscalls.h"
 
 #include "error.h"
+#include "hash.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -54,12 +55,7 @@ long syscall_number(const char *name)
 
 static size_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
-	uint64_t h = a * 0x9E3779B97F4A7C15ULL;
-
-	h ^= (b + 0x7F4A7C15ULL) * 0xC2B2AE3D27D4EB4FULL;
-	h ^= (c + 0x165667B1ULL) * 0x94D049BB133111EBULL;
-	h ^= h >> 31;
-	return (size_t)h;
+	return (size_t)hash_mix(((uint64_t)a << 32 | b) ^ (c * 0x9E3779B97F4A7C15ULL));
 }
 
 static int systable_init(struct systable *t, size_t cap)

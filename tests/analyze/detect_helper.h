@@ -120,6 +120,16 @@ static inline const char *out_text(const struct hit *h, const char *name)
 	return o->text;
 }
 
+/* Field FIELD of item I of the list output LIST (asserted present). */
+static inline const struct hit_field *item_field(const struct hit *h, const char *list, int i,
+						  const char *field)
+{
+	const struct hit_field *f = hit_item_get(hit_list_item(h, list, i), field);
+
+	assert_non_null(f);
+	return f;
+}
+
 /* Seconds 0..n-1 as wall_us from a fixed epoch. */
 static inline double *time_axis(size_t n, double step_s)
 {

@@ -48,6 +48,8 @@ static void test_detect_cap__known_default_cap_fires_high(void **state)
 	assert_int_equal((int)out_num(&h, "start"), 12);
 	assert_string_equal(out_text(&h, "confidence"), "high");
 	assert_int_equal((int)out_num(&h, "known"), 1);
+	assert_int_equal(hit_get(&h, "known")->type, HIT_BOOL);
+	assert_string_equal(out_text(&h, "cap_reason"), "known_default");
 	assert_true(out_num(&h, "plateau_duration") > 30);
 }
 
@@ -62,11 +64,13 @@ static void test_detect_cap__unknown_number_is_still_a_cap(void **state)
 	assert_int_equal((int)out_num(&h, "cap"), 173);
 	assert_string_equal(out_text(&h, "confidence"), "medium");
 	assert_int_equal((int)out_num(&h, "round"), 0);
+	assert_string_equal(out_text(&h, "cap_reason"), "exact_stop");
 	/* A round number the list does not hold raises confidence. */
 	ramp_to(y, N, 3, 2.5, 200, 5);
 	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 1);
 	assert_string_equal(out_text(&h, "confidence"), "high");
 	assert_int_equal((int)out_num(&h, "round"), 1);
+	assert_string_equal(out_text(&h, "cap_reason"), "round_number");
 	/* A small cap too: a pool of 10. */
 	ramp_to(y, N, 1, 0.2, 10, 9);
 	assert_int_equal(fire("{y: y, " KNOWN "}", y, NULL, N, &h), 1);
@@ -177,8 +181,7 @@ static int fire_any(const char *params, double *y, double *queued, double *in_fl
 	return rc;
 }
 
-#define ANY "demand_any: [queued, in_flight, errors], " \
-	"demand_words: ['{max} bytes queued', '{mean_when:.0} busy in {share:pct}', '{mean:.1} errors per tick']"
+#define ANY "demand_any: [queued, in_flight, errors]"
 
 static void test_detect_cap__empty_queues_with_requests_in_flight_is_a_cap(void **state)
 {
@@ -198,14 +201,20 @@ static void test_detect_cap__empty_queues_with_requests_in_flight_is_a_cap(void 
 	}
 	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
 	assert_int_equal((int)out_num(&h, "cap"), 37);
-	assert_string_equal(out_text(&h, "demand_evidence"), "37 busy in 100%");
+	/* Only the in-flight column showed: one item, its numbers over the plateau. */
+	assert_int_equal(hit_list_len(&h, "demand"), 1);
+	assert_string_equal(item_field(&h, "demand", 0, "column")->text, "in_flight");
+	assert_int_equal((int)item_field(&h, "demand", 0, "mean_when")->num, 37);
+	assert_true(item_field(&h, "demand", 0, "share")->num == 1);
 	assert_int_equal((int)out_num(&h, "demand_kinds"), 1);
 	/* Errors logged at the cap are named too, after the in-flight demand. */
 	for (i = 0; i < N; i++)
 		e[i] = y[i] == 37 ? 3 : 0;
 	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
-	assert_non_null(strstr(out_text(&h, "demand_evidence"), "busy in 100%; "));
-	assert_non_null(strstr(out_text(&h, "demand_evidence"), "errors per tick"));
+	assert_int_equal(hit_list_len(&h, "demand"), 2);
+	assert_string_equal(item_field(&h, "demand", 0, "column")->text, "in_flight");
+	assert_string_equal(item_field(&h, "demand", 1, "column")->text, "errors");
+	assert_true(item_field(&h, "demand", 1, "mean")->num > 0);
 	assert_int_equal((int)out_num(&h, "demand_kinds"), 2);
 	/* No demand of any kind at the plateau: connections idle in the pool. */
 	for (i = 0; i < N; i++)
@@ -249,7 +258,7 @@ static void test_detect_cap__unknown_demand_column_is_an_error(void **state)
 	for (i = 0; i < N; i++)
 		q[i] = 1;
 	assert_int_equal(fire_any("{y: y, demand_any: [nope]}", y, q, q, q, N, &h), -1);
-	assert_non_null(strstr(out_text(&h, "error"), "nope"));
+	assert_non_null(strstr(h.error, "nope"));
 }
 
 static void test_detect_cap__errors_count_only_when_they_came_with_the_cap(void **state)
@@ -274,7 +283,7 @@ static void test_detect_cap__errors_count_only_when_they_came_with_the_cap(void 
 		e[i] = y[i] == 19 ? 9 : 0;
 	assert_int_equal(fire_any("{y: y, " ANY ", onset: [errors], " KNOWN "}", y, q, f, e, N, &h), 1);
 	assert_int_equal((int)out_num(&h, "cap"), 19);
-	assert_non_null(strstr(out_text(&h, "demand_evidence"), "errors per tick"));
+	assert_string_equal(item_field(&h, "demand", hit_list_len(&h, "demand") - 1, "column")->text, "errors");
 }
 
 int main(void)

@@ -234,6 +234,67 @@ static void test_rulepack__builtin_pack_is_valid(void **state)
 	rulepack_release(&p);
 }
 
+/* phrases: checked at load (a mapping of identifiers to well-formed
+ * templates) and against the detector at check ({@x} needs phrases, a
+ * phrase's names must be outputs or columns). */
+static void test_rulepack__phrases(void **state)
+{
+	static const char head[] =
+		"rules:\n  - id: t\n    title: t\n    severity: low\n    requires: [ticks]\n"
+		"    query: SELECT 1 AS wall_us, 2 AS y\n    detector: trend\n    params: {y: y}\n"
+		"    next_step: n\n";
+	char yaml[1024];
+	struct rulepack p;
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml), "%s    message: \"{@shape}\"\n    phrases: {steady: 'steady at {slope}', ramp_stopped: stopped}\n", head);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)), 0);
+	assert_int_equal(p.rules[0].nphrases, 2);
+	assert_string_equal(rule_phrase(&p.rules[0], "steady"), "steady at {slope}");
+	assert_null(rule_phrase(&p.rules[0], "nope"));
+	assert_int_equal(rulepack_check(&p), 0);
+	rulepack_release(&p);
+
+	snprintf(yaml, sizeof(yaml), "%s    message: m\n    phrases: {steady: 'x {slope', 9x: y}\n", head);
+	memset(&p, 0, sizeof(p));
+	assert_true(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)) > 0);
+	assert_true(has_error(&p, "phrase 'steady'", "unclosed placeholder"));
+	assert_true(has_error(&p, "phrase id must be an identifier", NULL));
+	rulepack_release(&p);
+
+	snprintf(yaml, sizeof(yaml), "%s    message: m\n    phrases: [a, b]\n", head);
+	memset(&p, 0, sizeof(p));
+	assert_true(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)) > 0);
+	assert_true(has_error(&p, "phrases must be a mapping", NULL));
+	rulepack_release(&p);
+
+	snprintf(yaml, sizeof(yaml), "%s    message: \"{@shape}\"\n", head);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)), 0);
+	assert_int_equal(rulepack_check(&p), 1);
+	assert_true(has_error(&p, "'{@shape}' names a phrase, but the rule has no phrases", NULL));
+	rulepack_release(&p);
+
+	/* A phrase picked by a list item's field needs phrases too. */
+	snprintf(yaml, sizeof(yaml),
+		 "rules:\n  - id: t\n    title: t\n    severity: low\n    requires: [ticks]\n"
+		 "    query: SELECT 'a' AS k, 2 AS y\n    detector: top\n    params: {key: k, value: y}\n"
+		 "    next_step: n\n    message: \"[[*ranked:{@key}]]\"\n");
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)), 0);
+	assert_int_equal(rulepack_check(&p), 1);
+	assert_true(has_error(&p, "'{@key}' names a phrase, but the rule has no phrases", NULL));
+	rulepack_release(&p);
+
+	snprintf(yaml, sizeof(yaml), "%s    message: \"{@shape}\"\n    phrases: {steady: '{nope}'}\n", head);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(rulepack_load_buffer(&p, "ph.yaml", yaml, strlen(yaml)), 0);
+	assert_int_equal(rulepack_check(&p), 1);
+	assert_true(has_error(&p, "phrase placeholder '{nope}'", NULL));
+	rulepack_release(&p);
+}
+
 static void test_rulepack__templates(void **state)
 {
 	size_t at;
@@ -267,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_rulepack__hostile_buffers),
 		cmocka_unit_test(test_rulepack__builtin_pack_is_valid),
 		cmocka_unit_test(test_rulepack__templates),
+		cmocka_unit_test(test_rulepack__phrases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

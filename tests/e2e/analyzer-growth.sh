@@ -22,7 +22,7 @@ grep -q "limit of [0-9]* is reached in" report.txt || fail "fd-growth gives no t
 python3 "$CASEFILE_TOP/tests/tools/check_evidence_sql.py" g.db out.json || fail "evidence SQL of g.db does not re-run"
 j() { sqlite3 -batch -noheader :memory: "SELECT $1 FROM (SELECT readfile('out.json') AS d)"; }
 assert_eq "json is valid" 1 "$(j 'json_valid(d)')"
-assert_eq "report version" 1 "$(j "json_extract(d, '\$.casefile_report')")"
+assert_eq "report version" 2 "$(j "json_extract(d, '\$.casefile_report')")"
 rules=$(j "(SELECT group_concat(json_extract(value, '\$.rule'), ' ') FROM json_each(d, '\$.findings'))")
 echo "findings: $rules"
 case " $rules " in *" fd-growth "*) ;; *) fail "fd-growth missing from JSON: $rules" ;; esac

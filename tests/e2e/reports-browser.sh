@@ -41,7 +41,7 @@ head -n 1 report.md | grep -q '^# casefile report: ' || fail "report.md does not
 grep -q '^casefile-analyze: incident.db' report.txt || fail "report.txt is not the text report"
 # --format applies to stdout, and with a single -o it wins over the extension.
 "$ANA" incident.db --format md | cmp -s - report.md || fail "--format md on stdout differs from -o report.md"
-"$ANA" incident.db --format json -o forced.txt && grep -q '"casefile_report": 1' forced.txt || fail "--format json -o forced.txt"
+"$ANA" incident.db --format json -o forced.txt && grep -q '"casefile_report": 2' forced.txt || fail "--format json -o forced.txt"
 "$ANA" incident.db -o /nonexistent-dir/r.html 2>/dev/null; assert_eq "unwritable output exit code" 6 "$?"
 
 "$ANA" compare incident.db fixed.db -o compare.html -o compare.md -o compare.json; rc=$?
