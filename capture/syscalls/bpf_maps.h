@@ -1,8 +1,8 @@
 /* The maps' layouts, shared by the bpf backend's kernel side
- * (sysbpf.bpf.c, compiled with clang -target bpf) and its loader (sysbpf.c).
+ * (syscalls.bpf.c, compiled with clang -target bpf) and its loader (bpf.c).
  * Only fixed-width types: both compilers must agree on every offset. */
-#ifndef CASEFILE_SYSBPF_H
-#define CASEFILE_SYSBPF_H
+#ifndef CASEFILE_SYSCALLS_BPF_MAPS_H
+#define CASEFILE_SYSCALLS_BPF_MAPS_H
 
 #include <linux/types.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel side of the syscalls source's bpf backend: counts a target's
  * syscalls in the kernel. Compiled with clang -target bpf into
- * build/gen/sysbpf.bpf.o, embedded by `bpftool gen skeleton` into
- * sysbpf.skel.h, loaded and read by sysbpf.c.
+ * build/gen/syscalls.bpf.o, embedded by `bpftool gen skeleton` into
+ * syscalls.skel.h, loaded and read by bpf.c.
  *
  *   enter  for a target tgid, remembers the thread's entry time and syscall
  *          number (start, written in place: an insert and a delete per call
@@ -25,7 +25,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "sysbpf.h"
+#include "bpf_maps.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
