@@ -43,7 +43,7 @@ nscall() { awk '/^calls/ { print $4 }' "$1"; }
 cpucall() { awk '/^cpu/ { print $4 }' "$1"; }
 
 run_bare() {
-	"$W" --clock 0 --enoent 0 --getppid "$1" > "$tmp/out"
+	"$W" --cpu-time --clock 0 --enoent 0 --getppid "$1" > "$tmp/out"
 	[ "$1" = "$N" ] && cpucall "$tmp/out" >> "$tmp/bare.cpuns"
 	nscall "$tmp/out"
 }
@@ -52,7 +52,7 @@ run_bare() {
 # ($USE_CAP when set: the CAP_BASE rows).
 run_casefile() {
 	rm -f "$tmp/go" "$tmp/c.db" "$tmp/c.err"
-	"$W" --clock 0 --enoent 0 --getppid "$N" --wait-file "$tmp/go" > "$tmp/out" &
+	"$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" --wait-file "$tmp/go" > "$tmp/out" &
 	w_pid=$!
 	"${USE_CAP:-$CAP}" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" "$@" 2> "$tmp/c.err" &
 	cap_pid=$!
@@ -88,7 +88,7 @@ run_collateral() {
 	while ! grep -q "capturing into" "$tmp/c.err" 2>/dev/null; do
 		i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
 	done
-	"$W" --clock 0 --enoent 0 --getppid "$N" > "$tmp/out"
+	"$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" > "$tmp/out"
 	[ "$1" = bpf ] && cpucall "$tmp/out" >> "$tmp/${USE_CAP:+base_}coll_bpf.cpuns"
 	kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid"; cap_pid=""
 	kill "$w_pid" 2>/dev/null; wait "$w_pid" 2>/dev/null; w_pid=""
@@ -96,17 +96,17 @@ run_collateral() {
 }
 
 run_floor() {
-	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --clock 0 --enoent 0 --getppid "$N" > "$tmp/out" 2>/dev/null
+	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" > "$tmp/out" 2>/dev/null
 	nscall "$tmp/out"
 }
 
 run_strace() {
-	strace -c -f -o /dev/null "$W" --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out"
+	strace -c -f -o /dev/null "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out"
 	nscall "$tmp/out"
 }
 
 run_perf() {
-	perf trace -s -o /dev/null -- "$W" --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out" 2>/dev/null
+	perf trace -s -o /dev/null -- "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out" 2>/dev/null
 	nscall "$tmp/out"
 }
 
