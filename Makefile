@@ -32,7 +32,9 @@ ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCASEFILE_VERSION='"$(VERSION)"' 
              -Ilib -I$(BUILD)/gen $(CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-CAPTURE_LIBS := -lsqlite3 -lpcap -lpthread -lm
+# libbpf loads the syscalls source's eBPF programs (libelf and zlib are its own
+# dependencies, named for the static link).
+CAPTURE_LIBS := -lsqlite3 -lpcap -lbpf -lelf -lz -lpthread -lm
 ANALYZE_LIBS := -lsqlite3 -lyaml -lpcap -lm
 TEST_LIBS    := -lcmocka
 
@@ -41,6 +43,7 @@ Q = @
 QCC = @echo "  CC      $@";
 QLD = @echo "  LD      $@";
 QGEN = @echo "  GEN     $@";
+QBPF = @echo "  BPF     $@";
 endif
 
 .DELETE_ON_ERROR:
@@ -51,7 +54,7 @@ endif
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
 # capture/ keeps its loop at the top and one folder per source (capture/*/).
 LIB_SRCS     := $(wildcard lib/*.c)
-CAPTURE_SRCS := $(wildcard capture/*.c capture/*/*.c)
+CAPTURE_SRCS := $(filter-out %.bpf.c,$(wildcard capture/*.c capture/*/*.c))
 ANALYZE_SRCS := $(wildcard analyze/*.c)
 GEN_SRCS     := $(BUILD)/gen/schema.c
 
@@ -82,6 +85,32 @@ $(BIN)/casefile-capture: $(CAPTURE_OBJS) $(LIB_OBJS)
 $(BIN)/casefile-analyze: $(ANALYZE_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ANALYZE_LIBS)
+
+# eBPF programs (NAME.bpf.c in a source's folder), as libbpf-tools build them:
+# clang -target bpf into $(BUILD)/gen/NAME.bpf.o, then `bpftool gen skeleton`
+# embeds the object into $(BUILD)/gen/NAME.skel.h (struct NAME_bpf, loaded with
+# libbpf). -mcpu=v3: atomic OR and 32-bit jumps (kernel 5.1+; the loader needs
+# 5.5 for mmap'd maps anyway). The multiarch dir holds <asm/types.h>, which
+# <linux/types.h> needs; no vmlinux.h: the programs read no kernel struct.
+BPF_CLANG ?= clang
+BPFTOOL   ?= bpftool
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+BPF_CFLAGS := -target bpf -O2 -g -mcpu=v3 -Wall -Wextra -Werror $(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH))
+BPF_SRCS  := $(wildcard capture/*/*.bpf.c)
+BPF_SKELS := $(patsubst %.bpf.c,$(BUILD)/gen/%.skel.h,$(notdir $(BPF_SRCS)))
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
+
+$(BUILD)/gen/%.bpf.o: %.bpf.c
+	@mkdir -p $(@D)
+	$(QBPF)$(BPF_CLANG) $(BPF_CFLAGS) -I$(<D) -MMD -MP -c -o $@ $<
+
+.SECONDARY: $(BPF_SKELS:.skel.h=.bpf.o)
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
+	$(QGEN)$(BPFTOOL) gen skeleton $< > $@
+
+# A loader includes its skeleton: generate them before compiling capture/.
+$(CAPTURE_OBJS): | $(BPF_SKELS)
 
 # The one canonical schema, embedded as a C string; its version is the
 # "PRAGMA user_version = N" line of schema/bundle.sql.

@@ -170,7 +170,8 @@ static void status_kv(const char *key, size_t klen, struct cursor *val, void *ar
 	}
 	if (next_i64(val, &v))
 		return;
-	if (key_is(key, klen, "PPid")) s->ppid = (int)v;
+	if (key_is(key, klen, "Tgid")) s->tgid = (int)v;
+	else if (key_is(key, klen, "PPid")) s->ppid = (int)v;
 	else if (key_is(key, klen, "Uid")) s->uid = (int)v;
 	else if (key_is(key, klen, "VmSize")) s->vm_size_kb = v;
 	else if (key_is(key, klen, "VmRSS")) s->vm_rss_kb = v;
@@ -183,7 +184,7 @@ static void status_kv(const char *key, size_t klen, struct cursor *val, void *ar
 int procfs_parse_status(const char *buf, size_t len, struct proc_status *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->ppid = out->uid = -1;
+	out->tgid = out->ppid = out->uid = -1;
 	out->vm_size_kb = out->vm_rss_kb = out->vm_swap_kb = -1;
 	out->threads = out->vol_ctxt = out->invol_ctxt = -1;
 	for_each_kv(buf, len, status_kv, out);

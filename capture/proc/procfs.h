@@ -24,6 +24,7 @@ struct proc_stat {
 
 struct proc_status {
 	char name[64];
+	int tgid;                        /* the thread group: != pid for a thread */
 	int ppid, uid;
 	int64_t vm_size_kb, vm_rss_kb, vm_swap_kb;
 	int64_t threads;

@@ -3,8 +3,10 @@
  *   syscalls.c  the source: picks a backend, writes a tick's rows
  *   agg.c       per-interval counters (struct sysagg) filled by a backend's
  *               worker thread, syscall names
- *   bpf.c       eBPF programs on sys_enter/sys_exit counting in the kernel
- *               (default); bpfasm.c assembles them, tracefs.c finds ids
+ *   bpf.c       loads the eBPF programs of syscalls.bpf.c (C, built with
+ *               clang -target bpf into a bpftool skeleton; maps' layouts in
+ *               bpf_maps.h) with libbpf: counting in the kernel on
+ *               sys_enter/sys_exit (default); tracefs.c finds ids
  *   perf.c      perf_event tracepoints raw_syscalls:sys_enter/sys_exit
  *   sample.c    sampling /proc/PID/task/TID/syscall (fallback)
  *   ptrace.c    ptrace, only on --syscalls=ptrace, for a bounded window

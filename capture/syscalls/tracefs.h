@@ -1,5 +1,5 @@
 /* tracefs: where the kernel's tracepoints are described. The syscalls
- * backends (perfsys.c, sysbpf.c) read tracepoint ids and field offsets here. */
+ * backends (perf.c, bpf.c) read tracepoint ids and field offsets here. */
 #ifndef CASEFILE_TRACEFS_H
 #define CASEFILE_TRACEFS_H
 

@@ -93,6 +93,50 @@ static void test_procfs__status_fields_and_kernel_thread(void **state)
 	assert_int_equal(procfs_parse_status(P("no colon at all"), &st), -1);
 }
 
+/* A fixture file (tests/fixtures/proc/NAME, real kernel output) into a
+ * malloc'd buffer; *len excludes the NUL put after it. */
+static char *fixture(const char *name, size_t *len)
+{
+	const char *dir = getenv("CASEFILE_FIXTURES");
+	char path[512];
+	char *buf = malloc(65536);
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/proc/%s", dir ? dir : "tests/fixtures", name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	*len = fread(buf, 1, 65535, f);
+	buf[*len] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* Tgid tells a thread (its /proc/TID/status names its process) from a
+ * process: the bpf backend keeps a child's bit only for a process. */
+static void test_procfs__status_tgid_of_thread_and_process(void **state)
+{
+	struct proc_status st;
+	size_t len;
+	char *buf;
+
+	(void)state;
+	buf = fixture("status-thread", &len);
+	assert_int_equal(procfs_parse_status(buf, len, &st), 0);
+	assert_int_equal(st.tgid, 21472);
+	assert_int_equal(st.ppid, 21462);
+	/* Cut just before the Tgid's digits: no Tgid, never a wrong one. */
+	assert_int_equal(procfs_parse_status(buf, (size_t)(strstr(buf, "Tgid:") - buf) + 5, &st), 0);
+	assert_int_equal(st.tgid, -1);
+	free(buf);
+	buf = fixture("status-process", &len);
+	assert_int_equal(procfs_parse_status(buf, len, &st), 0);
+	assert_int_equal(st.tgid, 21472);
+	free(buf);
+	assert_int_equal(procfs_parse_status(P("Name:\tx\nTgid:\tnope\n"), &st), 0);
+	assert_int_equal(st.tgid, -1);
+}
+
 static void test_procfs__io_statm_smaps(void **state)
 {
 	struct proc_io io;
@@ -339,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_procfs__stat_comm_with_parens_and_spaces),
+		cmocka_unit_test(test_procfs__status_tgid_of_thread_and_process),
 		cmocka_unit_test(test_procfs__stat_comm_with_close_paren_then_fields),
 		cmocka_unit_test(test_procfs__stat_rejects_truncated_and_garbage),
 		cmocka_unit_test(test_procfs__status_fields_and_kernel_thread),

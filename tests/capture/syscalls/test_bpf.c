@@ -1,14 +1,20 @@
-/* Unit tests of the bpf backend's pieces: tracepoint format parsing
- * (tracefs.c), the eBPF assembler's labels (bpfasm.c), and the merging of
- * kernel-aggregated counters into a sysagg (sysagg_add). */
+/* Unit tests of the bpf backend: tracepoint format parsing (tracefs.c), the
+ * loader (bpf.c) with the programs of syscalls.bpf.c counting the test's own
+ * syscalls (root only), and the merging of kernel-aggregated counters into a
+ * sysagg (sysagg_add). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include "syscalls/bpfasm.h"
 #include "syscalls/syscalls.h"
 #include "syscalls/tracefs.h"
 
@@ -79,50 +85,164 @@ static void test_tracefs__rejects_garbage(void **state)
 	assert_int_equal(tracefs_parse_field(exit_format, strlen(exit_format) - 40, "ret", &f), 0);
 }
 
-static void test_bpfasm__labels(void **state)
+/* ---- the loader and the programs, for real (root) ---- */
+
+struct tally {
+	uint64_t calls, errors, timed, other_threads;
+};
+
+/* What table T holds for process PID and syscall NR; calls by threads other
+ * than PID itself go to other_threads too. */
+static struct tally tally(const struct systable *t, int32_t pid, int32_t nr)
 {
-	struct bpfasm a;
+	struct tally r = { 0, 0, 0, 0 };
+	size_t i;
 
-	(void)state;
-	bpfasm_init(&a);
-	bpfasm_jmp(&a, I_JMP_IMM(BPF_JEQ, BPF_REG_1, 0), 1);   /* 0 */
-	bpfasm_label(&a, 0);
-	bpfasm_map(&a, BPF_REG_1, 7);                          /* 1, 2 */
-	bpfasm_jmp(&a, I_JA(), 0);                             /* 3: back to 1 */
-	bpfasm_label(&a, 1);
-	bpfasm_emit(&a, I_MOV64_IMM(BPF_REG_0, 0));            /* 4 */
-	bpfasm_emit(&a, I_EXIT());
-	assert_int_equal(bpfasm_finish(&a), 6);
-	assert_int_equal(a.v[0].off, 3);
-	assert_int_equal(a.v[3].off, -3);
-	assert_int_equal(a.v[1].src_reg, BPF_PSEUDO_MAP_FD);
-	assert_int_equal(a.v[1].imm, 7);
-	assert_int_equal(a.v[2].code, 0);
+	for (i = 0; i < t->cap; i++) {
+		const struct sysagg_entry *e = &t->v[i];
 
-	/* A label never placed, or placed twice, fails the program. */
-	bpfasm_init(&a);
-	bpfasm_jmp(&a, I_JA(), 2);
-	bpfasm_emit(&a, I_EXIT());
-	assert_int_equal(bpfasm_finish(&a), -1);
-	bpfasm_init(&a);
-	bpfasm_label(&a, 0);
-	bpfasm_label(&a, 0);
-	assert_int_equal(bpfasm_finish(&a), -1);
-	bpfasm_init(&a);
-	bpfasm_jmp(&a, I_JA(), BPFASM_LABELS);
-	assert_int_equal(bpfasm_finish(&a), -1);
+		if (!e->tid || e->pid != pid || e->nr != nr)
+			continue;
+		r.calls += e->calls;
+		r.errors += e->errors;
+		r.timed += e->timed;
+		if (e->tid != pid)
+			r.other_threads += e->calls;
+	}
+	return r;
 }
 
-static void test_bpfasm__overflow(void **state)
+static uint64_t errno_count(const struct systable *t, int32_t pid, int32_t nr, int32_t err)
 {
-	struct bpfasm a;
-	int i;
+	uint64_t n = 0;
+	size_t i;
 
+	for (i = 0; i < t->ecap; i++)
+		if (t->e[i].err == err && t->e[i].pid == pid && t->e[i].nr == nr)
+			n += t->e[i].count;
+	return n;
+}
+
+static void getppid_times(int n)
+{
+	while (n-- > 0)
+		syscall(SYS_getppid);
+}
+
+static void *thread_main(void *arg)
+{
+	getppid_times(*(int *)arg);
+	return NULL;
+}
+
+/* Loads the programs onto our own process (the test is the target), makes
+ * known syscalls from the main thread, a second thread and a child forked
+ * after the attach, and finds exactly those counts: per generation (the
+ * tick's refresh), at the final collection (close), errors with their errno,
+ * children followed through the fork program. ENV selects the variant. */
+static void run_loader(const char *env_name, const char *env_value)
+{
+	struct capture_opts o;
+	struct capture cap;
+	struct target self;
+	struct sysagg agg;
+	struct systable *t;
+	struct sysbpf *b;
+	struct tally r;
+	char why[512] = "";
+	pthread_t th;
+	int n_thread = 200, i, status;
+	pid_t me = getpid(), child;
+
+	if (geteuid() != 0)
+		skip();
+	if (env_name)
+		setenv(env_name, env_value, 1);
+	memset(&o, 0, sizeof(o));
+	o.root = "";
+	memset(&cap, 0, sizeof(cap));
+	cap.opts = &o;
+	memset(&self, 0, sizeof(self));
+	self.pid = me;
+	cap.targets.v = &self;
+	cap.targets.n = cap.targets.nalive = 1;
+	assert_int_equal(sysagg_init(&agg, 1024), 0);
+	b = sysbpf_open(&cap, &agg, why, sizeof(why));
+	if (env_name)
+		unsetenv(env_name);
+	if (!b && strstr(why, "not permitted")) {
+		print_message("bpf not permitted here: %s\n", why);
+		sysagg_release(&agg);
+		skip();
+	}
+	if (!b)
+		fail_msg("sysbpf_open: %s", why);
+	if (env_name && !strcmp(env_name, "CASEFILE_SYSBPF_RAW"))
+		assert_non_null(strstr(sysbpf_describe(b), "on tracepoints raw_syscalls"));
+	else
+		assert_non_null(strstr(sysbpf_describe(b), "on raw tracepoints"));
+	if (env_name && !strcmp(env_name, "CASEFILE_SYSBPF_START"))
+		assert_non_null(strstr(sysbpf_describe(b), "an LRU hash by tid"));
+	assert_non_null(strstr(sysbpf_describe(b), "children followed"));
+
+	getppid_times(1000);
+	for (i = 0; i < 37; i++)
+		assert_int_equal(syscall(SYS_close, -1), -1);
+	assert_int_equal(pthread_create(&th, NULL, thread_main, &n_thread), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		getppid_times(300);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+
+	assert_int_equal(sysbpf_refresh(b, &cap), 0);
+	t = sysagg_take(&agg);
+	r = tally(t, me, SYS_getppid);
+	assert_int_equal(r.calls, 1200);
+	assert_int_equal(r.other_threads, 200);
+	assert_int_equal(r.timed, 1200);
+	assert_int_equal(r.errors, 0);
+	/* The refresh's own reads of /proc close files too: only the failed
+	 * closes are ours alone. */
+	r = tally(t, me, SYS_close);
+	assert_true(r.calls >= 37);
+	assert_int_equal(r.errors, 37);
+	assert_int_equal(errno_count(t, me, SYS_close, EBADF), 37);
+	assert_int_equal(tally(t, child, SYS_getppid).calls, 300);
+	assert_int_equal(t->dropped, 0);
+	sysagg_done(&agg, t);
+
+	/* The next generation holds only what came after the refresh, and
+	 * close collects it. */
+	getppid_times(500);
+	sysbpf_close(b);
+	t = sysagg_take(&agg);
+	assert_int_equal(tally(t, me, SYS_getppid).calls, 500);
+	assert_int_equal(tally(t, me, SYS_close).errors, 0);
+	assert_int_equal(tally(t, child, SYS_getppid).calls, 0);
+	sysagg_done(&agg, t);
+	sysagg_release(&agg);
+}
+
+static void test_sysbpf__counts_raw_tracepoints(void **state)
+{
 	(void)state;
-	bpfasm_init(&a);
-	for (i = 0; i < BPFASM_MAX + 1; i++)
-		bpfasm_emit(&a, I_EXIT());
-	assert_int_equal(bpfasm_finish(&a), -1);
+	run_loader(NULL, NULL);
+}
+
+static void test_sysbpf__counts_classic_tracepoints(void **state)
+{
+	(void)state;
+	run_loader("CASEFILE_SYSBPF_RAW", "no");
+}
+
+static void test_sysbpf__counts_with_start_hash(void **state)
+{
+	(void)state;
+	run_loader("CASEFILE_SYSBPF_START", "hash");
 }
 
 static void test_sysagg__add(void **state)
@@ -175,8 +295,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tracefs__parses_fields),
 		cmocka_unit_test(test_tracefs__rejects_garbage),
-		cmocka_unit_test(test_bpfasm__labels),
-		cmocka_unit_test(test_bpfasm__overflow),
+		cmocka_unit_test(test_sysbpf__counts_raw_tracepoints),
+		cmocka_unit_test(test_sysbpf__counts_classic_tracepoints),
+		cmocka_unit_test(test_sysbpf__counts_with_start_hash),
 		cmocka_unit_test(test_sysagg__add),
 	};
 
