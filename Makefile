@@ -49,7 +49,7 @@ endif
 
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
 LIB_SRCS     := $(wildcard lib/*.c)
-CAPTURE_SRCS := $(wildcard capture/*.c)
+CAPTURE_SRCS := $(wildcard capture/*.c capture/*/*.c)
 ANALYZE_SRCS := $(wildcard analyze/*.c)
 GEN_SRCS     := $(BUILD)/gen/schema.c
 
@@ -108,6 +108,9 @@ $(BUILD)/gen/syscall_names.c: capture/gen_syscalls.sh
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Sources in their own folder (capture/profile/) include capture/'s headers.
+$(BUILD)/capture/%.o: ALL_CFLAGS += -Icapture
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -115,6 +118,14 @@ $(BUILD)/%.o: %.c
 $(BUILD)/samples/%: samples/%.c
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpthread -lm
+
+# The profile's known workload: frame pointers in one build, none (and no
+# symbols) in the other, to show what a profile says of each.
+$(BUILD)/samples/cpuburn: ALL_CFLAGS += -fno-omit-frame-pointer
+$(BUILD)/samples/cpuburn-nofp: samples/cpuburn.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -fomit-frame-pointer $(ALL_LDFLAGS) -s -o $@ $< -lpthread -lm
+samples: $(BUILD)/samples/cpuburn-nofp
 
 $(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(CAPTURE_LIBOBJS)
 	@mkdir -p $(@D)

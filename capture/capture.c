@@ -46,6 +46,7 @@ void capture_opts_init(struct capture_opts *o)
 	o->pcap_snaplen = 256;          /* read this much; only headers are kept */
 	o->pcap_buffer_mb = 32;
 	o->log_format = "auto";
+	o->profile_hz = 99;             /* capture/profile/profile.c: cost in BENCHMARKS.md */
 }
 
 int capture_source_disabled(const struct capture_opts *o, const char *source)

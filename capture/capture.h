@@ -70,6 +70,9 @@ struct capture_opts {
 	const char *attach[CAPTURE_MAX_LIST]; /* --attach FILE */
 	int nattach;
 
+	/* profile */
+	int profile_hz;                  /* --profile-hz, default 99 */
+
 	int argc;                        /* the full command line, for the manifest */
 	char **argv;
 };

@@ -108,6 +108,7 @@ static void usage(FILE *f)
 "                         --redact covers every address (sockets, flows, packet headers), host\n"
 "                         name, user, path, id and argument; the map is a new 0600 file\n"
 "      --attach FILE      store FILE in the bundle (repeatable)\n"
+"      --profile-hz N     profile: on-CPU samples a second of each thread (default 99)\n"
 "\n"
 "Behaviour:\n"
 "  -q, --quiet            errors only\n"
@@ -232,6 +233,36 @@ static int parse_args(int argc, char **argv, struct capture_opts *o, int *force,
 		memmove(&argv[i], &argv[i + 1], sizeof(char *) * (size_t)(argc - i));
 		argc--;
 	}
+
+	/* ---- profile source options (capture/profile/): --profile-hz N, taken
+	 * out of argv like --no-SOURCE; to move into the per-source option table. */
+	for (i = 1; i < argc; ) {
+		const char *v = NULL;
+		int take = 0;
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--profile-hz")) {
+			if (i + 1 >= argc)
+				return error("option '--profile-hz' requires an argument");
+			v = argv[i + 1];
+			take = 2;
+		} else if (!strncmp(argv[i], "--profile-hz=", 13)) {
+			v = argv[i] + 13;
+			take = 1;
+		}
+		if (!take) {
+			i++;
+			continue;
+		}
+		/* Above ~1000 Hz a sample's unwinding becomes a cost the target pays. */
+		if (parse_u64(v, 1, 1000, &u))
+			return bad_value("--profile-hz", v, "a number from 1 to 1000");
+		o->profile_hz = (int)u;
+		memmove(&argv[i], &argv[i + take], sizeof(char *) * (size_t)(argc - i - take + 1));
+		argc -= take;
+	}
+	/* ---- end of profile source options */
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:n:ci:d:o:qvhV", longopts, NULL)) != -1) {

@@ -1,0 +1,112 @@
+/* cpuburn: a CPU-bound process whose profile is known by design.
+ *
+ *   cpuburn [--threads N] [--duration S]
+ *
+ * Each thread repeats one round: burn_a does 6 units of work, burn_b 3 and
+ * burn_c 1, each unit the same loop, so burn_a takes 60% of the cycles,
+ * burn_b 30% and burn_c 10%, all called from work_round() <- thread main.
+ * The functions are never inlined and the Makefile builds this file with
+ * -fno-omit-frame-pointer (cpuburn) and again without frame pointers and
+ * stripped (cpuburn-nofp), so a profiler unwinding by frame pointers names
+ * the first and cannot unwind or name the second. Prints "ready" once the
+ * threads run; stops on SIGTERM/SIGINT or after --duration (default 600 s).
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sample.h"
+
+#define UNIT 200000
+
+static volatile uint64_t sink;
+
+__attribute__((noinline)) uint64_t burn_a(uint64_t x);
+__attribute__((noinline)) uint64_t burn_b(uint64_t x);
+__attribute__((noinline)) uint64_t burn_c(uint64_t x);
+__attribute__((noinline)) void work_round(void);
+
+/* Each burn_* does its loop itself (not through spin(), which would be the
+ * profile's top self function): self samples land in burn_* by name. */
+uint64_t burn_a(uint64_t x)
+{
+	long i;
+
+	for (i = 0; i < 6L * UNIT; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+uint64_t burn_b(uint64_t x)
+{
+	long i;
+
+	for (i = 0; i < 3L * UNIT; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+uint64_t burn_c(uint64_t x)
+{
+	long i;
+
+	for (i = 0; i < 1L * UNIT; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+void work_round(void)
+{
+	uint64_t x = sink;
+
+	x = burn_a(x);
+	x = burn_b(x);
+	x = burn_c(x);
+	sink = x;
+}
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	while (!stop)
+		work_round();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	long threads = 1, duration = 600, i;
+	long long end;
+	pthread_t t[64];
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = opt_num_of("cpuburn", argv[++i], 1, 64, "--threads");
+		else if (!strcmp(argv[i], "--duration") && i + 1 < argc)
+			duration = opt_num_of("cpuburn", argv[++i], 1, 86400, "--duration");
+		else {
+			fprintf(stderr, "usage: cpuburn [--threads N] [--duration S]\n");
+			return 2;
+		}
+	}
+	sample_on_signals();
+	for (i = 1; i < threads; i++)
+		if (pthread_create(&t[i], NULL, thread_main, NULL)) {
+			fprintf(stderr, "cpuburn: cannot start a thread\n");
+			return 1;
+		}
+	printf("ready\n");
+	fflush(stdout);
+	end = now_ms() + duration * 1000;
+	/* The main thread works too, checking the time once a round. */
+	while (!stop && now_ms() < end)
+		work_round();
+	stop = 1;
+	for (i = 1; i < threads; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
