@@ -48,6 +48,7 @@ endif
 .PHONY: all test unit e2e asan demo test-real truth-table bench static install uninstall clean deps samples fuzz fuzzers
 
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
+# capture/ keeps its loop at the top and one folder per source (capture/*/).
 LIB_SRCS     := $(wildcard lib/*.c)
 CAPTURE_SRCS := $(wildcard capture/*.c capture/*/*.c)
 ANALYZE_SRCS := $(wildcard analyze/*.c)
@@ -65,7 +66,8 @@ SAMPLES     := $(SAMPLE_SRCS:samples/%.c=$(BUILD)/samples/%)
 BENCH_SRCS  := $(wildcard bench/*.c)
 BENCHES     := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-UNIT_SRCS   := $(wildcard tests/lib/test_*.c tests/capture/test_*.c tests/analyze/test_*.c)
+UNIT_SRCS   := $(wildcard tests/lib/test_*.c tests/capture/test_*.c tests/capture/*/test_*.c \
+                         tests/analyze/test_*.c)
 UNITS       := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 all: $(BIN)/casefile-capture $(BIN)/casefile-analyze samples
@@ -101,19 +103,20 @@ $(BUILD)/gen/builtin_rules.c: analyze/rules/builtin.yaml schema/embed.sh
 	$(QGEN)sh schema/embed.sh analyze/rules/builtin.yaml builtin_rules_yaml > $@
 
 # Syscall names of x86_64 and aarch64, from the build machine's kernel headers.
-$(BUILD)/gen/syscall_names.c: capture/gen_syscalls.sh
+$(BUILD)/gen/syscall_names.c: capture/syscalls/gen_names.sh
 	@mkdir -p $(@D)
-	$(QGEN)CC="$(CC)" sh capture/gen_syscalls.sh > $@
+	$(QGEN)CC="$(CC)" sh capture/syscalls/gen_names.sh > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(QCC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# Sources in their own folder (capture/profile/) include capture/'s headers.
-$(BUILD)/capture/%.o: ALL_CFLAGS += -Icapture
+# Capture code includes the loop's headers by name ("capture.h", "writer.h")
+# and another source's headers by folder ("proc/procfs.h").
+$(BUILD)/capture/%.o: ROOM_CFLAGS := -Icapture
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(QCC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(QCC)$(CC) $(ALL_CFLAGS) $(ROOM_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/samples/%: samples/%.c
 	@mkdir -p $(@D)

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fingerprint.h"
-#include "logparse.h"
+#include "logs/fingerprint.h"
+#include "logs/logparse.h"
 #include "parse.h"
 
 static unsigned long long seed = 0x9e3779b97f4a7c15ULL;

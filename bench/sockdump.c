@@ -1,7 +1,7 @@
 /* sockdump: casefile's socket snapshot, bare, for benchmarks and fixtures.
  *
- * Runs the same code as the sockets source (capture/sockdiag.c and
- * capture/sockmap.c) once: dump TCP (v4 and v6) with NETLINK_SOCK_DIAG,
+ * Runs the same code as the sockets source (capture/sockets/sockdiag.c and
+ * capture/sockets/sockmap.c) once: dump TCP (v4 and v6) with NETLINK_SOCK_DIAG,
  * optionally with tcp_info (-i) and owner mapping from the fd directories of
  * the given pids (-p PID,...; -P for every process), and print one summary
  * line. -D FILE records the raw netlink replies (for tests/fixtures).
@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "sockdiag.h"
-#include "sockmap.h"
+#include "sockets/sockdiag.h"
+#include "sockets/sockmap.h"
 
 static int64_t mono_us(void)
 {

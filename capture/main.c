@@ -6,7 +6,7 @@
 #include "exitcodes.h"
 #include "parse.h"
 #include "privs.h"
-#include "procfs.h"
+#include "proc/procfs.h"
 #include "redact.h"
 #include "targets.h"
 

@@ -1,9 +1,9 @@
 #include "targets.h"
 
-#include "cgroupfs.h"
+#include "proc/cgroupfs.h"
 #include "error.h"
 #include "parse.h"
-#include "procfs.h"
+#include "proc/procfs.h"
 #include "redact.h"
 
 #include <ctype.h>

@@ -26,7 +26,7 @@
  * the count of each (process, stack) it saw.
  */
 #include "capture.h"
-#include "procfs.h"
+#include "proc/procfs.h"
 #include "safeopen.h"
 #include "perfring.h"
 

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fingerprint.h"
-#include "logparse.h"
+#include "logs/fingerprint.h"
+#include "logs/logparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 
 #include "pktcodec.h"
 #include "pktdecode.h"
-#include "pktflow.h"
+#include "packets/pktflow.h"
 
 static int check(void *arg, int64_t ts, uint32_t caplen, uint32_t wirelen, const uint8_t *bytes)
 {

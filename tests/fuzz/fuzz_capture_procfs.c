@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "procfs.h"
+#include "proc/procfs.h"
 
 static void on_dev(const struct netdev_stats *s, void *arg)
 {

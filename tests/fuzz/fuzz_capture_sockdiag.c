@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "procnet.h"
-#include "sockdiag.h"
+#include "sockets/procnet.h"
+#include "sockets/sockdiag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

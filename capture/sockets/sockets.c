@@ -27,7 +27,7 @@
 #include "capture.h"
 
 #include "error.h"
-#include "procfs.h"
+#include "proc/procfs.h"
 #include "procnet.h"
 #include "sockdiag.h"
 #include "sockmap.h"

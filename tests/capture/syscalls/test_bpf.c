@@ -8,9 +8,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bpfasm.h"
-#include "syscalls.h"
-#include "tracefs.h"
+#include "syscalls/bpfasm.h"
+#include "syscalls/syscalls.h"
+#include "syscalls/tracefs.h"
 
 static const char exit_format[] =
 	"name: sys_exit\n"

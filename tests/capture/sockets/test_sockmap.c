@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockmap.h"
+#include "sockets/sockmap.h"
 
 static void test_sockmap__parse_link(void **state)
 {

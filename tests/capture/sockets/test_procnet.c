@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "procnet.h"
+#include "sockets/procnet.h"
 
 static char *load(const char *name, size_t *len)
 {

@@ -32,7 +32,7 @@
 #include "fingerprint.h"
 #include "logparse.h"
 #include "parse.h"
-#include "procfs.h"
+#include "proc/procfs.h"
 #include "redact.h"
 #include "safeopen.h"
 

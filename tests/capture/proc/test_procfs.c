@@ -1,4 +1,4 @@
-/* Unit tests of capture/procfs.c: /proc text parsers on awkward inputs. */
+/* Unit tests of capture/proc/procfs.c: /proc text parsers on awkward inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "proc/procfs.h"
 
 #define P(s) s, sizeof(s) - 1
 

@@ -6,7 +6,7 @@
 #include "capture.h"
 
 #include "error.h"
-#include "procfs.h"
+#include "proc/procfs.h"
 #include "targets.h"
 
 #include <stdio.h>

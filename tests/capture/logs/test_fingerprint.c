@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fingerprint.h"
-#include "logparse.h"
+#include "logs/fingerprint.h"
+#include "logs/logparse.h"
 
 static const char *mask(const char *s)
 {

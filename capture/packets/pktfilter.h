@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "capture.h"
-#include "sockdiag.h"
+#include "sockets/sockdiag.h"
 
 /* The fd walk costs ~3 µs per fd: refresh the filter this often, not every tick. */
 #define PKTFILTER_REFRESH_MS 5000

@@ -1,4 +1,4 @@
-/* Tests for capture/pktfilter.c: /proc/net lines in, BPF text out. */
+/* Tests for capture/packets/pktfilter.c: /proc/net lines in, BPF text out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "pktfilter.h"
+#include "packets/pktfilter.h"
 
 static struct sockdiag_sock sock(int proto, int state, uint8_t l, uint16_t lport, uint8_t r, uint16_t rport)
 {

@@ -1,4 +1,4 @@
-/* Unit tests of capture/cgroupfs.c: v1, v2 and hybrid layouts. */
+/* Unit tests of capture/proc/cgroupfs.c: v1, v2 and hybrid layouts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "cgroupfs.h"
+#include "proc/cgroupfs.h"
 
 #define P(s) s, sizeof(s) - 1
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "logparse.h"
+#include "logs/logparse.h"
 
 #define MAX_RECS 64
 

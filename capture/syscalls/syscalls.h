@@ -1,13 +1,14 @@
 /* The syscalls source: shared pieces of its backends.
  *
  *   syscalls.c  the source: picks a backend, writes a tick's rows
- *   sysagg.c    per-interval counters filled by a backend's worker thread,
- *               syscall names
- *   sysbpf.c    eBPF programs on sys_enter/sys_exit counting in the kernel
+ *   agg.c       per-interval counters (struct sysagg) filled by a backend's
+ *               worker thread, syscall names
+ *   bpf.c       eBPF programs on sys_enter/sys_exit counting in the kernel
  *               (default); bpfasm.c assembles them, tracefs.c finds ids
- *   perfsys.c   perf_event tracepoints raw_syscalls:sys_enter/sys_exit
- *   syssample.c sampling /proc/PID/task/TID/syscall (fallback)
- *   sysptrace.c ptrace, only on --syscalls=ptrace, for a bounded window
+ *   perf.c      perf_event tracepoints raw_syscalls:sys_enter/sys_exit
+ *   sample.c    sampling /proc/PID/task/TID/syscall (fallback)
+ *   ptrace.c    ptrace, only on --syscalls=ptrace, for a bounded window
+ *   gen_names.sh  syscall names from the kernel headers, at build time
  *
  * A backend runs its own thread that folds what it sees into a struct sysagg
  * under agg->lock; at each tick the source swaps the live aggregate for an
@@ -128,7 +129,7 @@ void sysagg_add_errno(struct sysagg *a, int32_t pid, int32_t nr, int32_t err, ui
 struct systable *sysagg_take(struct sysagg *a);
 void sysagg_done(struct sysagg *a, struct systable *t);
 
-/* ---- perf backend (perfsys.c) ---- */
+/* ---- perf backend (perf.c) ---- */
 
 /* One decoded ring-buffer record. */
 enum perfsys_kind { PERFSYS_OTHER = 0, PERFSYS_ENTER, PERFSYS_EXIT, PERFSYS_LOST, PERFSYS_BAD };
@@ -164,7 +165,7 @@ void perfsys_close(struct perfsys *p);
 /* One line for the sources table: rings, fds, ring size. */
 const char *perfsys_describe(struct perfsys *p);
 
-/* ---- bpf backend (sysbpf.c) ---- */
+/* ---- bpf backend (bpf.c) ---- */
 
 struct sysbpf;
 /* Loads the in-kernel aggregation onto raw_syscalls:sys_enter/sys_exit for
@@ -180,7 +181,7 @@ void sysbpf_close(struct sysbpf *b);
 /* One line for the sources table and manifest. */
 const char *sysbpf_describe(struct sysbpf *b);
 
-/* ---- sampling backend (syssample.c) ---- */
+/* ---- sampling backend (sample.c) ---- */
 
 /* One /proc/PID/task/TID/syscall reading. */
 struct syssample_rec {
@@ -197,7 +198,7 @@ struct syssample *syssample_open(struct capture *cap, struct sysagg *agg, char *
 int syssample_refresh(struct syssample *s, struct capture *cap);
 void syssample_close(struct syssample *s);
 
-/* ---- ptrace backend (sysptrace.c) ---- */
+/* ---- ptrace backend (ptrace.c) ---- */
 
 struct sysptrace;
 struct sysptrace *sysptrace_open(struct capture *cap, struct sysagg *agg, char *why, size_t len);

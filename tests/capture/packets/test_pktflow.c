@@ -1,4 +1,4 @@
-/* Tests for capture/pktflow.c: per-second flow counts add up, directions,
+/* Tests for capture/packets/pktflow.c: per-second flow counts add up, directions,
  * retransmissions, the flow bound, and packet record batches. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pktflow.h"
+#include "packets/pktflow.h"
 
 /* Raw IPv4 TCP 127.0.0.1:SPORT -> 127.0.0.2:DPORT with FLAGS, SEQ and DATA bytes. */
 static size_t tcp_frame(uint8_t *b, int reverse, uint16_t sport, uint16_t dport, uint8_t flags,

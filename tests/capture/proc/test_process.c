@@ -1,4 +1,4 @@
-/* Unit tests of capture/process.c on a fixture /proc under a temporary root:
+/* Unit tests of capture/proc/process.c on a fixture /proc under a temporary root:
  * a row the writer refuses (size cap, disk full, here a trigger) fails the
  * sample, so the tick is rolled back instead of committed without it. */
 #include <setjmp.h>

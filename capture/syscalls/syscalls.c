@@ -2,14 +2,14 @@
  * its cost. Backends, in the order tried by --syscalls=auto:
  *
  *   bpf       in-kernel aggregation by eBPF programs on the same tracepoints
- *             (sysbpf.c): the same exact counters at a fraction of perf's
+ *             (bpf.c): the same exact counters at a fraction of perf's
  *             cost per syscall; needs CAP_BPF and CAP_PERFMON
- *   perf      raw_syscalls tracepoints into ring buffers (perfsys.c): exact
+ *   perf      raw_syscalls tracepoints into ring buffers (perf.c): exact
  *             calls, errors and time per syscall; --syscalls=counts leaves
  *             out sys_enter (no time, about half the cost per syscall)
  *   sampling  /proc/PID/task/TID/syscall every --syscall-sample period
- *             (syssample.c): where threads sit, stored as samples
- *   ptrace    only when asked for (sysptrace.c), bounded to a window
+ *             (sample.c): where threads sit, stored as samples
+ *   ptrace    only when asked for (ptrace.c), bounded to a window
  *
  * The sources table says which one ran and, for a fallback, why the better
  * one could not. The machine's clocksource goes into the manifest: it decides

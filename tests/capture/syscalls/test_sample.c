@@ -1,4 +1,4 @@
-/* Unit tests of capture/syssample.c: parsing /proc/PID/task/TID/syscall. */
+/* Unit tests of capture/syscalls/sample.c: parsing /proc/PID/task/TID/syscall. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "syscalls.h"
+#include "syscalls/syscalls.h"
 
 #define P(s) s, sizeof(s) - 1
 

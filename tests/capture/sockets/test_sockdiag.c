@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockdiag.h"
+#include "sockets/sockdiag.h"
 
 struct buf {
 	unsigned char d[8192];

@@ -1,4 +1,4 @@
-/* Tests for capture/pktdecode.c: real frames decoded field by field, and the
+/* Tests for lib/pktdecode.c: real frames decoded field by field, and the
  * same frames cut at every length (each copy in a buffer of exactly that size,
  * so ASan catches any read past it), plus odd frames. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests of capture/perfsys.c: decoding perf ring-buffer records built
+/* Unit tests of capture/syscalls/perf.c: decoding perf ring-buffer records built
  * byte by byte, as the kernel lays them out, and garbage. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "syscalls.h"
-#include "tracefs.h"
+#include "syscalls/syscalls.h"
+#include "syscalls/tracefs.h"
 
 #define ENTER_ID 443
 #define EXIT_ID 442

@@ -2,8 +2,8 @@
 #include "pktfilter.h"
 #include "error.h"
 #include "pktdecode.h"
-#include "procnet.h"
-#include "sockmap.h"
+#include "sockets/procnet.h"
+#include "sockets/sockmap.h"
 #include "targets.h"
 
 #include <fcntl.h>
