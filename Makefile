@@ -124,7 +124,7 @@ $(BUILD)/samples/%: samples/%.c
 
 # The profile's known workload: frame pointers in one build, none (and no
 # symbols) in the other, to show what a profile says of each.
-$(BUILD)/samples/cpuburn: ALL_CFLAGS += -fno-omit-frame-pointer
+$(BUILD)/samples/cpuburn: ALL_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
 $(BUILD)/samples/cpuburn-nofp: samples/cpuburn.c
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) -fomit-frame-pointer $(ALL_LDFLAGS) -s -o $@ $< -lpthread -lm

@@ -2,6 +2,7 @@
  * analyze/report-json.md). Keys never change meaning within a version; new
  * keys may be added. Numbers are numbers; absent values are null. */
 #include "report.h"
+#include "profile.h"
 
 #include "compare.h"
 
@@ -169,7 +170,9 @@ static int json_analysis(FILE *f, const struct analysis *a)
 		fputs(i ? ",\n    " : "\n    ", f);
 		note_json(f, &a->notes[i]);
 	}
-	fputs("]}\n", f);
+	fputs("]", f);
+	profile_report_json(f, a);
+	fputs("}\n", f);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "report.h"
 
 #include "compare.h"
+#include "profile.h"
 #include "report_charts.h"
 #include "term.h"
 
@@ -418,6 +419,7 @@ static int md_analysis(FILE *f, const struct analysis *a)
 		finding_section(f, a, i);
 	observations_section(f, a);
 	notes_section(f, a);
+	profile_report_md(f, a);
 	manifest_section(f, &a->bundle, "## Capture manifest");
 	return ferror(f) ? -1 : 0;
 }

@@ -6,7 +6,8 @@
  * burn_c 1, each unit the same loop, so burn_a takes 60% of the cycles,
  * burn_b 30% and burn_c 10%, all called from work_round() <- thread main.
  * The functions are never inlined and the Makefile builds this file with
- * -fno-omit-frame-pointer (cpuburn) and again without frame pointers and
+ * -fno-omit-frame-pointer -fno-optimize-sibling-calls (cpuburn) and again
+ * without frame pointers and
  * stripped (cpuburn-nofp), so a profiler unwinding by frame pointers names
  * the first and cannot unwind or name the second. Prints "ready" once the
  * threads run; stops on SIGTERM/SIGINT or after --duration (default 600 s).
@@ -27,6 +28,15 @@ __attribute__((noinline)) uint64_t burn_b(uint64_t x);
 __attribute__((noinline)) uint64_t burn_c(uint64_t x);
 __attribute__((noinline)) void work_round(void);
 
+/* Called once per round by each burn_*: none is a leaf function, so each
+ * keeps a frame of its own (gcc drops the frame of a leaf even with
+ * -fno-omit-frame-pointer, and unwinding then skips the leaf's caller). */
+__attribute__((noinline)) static uint64_t mix(uint64_t x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x ^ (x >> 31);
+}
+
 /* Each burn_* does its loop itself (not through spin(), which would be the
  * profile's top self function): self samples land in burn_* by name. */
 uint64_t burn_a(uint64_t x)
@@ -35,8 +45,7 @@ uint64_t burn_a(uint64_t x)
 
 	for (i = 0; i < 6L * UNIT; i++)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-	__asm__ volatile("" : "+r"(x));
-	return x;
+	return mix(x);
 }
 
 uint64_t burn_b(uint64_t x)
@@ -45,8 +54,7 @@ uint64_t burn_b(uint64_t x)
 
 	for (i = 0; i < 3L * UNIT; i++)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-	__asm__ volatile("" : "+r"(x));
-	return x;
+	return mix(x);
 }
 
 uint64_t burn_c(uint64_t x)
@@ -55,8 +63,7 @@ uint64_t burn_c(uint64_t x)
 
 	for (i = 0; i < 1L * UNIT; i++)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-	__asm__ volatile("" : "+r"(x));
-	return x;
+	return mix(x);
 }
 
 void work_round(void)

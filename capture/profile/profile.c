@@ -554,8 +554,9 @@ static void load_module(struct profile *p, struct pproc *pp, const struct mappin
 	if (elfsym_load(read_fd, &fd, (uint64_t)st.st_size, &mod->elf, why, sizeof(why)) < 0) {
 		snprintf(mod->symbols, sizeof(mod->symbols), "none: %s", why);
 		elfsym_release(&mod->elf);
-	} else if (mod->elf.table == ELFSYM_NONE) {
-		snprintf(mod->symbols, sizeof(mod->symbols), "none: stripped (no .symtab or .dynsym)");
+	} else if (mod->elf.table == ELFSYM_NONE || mod->elf.nsyms == 0) {
+		/* A .dynsym of imports only names none of the object's code. */
+		snprintf(mod->symbols, sizeof(mod->symbols), "none: stripped (no function symbols)");
 	} else {
 		snprintf(mod->symbols, sizeof(mod->symbols), "%s",
 			 mod->elf.table == ELFSYM_SYMTAB ? "symtab" : "dynsym");

@@ -779,12 +779,13 @@ FROM ticks t;
 
 -- ---- profile ----
 
--- Every (stack, frame) pair on the path from each stack node to its root,
--- with the frame's depth: join profile_samples on stack_id for total
--- (inclusive) samples of a frame.
+-- Every (stack, frame) pair on the path from each sampled stack to its
+-- root, with the frame's depth: join profile_samples on stack_id for the
+-- total (inclusive) samples of a frame.
 CREATE VIEW profile_stack_frames AS
 WITH RECURSIVE walk (stack_id, node, frame_id, depth) AS (
 	SELECT id, parent_id, frame_id, depth FROM profile_stacks
+	WHERE id IN (SELECT stack_id FROM profile_samples)
 	UNION ALL
 	SELECT w.stack_id, s.parent_id, s.frame_id, s.depth
 	FROM walk w JOIN profile_stacks s ON s.id = w.node

@@ -1,0 +1,373 @@
+/* The CPU profile section of the reports: top functions and modules by self
+ * samples (the function was on the CPU) and total samples (it was anywhere
+ * on the stack), and how far the stacks can be trusted (truncated, stopped
+ * at the leaf, through addresses in no mapping, unnamed code). Loaded once
+ * into the analysis; the writers only format it. */
+#include "profile.h"
+
+#include "bundle.h"
+#include "error.h"
+#include "escape.h"
+#include "findings.h"
+#include "report.h"
+#include "term.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PROFILE_NAME_MAX 200             /* bytes of a name shown */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Sampled stacks walked to their roots once: every (stack, frame) pair,
+ * counted once per stack. */
+#define WALK_CTE \
+	"WITH RECURSIVE used AS (SELECT DISTINCT stack_id FROM profile_samples), " \
+	"walk (stack_id, node, frame_id) AS (" \
+	" SELECT s.id, s.parent_id, s.frame_id FROM profile_stacks s JOIN used u ON u.stack_id = s.id" \
+	" UNION ALL SELECT w.stack_id, s.parent_id, s.frame_id FROM walk w JOIN profile_stacks s ON s.id = w.node), " \
+	"pairs AS (SELECT DISTINCT stack_id, frame_id FROM walk), " \
+	"per_stack AS (SELECT stack_id, SUM(samples) AS n FROM profile_samples GROUP BY stack_id) "
+
+static const char *functions_sql =
+	WALK_CTE
+	", incl AS (SELECT p.frame_id, SUM(ps.n) AS n FROM pairs p JOIN per_stack ps USING (stack_id) GROUP BY p.frame_id)"
+	", self AS (SELECT s.frame_id, SUM(ps.n) AS n FROM per_stack ps JOIN profile_stacks s ON s.id = ps.stack_id"
+	"           GROUP BY s.frame_id) "
+	"SELECT COALESCE(f.name, printf('%s+0x%x', m.path, f.addr)), m.path, COALESCE(self.n, 0), incl.n "
+	"FROM incl JOIN profile_frames f ON f.id = incl.frame_id JOIN profile_modules m ON m.id = f.module_id "
+	"LEFT JOIN self ON self.frame_id = incl.frame_id "
+	"ORDER BY 3 DESC, 4 DESC, 1 LIMIT " STR(PROFILE_TOP_FUNCTIONS);
+
+static const char *modules_sql =
+	WALK_CTE
+	", mods AS (SELECT DISTINCT p.stack_id, f.module_id FROM pairs p JOIN profile_frames f ON f.id = p.frame_id)"
+	", incl AS (SELECT module_id, SUM(ps.n) AS n FROM mods JOIN per_stack ps USING (stack_id) GROUP BY module_id)"
+	", self AS (SELECT f.module_id, SUM(ps.n) AS n FROM per_stack ps JOIN profile_stacks s ON s.id = ps.stack_id"
+	"           JOIN profile_frames f ON f.id = s.frame_id GROUP BY f.module_id) "
+	"SELECT m.path, NULL, COALESCE(self.n, 0), incl.n "
+	"FROM incl JOIN profile_modules m ON m.id = incl.module_id "
+	"LEFT JOIN self ON self.module_id = incl.module_id "
+	"ORDER BY 3 DESC, 4 DESC, 1 LIMIT " STR(PROFILE_TOP_MODULES);
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? strdup((const char *)s) : NULL;
+}
+
+static int load_rows(sqlite3 *db, const char *sql, struct profile_row *rows, int max, int *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return error("cannot read the profile: %s", sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		struct profile_row *r = &rows[(*n)++];
+
+		r->name = dup_col(st, 0);
+		r->module = dup_col(st, 1);
+		r->self = sqlite3_column_int64(st, 2);
+		r->total = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return error("cannot read the profile: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+int profile_summary_load(struct analysis *a, sqlite3 *db)
+{
+	struct profile_summary *p;
+	sqlite3_stmt *st;
+	const char *hz;
+
+	a->profile = NULL;
+	/* Bundles of schema 1 have no profile. */
+	if (!bundle_has_table(db, "profile_samples") || !bundle_has_table(db, "profile_ticks"))
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return error("out of memory");
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(samples), 0), COALESCE(SUM(lost), 0), COALESCE(SUM(truncated), 0), "
+			       "COALESCE(SUM(leaf_only), 0), COALESCE(SUM(stray), 0), COALESCE(SUM(unnamed), 0), "
+			       "(SELECT MIN(t.wall_us) FROM ticks t WHERE t.id IN (SELECT tick FROM profile_samples)), "
+			       "(SELECT MAX(t.wall_us) FROM ticks t WHERE t.id IN (SELECT tick FROM profile_samples)) "
+			       "FROM profile_ticks", -1, &st, NULL) != SQLITE_OK) {
+		free(p);
+		return error("cannot read the profile: %s", sqlite3_errmsg(db));
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		p->samples = sqlite3_column_int64(st, 0);
+		p->lost = sqlite3_column_int64(st, 1);
+		p->truncated = sqlite3_column_int64(st, 2);
+		p->leaf_only = sqlite3_column_int64(st, 3);
+		p->stray = sqlite3_column_int64(st, 4);
+		p->unnamed = sqlite3_column_int64(st, 5);
+		p->from_us = sqlite3_column_int64(st, 6);
+		p->to_us = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	if (p->samples <= 0) {
+		free(p);
+		return 0;
+	}
+	hz = bundle_info_get(&a->bundle, "profile_hz");
+	p->hz = hz ? atoi(hz) : 0;
+	if (load_rows(db, functions_sql, p->functions, PROFILE_TOP_FUNCTIONS, &p->nfunctions) < 0 ||
+	    load_rows(db, modules_sql, p->modules, PROFILE_TOP_MODULES, &p->nmodules) < 0) {
+		profile_summary_free(p);
+		return -1;
+	}
+	/* Modules that samples fell in whose code has no names. */
+	if (sqlite3_prepare_v2(db, "SELECT group_concat(path, ', ') FROM (SELECT DISTINCT m.path FROM profile_samples ps "
+			       "JOIN profile_stacks s ON s.id = ps.stack_id JOIN profile_frames f ON f.id = s.frame_id "
+			       "JOIN profile_modules m ON m.id = f.module_id WHERE f.name IS NULL AND m.path NOT LIKE '[%' "
+			       "ORDER BY m.path LIMIT 5)", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			p->unnamed_modules = dup_col(st, 0);
+		sqlite3_finalize(st);
+	}
+	a->profile = p;
+	return 0;
+}
+
+void profile_summary_free(struct profile_summary *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nfunctions; i++) {
+		free(p->functions[i].name);
+		free(p->functions[i].module);
+	}
+	for (i = 0; i < p->nmodules; i++)
+		free(p->modules[i].name);
+	free(p->unnamed_modules);
+	free(p);
+}
+
+static double pct(long long n, long long of)
+{
+	return of > 0 ? 100.0 * (double)n / (double)of : 0.0;
+}
+
+/* The base name of a module path, for narrow columns ("[kernel]" as is). */
+static const char *base(const char *path)
+{
+	const char *s;
+
+	if (!path)
+		return "";
+	s = strrchr(path, '/');
+	return s && s[1] ? s + 1 : path;
+}
+
+/* How complete the stacks are, as sentences (shared by text and Markdown):
+ * TEXT writes our words, NAME escapes bundle text (module paths). */
+static void quality(const struct profile_summary *p, void (*text)(FILE *, const char *),
+		    void (*name)(FILE *, const char *), FILE *f)
+{
+	char buf[256];
+
+	if (p->stray || p->leaf_only) {
+		snprintf(buf, sizeof(buf), "%.0f%% of stacks stopped at the innermost frame or ran through addresses "
+			 "outside any code: unwinding by frame pointers failed (code built without them; rebuild with "
+			 "-fno-omit-frame-pointer, or read only the innermost frames). ",
+			 pct(p->stray > p->leaf_only ? p->stray : p->leaf_only, p->samples));
+		text(f, buf);
+	}
+	if (p->unnamed) {
+		snprintf(buf, sizeof(buf), "%.0f%% of samples are in code without symbols", pct(p->unnamed, p->samples));
+		text(f, buf);
+		if (p->unnamed_modules) {
+			text(f, " (");
+			name(f, p->unnamed_modules);
+			text(f, ")");
+		}
+		text(f, ": shown as MODULE+0xADDRESS. ");
+	}
+	if (p->truncated) {
+		snprintf(buf, sizeof(buf), "%lld stacks were deeper than the depth limit and were cut (root [truncated]). ",
+			 p->truncated);
+		text(f, buf);
+	}
+	if (p->lost) {
+		snprintf(buf, sizeof(buf), "%lld samples were lost (ring buffer full). ", p->lost);
+		text(f, buf);
+	}
+}
+
+/* ---- text ---- */
+
+static void text_put(FILE *f, const char *s)
+{
+	fput_term(f, s, 0);
+}
+
+static void text_rows(FILE *f, const struct profile_summary *p, const struct profile_row *rows, int n, int funcs)
+{
+	int i;
+
+	fprintf(f, "  %6s %6s  %s\n", "self", "total", funcs ? "function (module)" : "module");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "  %5.1f%% %5.1f%%  ", pct(rows[i].self, p->samples), pct(rows[i].total, p->samples));
+		fput_term(f, rows[i].name ? rows[i].name : "?", PROFILE_NAME_MAX);
+		if (funcs) {
+			fputs("  (", f);
+			fput_term(f, base(rows[i].module), PROFILE_NAME_MAX);
+			fputc(')', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+void profile_report_text(FILE *f, const struct analysis *a)
+{
+	const struct profile_summary *p = a->profile;
+	char t0[40], t1[40];
+
+	if (!p)
+		return;
+	fprintf(f, "\nCPU profile: %lld on-CPU samples", p->samples);
+	if (p->hz > 0)
+		fprintf(f, " at %d Hz (%.1f CPU-seconds)", p->hz, (double)p->samples / p->hz);
+	fprintf(f, ", %s .. %s\n", report_time(p->from_us, t0, sizeof(t0)), report_time(p->to_us, t1, sizeof(t1)));
+	fputs(" Top functions (self: on the CPU; total: anywhere on the stack):\n", f);
+	text_rows(f, p, p->functions, p->nfunctions, 1);
+	fputs(" Top modules:\n", f);
+	text_rows(f, p, p->modules, p->nmodules, 0);
+	if (p->stray || p->leaf_only || p->unnamed || p->truncated || p->lost) {
+		fputs(" ! ", f);
+		quality(p, text_put, text_put, f);
+		fputc('\n', f);
+	}
+}
+
+/* ---- Markdown ---- */
+
+/* Bundle text inline in Markdown (a table cell): punctuation escaped,
+ * controls and invalid UTF-8 as '?', pipes escaped, cut at MAX bytes. */
+static void md_cell(FILE *f, const char *s, size_t max)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80) {
+			int k = term_utf8_len((const unsigned char *)s + i);
+
+			if (k > 1 && (size_t)k <= n - i && !(c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+				fwrite(s + i, 1, (size_t)k, f);
+				i += (size_t)k - 1;
+			} else {
+				fputc('?', f);
+			}
+		} else if (c < 0x20 || c == 0x7f) {
+			fputc('?', f);
+		} else {
+			if (strchr("\\`*_{}[]()<>#+-.!|~&\"'", c))
+				fputc('\\', f);
+			fputc(c, f);
+		}
+	}
+	if (s && strlen(s) > n)
+		fputs("…", f);
+}
+
+static void md_name(FILE *f, const char *s)
+{
+	md_cell(f, s, 2000);
+}
+
+/* Our own sentences: only '[' and '*' could start Markdown syntax in them. */
+static void md_words(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '[' || *s == ']' || *s == '*' || *s == '_')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static void md_rows(FILE *f, const struct profile_summary *p, const struct profile_row *rows, int n, int funcs)
+{
+	int i;
+
+	fputs(funcs ? "| self | total | function | module |\n|---:|---:|---|---|\n" :
+		      "| self | total | module |\n|---:|---:|---|\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "| %.1f%% | %.1f%% | ", pct(rows[i].self, p->samples), pct(rows[i].total, p->samples));
+		md_cell(f, rows[i].name ? rows[i].name : "?", PROFILE_NAME_MAX);
+		if (funcs) {
+			fputs(" | ", f);
+			md_cell(f, base(rows[i].module), PROFILE_NAME_MAX);
+		}
+		fputs(" |\n", f);
+	}
+}
+
+void profile_report_md(FILE *f, const struct analysis *a)
+{
+	const struct profile_summary *p = a->profile;
+	char t0[40], t1[40];
+
+	if (!p)
+		return;
+	fprintf(f, "\n## CPU profile\n\n%lld on-CPU samples", p->samples);
+	if (p->hz > 0)
+		fprintf(f, " at %d Hz (%.1f CPU-seconds)", p->hz, (double)p->samples / p->hz);
+	fprintf(f, ", %s .. %s. *Self*: the function was on the CPU; *total*: it was anywhere on the stack.\n\n",
+		report_time(p->from_us, t0, sizeof(t0)), report_time(p->to_us, t1, sizeof(t1)));
+	md_rows(f, p, p->functions, p->nfunctions, 1);
+	fputc('\n', f);
+	md_rows(f, p, p->modules, p->nmodules, 0);
+	if (p->stray || p->leaf_only || p->unnamed || p->truncated || p->lost) {
+		fputs("\n**Stacks:** ", f);
+		quality(p, md_words, md_name, f);
+		fputc('\n', f);
+	}
+}
+
+/* ---- JSON ---- */
+
+static void json_rows(FILE *f, const struct profile_row *rows, int n, int funcs)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs(funcs ? "\"function\": " : "\"module\": ", f);
+		json_string(f, rows[i].name ? rows[i].name : "");
+		if (funcs) {
+			fputs(", \"module\": ", f);
+			json_string(f, rows[i].module ? rows[i].module : "");
+		}
+		fprintf(f, ", \"self\": %lld, \"total\": %lld}", rows[i].self, rows[i].total);
+	}
+}
+
+void profile_report_json(FILE *f, const struct analysis *a)
+{
+	const struct profile_summary *p = a->profile;
+
+	if (!p)
+		return;
+	fprintf(f, ",\n \"profile\": {\"samples\": %lld, \"hz\": %d, \"from_us\": %lld, \"to_us\": %lld,\n"
+		"  \"lost\": %lld, \"truncated\": %lld, \"leaf_only\": %lld, \"stray\": %lld, \"unnamed\": %lld,\n"
+		"  \"functions\": [", p->samples, p->hz, p->from_us, p->to_us, p->lost, p->truncated,
+		p->leaf_only, p->stray, p->unnamed);
+	json_rows(f, p->functions, p->nfunctions, 1);
+	fputs("],\n  \"modules\": [", f);
+	json_rows(f, p->modules, p->nmodules, 0);
+	fputs("]}", f);
+}

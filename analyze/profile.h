@@ -1,0 +1,46 @@
+/* The CPU profile of a bundle (the profile source's tables): top functions
+ * and modules by self and total samples, how complete the stacks are, for
+ * the report writers (one call each); and folded stacks for flame-graph
+ * tools (casefile-analyze export-folded, analyze/profile.c). */
+#ifndef CASEFILE_ANALYZE_PROFILE_H
+#define CASEFILE_ANALYZE_PROFILE_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+struct analysis;
+
+#define PROFILE_TOP_FUNCTIONS 15
+#define PROFILE_TOP_MODULES 10
+
+struct profile_row {
+	char *name;                      /* function, or module path */
+	char *module;                    /* functions: their module */
+	long long self, total;           /* samples innermost / anywhere on the stack */
+};
+
+struct profile_summary {
+	long long samples, lost, truncated, leaf_only, stray, unnamed;
+	int hz;
+	long long from_us, to_us;        /* wall time of the first and last tick with samples */
+	struct profile_row functions[PROFILE_TOP_FUNCTIONS];
+	int nfunctions;
+	struct profile_row modules[PROFILE_TOP_MODULES];
+	int nmodules;
+	char *unnamed_modules;           /* modules without symbols that samples fell in, or NULL */
+};
+
+/* Reads the profile of DB into a->profile (left NULL when the bundle has no
+ * profile tables or no samples). Returns 0, or -1 after error() when a query
+ * fails (the analysis goes on without a profile). */
+int profile_summary_load(struct analysis *a, sqlite3 *db);
+void profile_summary_free(struct profile_summary *p);
+
+/* The profile section of each report (nothing when a->profile is NULL). */
+void profile_report_text(FILE *f, const struct analysis *a);
+void profile_report_md(FILE *f, const struct analysis *a);
+/* Writes ',\n "profile": {...}' (nothing without a profile): call before
+ * the closing brace of the analysis object. */
+void profile_report_json(FILE *f, const struct analysis *a);
+
+#endif
