@@ -35,6 +35,8 @@ static const struct column {
 	{ "fingerprint_examples", "text", H_TEXT },
 	{ "attachments", "path", H_PATH },
 	{ "attachments", "name", H_PATH },
+	{ "profile_modules", "path", H_PATH },
+	{ "profile_frames", "name", H_TEXT },   /* JIT names carry script paths */
 };
 
 static const char *const how_fn[] = {
@@ -279,7 +281,7 @@ static int set_list(const char *table, char *buf, size_t len, const char *prefix
 
 static const char *const tables[] = {
 	"events", "sources", "processes", "cgroups", "sockets", "flows", "log_files",
-	"fingerprints", "fingerprint_examples", "attachments",
+	"fingerprints", "fingerprint_examples", "attachments", "profile_modules", "profile_frames",
 };
 
 int redact_bundle_triggers(sqlite3 *db)

@@ -27,6 +27,7 @@
  */
 #include "capture.h"
 #include "proc/procfs.h"
+#include "privs.h"
 #include "safeopen.h"
 #include "perfring.h"
 
@@ -105,6 +106,26 @@ struct ksym {
 	uint32_t pad;
 };
 
+/* Kernel function names (/proc/kallsyms, t/T symbols of the kernel proper),
+ * sorted by address. */
+struct ktab {
+	struct ksym *ksyms;
+	size_t nksyms;
+	char *knames;
+	char state[160];                 /* why no names, "" when read */
+};
+
+/* A sample held back until the kernel names are read (its kernel frames
+ * would otherwise be named by address for good). */
+struct pending {
+	int64_t tick;
+	uint32_t pid;
+	int nkernel, nuser, entries;
+	size_t off;                      /* into pend_ips: kernel then user */
+};
+
+#define PROFILE_PENDING_MAX 20000
+
 struct profile {
 	int cpus[PROFILE_MAX_CPUS];
 	int ncpus;
@@ -120,10 +141,17 @@ struct profile {
 	unsigned char *tmp;
 	struct callchain cc;
 
-	struct ksym *ksyms;
-	size_t nksyms;
-	char *knames;
-	char kstate[160];                /* why no kernel names, "" when read */
+	struct ktab kt;                  /* in use once kready */
+	struct ktab kload;               /* filled by the loader thread */
+	int kfd;                         /* /proc/kallsyms, opened during setup */
+	pthread_t kthread;
+	int kthread_running;
+	int kready;                      /* atomic: kload complete */
+	int knamed;                      /* kt is ours: names available */
+	struct pending *pend;
+	size_t npend, pendcap;
+	uint64_t *pend_ips;
+	size_t npend_ips, pend_ipcap;
 
 	struct module *mods;
 	int nmods, modcap;
@@ -250,7 +278,7 @@ static int special_frame(struct profile *p, const char *module, int64_t *out)
 /* ---- kernel symbols ---- */
 
 struct kload {
-	struct profile *p;
+	struct ktab *t;
 	size_t cap, namecap, namelen;
 	int nonzero, oom;
 };
@@ -258,22 +286,22 @@ struct kload {
 static void kallsyms_line(const char *line, size_t len, void *arg)
 {
 	struct kload *k = arg;
-	struct profile *p = k->p;
+	struct ktab *t = k->t;
 	struct kallsyms_line l;
 
 	if (k->oom || symtext_kallsyms_line(line, len, &l) != 0 || l.module)
 		return;
 	if (l.addr)
 		k->nonzero = 1;
-	if (p->nksyms == k->cap) {
+	if (t->nksyms == k->cap) {
 		size_t ncap = k->cap ? k->cap * 2 : 65536;
-		struct ksym *n = realloc(p->ksyms, ncap * sizeof(*n));
+		struct ksym *n = realloc(t->ksyms, ncap * sizeof(*n));
 
 		if (!n) {
 			k->oom = 1;
 			return;
 		}
-		p->ksyms = n;
+		t->ksyms = n;
 		k->cap = ncap;
 	}
 	if (k->namelen + l.namelen + 1 > k->namecap) {
@@ -282,19 +310,19 @@ static void kallsyms_line(const char *line, size_t len, void *arg)
 
 		while (ncap < k->namelen + l.namelen + 1)
 			ncap *= 2;
-		n = realloc(p->knames, ncap);
+		n = realloc(t->knames, ncap);
 		if (!n) {
 			k->oom = 1;
 			return;
 		}
-		p->knames = n;
+		t->knames = n;
 		k->namecap = ncap;
 	}
-	memcpy(p->knames + k->namelen, l.name, l.namelen);
-	p->knames[k->namelen + l.namelen] = '\0';
-	p->ksyms[p->nksyms].addr = l.addr;
-	p->ksyms[p->nksyms].name = (uint32_t)k->namelen;
-	p->nksyms++;
+	memcpy(t->knames + k->namelen, l.name, l.namelen);
+	t->knames[k->namelen + l.namelen] = '\0';
+	t->ksyms[t->nksyms].addr = l.addr;
+	t->ksyms[t->nksyms].name = (uint32_t)k->namelen;
+	t->nksyms++;
 	k->namelen += l.namelen + 1;
 }
 
@@ -305,45 +333,90 @@ static int cmp_ksym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Kernel function names, read now: /proc/kallsyms shows addresses only to a
- * reader with CAP_SYSLOG (and kptr_restrict allowing), which the tick loop
- * no longer has after privs_drop(). Module symbols are left out: their
- * frames are named by address in [kernel]. */
-static void load_kallsyms(struct profile *p, struct capture *cap)
+static void ktab_release(struct ktab *t)
 {
-	char path[PATH_MAX], *buf = NULL;
-	struct kload k = { .p = p };
-	int truncated = 0;
+	free(t->ksyms);
+	free(t->knames);
+	t->ksyms = NULL;
+	t->knames = NULL;
+	t->nksyms = 0;
+}
+
+/* Reads and parses /proc/kallsyms from FD into T. */
+static void read_kallsyms(int fd, struct ktab *t)
+{
+	struct kload k = { .t = t };
+	size_t len = 0, cap = 4u << 20;
+	char *buf = malloc(cap);
 	ssize_t n;
 
-	capture_path(cap, path, sizeof(path), "/proc/kallsyms");
-	n = read_file_alloc(path, PROFILE_KALLSYMS_MAX, &buf, &truncated);
-	if (n < 0) {
-		snprintf(p->kstate, sizeof(p->kstate), "cannot read /proc/kallsyms: %s", strerror(errno));
+	while (buf) {
+		if (len == cap) {
+			char *nb = cap < PROFILE_KALLSYMS_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf) {
+		snprintf(t->state, sizeof(t->state), "out of memory reading /proc/kallsyms");
 		return;
 	}
-	symtext_lines(buf, (size_t)n, kallsyms_line, &k);
+	symtext_lines(buf, len, kallsyms_line, &k);
 	free(buf);
 	if (k.oom || !k.nonzero) {
-		snprintf(p->kstate, sizeof(p->kstate), "%s", k.oom ? "out of memory reading /proc/kallsyms" :
+		snprintf(t->state, sizeof(t->state), "%s", k.oom ? "out of memory reading /proc/kallsyms" :
 			 "/proc/kallsyms shows no addresses (kptr_restrict, or no CAP_SYSLOG)");
-		free(p->ksyms);
-		free(p->knames);
-		p->ksyms = NULL;
-		p->knames = NULL;
-		p->nksyms = 0;
+		ktab_release(t);
 		return;
 	}
-	qsort(p->ksyms, p->nksyms, sizeof(*p->ksyms), cmp_ksym);
-	if (truncated)
-		snprintf(p->kstate, sizeof(p->kstate), "/proc/kallsyms longer than 64 MiB: cut");
+	qsort(t->ksyms, t->nksyms, sizeof(*t->ksyms), cmp_ksym);
+}
+
+/* Kernel function names take /proc/kallsyms: ~120k lines, a second or more
+ * of the capture's low-priority CPU on a busy machine. Read in a thread so
+ * setup and ticks do not wait for it; samples with kernel frames wait
+ * (pending) until it is done. The file is opened during setup: it shows
+ * addresses to whoever opened it with CAP_SYSLOG, which the thread then
+ * drops with every other capability. Module symbols are left out: their
+ * frames are named by address in [kernel]. */
+static void *kallsyms_main(void *arg)
+{
+	struct profile *p = arg;
+
+	privs_limit_thread(NULL, 0);
+	read_kallsyms(p->kfd, &p->kload);
+	__atomic_store_n(&p->kready, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Takes the kernel names once the thread is done (WAIT: wait for it). */
+static void kallsyms_take(struct profile *p, int wait)
+{
+	if (p->knamed || !p->kthread_running)
+		return;
+	if (!wait && !__atomic_load_n(&p->kready, __ATOMIC_ACQUIRE))
+		return;
+	pthread_join(p->kthread, NULL);
+	p->kthread_running = 0;
+	p->kt = p->kload;
+	memset(&p->kload, 0, sizeof(p->kload));
+	p->knamed = 1;
 }
 
 static int64_t kernel_frame(struct profile *p, uint64_t ip)
 {
 	int added, mi;
 	int64_t *v = idmap_u64(&p->kips, ip, &added), f;
-	size_t lo = 0, hi = p->nksyms;
+	size_t lo = 0, hi = p->kt.nksyms;
 
 	if (!v)
 		return -1;
@@ -353,17 +426,17 @@ static int64_t kernel_frame(struct profile *p, uint64_t ip)
 	if (mi < 0)
 		return -1;
 	snprintf(p->mods[mi].symbols, sizeof(p->mods[mi].symbols), "%s",
-		 p->nksyms ? "kallsyms" : p->kstate[0] ? p->kstate : "none");
+		 p->kt.nksyms ? "kallsyms" : p->kt.state[0] ? p->kt.state : "none");
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (p->ksyms[mid].addr <= ip)
+		if (p->kt.ksyms[mid].addr <= ip)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo > 0) {
-		const char *name = p->knames + p->ksyms[lo - 1].name;
+		const char *name = p->kt.knames + p->kt.ksyms[lo - 1].name;
 
 		f = frame_id(p, mi, name, strlen(name), 0, 1);
 	} else {
@@ -856,8 +929,9 @@ static int64_t process_id_of(struct capture *cap, pid_t pid)
 	return -1;
 }
 
-/* Names the frames of one sample, finds its stack and counts it. */
-static int take_sample(struct profile *p, const struct callchain *c)
+/* Names the frames of one sample, finds its stack and counts it in COUNTS
+ * (process_id << 32 | stack -> samples). */
+static int take_sample(struct profile *p, const struct callchain *c, struct idmap *counts)
 {
 	int64_t frames[2 * CALLCHAIN_MAX + 1], node = 0, pid_id, *cnt;
 	int n = 0, i, added, stray = 0, unnamed_leaf = 0;
@@ -873,7 +947,6 @@ static int take_sample(struct profile *p, const struct callchain *c)
 	pp = proc_get(p, (pid_t)c->pid);
 	if (!pp)
 		return -1;
-	p->samples++;
 	if (c->entries >= p->max_stack) {
 		p->truncated++;
 		if (special_frame(p, "[truncated]", &frames[n]) < 0)
@@ -907,7 +980,7 @@ static int take_sample(struct profile *p, const struct callchain *c)
 		p->leaf_only++;
 	if (stray)
 		p->stray++;
-	if (c->nkernel && !p->nksyms)
+	if (c->nkernel && !p->kt.nksyms)
 		unnamed_leaf = 1;
 	if (unnamed_leaf)
 		p->unnamed++;
@@ -918,11 +991,91 @@ static int take_sample(struct profile *p, const struct callchain *c)
 		if (node < 0)
 			return -1;
 	}
-	cnt = idmap_u64(&p->counts, ((uint64_t)pid_id << 32) | (uint64_t)node, &added);
+	cnt = idmap_u64(counts, ((uint64_t)pid_id << 32) | (uint64_t)node, &added);
 	if (!cnt)
 		return -1;
 	(*cnt)++;
 	return 0;
+}
+
+/* Holds back a sample with kernel frames while the kernel names are being
+ * read. Returns 0, or -1 when there is no room (it is taken now). */
+static int pend_add(struct profile *p, const struct callchain *c)
+{
+	size_t need = (size_t)(c->nkernel + c->nuser);
+	struct pending *e;
+
+	if (p->npend == PROFILE_PENDING_MAX)
+		return -1;
+	if (p->npend == p->pendcap) {
+		size_t ncap = p->pendcap ? p->pendcap * 2 : 256;
+		struct pending *n = realloc(p->pend, ncap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		p->pend = n;
+		p->pendcap = ncap;
+	}
+	if (p->npend_ips + need > p->pend_ipcap) {
+		size_t ncap = p->pend_ipcap ? p->pend_ipcap * 2 : 8192;
+		uint64_t *n;
+
+		while (ncap < p->npend_ips + need)
+			ncap *= 2;
+		n = realloc(p->pend_ips, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		p->pend_ips = n;
+		p->pend_ipcap = ncap;
+	}
+	e = &p->pend[p->npend++];
+	e->tick = p->tick;
+	e->pid = c->pid;
+	e->nkernel = c->nkernel;
+	e->nuser = c->nuser;
+	e->entries = c->entries;
+	e->off = p->npend_ips;
+	memcpy(p->pend_ips + p->npend_ips, c->kernel, (size_t)c->nkernel * sizeof(uint64_t));
+	memcpy(p->pend_ips + p->npend_ips + c->nkernel, c->user, (size_t)c->nuser * sizeof(uint64_t));
+	p->npend_ips += need;
+	return 0;
+}
+
+static int write_counts(struct profile *p, int64_t tick, struct idmap *counts);
+
+/* Names and writes the samples held back, each under the tick it was read
+ * in, once the kernel names are there. */
+static int pend_flush(struct profile *p)
+{
+	struct idmap counts = { 0 };
+	size_t i = 0;
+	int ret = 0;
+
+	while (i < p->npend && ret == 0) {
+		int64_t tick = p->pend[i].tick;
+
+		for (; i < p->npend && p->pend[i].tick == tick; i++) {
+			const struct pending *e = &p->pend[i];
+
+			p->cc.kind = CALLCHAIN_SAMPLE;
+			p->cc.pid = e->pid;
+			p->cc.nkernel = e->nkernel;
+			p->cc.nuser = e->nuser;
+			p->cc.entries = e->entries;
+			memcpy(p->cc.kernel, p->pend_ips + e->off, (size_t)e->nkernel * sizeof(uint64_t));
+			memcpy(p->cc.user, p->pend_ips + e->off + e->nkernel, (size_t)e->nuser * sizeof(uint64_t));
+			if (take_sample(p, &p->cc, &counts) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (ret == 0)
+			ret = write_counts(p, tick, &counts);
+		idmap_clear(&counts);
+	}
+	idmap_release(&counts);
+	p->npend = p->npend_ips = 0;
+	return ret;
 }
 
 static int on_record(const void *buf, size_t len, void *arg)
@@ -931,9 +1084,19 @@ static int on_record(const void *buf, size_t len, void *arg)
 
 	if (callchain_decode(buf, len, &p->cc) < 0)
 		return -1;
-	if (p->cc.kind == CALLCHAIN_LOST)
+	if (p->cc.kind == CALLCHAIN_LOST) {
 		p->lost += p->cc.lost;
-	else if (p->cc.kind == CALLCHAIN_SAMPLE && !p->failed && take_sample(p, &p->cc) < 0)
+		return 0;
+	}
+	if (p->cc.kind != CALLCHAIN_SAMPLE || p->failed)
+		return 0;
+	p->samples++;
+	if (p->cc.nkernel && !p->knamed) {
+		kallsyms_take(p, 0);
+		if (!p->knamed && p->kthread_running && pend_add(p, &p->cc) == 0)
+			return 0;
+	}
+	if (take_sample(p, &p->cc, &p->counts) < 0)
 		p->failed = 1;
 	return 0;
 }
@@ -1135,8 +1298,16 @@ static void profile_free(struct profile *p)
 	idmap_release(&p->counts);
 	free(p->procs);
 	free(p->mods);
-	free(p->ksyms);
-	free(p->knames);
+	if (p->kthread_running) {
+		pthread_join(p->kthread, NULL);
+		p->kthread_running = 0;
+	}
+	if (p->kfd >= 0)
+		close(p->kfd);
+	ktab_release(&p->kt);
+	ktab_release(&p->kload);
+	free(p->pend);
+	free(p->pend_ips);
 	free(p->fds);
 	free(p->rings);
 	free(p->tmp);
@@ -1153,6 +1324,7 @@ static int profile_open(struct capture *cap, void **state)
 
 	if (!p)
 		return error("out of memory");
+	p->kfd = -1;
 	p->cap = cap;
 	p->hz = cap->opts->profile_hz;
 	p->kernel = 1;
@@ -1206,40 +1378,58 @@ again:
 		profile_free(p);
 		return capture_source_skip(cap, "no target thread to attach to");
 	}
-	if (p->kernel)
-		load_kallsyms(p, cap);
-	else
-		snprintf(p->kstate, sizeof(p->kstate), "kernel frames not sampled (not permitted)");
+	if (p->kernel) {
+		char path[PATH_MAX];
+
+		capture_path(cap, path, sizeof(path), "/proc/kallsyms");
+		p->kfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (p->kfd < 0)
+			snprintf(p->kt.state, sizeof(p->kt.state), "cannot read /proc/kallsyms: %s", strerror(errno));
+		else if (capture_thread_start(&p->kthread, kallsyms_main, p) == 0)
+			p->kthread_running = 1;
+		else
+			snprintf(p->kt.state, sizeof(p->kt.state), "cannot start the thread reading /proc/kallsyms");
+	} else {
+		snprintf(p->kt.state, sizeof(p->kt.state), "kernel frames not sampled (not permitted)");
+	}
 	capture_source_backend(cap, "perf cpu-clock", NULL);
 	writer_manifest_setf(cap->w, "profile_hz", "%d", p->hz);
 	writer_manifest_setf(cap->w, "profile_max_stack", "%d", p->max_stack);
-	writer_manifest_set(cap->w, "profile_kernel", p->kernel ? (p->nksyms ? "named" : p->kstate) : p->kstate);
 	*state = p;
+	return 0;
+}
+
+static int write_counts(struct profile *p, int64_t tick, struct idmap *counts)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (!counts->n)
+		return 0;
+	st = writer_stmt(p->cap->w, "INSERT INTO profile_samples (tick, process_id, stack_id, samples) "
+			 "VALUES (?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	for (i = 0; i < counts->cap; i++) {
+		if (!counts->used[i])
+			continue;
+		sqlite3_bind_int64(st, 1, tick);
+		sqlite3_bind_int64(st, 2, (int64_t)(counts->keys[i] >> 32));
+		sqlite3_bind_int64(st, 3, (int64_t)(counts->keys[i] & 0xffffffffu));
+		sqlite3_bind_int64(st, 4, counts->vals[i]);
+		if (writer_step(p->cap->w, st) < 0)
+			return -1;
+		sqlite3_reset(st);
+	}
 	return 0;
 }
 
 static int write_tick(struct profile *p, int64_t tick)
 {
 	sqlite3_stmt *st;
-	size_t i;
 
-	if (p->counts.n) {
-		st = writer_stmt(p->cap->w, "INSERT INTO profile_samples (tick, process_id, stack_id, samples) "
-				 "VALUES (?, ?, ?, ?)");
-		if (!st)
-			return -1;
-		for (i = 0; i < p->counts.cap; i++) {
-			if (!p->counts.used[i])
-				continue;
-			sqlite3_bind_int64(st, 1, tick);
-			sqlite3_bind_int64(st, 2, (int64_t)(p->counts.keys[i] >> 32));
-			sqlite3_bind_int64(st, 3, (int64_t)(p->counts.keys[i] & 0xffffffffu));
-			sqlite3_bind_int64(st, 4, p->counts.vals[i]);
-			if (writer_step(p->cap->w, st) < 0)
-				return -1;
-			sqlite3_reset(st);
-		}
-	}
+	if (write_counts(p, tick, &p->counts) < 0)
+		return -1;
 	idmap_clear(&p->counts);
 	st = writer_stmt(p->cap->w, "INSERT INTO profile_ticks (tick, samples, lost, truncated, leaf_only, stray, unnamed) "
 			 "VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -1272,7 +1462,12 @@ static int drain(struct profile *p, int64_t tick)
 	p->tick = tick;
 	for (c = 0; c < p->ncpus; c++)
 		perfring_drain(&p->rings[c], p->tmp, on_record, p);
-	return p->failed ? -1 : 0;
+	if (p->failed)
+		return -1;
+	kallsyms_take(p, 0);
+	if (p->npend && (p->knamed || !p->kthread_running))
+		return pend_flush(p);
+	return 0;
 }
 
 static int profile_sample(struct capture *cap, void *state, int64_t tick)
@@ -1316,16 +1511,17 @@ static void profile_close(struct capture *cap, void *state)
 	if (!p)
 		return;
 	/* Stop the events, then take what they wrote last into the final
-	 * tick. */
+	 * tick, with the samples held back for the kernel names (waiting for
+	 * them now). */
 	for (i = 0; i < p->nfds; i++)
 		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	kallsyms_take(p, 1);
 	if (cap->tick > 0 && !writer_capped(cap->w) && drain(p, cap->tick) == 0 &&
-	    (p->samples || p->lost)) {
+	    write_counts(p, cap->tick, &p->counts) == 0) {
 		/* The final tick's row exists: add to it. */
 		sqlite3_stmt *st = writer_stmt(cap->w, "UPDATE profile_ticks SET samples = samples + ?, lost = lost + ?, "
 					       "truncated = truncated + ?, leaf_only = leaf_only + ?, stray = stray + ?, "
 					       "unnamed = unnamed + ? WHERE tick = ?");
-		size_t k;
 
 		if (st) {
 			sqlite3_bind_int64(st, 1, (int64_t)p->samples);
@@ -1337,24 +1533,14 @@ static void profile_close(struct capture *cap, void *state)
 			sqlite3_bind_int64(st, 7, cap->tick);
 			writer_step(cap->w, st);
 		}
-		st = writer_stmt(cap->w, "INSERT INTO profile_samples (tick, process_id, stack_id, samples) VALUES (?, ?, ?, ?)");
-		for (k = 0; st && k < p->counts.cap; k++) {
-			if (!p->counts.used[k])
-				continue;
-			sqlite3_bind_int64(st, 1, cap->tick);
-			sqlite3_bind_int64(st, 2, (int64_t)(p->counts.keys[k] >> 32));
-			sqlite3_bind_int64(st, 3, (int64_t)(p->counts.keys[k] & 0xffffffffu));
-			sqlite3_bind_int64(st, 4, p->counts.vals[k]);
-			if (writer_step(cap->w, st) < 0)
-				break;
-			sqlite3_reset(st);
-		}
 		p->total_samples += p->samples;
 		p->total_lost += p->lost;
 		p->total_truncated += p->truncated;
 		p->total_leaf_only += p->leaf_only;
 	}
 	writer_manifest_set(cap->w, "profile", describe(p));
+	writer_manifest_set(cap->w, "profile_kernel", p->kt.nksyms ? "named (kallsyms)" :
+			    p->kt.state[0] ? p->kt.state : "no kernel frame seen");
 	profile_free(p);
 }
 
