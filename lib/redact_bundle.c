@@ -1,4 +1,5 @@
 #include "redact_bundle.h"
+#include "bundle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,9 @@ int redact_bundle_rewrite(sqlite3 *db)
 	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		char prefix[64];
 
+		/* A table of a later schema version than the bundle's. */
+		if (!bundle_has_table(db, tables[t]))
+			continue;
 		snprintf(prefix, sizeof(prefix), "%s.", tables[t]);
 		if (set_list(tables[t], set, sizeof(set), prefix) <= 0)
 			continue;

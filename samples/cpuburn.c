@@ -1,6 +1,7 @@
 /* cpuburn: a CPU-bound process whose profile is known by design.
  *
  *   cpuburn [--threads N] [--duration S]
+ *   cpuburn --rounds N [--wait-file F]   (benchmarks: bench/bench-profile.sh)
  *
  * Each thread repeats one round: burn_a does 6 units of work, burn_b 3 and
  * burn_c 1, each unit the same loop, so burn_a takes 60% of the cycles,
@@ -11,8 +12,12 @@
  * stripped (cpuburn-nofp), so a profiler unwinding by frame pointers names
  * the first and cannot unwind or name the second. Prints "ready" once the
  * threads run; stops on SIGTERM/SIGINT or after --duration (default 600 s).
+ * With --rounds N it does exactly N rounds in one thread (once F exists,
+ * with --wait-file) and prints the CPU time they took, user and system, as
+ * "cpu_ms=N wall_ms=N": a profiler's cost shows in it.
  */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,7 +91,8 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
-	long threads = 1, duration = 600, i;
+	long threads = 1, duration = 600, rounds = 0, i;
+	const char *wait_file = NULL;
 	long long end;
 	pthread_t t[64];
 
@@ -95,12 +101,35 @@ int main(int argc, char **argv)
 			threads = opt_num_of("cpuburn", argv[++i], 1, 64, "--threads");
 		else if (!strcmp(argv[i], "--duration") && i + 1 < argc)
 			duration = opt_num_of("cpuburn", argv[++i], 1, 86400, "--duration");
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = opt_num_of("cpuburn", argv[++i], 1, 100000000, "--rounds");
+		else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc)
+			wait_file = argv[++i];
 		else {
-			fprintf(stderr, "usage: cpuburn [--threads N] [--duration S]\n");
+			fprintf(stderr, "usage: cpuburn [--threads N] [--duration S] | --rounds N [--wait-file F]\n");
 			return 2;
 		}
 	}
 	sample_on_signals();
+	if (rounds) {
+		struct rusage r0, r1;
+		long long w0;
+
+		printf("ready\n");
+		fflush(stdout);
+		while (wait_file && access(wait_file, F_OK) != 0 && !stop)
+			usleep(10000);
+		getrusage(RUSAGE_SELF, &r0);
+		w0 = now_ms();
+		for (i = 0; i < rounds && !stop; i++)
+			work_round();
+		getrusage(RUSAGE_SELF, &r1);
+		printf("cpu_ms=%lld wall_ms=%lld\n",
+		       ((long long)(r1.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_utime.tv_sec - r0.ru_stime.tv_sec) * 1000000 +
+			(r1.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_utime.tv_usec - r0.ru_stime.tv_usec)) / 1000,
+		       now_ms() - w0);
+		return 0;
+	}
 	for (i = 1; i < threads; i++)
 		if (pthread_create(&t[i], NULL, thread_main, NULL)) {
 			fprintf(stderr, "cpuburn: cannot start a thread\n");
