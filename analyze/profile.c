@@ -78,6 +78,169 @@ static int load_rows(sqlite3 *db, const char *sql, struct profile_row *rows, int
 	return 0;
 }
 
+/* ---- the call tree, for the flame graph ---- */
+
+struct tnode {
+	int64_t id, parent, frame;
+	long long self, total;
+	int keep, depth, first_child, next_sibling;
+};
+
+static int cmp_tnode(const void *a, const void *b)
+{
+	const struct tnode *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int tnode_find(const struct tnode *v, int n, int64_t id)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].id == id ? lo : -1;
+}
+
+struct flamectx {
+	struct profile_summary *p;
+	struct tnode *t;
+	sqlite3 *db;
+	sqlite3_stmt *name;
+};
+
+/* Appends node I and, left to right by samples, its kept children. */
+static int flame_place(struct flamectx *c, int i, long long x, int depth)
+{
+	struct profile_summary *p = c->p;
+	struct profile_flame *fl;
+	int k;
+	long long cx = x;
+
+	if (p->nflame >= PROFILE_FLAME_MAX || depth > 512)
+		return 0;
+	fl = &p->flame[p->nflame++];
+	fl->depth = depth;
+	fl->x = x;
+	fl->total = c->t[i].total;
+	sqlite3_reset(c->name);
+	sqlite3_bind_int64(c->name, 1, c->t[i].frame);
+	if (sqlite3_step(c->name) == SQLITE_ROW) {
+		fl->name = dup_col(c->name, 0);
+		fl->kernel = sqlite3_column_int(c->name, 1);
+	}
+	if (!fl->name && !(fl->name = strdup("?")))
+		return -1;
+	if (depth + 1 > p->flame_depth)
+		p->flame_depth = depth + 1;
+	for (k = c->t[i].first_child; k >= 0; k = c->t[k].next_sibling) {
+		if (flame_place(c, k, cx, depth + 1) < 0)
+			return -1;
+		cx += c->t[k].total;
+	}
+	return 0;
+}
+
+/* Loads the call tree and keeps the nodes of at least 0.2% of the samples. */
+static int load_flame(struct profile_summary *p, sqlite3 *db)
+{
+	struct flamectx c = { p, NULL, db, NULL };
+	sqlite3_stmt *st = NULL;
+	int n = 0, cap = 0, i, ret = -1, roots = -1;
+	long long min;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, COALESCE(parent_id, 0), frame_id FROM profile_stacks", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			int nc = cap ? cap * 2 : 1024;
+			struct tnode *t = realloc(c.t, (size_t)nc * sizeof(*t));
+
+			if (!t)
+				goto out;
+			c.t = t;
+			cap = nc;
+		}
+		memset(&c.t[n], 0, sizeof(c.t[n]));
+		c.t[n].id = sqlite3_column_int64(st, 0);
+		c.t[n].parent = sqlite3_column_int64(st, 1);
+		c.t[n].frame = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!n) {
+		ret = 0;
+		goto out;
+	}
+	qsort(c.t, (size_t)n, sizeof(*c.t), cmp_tnode);
+	if (sqlite3_prepare_v2(db, "SELECT stack_id, SUM(samples) FROM profile_samples GROUP BY stack_id", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long long v = sqlite3_column_int64(st, 1);
+		int k = tnode_find(c.t, n, sqlite3_column_int64(st, 0)), hops = 0;
+
+		if (k < 0 || v <= 0)
+			continue;
+		c.t[k].self += v;
+		/* Up to the root; a hostile bundle's loop ends at the bound. */
+		for (; k >= 0 && hops < 1024; hops++) {
+			c.t[k].total += v;
+			k = c.t[k].parent ? tnode_find(c.t, n, c.t[k].parent) : -1;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	min = p->samples / 500 > 0 ? p->samples / 500 : 1;
+	/* Children lists of the kept nodes, the busiest first. */
+	for (i = 0; i < n; i++)
+		c.t[i].first_child = c.t[i].next_sibling = -1;
+	for (i = 0; i < n; i++) {
+		int par, *link;
+
+		if (c.t[i].total < min)
+			continue;
+		par = c.t[i].parent ? tnode_find(c.t, n, c.t[i].parent) : -1;
+		if (c.t[i].parent && par < 0)
+			continue;
+		link = par >= 0 ? &c.t[par].first_child : &roots;
+		while (*link >= 0 && c.t[*link].total >= c.t[i].total)
+			link = &c.t[*link].next_sibling;
+		c.t[i].next_sibling = *link;
+		*link = i;
+	}
+	p->flame = calloc(PROFILE_FLAME_MAX, sizeof(*p->flame));
+	if (!p->flame)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(f.name, printf('%s+0x%x', m.path, f.addr)), f.kernel "
+			       "FROM profile_frames f LEFT JOIN profile_modules m ON m.id = f.module_id WHERE f.id = ?",
+			       -1, &c.name, NULL) != SQLITE_OK)
+		goto out;
+	{
+		long long x = 0;
+
+		for (i = roots; i >= 0; i = c.t[i].next_sibling) {
+			if (flame_place(&c, i, x, 0) < 0)
+				goto out;
+			x += c.t[i].total;
+		}
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		error("cannot read the profile's stacks: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_finalize(c.name);
+	free(c.t);
+	return ret;
+}
+
 int profile_summary_load(struct analysis *a, sqlite3 *db)
 {
 	struct profile_summary *p;
@@ -130,6 +293,10 @@ int profile_summary_load(struct analysis *a, sqlite3 *db)
 			p->unnamed_modules = dup_col(st, 0);
 		sqlite3_finalize(st);
 	}
+	if (load_flame(p, db) < 0) {
+		profile_summary_free(p);
+		return -1;
+	}
 	a->profile = p;
 	return 0;
 }
@@ -146,6 +313,9 @@ void profile_summary_free(struct profile_summary *p)
 	}
 	for (i = 0; i < p->nmodules; i++)
 		free(p->modules[i].name);
+	for (i = 0; p->flame && i < p->nflame; i++)
+		free(p->flame[i].name);
+	free(p->flame);
 	free(p->unnamed_modules);
 	free(p);
 }
@@ -370,4 +540,83 @@ void profile_report_json(FILE *f, const struct analysis *a)
 	fputs("],\n  \"modules\": [", f);
 	json_rows(f, p->modules, p->nmodules, 0);
 	fputs("]}", f);
+}
+
+/* ---- HTML: the flame graph ---- */
+
+#define FLAME_W 1200
+#define FLAME_ROW 17
+
+/* A warm colour from the name (flamegraph.pl's palette: the same function
+ * the same colour everywhere); kernel code orange-brown. */
+static void flame_colour(const char *name, int kernel, char *buf, size_t len)
+{
+	unsigned h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	if (kernel)
+		snprintf(buf, len, "rgb(%u,%u,%u)", 200 + h % 40, 120 + (h >> 8) % 50, 40 + (h >> 16) % 30);
+	else
+		snprintf(buf, len, "rgb(%u,%u,%u)", 220 + h % 35, 90 + (h >> 8) % 110, 40 + (h >> 16) % 40);
+}
+
+void profile_report_html(FILE *f, const struct analysis *a)
+{
+	const struct profile_summary *p = a->profile;
+	long long root = 0;
+	int i, height;
+
+	if (!p || !p->nflame)
+		return;
+	for (i = 0; i < p->nflame; i++)
+		if (p->flame[i].depth == 0)
+			root += p->flame[i].total;
+	if (root <= 0)
+		return;
+	height = (p->flame_depth + 1) * FLAME_ROW;
+	fprintf(f, "<section id=\"profile\">\n<h2>CPU profile</h2>\n<p>%lld on-CPU samples", p->samples);
+	if (p->hz > 0)
+		fprintf(f, " at %d Hz", p->hz);
+	fputs(". Each box is a function on the stack, as wide as its share of the samples, its callers "
+	      "below it; hover for the name and numbers, find a name with the browser's search. "
+	      "Boxes under 0.2% are left out.</p>\n", f);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"flame\" width=\"100%%\" viewBox=\"0 0 %d %d\" "
+		"font-family=\"monospace\" font-size=\"11\" role=\"img\" aria-label=\"flame graph\">\n", FLAME_W, height);
+	for (i = 0; i < p->nflame; i++) {
+		const struct profile_flame *fl = &p->flame[i];
+		double x = (double)FLAME_W * (double)fl->x / (double)root;
+		double w = (double)FLAME_W * (double)fl->total / (double)root;
+		int y = height - (fl->depth + 1) * FLAME_ROW;
+		char colour[40];
+		size_t chars;
+
+		flame_colour(fl->name, fl->kernel, colour, sizeof(colour));
+		fprintf(f, "<g><title>");
+		fput_html(f, fl->name);
+		fprintf(f, " (%lld samples, %.1f%%)</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
+			"fill=\"%s\" rx=\"1\"/>", fl->total, pct(fl->total, p->samples), x, y, w > 0.5 ? w - 0.5 : w,
+			FLAME_ROW - 1, colour);
+		chars = w > 20 ? (size_t)((w - 6) / 6.7) : 0;
+		if (chars >= 3) {
+			char label[PROFILE_NAME_MAX + 4];
+			size_t n = strlen(fl->name);
+
+			if (n > chars) {
+				/* Cut on a UTF-8 boundary, with ".." for the rest. */
+				n = chars - 2 < sizeof(label) - 3 ? chars - 2 : sizeof(label) - 3;
+				while (n > 0 && ((unsigned char)fl->name[n] & 0xc0) == 0x80)
+					n--;
+				memcpy(label, fl->name, n);
+				memcpy(label + n, "..", 3);
+			} else {
+				snprintf(label, sizeof(label), "%s", fl->name);
+			}
+			fprintf(f, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + FLAME_ROW - 5);
+			fput_html(f, label);
+			fputs("</text>", f);
+		}
+		fputs("</g>\n", f);
+	}
+	fputs("</svg>\n</section>\n", f);
 }

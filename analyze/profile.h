@@ -19,6 +19,16 @@ struct profile_row {
 	long long self, total;           /* samples innermost / anywhere on the stack */
 };
 
+/* One box of the flame graph: a call-tree node with its samples. */
+struct profile_flame {
+	char *name;
+	int kernel, depth;               /* depth 0: outermost */
+	long long total;                 /* samples at or under this node */
+	long long x;                     /* samples left of it on its row */
+};
+
+#define PROFILE_FLAME_MAX 600            /* boxes drawn at most */
+
 struct profile_summary {
 	long long samples, lost, truncated, leaf_only, stray, unnamed;
 	int hz;
@@ -28,6 +38,8 @@ struct profile_summary {
 	struct profile_row modules[PROFILE_TOP_MODULES];
 	int nmodules;
 	char *unnamed_modules;           /* modules without symbols that samples fell in, or NULL */
+	struct profile_flame *flame;     /* the call tree's larger nodes, parents before children */
+	int nflame, flame_depth;
 };
 
 /* Reads the profile of DB into a->profile (left NULL when the bundle has no
@@ -39,6 +51,9 @@ void profile_summary_free(struct profile_summary *p);
 /* The profile section of each report (nothing when a->profile is NULL). */
 void profile_report_text(FILE *f, const struct analysis *a);
 void profile_report_md(FILE *f, const struct analysis *a);
+/* The flame graph: an inline SVG, one box per call-tree node of at least
+ * 0.2% of the samples, named in its <title> and, when wide enough, in text. */
+void profile_report_html(FILE *f, const struct analysis *a);
 /* Writes ',\n "profile": {...}' (nothing without a profile): call before
  * the closing brace of the analysis object. */
 void profile_report_json(FILE *f, const struct analysis *a);

@@ -7,7 +7,8 @@
 # charged to the thread they sample, so they show there even when the machine
 # is busy with other work (wall time would not tell them from the load).
 # Prints a Markdown section for BENCHMARKS.md. Usage: sh bench/bench-profile.sh
-# (after make; as root). ROUNDS=N and RUNS=N change the work and repetitions.
+# (after make; as root). ROUNDS=N and RUNS=N change the work and repetitions;
+# SKIP_COST=1 measures only the bundle bytes.
 set -eu
 BIN=${BIN:-bin}; BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-2000}
@@ -58,6 +59,7 @@ echo "(user + system) for the same work, median of $RUNS runs each, alone and un
 echo "the same sampling rate. $(nproc) CPUs shared with other work while this ran (load average"
 echo "$(cut -d' ' -f1 /proc/loadavg) at the start): wall time is not comparable, CPU time is."
 echo
+if [ -z "${SKIP_COST:-}" ]; then
 echo "| profiler | target CPU time (ms) | slowdown |"
 echo "|---|---|---|"
 base=""
@@ -74,22 +76,46 @@ for mode in none casefile-49 casefile-99 perf-99 casefile-997 perf-997; do
 	esac
 	echo "| $label | $m ($(echo $vals | tr ' ' '/')) | $(awk -v a="$m" -v b="$base" 'BEGIN { printf "%+.1f%%", 100 * (a - b) / b }') |"
 done
+fi
 
 # Bundle bytes per profiled second: the slope between a 10 s and a 40 s
-# capture of the same busy target (the empty bundle's schema cancels out).
+# capture of the same busy target (the empty bundle's schema cancels out),
+# counted as the bytes SQLite stores in the profile's tables and indexes
+# (dbstat payload) and as whole pages of the file.
+payload() {
+	sqlite3 -readonly -batch -noheader "$1" "SELECT SUM(payload) FROM dbstat WHERE name LIKE 'profile%'"
+}
 echo
-"$W" --duration 120 > "$dir/out2" &
-burn=$!
-i=0; while ! grep -q ready "$dir/out2" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-for d in 10 40; do
-	rm -f "$dir/s$d.db"
-	"$BIN/casefile-capture" --pid "$burn" --sources profile --duration "${d}s" -q -o "$dir/s$d.db"
+echo "Bundle bytes per profiled second at 99 Hz (\`--sources profile\`), from the difference between a 10 s"
+echo "and a 40 s capture of the same busy target: the profile's rows (SQLite payload of its tables and"
+echo "indexes) and the file (4 KiB pages, schema included)."
+echo
+echo "| target | samples in 40 s | distinct stacks | profile bytes per second | file bytes per second |"
+echo "|---|---|---|---|---|"
+cat > "$dir/hot.js" <<'JS'
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+function hotLoop() { let s = 0; for (;;) { s += fib(25); if (s < 0) break; } }
+console.log("ready");
+hotLoop();
+JS
+for w in cpuburn node; do
+	case $w in
+	cpuburn) "$W" --duration 120 > "$dir/out2" & ;;
+	node) command -v node >/dev/null 2>&1 || continue
+	      node --perf-basic-prof "$dir/hot.js" > "$dir/out2" & ;;
+	esac
+	burn=$!
+	i=0; while ! grep -q ready "$dir/out2" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	for d in 10 40; do
+		rm -f "$dir/s$d.db"
+		"$BIN/casefile-capture" --pid "$burn" --sources profile --duration "${d}s" -q -o "$dir/s$d.db"
+	done
+	kill "$burn"; wait "$burn" 2>/dev/null || true
+	rm -f "/tmp/perf-$burn.map"
+	f10=$(stat -c %s "$dir/s10.db"); f40=$(stat -c %s "$dir/s40.db")
+	p10=$(payload "$dir/s10.db"); p40=$(payload "$dir/s40.db")
+	n40=$(sqlite3 -readonly -batch -noheader "$dir/s40.db" "SELECT SUM(samples) FROM profile_samples")
+	st40=$(sqlite3 -readonly -batch -noheader "$dir/s40.db" "SELECT COUNT(DISTINCT stack_id) FROM profile_samples")
+	case $w in cpuburn) label="samples/cpuburn (C, 3 hot functions)" ;; node) label="node --perf-basic-prof, recursive fib (JIT)" ;; esac
+	echo "| $label | $n40 | $st40 | $(( (p40 - p10) / 30 )) | $(( (f40 - f10) / 30 )) |"
 done
-kill "$burn"; wait "$burn" 2>/dev/null || true
-s10=$(stat -c %s "$dir/s10.db"); s40=$(stat -c %s "$dir/s40.db")
-n10=$(sqlite3 -readonly -batch -noheader "$dir/s10.db" "SELECT SUM(samples) FROM profile_samples")
-n40=$(sqlite3 -readonly -batch -noheader "$dir/s40.db" "SELECT SUM(samples) FROM profile_samples")
-rows=$(sqlite3 -readonly -batch -noheader "$dir/s40.db" "SELECT COUNT(*) FROM profile_samples")
-echo "Bundle size, \`--sources profile\` at 99 Hz on \`cpuburn\` (3 stacks, ~30 with kernel frames): 10 s: $s10 bytes"
-echo "($n10 samples), 40 s: $s40 bytes ($n40 samples, $rows profile_samples rows):"
-echo "**$(( (s40 - s10) / 30 )) bytes per profiled second** (the slope; pages of 4 KiB)."

@@ -3,7 +3,8 @@
 # called from work_round <- main, built with frame pointers): the bundle's
 # top function and its share match the design within a few points, frames
 # are named along the whole chain, the reports show the table, and
-# export-folded writes the stacks flamegraph.pl reads.
+# export-folded writes the stacks flamegraph.pl reads; the HTML report draws
+# them as a flame graph.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "perf_event_open on another process (perf_event_paranoid)"
 need_cmd sqlite3
@@ -51,13 +52,18 @@ assert_eq "symbols from" symtab "$(q p.db "SELECT symbols FROM profile_modules W
 assert_le "stray stacks" $((samples / 50)) "$(q p.db "SELECT SUM(stray) + SUM(leaf_only) FROM profile_ticks")"
 
 # Reports: the top table in text, Markdown and JSON.
-"$ANA" p.db -o r.txt -o r.md -o r.json || fail "analyze exited $?"
+"$ANA" p.db -o r.txt -o r.md -o r.json -o r.html || fail "analyze exited $?"
 grep -q "CPU profile: $samples on-CPU samples at 997 Hz" r.txt || fail "text report lacks the profile"
 grep -Eq '^ +[56][0-9]\.[0-9]% +[56][0-9]\.[0-9]% +burn_a +\(cpuburn\)' r.txt || fail "text report lacks burn_a's row"
 grep -q '^## CPU profile' r.md || fail "Markdown report lacks the profile"
 grep -q '| burn\\_a | cpuburn |' r.md || fail "Markdown report lacks burn_a's row"
 [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["profile"]["functions"][0]["function"])' r.json)" = burn_a ] ||
 	fail "JSON report's top function is not burn_a"
+# The HTML report's flame graph: a box for burn_a over work_round over main.
+grep -q '<section id="profile">' r.html || fail "HTML report lacks the flame graph"
+for fn in burn_a work_round main; do
+	grep -q "<title>$fn ([0-9]* samples" r.html || fail "flame graph lacks a box for $fn"
+done
 python3 "$CASEFILE_TOP/tests/tools/check_json_schema.py" "$CASEFILE_TOP/analyze/report.schema.json" r.json >/dev/null ||
 	fail "JSON report does not match its schema"
 
