@@ -90,8 +90,8 @@ echo "Bundle bytes per profiled second at 99 Hz (\`--sources profile\`), from th
 echo "and a 40 s capture of the same busy target: the profile's rows (SQLite payload of its tables and"
 echo "indexes) and the file (4 KiB pages, schema included)."
 echo
-echo "| target | samples in 40 s | distinct stacks | profile bytes per second | file bytes per second |"
-echo "|---|---|---|---|---|"
+echo "| target | samples in 40 s | distinct stacks | profile bytes per second | profile bytes per sample (40 s) | file bytes per second |"
+echo "|---|---|---|---|---|---|"
 cat > "$dir/hot.js" <<'JS'
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 function hotLoop() { let s = 0; for (;;) { s += fib(25); if (s < 0) break; } }
@@ -102,7 +102,8 @@ for w in cpuburn node; do
 	case $w in
 	cpuburn) "$W" --duration 120 > "$dir/out2" & ;;
 	node) command -v node >/dev/null 2>&1 || continue
-	      node --perf-basic-prof "$dir/hot.js" > "$dir/out2" & ;;
+	      # In $dir: node writes a v8 log beside itself.
+	      (cd "$dir" && exec node --perf-basic-prof hot.js > out2) & ;;
 	esac
 	burn=$!
 	i=0; while ! grep -q ready "$dir/out2" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -114,8 +115,9 @@ for w in cpuburn node; do
 	rm -f "/tmp/perf-$burn.map"
 	f10=$(stat -c %s "$dir/s10.db"); f40=$(stat -c %s "$dir/s40.db")
 	p10=$(payload "$dir/s10.db"); p40=$(payload "$dir/s40.db")
+	n10=$(sqlite3 -readonly -batch -noheader "$dir/s10.db" "SELECT SUM(samples) FROM profile_samples")
 	n40=$(sqlite3 -readonly -batch -noheader "$dir/s40.db" "SELECT SUM(samples) FROM profile_samples")
 	st40=$(sqlite3 -readonly -batch -noheader "$dir/s40.db" "SELECT COUNT(DISTINCT stack_id) FROM profile_samples")
 	case $w in cpuburn) label="samples/cpuburn (C, 3 hot functions)" ;; node) label="node --perf-basic-prof, recursive fib (JIT)" ;; esac
-	echo "| $label | $n40 | $st40 | $(( (p40 - p10) / 30 )) | $(( (f40 - f10) / 30 )) |"
+	echo "| $label | $n40 | $st40 | $(( (p40 - p10) / 30 )) | $(awk -v p="$p40" -v n="$n40" 'BEGIN { printf "%.1f", (n > 0 ? p / n : 0) }') | $(( (f40 - f10) / 30 )) |"
 done
