@@ -48,6 +48,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +87,7 @@ struct jitsym {
 
 struct pproc {
 	pid_t pid;
+	int64_t process_id;              /* a reused pid is another process */
 	struct mapping *maps;
 	int nmaps;
 	int64_t maps_tick;               /* last tick /proc/PID/maps was read */
@@ -382,9 +384,10 @@ static void read_kallsyms(int fd, struct ktab *t)
 }
 
 /* Kernel function names take /proc/kallsyms: ~120k lines, a second or more
- * of the capture's low-priority CPU on a busy machine. Read in a thread so
- * setup and ticks do not wait for it; samples with kernel frames wait
- * (pending) until it is done. The file is opened during setup: it shows
+ * of the capture's low-priority CPU on a busy machine. Read in a thread at
+ * nice 19, started by the first sample with kernel frames (an idle target
+ * never pays it), so setup and ticks do not wait for it; samples with kernel
+ * frames wait (pending) until it is done. The file is opened during setup: it shows
  * addresses to whoever opened it with CAP_SYSLOG, which the thread then
  * drops with every other capability. Module symbols are left out: their
  * frames are named by address in [kernel]. */
@@ -393,9 +396,27 @@ static void *kallsyms_main(void *arg)
 	struct profile *p = arg;
 
 	privs_limit_thread(NULL, 0);
+	/* Below the capture's own nice 10: the ticks come first. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	read_kallsyms(p->kfd, &p->kload);
 	__atomic_store_n(&p->kready, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Starts reading the kernel names, at the first sample with kernel frames
+ * (an idle target never costs it). Without the file or a thread, kernel
+ * frames are named by address. */
+static void kallsyms_start(struct profile *p)
+{
+	if (p->knamed || p->kthread_running)
+		return;
+	if (p->kfd >= 0 && capture_thread_start(&p->kthread, kallsyms_main, p) == 0) {
+		p->kthread_running = 1;
+		return;
+	}
+	if (p->kfd >= 0)
+		snprintf(p->kt.state, sizeof(p->kt.state), "cannot start the thread reading /proc/kallsyms");
+	p->knamed = 1;
 }
 
 /* Takes the kernel names once the thread is done (WAIT: wait for it). */
@@ -448,14 +469,36 @@ static int64_t kernel_frame(struct profile *p, uint64_t ip)
 
 /* ---- processes: maps, ELF objects, perf maps ---- */
 
-static struct pproc *proc_get(struct profile *p, pid_t pid)
+static void proc_release(struct pproc *pp)
+{
+	free(pp->maps);
+	idmap_release(&pp->ips);
+	free(pp->jit);
+	free(pp->jitnames);
+}
+
+/* The state of process PROCESS_ID (pid PID): its mappings and named
+ * addresses, forgotten when the pid now names another process. */
+static struct pproc *proc_get(struct profile *p, pid_t pid, int64_t process_id)
 {
 	struct pproc *pp;
 	int i;
 
-	for (i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid == pid)
-			return &p->procs[i];
+	for (i = 0; i < p->nprocs; i++) {
+		if (p->procs[i].pid != pid)
+			continue;
+		pp = &p->procs[i];
+		if (pp->process_id != process_id) {
+			proc_release(pp);
+			memset(pp, 0, sizeof(*pp));
+			pp->pid = pid;
+			pp->process_id = process_id;
+			pp->jit_module = -1;
+			pp->maps_tick = -1;
+			pp->jit_tick = -1;
+		}
+		return pp;
+	}
 	if (p->nprocs == p->proccap) {
 		int ncap = p->proccap ? p->proccap * 2 : 8;
 		struct pproc *n = realloc(p->procs, (size_t)ncap * sizeof(*n));
@@ -468,6 +511,7 @@ static struct pproc *proc_get(struct profile *p, pid_t pid)
 	pp = &p->procs[p->nprocs++];
 	memset(pp, 0, sizeof(*pp));
 	pp->pid = pid;
+	pp->process_id = process_id;
 	pp->jit_module = -1;
 	pp->maps_tick = -1;
 	pp->jit_tick = -1;
@@ -944,7 +988,7 @@ static int take_sample(struct profile *p, const struct callchain *c, struct idma
 		p->foreign++;
 		return 0;
 	}
-	pp = proc_get(p, (pid_t)c->pid);
+	pp = proc_get(p, (pid_t)c->pid, pid_id);
 	if (!pp)
 		return -1;
 	if (c->entries >= p->max_stack) {
@@ -1092,6 +1136,7 @@ static int on_record(const void *buf, size_t len, void *arg)
 		return 0;
 	p->samples++;
 	if (p->cc.nkernel && !p->knamed) {
+		kallsyms_start(p);
 		kallsyms_take(p, 0);
 		if (!p->knamed && p->kthread_running && pend_add(p, &p->cc) == 0)
 			return 0;
@@ -1285,12 +1330,8 @@ static void profile_free(struct profile *p)
 		free(p->mods[i].path);
 		elfsym_release(&p->mods[i].elf);
 	}
-	for (i = 0; i < p->nprocs; i++) {
-		free(p->procs[i].maps);
-		idmap_release(&p->procs[i].ips);
-		free(p->procs[i].jit);
-		free(p->procs[i].jitnames);
-	}
+	for (i = 0; i < p->nprocs; i++)
+		proc_release(&p->procs[i]);
 	idmap_release(&p->modkeys);
 	idmap_release(&p->frames);
 	idmap_release(&p->kips);
@@ -1385,10 +1426,6 @@ again:
 		p->kfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (p->kfd < 0)
 			snprintf(p->kt.state, sizeof(p->kt.state), "cannot read /proc/kallsyms: %s", strerror(errno));
-		else if (capture_thread_start(&p->kthread, kallsyms_main, p) == 0)
-			p->kthread_running = 1;
-		else
-			snprintf(p->kt.state, sizeof(p->kt.state), "cannot start the thread reading /proc/kallsyms");
 	} else {
 		snprintf(p->kt.state, sizeof(p->kt.state), "kernel frames not sampled (not permitted)");
 	}
