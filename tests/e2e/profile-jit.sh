@@ -9,6 +9,9 @@
 need_root "perf_event_open on another process (perf_event_paranoid)"
 need_cmd sqlite3
 need_cmd node nodejs
+# The perf maps (and the planted link) go, whatever happens.
+maps=""
+trap 'for m in $maps; do rm -f "$m"; done; cleanup' EXIT INT TERM
 
 cat > hot.js <<'JS'
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
@@ -18,6 +21,7 @@ hotLoop();
 JS
 bg node --perf-basic-prof hot.js > ready.txt
 target=$LAST_PID
+maps="$maps /tmp/perf-$target.map"
 wait_for 30 grep -q ready ready.txt || fail "node did not start"
 wait_for 30 test -s "/tmp/perf-$target.map" || fail "node wrote no perf map"
 "$CAP" --pid "$target" --sources profile --duration 4s -q -o j.db || fail "capture exited $?"
@@ -44,6 +48,7 @@ SH
 chmod 0755 .; chmod 0644 hot.js planted.sh
 bg setpriv --reuid=65534 --regid=65534 --clear-groups sh planted.sh "$PWD/hot.js" > ready2.txt
 target=$LAST_PID
+maps="$maps /tmp/perf-$target.map"
 wait_for 30 grep -q ready ready2.txt || fail "node as nobody did not start"
 [ -L "/tmp/perf-$target.map" ] || fail "the link was not planted at /tmp/perf-$target.map"
 "$CAP" --pid "$target" --sources profile --duration 3s -q -o p.db || fail "capture exited $?"
