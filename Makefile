@@ -152,6 +152,14 @@ $(BUILD)/samples/%: samples/%.c
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpthread -lm
 
+# The profile's known workload: frame pointers in one build, none (and no
+# symbols) in the other, to show what a profile says of each.
+$(BUILD)/samples/cpuburn: ALL_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
+$(BUILD)/samples/cpuburn-nofp: samples/cpuburn.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(ALL_CFLAGS) -fomit-frame-pointer $(ALL_LDFLAGS) -s -o $@ $< -lpthread -lm
+samples: $(BUILD)/samples/cpuburn-nofp
+
 $(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(CAPTURE_LIBOBJS)
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Icapture -o $@ $< $(CAPTURE_LIBOBJS) $(LIB_OBJS) $(CAPTURE_LIBS)

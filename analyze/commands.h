@@ -17,5 +17,6 @@ int cmd_rules(int argc, char **argv);        /* analyze/analyze.c */
 int cmd_export_pcap(int argc, char **argv);  /* analyze/export_pcap.c */
 int cmd_extract(int argc, char **argv);      /* analyze/extract.c */
 int cmd_redact(int argc, char **argv);       /* analyze/redact.c */
+int cmd_export_folded(int argc, char **argv); /* analyze/export_folded.c */
 
 #endif

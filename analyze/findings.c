@@ -1,6 +1,7 @@
 /* Running the rules over a bundle: requirements, the query, the detector per
  * group, and the findings and notes that come out. */
 #include "findings.h"
+#include "profile.h"
 
 #include "bundle.h"
 #include "error.h"
@@ -1133,6 +1134,7 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 	if (a->nobservations)
 		qsort(a->observations, (size_t)a->nobservations, sizeof(*a->observations), cmp_findings);
 	link_notes(a);
+	profile_summary_load(a, db);     /* the profile section of the reports */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return 0;
@@ -1166,5 +1168,6 @@ void analysis_release(struct analysis *a)
 	free(a->notes);
 	bundle_info_release(&a->bundle);
 	analysis_release_series(a);
+	profile_summary_free(a->profile);
 	memset(a, 0, sizeof(*a));
 }

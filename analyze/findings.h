@@ -92,10 +92,12 @@ struct analysis {
 	int rules_total, rules_evaluated, rules_not_evaluated, rules_failed;
 	double elapsed_s;
 	struct series_set *series;    /* chart data (analysis_load_series), or NULL */
+	struct profile_summary *profile; /* CPU profile (analyze/profile.c), or NULL */
 	int nseries;
 };
 
 struct series_set;
+struct profile_summary;
 
 /* Each rule's statements are interrupted after this long (a note "rule X
  * stopped after N s"; the other rules still run). 0: no bound. */

@@ -13,6 +13,7 @@ static const struct command commands[] = {
 	{ "compare", cmd_compare, "BEFORE AFTER: what got better or worse, findings resolved/new/unchanged" },
 	{ "rules", cmd_rules, "list, check or describe rule packs and detectors" },
 	{ "export-pcap", cmd_export_pcap, "write the packets of a bundle as a .pcap for tcpdump and Wireshark" },
+	{ "export-folded", cmd_export_folded, "write the CPU profile as folded stacks for flamegraph.pl and speedscope" },
 	{ "extract", cmd_extract, "list the files attached to a bundle, or write one back" },
 	{ "redact", cmd_redact, "a shareable copy of a bundle with pseudonyms for addresses, hosts, users, paths" },
 	{ NULL, NULL, NULL },

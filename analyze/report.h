@@ -41,4 +41,9 @@ char *report_span(long long from_us, long long to_us, char *buf, int len); /* "2
  * "field=value ..." joined by "; ". */
 char *report_value_text(const struct finding_value *v);
 
+/* Writes S as inline Markdown text (a table cell, a sentence), at most MAX
+ * bytes (0: all) cut on a UTF-8 boundary, "…" marking the cut; every
+ * Markdown character escaped, controls replaced (report_md.c). */
+void report_md_text(FILE *f, const char *s, size_t max);
+
 #endif

@@ -8,6 +8,7 @@
  * Content-Security-Policy that allows no script at all backs that up: should
  * an escaping bug ever slip through, the browser still runs nothing. */
 #include "report.h"
+#include "profile.h"
 
 #include "compare.h"
 #include "escape.h"
@@ -557,6 +558,7 @@ static int html_analysis(FILE *f, const struct analysis *a)
 		return -1;
 	details_section(f, a);
 	observations_section(f, a);
+	profile_report_html(f, a);
 	notes_section(f, a);
 	fputs("<section id=\"manifest\">\n<h2>Capture manifest</h2>\n", f);
 	manifest_tables(f, &a->bundle);

@@ -4,6 +4,7 @@
  * null. Every byte goes through the one JSON writer (lib/json.c), which
  * places commas and checks the nesting. */
 #include "report.h"
+#include "profile.h"
 
 #include "compare.h"
 #include "json.h"
@@ -248,6 +249,7 @@ static int json_analysis(FILE *f, const struct analysis *a)
 	for (i = 0; i < a->nnotes; i++)
 		note_json(&j, &a->notes[i]);
 	json_end_array(&j);
+	profile_report_json(&j, a);
 	json_end_object(&j);
 	return json_finish(&j);
 }

@@ -11,6 +11,7 @@
 #include "report.h"
 
 #include "compare.h"
+#include "profile.h"
 #include "report_charts.h"
 #include "term.h"
 #include "utf8.h"
@@ -40,7 +41,7 @@ static size_t md_put_utf8(FILE *f, const char *s, size_t avail)
 
 /* Writes S as inline Markdown text, at most MAX bytes (cut on a UTF-8
  * boundary, "…" marks the cut). */
-static void md_text(FILE *f, const char *s, size_t max)
+void report_md_text(FILE *f, const char *s, size_t max)
 {
 	size_t i, n;
 
@@ -143,16 +144,16 @@ static void title_line(FILE *f, const struct bundle_info *b)
 
 	fputs("# casefile report: ", f);
 	if (b->ntargets) {
-		md_text(f, b->targets[0].comm ? b->targets[0].comm : "?", MD_CELL_MAX);
+		report_md_text(f, b->targets[0].comm ? b->targets[0].comm : "?", MD_CELL_MAX);
 		fprintf(f, " (pid %lld)", b->targets[0].pid);
 		if (b->ntargets > 1)
 			fprintf(f, " and %d more", b->ntargets - 1);
 	} else {
-		md_text(f, b->path, MD_CELL_MAX);
+		report_md_text(f, b->path, MD_CELL_MAX);
 	}
 	if (host) {
 		fputs(" on ", f);
-		md_text(f, host, MD_CELL_MAX);
+		report_md_text(f, host, MD_CELL_MAX);
 	}
 	fputs("\n\n", f);
 }
@@ -181,9 +182,9 @@ static void verdict(FILE *f, const struct analysis *a)
 			sep = ", ";
 		}
 	fputs("); worst: ", f);
-	md_text(f, a->findings[0].rule->id, MD_CELL_MAX);
+	report_md_text(f, a->findings[0].rule->id, MD_CELL_MAX);
 	fputs(", ", f);
-	md_text(f, a->findings[0].message, MD_TEXT_MAX);
+	report_md_text(f, a->findings[0].message, MD_TEXT_MAX);
 	fputs("\n\n", f);
 }
 
@@ -192,7 +193,7 @@ static void about(FILE *f, const struct analysis *a)
 	const struct bundle_info *b = &a->bundle;
 
 	fputs("Bundle ", f);
-	md_text(f, b->path, MD_CELL_MAX);
+	report_md_text(f, b->path, MD_CELL_MAX);
 	fputs(", captured ", f);
 	when_long(f, b->from_us, b->to_us);
 	fprintf(f, ", %lld ticks. Rules: %d evaluated, %d not evaluated, %d failed. casefile %s.\n\n",
@@ -210,9 +211,9 @@ static void findings_table(FILE *f, const struct analysis *a)
 		const struct finding *fd = &a->findings[i];
 
 		fprintf(f, "| %d | **%s** | ", i + 1, severity_name(fd->severity));
-		md_text(f, fd->rule->id, MD_CELL_MAX);
+		report_md_text(f, fd->rule->id, MD_CELL_MAX);
 		fputs(" | ", f);
-		md_text(f, fd->message, MD_TEXT_MAX);
+		report_md_text(f, fd->message, MD_TEXT_MAX);
 		fputs(" | ", f);
 		when_short(f, fd->from_us, fd->to_us);
 		fputs(" |\n", f);
@@ -232,9 +233,9 @@ static void observations_section(FILE *f, const struct analysis *a)
 		const struct finding *fd = &a->observations[i];
 
 		fputs("| ", f);
-		md_text(f, fd->rule->id, MD_CELL_MAX);
+		report_md_text(f, fd->rule->id, MD_CELL_MAX);
 		fputs(" | ", f);
-		md_text(f, fd->message, MD_TEXT_MAX);
+		report_md_text(f, fd->message, MD_TEXT_MAX);
 		fputs(" | ", f);
 		when_short(f, fd->from_us, fd->to_us);
 		fputs(" |\n", f);
@@ -252,7 +253,7 @@ static void evidence_table(FILE *f, const struct rowset *rs)
 		return;
 	fputs("\n| ", f);
 	for (c = 0; c < nc; c++) {
-		md_text(f, rs->cols[c], MD_CELL_MAX);
+		report_md_text(f, rs->cols[c], MD_CELL_MAX);
 		fputs(" | ", f);
 	}
 	fputs("\n|", f);
@@ -265,7 +266,7 @@ static void evidence_table(FILE *f, const struct rowset *rs)
 	for (r = 0; r < rs->nrows && r < MD_EVIDENCE_ROWS; r++) {
 		fputs("| ", f);
 		for (c = 0; c < nc; c++) {
-			md_text(f, cell_text(rowset_cell(rs, r, c), buf, sizeof(buf)), MD_CELL_MAX);
+			report_md_text(f, cell_text(rowset_cell(rs, r, c), buf, sizeof(buf)), MD_CELL_MAX);
 			fputs(" | ", f);
 		}
 		fputc('\n', f);
@@ -286,9 +287,9 @@ static void finding_values(FILE *f, const struct finding *fd)
 		char *t = report_value_text(&fd->values[i]);
 
 		fputs(i ? ", " : "", f);
-		md_text(f, fd->values[i].name, MD_CELL_MAX);
+		report_md_text(f, fd->values[i].name, MD_CELL_MAX);
 		fputs(" = ", f);
-		md_text(f, t ? t : "?", fd->values[i].type == VALUE_LIST ? MD_TEXT_MAX : MD_CELL_MAX);
+		report_md_text(f, t ? t : "?", fd->values[i].type == VALUE_LIST ? MD_TEXT_MAX : MD_CELL_MAX);
 		free(t);
 	}
 	fputc('\n', f);
@@ -302,11 +303,11 @@ static void finding_section(FILE *f, const struct analysis *a, int idx)
 
 	upper(sev, severity_name(fd->severity), sizeof(sev));
 	fprintf(f, "### %d. %s ", idx + 1, sev);
-	md_text(f, fd->rule->id, MD_CELL_MAX);
+	report_md_text(f, fd->rule->id, MD_CELL_MAX);
 	fputs(": ", f);
-	md_text(f, fd->rule->title, MD_CELL_MAX);
+	report_md_text(f, fd->rule->title, MD_CELL_MAX);
 	fputs("\n\n- **What:** ", f);
-	md_text(f, fd->message, MD_TEXT_MAX);
+	report_md_text(f, fd->message, MD_TEXT_MAX);
 	fputc('\n', f);
 	if (fd->from_us) {
 		fputs("- **When:** ", f);
@@ -315,16 +316,16 @@ static void finding_section(FILE *f, const struct analysis *a, int idx)
 	}
 	if (fd->group && *fd->group) {
 		fputs("- **Group:** ", f);
-		md_text(f, fd->group, MD_CELL_MAX);
+		report_md_text(f, fd->group, MD_CELL_MAX);
 		fputc('\n', f);
 	}
 	finding_values(f, fd);
 	fputs("- **Next step:** ", f);
-	md_text(f, fd->rule->next_step, MD_TEXT_MAX);
+	report_md_text(f, fd->rule->next_step, MD_TEXT_MAX);
 	fputc('\n', f);
 	for (j = 0; j < fd->nnotes; j++) {
 		fputs("- **Weakened by:** ", f);
-		md_text(f, a->notes[fd->notes[j]].message, MD_TEXT_MAX);
+		report_md_text(f, a->notes[fd->notes[j]].message, MD_TEXT_MAX);
 		fputc('\n', f);
 	}
 	if (fd->evidence.nrows) {
@@ -348,15 +349,15 @@ static void notes_section(FILE *f, const struct analysis *a)
 	fputs("## Data-quality notes\n\nNot findings: what limits what this bundle can tell.\n\n", f);
 	for (i = 0; i < a->nnotes; i++) {
 		fputs("- **", f);
-		md_text(f, a->notes[i].kind, MD_CELL_MAX);
+		report_md_text(f, a->notes[i].kind, MD_CELL_MAX);
 		fputs("**", f);
 		if (a->notes[i].source) {
 			fputs(" (", f);
-			md_text(f, a->notes[i].source, MD_CELL_MAX);
+			report_md_text(f, a->notes[i].source, MD_CELL_MAX);
 			fputs(")", f);
 		}
 		fputs(": ", f);
-		md_text(f, a->notes[i].message, MD_TEXT_MAX);
+		report_md_text(f, a->notes[i].message, MD_TEXT_MAX);
 		fputc('\n', f);
 	}
 	fputc('\n', f);
@@ -368,22 +369,22 @@ static void manifest_section(FILE *f, const struct bundle_info *b, const char *h
 
 	fprintf(f, "%s\n\n| Key | Value |\n|---|---|\n", heading);
 	fputs("| bundle | ", f);
-	md_text(f, b->path, MD_CELL_MAX);
+	report_md_text(f, b->path, MD_CELL_MAX);
 	fprintf(f, " |\n| schema version | %d |\n", b->schema_version);
 	for (i = 0; i < b->nmanifest; i++) {
 		fputs("| ", f);
-		md_text(f, b->manifest[i].key, MD_CELL_MAX);
+		report_md_text(f, b->manifest[i].key, MD_CELL_MAX);
 		fputs(" | ", f);
-		md_text(f, b->manifest[i].value, MD_CELL_MAX * 2);
+		report_md_text(f, b->manifest[i].value, MD_CELL_MAX * 2);
 		fputs(" |\n", f);
 	}
 	if (b->ntargets) {
 		fputs("\n| PID | Command | Role |\n|--:|---|---|\n", f);
 		for (i = 0; i < b->ntargets && i < 50; i++) {
 			fprintf(f, "| %lld | ", b->targets[i].pid);
-			md_text(f, b->targets[i].comm, MD_CELL_MAX);
+			report_md_text(f, b->targets[i].comm, MD_CELL_MAX);
 			fputs(" | ", f);
-			md_text(f, b->targets[i].role, MD_CELL_MAX);
+			report_md_text(f, b->targets[i].role, MD_CELL_MAX);
 			fputs(" |\n", f);
 		}
 		if (b->ntargets > 50)
@@ -393,13 +394,13 @@ static void manifest_section(FILE *f, const struct bundle_info *b, const char *h
 		fputs("\n| Source | Status | Backend | Reason |\n|---|---|---|---|\n", f);
 		for (i = 0; i < b->nsources; i++) {
 			fputs("| ", f);
-			md_text(f, b->sources[i].name, MD_CELL_MAX);
+			report_md_text(f, b->sources[i].name, MD_CELL_MAX);
 			fputs(" | ", f);
-			md_text(f, b->sources[i].status, MD_CELL_MAX);
+			report_md_text(f, b->sources[i].status, MD_CELL_MAX);
 			fputs(" | ", f);
-			md_text(f, b->sources[i].backend, MD_CELL_MAX);
+			report_md_text(f, b->sources[i].backend, MD_CELL_MAX);
 			fputs(" | ", f);
-			md_text(f, b->sources[i].reason, MD_CELL_MAX);
+			report_md_text(f, b->sources[i].reason, MD_CELL_MAX);
 			fputs(" |\n", f);
 		}
 	}
@@ -418,6 +419,7 @@ static int md_analysis(FILE *f, const struct analysis *a)
 		finding_section(f, a, i);
 	observations_section(f, a);
 	notes_section(f, a);
+	profile_report_md(f, a);
 	manifest_section(f, &a->bundle, "## Capture manifest");
 	return ferror(f) ? -1 : 0;
 }
@@ -446,11 +448,11 @@ static int md_compare(FILE *f, const struct comparison *c)
 	fprintf(f, "**Verdict: %d finding%s resolved, %d new, %d unchanged.**\n\n", counts[MATCH_RESOLVED],
 		counts[MATCH_RESOLVED] == 1 ? "" : "s", counts[MATCH_NEW], counts[MATCH_UNCHANGED]);
 	fputs("- **Before:** ", f);
-	md_text(f, c->before.bundle.path, MD_CELL_MAX);
+	report_md_text(f, c->before.bundle.path, MD_CELL_MAX);
 	fputs(", ", f);
 	when_long(f, c->before.bundle.from_us, c->before.bundle.to_us);
 	fputs("\n- **After:** ", f);
-	md_text(f, c->after.bundle.path, MD_CELL_MAX);
+	report_md_text(f, c->after.bundle.path, MD_CELL_MAX);
 	fputs(", ", f);
 	when_long(f, c->after.bundle.from_us, c->after.bundle.to_us);
 	fputs("\n\n", f);
@@ -460,9 +462,9 @@ static int md_compare(FILE *f, const struct comparison *c)
 			const struct finding *fd = c->matches[i].after ? c->matches[i].after : c->matches[i].before;
 
 			fprintf(f, "| **%s** | %s | ", match_status_name(c->matches[i].status), severity_name(fd->severity));
-			md_text(f, fd->rule->id, MD_CELL_MAX);
+			report_md_text(f, fd->rule->id, MD_CELL_MAX);
 			fputs(" | ", f);
-			md_text(f, fd->message, MD_TEXT_MAX);
+			report_md_text(f, fd->message, MD_TEXT_MAX);
 			fputs(" |\n", f);
 		}
 		fputc('\n', f);
@@ -474,7 +476,7 @@ static int md_compare(FILE *f, const struct comparison *c)
 		if (!s->before.present && !s->after.present)
 			continue;
 		fputs("| ", f);
-		md_text(f, s->def->title, MD_CELL_MAX);
+		report_md_text(f, s->def->title, MD_CELL_MAX);
 		fputs(" | ", f);
 		stat_cell(f, &s->before, s->def->unit);
 		fputs(" | ", f);
@@ -488,17 +490,17 @@ static int md_compare(FILE *f, const struct comparison *c)
 		if (!s->present_before && !s->present_after)
 			continue;
 		fputs("## ", f);
-		md_text(f, s->def->title, MD_CELL_MAX);
+		report_md_text(f, s->def->title, MD_CELL_MAX);
 		fputs("\n\n| Key | Before | After |\n|---|--:|--:|\n", f);
 		for (j = 0; j < s->nitems && j < 20; j++) {
 			const struct set_item *it = &s->items[j];
 
 			fputs("| ", f);
-			md_text(f, it->key, MD_CELL_MAX);
+			report_md_text(f, it->key, MD_CELL_MAX);
 			fputs(" | ", f);
-			md_text(f, it->in_before ? format_number(it->before, "", num, sizeof(num)) : "absent", 0);
+			report_md_text(f, it->in_before ? format_number(it->before, "", num, sizeof(num)) : "absent", 0);
 			fputs(" | ", f);
-			md_text(f, it->in_after ? format_number(it->after, "", num, sizeof(num)) : "absent", 0);
+			report_md_text(f, it->in_after ? format_number(it->after, "", num, sizeof(num)) : "absent", 0);
 			fputs(" |\n", f);
 		}
 		if (s->nitems > 20)

@@ -5,6 +5,7 @@
 
 #include "compare.h"
 #include "escape.h"
+#include "profile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,7 @@ static int text_analysis(FILE *f, const struct analysis *a)
 			fputc('\n', f);
 		}
 	}
+	profile_report_text(f, a);
 	if (!a->nfindings)
 		fputs("\nNo finding: every evaluated rule stayed silent.\n", f);
 	return ferror(f) ? -1 : 0;

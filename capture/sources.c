@@ -13,6 +13,7 @@ extern const struct source packets_source;
 extern const struct source logs_source;
 extern const struct source attach_source;
 extern const struct source sockets_source;
+extern const struct source profile_source;
 
 const struct source *const capture_sources[] = {
 	&process_source,
@@ -23,5 +24,6 @@ const struct source *const capture_sources[] = {
 	&logs_source,
 	&attach_source,
 	&sockets_source,
+	&profile_source,
 	NULL,
 };

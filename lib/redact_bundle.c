@@ -1,4 +1,5 @@
 #include "redact_bundle.h"
+#include "bundle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ static const struct column {
 	{ "fingerprint_examples", "text", H_TEXT },
 	{ "attachments", "path", H_PATH },
 	{ "attachments", "name", H_PATH },
+	{ "profile_modules", "path", H_PATH },
+	{ "profile_frames", "name", H_TEXT },   /* JIT names carry script paths */
 };
 
 static const char *const how_fn[] = {
@@ -279,7 +282,7 @@ static int set_list(const char *table, char *buf, size_t len, const char *prefix
 
 static const char *const tables[] = {
 	"events", "sources", "processes", "cgroups", "sockets", "flows", "log_files",
-	"fingerprints", "fingerprint_examples", "attachments",
+	"fingerprints", "fingerprint_examples", "attachments", "profile_modules", "profile_frames",
 };
 
 int redact_bundle_triggers(sqlite3 *db)
@@ -325,6 +328,9 @@ int redact_bundle_rewrite(sqlite3 *db)
 	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		char prefix[64];
 
+		/* A table of a later schema version than the bundle's. */
+		if (!bundle_has_table(db, tables[t]))
+			continue;
 		snprintf(prefix, sizeof(prefix), "%s.", tables[t]);
 		if (set_list(tables[t], set, sizeof(set), prefix) <= 0)
 			continue;

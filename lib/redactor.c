@@ -616,7 +616,9 @@ static int keep_component(const char *s, size_t n)
 		"lib.d", "kubepods", "kubepods.slice", "system.slice", "user.slice", "init.scope",
 		"machine.slice", "besteffort", "burstable", "net", "self", "fd", "cwd", "exe", "cmdline",
 		"status", "stat", "cpu", "memory", "cpuacct", "cpu,cpuacct", "pids", "unified", "systemd",
-		"nginx", "apache2", "journal", "syslog", "messages", "kern.log", NULL,
+		"nginx", "apache2", "journal", "syslog", "messages", "kern.log",
+		/* the profile's modules that are no file (capture/profile/) */
+		"[kernel]", "[jit]", "[vdso]", "[vsyscall]", "[unknown]", "[truncated]", "[no frames]", NULL,
 	};
 	int i;
 

@@ -14,7 +14,7 @@
 --    mono_us is CLOCK_MONOTONIC microseconds, for intervals.
 
 PRAGMA application_id = 1128354630; -- 'CASF'
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- ==== capture core (capture/writer.c) =====================================
 
@@ -452,6 +452,70 @@ CREATE TABLE attachments (
 	data     BLOB NOT NULL
 );
 
+-- ==== profile source (capture/profile/) ====================================
+-- On-CPU samples of every target thread (perf cpu-clock at --profile-hz, the
+-- manifest's 'profile_hz'), each with its call chain as the kernel unwound it
+-- by frame pointers, named at capture time. Modules, frames and stacks are
+-- stored once; profile_samples counts each stack per tick.
+
+-- Code the frames belong to: a mapped ELF object (its path as the target
+-- mapped it), or '[kernel]', '[jit]' (code a runtime names in its perf map,
+-- /tmp/perf-PID.map), '[vdso]', '[unknown]' (an address in no executable
+-- mapping: an unwind that went astray), '[truncated]' (the root of a chain
+-- cut at the depth limit), '[no frames]'.
+CREATE TABLE profile_modules (
+	id       INTEGER PRIMARY KEY,
+	path     TEXT NOT NULL,
+	build_id TEXT,                   -- GNU build-id (hex) of an ELF object, NULL when none
+	symbols  TEXT NOT NULL           -- where the names came from: 'symtab', 'dynsym',
+	                                 -- 'kallsyms', 'perf-map', or 'none...' saying why not
+);
+
+-- Functions, once per module and name. A frame no symbol names has name
+-- NULL and its address in addr (ELF: the virtual address in the object, as
+-- `addr2line -e OBJECT` takes it; kernel: absolute; else from the mapping's
+-- start).
+CREATE TABLE profile_frames (
+	id        INTEGER PRIMARY KEY,
+	module_id INTEGER NOT NULL,      -- profile_modules.id
+	name      TEXT,
+	addr      INTEGER NOT NULL,      -- 0 when named
+	kernel    INTEGER NOT NULL       -- 1: kernel code
+);
+
+-- Call stacks as a tree: a node is a frame called from its parent node
+-- (NULL: the outermost frame, e.g. _start or a thread's start routine). A
+-- sample's stack is its innermost node; the path to the root is the chain.
+-- User frames come first, then the kernel frames of a sample taken in the
+-- kernel.
+CREATE TABLE profile_stacks (
+	id        INTEGER PRIMARY KEY,
+	parent_id INTEGER,               -- profile_stacks.id, NULL at the root
+	frame_id  INTEGER NOT NULL,      -- profile_frames.id
+	depth     INTEGER NOT NULL       -- 1 at the root
+);
+
+-- Samples per tick, process and stack (its innermost node), for the
+-- interval since the previous tick. One sample = 1/profile_hz s on a CPU.
+CREATE TABLE profile_samples (
+	tick       INTEGER NOT NULL,
+	process_id INTEGER NOT NULL,     -- processes.id
+	stack_id   INTEGER NOT NULL,     -- profile_stacks.id
+	samples    INTEGER NOT NULL
+);
+
+-- Per tick: how complete the profile is.
+CREATE TABLE profile_ticks (
+	tick      INTEGER NOT NULL,
+	samples   INTEGER NOT NULL,      -- samples read
+	lost      INTEGER NOT NULL,      -- samples the kernel dropped (ring full)
+	truncated INTEGER NOT NULL,      -- chains cut at the depth limit (manifest 'profile_max_stack')
+	leaf_only INTEGER NOT NULL,      -- user chains of a single frame: unwinding stopped at
+	                                 -- once (code built without frame pointers)
+	stray     INTEGER NOT NULL,      -- chains through an address in no executable mapping
+	unnamed   INTEGER NOT NULL       -- samples whose innermost frame has no name
+);
+
 -- ==== views ================================================================
 
 -- CPU % of one core per process and tick, from deltas of cumulative CPU time
@@ -713,6 +777,48 @@ SELECT t.id AS tick, t.wall_us,
        (SELECT COUNT(*) FROM sockets k WHERE k.close_tick = t.id AND k.direction = 'out') AS closed_out
 FROM ticks t;
 
+-- ---- profile ----
+
+-- Every (stack, frame) pair on the path from each sampled stack to its
+-- root, with the frame's depth: join profile_samples on stack_id for the
+-- total (inclusive) samples of a frame.
+CREATE VIEW profile_stack_frames AS
+WITH RECURSIVE walk (stack_id, node, frame_id, depth) AS (
+	SELECT id, parent_id, frame_id, depth FROM profile_stacks
+	WHERE id IN (SELECT stack_id FROM profile_samples)
+	UNION ALL
+	SELECT w.stack_id, s.parent_id, s.frame_id, s.depth
+	FROM walk w JOIN profile_stacks s ON s.id = w.node
+)
+SELECT stack_id, frame_id, depth FROM walk;
+
+-- Functions over the whole capture, busiest first: self samples (the
+-- innermost frame) and total samples (anywhere on the stack, counted once
+-- per sample), with shares of all samples. An unnamed frame reads
+-- 'MODULE+0xADDR'.
+CREATE VIEW profile_top AS
+WITH total AS (SELECT SUM(samples) AS n FROM profile_samples),
+self AS (
+	SELECT s.frame_id, SUM(p.samples) AS n
+	FROM profile_samples p JOIN profile_stacks s ON s.id = p.stack_id GROUP BY s.frame_id
+),
+incl AS (
+	SELECT f.frame_id, SUM(p.samples) AS n
+	FROM profile_samples p
+	JOIN (SELECT DISTINCT stack_id, frame_id FROM profile_stack_frames) f ON f.stack_id = p.stack_id
+	GROUP BY f.frame_id
+)
+SELECT fr.id AS frame_id,
+       COALESCE(fr.name, printf('%s+0x%x', m.path, fr.addr)) AS function,
+       m.path AS module, fr.kernel,
+       COALESCE(self.n, 0) AS self_samples, incl.n AS total_samples,
+       100.0 * COALESCE(self.n, 0) / total.n AS self_pct,
+       100.0 * incl.n / total.n AS total_pct
+FROM incl JOIN profile_frames fr ON fr.id = incl.frame_id
+JOIN profile_modules m ON m.id = fr.module_id
+LEFT JOIN self ON self.frame_id = incl.frame_id, total
+ORDER BY self_samples DESC, total_samples DESC;
+
 -- @finalize: run when the capture stops cleanly (indexes are built once, at the end).
 CREATE INDEX IF NOT EXISTS process_samples_by_process ON process_samples (process_id, tick);
 CREATE INDEX IF NOT EXISTS cgroup_samples_by_cgroup ON cgroup_samples (cgroup_id, tick);
@@ -727,3 +833,5 @@ CREATE INDEX IF NOT EXISTS fingerprint_examples_by_fingerprint ON fingerprint_ex
 CREATE INDEX IF NOT EXISTS socket_samples_by_socket ON socket_samples (socket_id, tick);
 CREATE INDEX IF NOT EXISTS sockets_by_first_tick ON sockets (first_tick);
 CREATE INDEX IF NOT EXISTS sockets_by_close_tick ON sockets (close_tick);
+CREATE INDEX IF NOT EXISTS profile_samples_by_tick ON profile_samples (tick, process_id);
+CREATE INDEX IF NOT EXISTS profile_stacks_by_parent ON profile_stacks (parent_id);

@@ -1,0 +1,62 @@
+/* The CPU profile of a bundle (the profile source's tables): top functions
+ * and modules by self and total samples, how complete the stacks are, for
+ * the report writers (one call each); and folded stacks for flame-graph
+ * tools (casefile-analyze export-folded, analyze/profile.c). */
+#ifndef CASEFILE_ANALYZE_PROFILE_H
+#define CASEFILE_ANALYZE_PROFILE_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+struct analysis;
+struct json;
+
+#define PROFILE_TOP_FUNCTIONS 15
+#define PROFILE_TOP_MODULES 10
+
+struct profile_row {
+	char *name;                      /* function, or module path */
+	char *module;                    /* functions: their module */
+	long long self, total;           /* samples innermost / anywhere on the stack */
+};
+
+/* One box of the flame graph: a call-tree node with its samples. */
+struct profile_flame {
+	char *name;
+	int kernel, depth;               /* depth 0: outermost */
+	long long total;                 /* samples at or under this node */
+	long long x;                     /* samples left of it on its row */
+};
+
+#define PROFILE_FLAME_MAX 600            /* boxes drawn at most */
+
+struct profile_summary {
+	long long samples, lost, truncated, leaf_only, stray, unnamed;
+	int hz;
+	long long from_us, to_us;        /* wall time of the first and last tick with samples */
+	struct profile_row functions[PROFILE_TOP_FUNCTIONS];
+	int nfunctions;
+	struct profile_row modules[PROFILE_TOP_MODULES];
+	int nmodules;
+	char *unnamed_modules;           /* modules without symbols that samples fell in, or NULL */
+	struct profile_flame *flame;     /* the call tree's larger nodes, parents before children */
+	int nflame, flame_depth;
+};
+
+/* Reads the profile of DB into a->profile (left NULL when the bundle has no
+ * profile tables or no samples). Returns 0, or -1 after error() when a query
+ * fails (the analysis goes on without a profile). */
+int profile_summary_load(struct analysis *a, sqlite3 *db);
+void profile_summary_free(struct profile_summary *p);
+
+/* The profile section of each report (nothing when a->profile is NULL). */
+void profile_report_text(FILE *f, const struct analysis *a);
+void profile_report_md(FILE *f, const struct analysis *a);
+/* The flame graph: an inline SVG, one box per call-tree node of at least
+ * 0.2% of the samples, named in its <title> and, when wide enough, in text. */
+void profile_report_html(FILE *f, const struct analysis *a);
+/* Writes the member "profile": {...} (nothing without a profile): call
+ * inside the analysis object. */
+void profile_report_json(struct json *j, const struct analysis *a);
+
+#endif
