@@ -10,9 +10,11 @@
 need_cmd sqlite3
 ROT=${ROTATIONS:-1000}
 
-bg sleep 600
+# The target and the capture outlast the test: on a loaded machine (or
+# under ASan) 1,000 back-to-back rotations have taken over 14 minutes.
+bg sleep 3600
 target=$LAST_PID
-bg "$CAP" --pid "$target" --interval 20ms --duration 900s --no-packets --no-syscalls --no-sockets -q \
+bg "$CAP" --pid "$target" --interval 20ms --duration 3600s --no-packets --no-syscalls --no-sockets -q \
 	--log "$PWD/app.log*" -o b.db
 cap=$LAST_PID
 wait_for 30 sh -c "[ \$(sqlite3 -readonly b.db 'SELECT count(*) FROM ticks' 2>/dev/null || echo 0) -ge 1 ]" ||
