@@ -7,10 +7,10 @@ need_cmd sqlite3
 
 # A target that does a bit of everything: connections with unread bytes,
 # logs, syscalls.
-port=$((37000 + ($$ % 3000)))
-bg "$S/slow_server" --port "$port" --delay-ms 200 --duration 120 > server.out 2>&1
+bg "$S/slow_server" --port 0 --delay-ms 200 --duration 120 > server.out 2>&1
 srv=$LAST_PID
-wait_for 10 sh -c "ss -tln | grep -q ':$port '" || fail "slow_server did not listen"
+wait_for 10 grep -q listening server.out || fail "slow_server did not listen: $(cat server.out)"
+port=$(port_of server.out)
 bg "$S/pool_client" --port "$port" --rate 5 --duration 120 2> client.err
 client=$LAST_PID
 bg "$S/logspam" --rate 50 --duration 120 --output app.log

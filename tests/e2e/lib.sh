@@ -34,6 +34,9 @@ wait_for() {
 	return 0
 }
 
+# port_of FILE: the port a sample server printed ("listening on 127.0.0.1:PORT").
+port_of() { sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1"; }
+
 # q DB SQL: one value from a bundle.
 # -readonly: a query must never create the file a capture is about to write.
 q() { sqlite3 -readonly -batch -noheader "$1" "$2"; }

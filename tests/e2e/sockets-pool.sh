@@ -5,9 +5,9 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 
-port=$((30000 + ($$ % 3000) * 2))
-bg "$S/slow_server" --port "$port" --delay-ms 1500 --duration 60 > server.out 2>&1
+bg "$S/slow_server" --port 0 --delay-ms 1500 --duration 60 > server.out 2>&1
 wait_for 10 grep -q listening server.out || fail "slow_server did not start: $(cat server.out)"
+port=$(port_of server.out)
 bg "$S/pool_client" --port "$port" --rate 10 --duration 60 2> client.err
 C=$LAST_PID
 
