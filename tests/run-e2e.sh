@@ -9,7 +9,9 @@
 # right then, whole, and its directory kept (named in the output). A test that
 # cannot share the machine (it measures time, CPU or memory, or changes
 # something system-wide) says so with a line "# e2e: serial" and runs alone,
-# after the others. E2E_JOBS=1 runs everything one at a time.
+# after the others. E2E_JOBS=1 runs everything one at a time. While the load
+# average is at or over $E2E_MAX_LOAD (default three times the CPUs; 0: no
+# limit), no test starts beside running ones, as with make -l.
 #
 # Tests start longest first, by their times in the last run ($BUILD/e2e-times),
 # so a long test does not start last and hold up the end.
@@ -27,6 +29,8 @@ if [ -z "${E2E_JOBS:-}" ]; then
 	[ "$E2E_JOBS" -gt 8 ] && E2E_JOBS=8
 fi
 case "$E2E_JOBS" in ''|*[!0-9]*|0) echo "$0: E2E_JOBS must be a whole number >= 1, not '$E2E_JOBS'" >&2; exit 2 ;; esac
+E2E_MAX_LOAD=${E2E_MAX_LOAD:-$(( $(nproc 2>/dev/null || echo 1) * 3 ))}
+case "$E2E_MAX_LOAD" in ''|*[!0-9]*) echo "$0: E2E_MAX_LOAD must be a whole number (0: no limit), not '$E2E_MAX_LOAD'" >&2; exit 2 ;; esac
 
 # The tests to run: parallel ones longest first (last run's seconds; unknown
 # ones first), then the serial ones.
@@ -98,11 +102,19 @@ reap() {
 	return $_any
 }
 
-# Up to N tests at once; waits (polling each 0.1 s) for a slot.
+# busy: the machine's 1-minute load average is at or over E2E_MAX_LOAD.
+busy() {
+	[ "$E2E_MAX_LOAD" -gt 0 ] || return 1
+	awk -v m="$E2E_MAX_LOAD" '{ exit !($1 >= m) }' /proc/loadavg 2>/dev/null
+}
+
+# Up to N tests at once; waits (polling each 0.1 s) for a slot. Like make -l,
+# no test joins running ones while the machine is busy: on a machine loaded by
+# others, tests that wait on their workloads' timing go one at a time.
 run_all() {
 	_n=$1; shift
 	for t in "$@"; do
-		while [ "$nrun" -ge "$_n" ]; do reap || sleep 0.1; done
+		while [ "$nrun" -ge "$_n" ] || { [ "$nrun" -gt 0 ] && busy; }; do reap || sleep 0.1; done
 		start "$t"
 	done
 	while [ "$nrun" -gt 0 ]; do reap || sleep 0.1; done
@@ -139,5 +151,5 @@ if [ -d "$(dirname "$times")" ]; then
 fi
 rm -rf "$state"
 [ -z "$failed" ] || echo "failed e2e tests:$failed"
-echo "e2e: $pass passed, $fail failed, $skip skipped (${E2E_JOBS} at a time)"
+echo "e2e: $pass passed, $fail failed, $skip skipped (up to ${E2E_JOBS} at a time)"
 [ "$fail" -eq 0 ]

@@ -1,5 +1,6 @@
 # compare BEFORE AFTER: a leaking run then a healthy one; the growth
 # findings are reported resolved and the series better.
+# e2e: serial (growth over a 6 s capture must be enough ticks for a finding)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 

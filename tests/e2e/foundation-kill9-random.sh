@@ -2,6 +2,8 @@
 # packets, syscalls, logs), also while it stops cleanly and while it starts:
 # every bundle opens, passes integrity_check, keeps every tick committed
 # before the kill, and `summary` and the analysis read it.
+# e2e: serial (kills at random moments of 2 s windows, each capture waited
+# for to reach a number of ticks)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 

@@ -56,7 +56,7 @@ if command -v capsh >/dev/null 2>&1; then
 fi
 
 # 4. the target exits during the capture: sockets closed, capture ends cleanly.
-bg unshare -n sh -c "ip link set lo up 2>/dev/null; exec '$S/sockset' --base-port $base --duration 2" > short.out 2>&1
+bg unshare -n sh -c "ip link set lo up 2>/dev/null; exec '$S/sockset' --base-port $base --duration 5" > short.out 2>&1
 S2=$LAST_PID
 wait_for 15 grep -q "ready pid" short.out || fail "short sockset did not start"
 "$CAP" --pid "$S2" --duration 10s --interval 250ms -o exit.db -q || fail "capture of an exiting target exited $?"
