@@ -128,6 +128,22 @@ interrupted() {
 		[ -s "$_d/.pid" ] && kill -TERM "$(cat "$_d/.pid")" 2>/dev/null
 		echo "INTR  ${_e%%=*} (kept $_d)"
 	done
+	# A test whose own trap does not exit gets 10 s, then SIGKILL (its
+	# trap has stopped what it started by then).
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_left=0
+		for _e in $running; do
+			_d=${_e#*=}
+			[ -s "$_d/.pid" ] && kill -0 "$(cat "$_d/.pid")" 2>/dev/null && _left=1
+		done
+		[ $_left = 0 ] && break
+		sleep 0.1; _i=$((_i + 1))
+	done
+	for _e in $running; do
+		_d=${_e#*=}
+		[ -s "$_d/.pid" ] && kill -KILL "$(cat "$_d/.pid")" 2>/dev/null
+	done
 	wait
 	rm -rf "$state"
 	exit 130

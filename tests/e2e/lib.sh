@@ -18,7 +18,9 @@ cleanup() {
 	done
 	wait 2>/dev/null
 }
-trap cleanup EXIT INT TERM
+# A signal ends the test (the runner's ^C, or its TERM): the EXIT trap cleans up.
+trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skipped: $*"; exit 77; }
