@@ -8,14 +8,15 @@
 need_cmd sqlite3
 
 # A target that does a bit of everything: connections with unread bytes,
-# logs, syscalls.
-bg "$S/slow_server" --port 0 --delay-ms 200 --duration 120 > server.out 2>&1
+# logs, syscalls. They outlive the test however slow the machine (the
+# cleanup stops them): a target gone mid-test fails capture N with "no process".
+bg "$S/slow_server" --port 0 --delay-ms 200 --duration 900 > server.out 2>&1
 srv=$LAST_PID
 wait_for 10 grep -q listening server.out || fail "slow_server did not listen: $(cat server.out)"
 port=$(port_of server.out)
-bg "$S/pool_client" --port "$port" --rate 5 --duration 120 2> client.err
+bg "$S/pool_client" --port "$port" --rate 5 --duration 900 2> client.err
 client=$LAST_PID
-bg "$S/logspam" --rate 50 --duration 120 --output app.log
+bg "$S/logspam" --rate 50 --duration 900 --output app.log
 spam=$LAST_PID
 
 has_ticks() { [ "$(q "$1" 'SELECT count(*) FROM ticks' 2>/dev/null)" -ge "$2" ] 2>/dev/null; }
