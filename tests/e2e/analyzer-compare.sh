@@ -7,7 +7,7 @@ need_cmd sqlite3
 bg "$S/grow" --fd-rate 20 --rss-rate 4 --duration 60 --ready ready
 wait_for 10 test -s ready || fail "grow did not start"
 "$CAP" --pid "$LAST_PID" --duration 6s --interval 500ms -q -o before.db || fail "capture exited $?"
-bg sleep 60
+bg sleep 3600
 "$CAP" --pid "$LAST_PID" --duration 6s --interval 500ms -q -o after.db || fail "capture exited $?"
 
 "$ANA" compare before.db after.db > cmp.txt || fail "compare exited $?"

@@ -8,7 +8,8 @@ S="$CASEFILE_SAMPLES"
 _pids=""
 
 # Every background process a test starts is registered and killed on exit,
-# so no test leaves a process behind, even when it fails.
+# so no test leaves a process behind, even when it fails. An idle target
+# (bg sleep 3600) must outlive the test on a loaded machine: cleanup ends it.
 bg() { "$@" & _pids="$_pids $!"; LAST_PID=$!; }
 cleanup() {
 	for p in $_pids; do kill -TERM "$p" 2>/dev/null; done

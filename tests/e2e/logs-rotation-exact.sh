@@ -8,7 +8,9 @@
 need_cmd sqlite3
 ROT=${ROTATIONS:-1000}
 
-bg sleep 600
+# The idle target outlives the test however slow the machine (a 600 s one
+# ended first beside other tests: "every target exited" at rotation 743).
+bg sleep 3600
 target=$LAST_PID
 # --no-nice: this counts lines, not the capture's manners; at nice 10 on a
 # machine loaded by other tests its 20 ms ticks starve (169 s alone, 15 min
