@@ -20,7 +20,8 @@ out="$top/tests/golden/bundles"
 mkdir -p "$out"
 work=$(mktemp -d /tmp/casefile-golden.XXXXXX)
 pids=""
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; sh "$top/samples/incident.sh" stop "$work/inc" >/dev/null 2>&1; rm -rf "$work"' EXIT INT TERM
+# "|| true": under set -e, a target already gone would end the trap before rm.
+trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done; sh "$top/samples/incident.sh" stop "$work/inc" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT INT TERM
 cd "$work"
 
 # waitline FILE: until FILE holds a line (a server's "listening on ...").
