@@ -1,6 +1,8 @@
 # casefile — build, test, demo, bench.
 # make            build bin/casefile-capture and bin/casefile-analyze
-# make test       unit tests (cmocka) and end-to-end tests
+# make test       unit tests (cmocka), golden outputs and end-to-end tests
+# make golden     the analyzer's outputs on committed bundles, diffed (tests/golden/TESTLIST)
+# make golden-update  rewrite tests/golden/expected/ from this casefile-analyze (review the diff)
 # make asan       the same tests under AddressSanitizer + UBSan (objects in build/asan)
 # make demo       capture a sample workload and analyze it
 # make test-real  the zoo of real software (samples/real/, tests/e2e/real-*.sh)
@@ -48,7 +50,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all test unit e2e asan demo test-real truth-table bench static install uninstall clean deps samples fuzz fuzzers \
+.PHONY: all test unit golden golden-update e2e asan demo test-real truth-table bench static install uninstall clean deps samples fuzz fuzzers \
         readme-options
 
 # Each room's sources are found by wildcard: adding a file needs no Makefile change.
@@ -222,18 +224,30 @@ deps:
 unit: all $(UNITS)
 	$(Q)BUILD=$(BUILD) sh tests/run-unit.sh $(UNITS)
 
+# Golden outputs: every case of tests/golden/TESTLIST (a committed bundle and
+# casefile-analyze's arguments) against its file in tests/golden/expected/.
+golden: $(BIN)/casefile-analyze
+	$(Q)BIN=$(BIN) sh tests/golden/run.sh
+
+golden-update: $(BIN)/casefile-analyze
+	$(Q)BIN=$(BIN) GOLDEN_UPDATE=1 sh tests/golden/run.sh
+
 e2e: all
 	$(Q)BIN=$(BIN) BUILD=$(BUILD) sh tests/run-e2e.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory golden
 	$(Q)$(MAKE) --no-print-directory e2e
 
 # The zoo (issue 14): real servers and client libraries, installed on demand
 # (.ci/deps real, npm ci), each test skipping with a reason when it cannot be.
+# One at a time unless E2E_JOBS says otherwise: its tests install packages
+# (apt-get, npm ci into build/real-npm) as they go and hold rates to the truth
+# within percents, and have not been audited for running side by side.
 test-real: all samples
 	$(Q)sh .ci/deps real
-	$(Q)E2E=real- BIN=$(BIN) BUILD=$(BUILD) sh tests/run-e2e.sh
+	$(Q)E2E=real- E2E_JOBS=$${E2E_JOBS:-1} BIN=$(BIN) BUILD=$(BUILD) sh tests/run-e2e.sh
 
 truth-table: all samples
 	$(Q)sh .ci/deps real

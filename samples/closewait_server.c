@@ -8,6 +8,7 @@
  *
  * EXAMPLES
  *   closewait_server --port 9300 --clients 40 --interval-ms 250 --duration 60
+ *   closewait_server --port 0       # any free port, printed on its first line
  *   closewait_server --port 9300 & (for i in 1 2 3; do nc -q0 127.0.0.1 9300 </dev/null; done)
  *
  * Loopback only; ends after --duration seconds (default 300) or on SIGTERM.
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = opt_num_of("closewait_server", optarg, 1, 65535, "--port"); break;
+		case 'p': port = opt_num_of("closewait_server", optarg, 0, 65535, "--port"); break;
 		case 'c': clients = opt_num_of("closewait_server", optarg, 0, 10000, "--clients"); break;
 		case 'i': interval = opt_num_of("closewait_server", optarg, 1, 3600000, "--interval-ms"); break;
 		case 't': duration = opt_num_of("closewait_server", optarg, 1, 86400, "--duration"); break;
@@ -63,6 +64,9 @@ int main(int argc, char **argv)
 		perror("closewait_server: bind/listen");
 		return 1;
 	}
+	/* --port 0: the kernel's choice, printed for the caller to read. */
+	port = sample_bound_port(lfd);
+	sa.sin_port = htons((uint16_t)port);
 	printf("closewait_server: listening on 127.0.0.1:%ld pid %d\n", port, (int)getpid());
 	fflush(stdout);
 	end = now_ms() + duration * 1000;

@@ -3,10 +3,13 @@
 #ifndef CASEFILE_SAMPLE_H
 #define CASEFILE_SAMPLE_H
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /* Set by SIGTERM/SIGINT once sample_on_signals() ran: loops check it. */
@@ -59,6 +62,20 @@ static inline int parse_long(const char *str, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* The port a bound socket got: with port 0 the kernel picks a free one, which
+ * is how tests running side by side avoid each other's ports. 0 on error. */
+static inline long sample_bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 #endif

@@ -6,6 +6,7 @@
  * EXAMPLES
  *   slow_server --port 9243 --delay-ms 2000 --duration 60
  *   slow_server --port 9243 --delay-ms 5 &   # fast enough for healthy_client
+ *   slow_server --port 0 > out &   # any free port: "listening on 127.0.0.1:PORT"
  *
  * Loopback only; ends after --duration seconds (default 300) or on SIGTERM.
  */
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = opt_num_of("slow_server", optarg, 1, 65535, "--port"); break;
+		case 'p': port = opt_num_of("slow_server", optarg, 0, 65535, "--port"); break;
 		case 'd': delay = opt_num_of("slow_server", optarg, 0, 3600000, "--delay-ms"); break;
 		case 'r': resp = opt_num_of("slow_server", optarg, 1, (long)sizeof(wbuf), "--response"); break;
 		case 't': duration = opt_num_of("slow_server", optarg, 1, 86400, "--duration"); break;
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
 		perror("slow_server: bind/listen");
 		return 1;
 	}
+	/* --port 0: the kernel's choice, printed for the caller to read. */
+	port = sample_bound_port(lfd);
 	printf("slow_server: listening on 127.0.0.1:%ld pid %d\n", port, (int)getpid());
 	fflush(stdout);
 	end = now_ms() + duration * 1000;

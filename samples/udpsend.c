@@ -4,7 +4,8 @@
  *
  * Waits until GOFILE exists (when given) so a test can start its captures
  * first, sends COUNT datagrams of BYTES to 127.0.0.1:PORT (or ::1 with -6),
- * paced at PER_SECOND (0: as fast as possible), stays alive LINGER_MS more so
+ * paced at PER_SECOND (0: as fast as possible; -p 0: a free port the kernel
+ * picks, printed as "port N" before waiting), stays alive LINGER_MS more so
  * a capture of this pid sees it to the end, prints the count sent, and exits. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,6 +15,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sample.h"
 
 static long long now_ns(void)
 {
@@ -55,7 +58,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (count < 0 || port <= 0 || port > 65535 || size < 0 || size > (long)sizeof(buf) - 100 || rate < 0)
+	if (count < 0 || port < 0 || port > 65535 || size < 0 || size > (long)sizeof(buf) - 100 || rate < 0)
 		return 2;
 	memset(buf, 'x', sizeof(buf));
 	memset(&ss, 0, sizeof(ss));
@@ -85,6 +88,19 @@ int main(int argc, char **argv)
 	if (rfd >= 0 && bind(rfd, (struct sockaddr *)&ss, sl) != 0) {
 		close(rfd);
 		rfd = -1;
+	}
+	/* -p 0: the receiver's port is the kernel's choice (a port no other
+	 * test uses), sent to and printed for the caller's capture filter. */
+	if (port == 0) {
+		if (rfd < 0)
+			return 1;
+		port = sample_bound_port(rfd);
+		if (v6)
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons((unsigned short)port);
+		else
+			((struct sockaddr_in *)&ss)->sin_port = htons((unsigned short)port);
+		printf("port %ld\n", port);
+		fflush(stdout);
 	}
 	while (go && access(go, F_OK) != 0)
 		sleep_ms(20);

@@ -1,12 +1,13 @@
 # compare BEFORE AFTER: a leaking run then a healthy one; the growth
 # findings are reported resolved and the series better.
+# e2e: serial (growth over a 6 s capture must be enough ticks for a finding)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 
 bg "$S/grow" --fd-rate 20 --rss-rate 4 --duration 60 --ready ready
 wait_for 10 test -s ready || fail "grow did not start"
 "$CAP" --pid "$LAST_PID" --duration 6s --interval 500ms -q -o before.db || fail "capture exited $?"
-bg sleep 60
+bg sleep 3600
 "$CAP" --pid "$LAST_PID" --duration 6s --interval 500ms -q -o after.db || fail "capture exited $?"
 
 "$ANA" compare before.db after.db > cmp.txt || fail "compare exited $?"

@@ -2,6 +2,8 @@
 # memory-growth must fire (with numbers and time to the fd limit), and
 # --fail-on sets the exit code. The JSON shape is checked with sqlite3's
 # JSON functions.
+# e2e: serial (fd and memory growth rates over an 8 s capture: the grow
+# sample must keep its rates and the capture its ticks)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 need_cmd python3

@@ -3,7 +3,7 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 
-bg sleep 120
+bg sleep 3600
 "$CAP" --pid "$LAST_PID" --duration 6s --interval 500ms -q -o idle.db || fail "capture exited $?"
 "$ANA" idle.db --fail-on info > report.txt; rc=$?
 cat report.txt

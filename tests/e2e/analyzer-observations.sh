@@ -7,7 +7,7 @@
 need_cmd sqlite3
 need_cmd python3
 
-bg sleep 60
+bg sleep 3600
 "$CAP" --pid "$LAST_PID" --duration 3s --interval 500ms -q -o idle.db || fail "capture exited $?"
 
 pack() {  # pack FILE SYMPTOM_SQL

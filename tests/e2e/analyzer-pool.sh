@@ -8,9 +8,9 @@ need_cmd python3
 [ -x "$S/pool_client" ] && [ -x "$S/slow_server" ] && [ -x "$S/healthy_client" ] ||
 	skip "needs the sockets samples (pool_client, slow_server, healthy_client)"
 
-port=$((31000 + ($$ % 3000) * 2))
-bg "$S/slow_server" --port "$port" --delay-ms 1500 --duration 90 > server.out 2>&1
+bg "$S/slow_server" --port 0 --delay-ms 1500 --duration 90 > server.out 2>&1
 wait_for 10 grep -q listening server.out || fail "slow_server did not start: $(cat server.out)"
+port=$(port_of server.out)
 bg "$S/pool_client" --port "$port" --rate 10 --duration 90 2> client.err
 "$CAP" --pid "$LAST_PID" --duration 20s -q -o pool.db || fail "capture exited $?"
 
@@ -30,9 +30,9 @@ case "$sr" in *"exactly 1101 bytes"*) ;; *) fail "stuck-receive-queues missing o
 assert_eq "pool-cap value" 48 "$(j "(SELECT json_extract(value, '\$.values.cap') FROM json_each(d, '\$.findings') WHERE json_extract(value, '\$.rule') = 'pool-cap')" pool.json)"
 
 # Healthy control: same server, fast; a small pool that reads every answer.
-hport=$((port + 1))
-bg "$S/slow_server" --port "$hport" --delay-ms 5 --duration 90 > hserver.out 2>&1
+bg "$S/slow_server" --port 0 --delay-ms 5 --duration 90 > hserver.out 2>&1
 wait_for 10 grep -q listening hserver.out || fail "fast server did not start"
+hport=$(port_of hserver.out)
 bg "$S/healthy_client" --port "$hport" --duration 90 2> hclient.err
 "$CAP" --pid "$LAST_PID" --duration 15s -q -o healthy.db || fail "capture exited $?"
 "$ANA" healthy.db --format json --fail-on info > healthy.json; rc=$?

@@ -1,5 +1,7 @@
 # A short capture of an idle process: the bundle is one file that passes
 # integrity_check, and `summary` prints the manifest, sources and series.
+# e2e: serial (the tick schedule itself is asserted: 4..6 ticks in 2 s,
+# no gap over 800 ms)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 

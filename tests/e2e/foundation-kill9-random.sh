@@ -2,18 +2,21 @@
 # packets, syscalls, logs), also while it stops cleanly and while it starts:
 # every bundle opens, passes integrity_check, keeps every tick committed
 # before the kill, and `summary` and the analysis read it.
+# e2e: serial (kills at random moments of 2 s windows, each capture waited
+# for to reach a number of ticks)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 
 # A target that does a bit of everything: connections with unread bytes,
-# logs, syscalls.
-port=$((37000 + ($$ % 3000)))
-bg "$S/slow_server" --port "$port" --delay-ms 200 --duration 120 > server.out 2>&1
+# logs, syscalls. They outlive the test however slow the machine (the
+# cleanup stops them): a target gone mid-test fails capture N with "no process".
+bg "$S/slow_server" --port 0 --delay-ms 200 --duration 900 > server.out 2>&1
 srv=$LAST_PID
-wait_for 10 sh -c "ss -tln | grep -q ':$port '" || fail "slow_server did not listen"
-bg "$S/pool_client" --port "$port" --rate 5 --duration 120 2> client.err
+wait_for 10 grep -q listening server.out || fail "slow_server did not listen: $(cat server.out)"
+port=$(port_of server.out)
+bg "$S/pool_client" --port "$port" --rate 5 --duration 900 2> client.err
 client=$LAST_PID
-bg "$S/logspam" --rate 50 --duration 120 --output app.log
+bg "$S/logspam" --rate 50 --duration 900 --output app.log
 spam=$LAST_PID
 
 has_ticks() { [ "$(q "$1" 'SELECT count(*) FROM ticks' 2>/dev/null)" -ge "$2" ] 2>/dev/null; }

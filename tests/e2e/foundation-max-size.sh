@@ -4,6 +4,8 @@
 # and leaves one valid file no larger than the cap, whose every tick is
 # complete. Sampled during the capture, the bundle and its WAL (or journal)
 # never pass the cap either.
+# e2e: serial (the bundle must reach its size cap within the capture's
+# duration, at the rate the writer gets CPU)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 

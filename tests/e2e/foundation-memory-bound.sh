@@ -7,6 +7,8 @@
 # computed from the scale, and that RSS stops growing: the second half's
 # peak is within a slack of the first half's. The target runs in a network
 # namespace of its own, so other sockets on the machine do not count.
+# e2e: serial (20,000 log lines/s and 200 threads load both CPUs, and RSS
+# bounds are measured: it runs alone)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "a network namespace and packet capture"
 need_cmd unshare util-linux

@@ -5,7 +5,7 @@
 # and records why; the other sources go on.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "packet capture"
-bg sleep 60
+bg sleep 3600
 T=$LAST_PID
 "$CAP" -q --pid "$T" --interval 1s --duration 12s --mem-budget 8M -o b.db || fail "capture exited $?"
 [ "$(q b.db "SELECT status FROM sources WHERE name = 'packets'")" = stopped ] ||

@@ -12,8 +12,9 @@ need_cmd unshare util-linux
 need_cmd ip iproute2
 need_cmd sqlite3
 unshare -n true 2>/dev/null || skip "cannot create a network namespace"
-PORT=$((20000 + $$ % 20000))
-NEWPORT=$((PORT + 1))
+# Both namespaces are the target's alone: fixed ports cannot meet another test's.
+PORT=20000
+NEWPORT=20001
 N=5
 
 bg unshare -n sh -c "ip link set lo up && exec '$S/netns_hop' -p $PORT -q $NEWPORT -n $N -g go -r ready -d hopped -x closeold"

@@ -5,7 +5,7 @@
 need_root "perf_event_open, ptrace and packet capture"
 need_cmd sqlite3
 
-bg sleep 120
+bg sleep 3600
 target=$LAST_PID
 # SigBlk of each thread but the main one must hold SIGHUP (bit 0), SIGINT
 # (bit 1) and SIGTERM (bit 14).

@@ -2,6 +2,8 @@
 # with every source casefile may use, then its fixed mode; the analysis must
 # name the incident's causes from the bundle alone, the fixed run none of
 # them, and compare must call them resolved.
+# e2e: serial (the incident must reach its pool cap and plateau within a
+# 40 s capture: a starved workload does not)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 need_cmd python3

@@ -3,6 +3,8 @@
 # there, most holding one unread response of the sink's size; errors are
 # logged at the configured rate; memory grows; clock_gettime leads the
 # syscalls. In --fixed mode: no connection to the sink, same error rate.
+# e2e: serial (error lines per second of wall-clock time over a 5 s window:
+# the workload must not share the CPUs with other tests)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd ss iproute2
 

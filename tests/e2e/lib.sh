@@ -8,7 +8,8 @@ S="$CASEFILE_SAMPLES"
 _pids=""
 
 # Every background process a test starts is registered and killed on exit,
-# so no test leaves a process behind, even when it fails.
+# so no test leaves a process behind, even when it fails. An idle target
+# (bg sleep 3600) must outlive the test on a loaded machine: cleanup ends it.
 bg() { "$@" & _pids="$_pids $!"; LAST_PID=$!; }
 cleanup() {
 	for p in $_pids; do kill -TERM "$p" 2>/dev/null; done
@@ -18,7 +19,9 @@ cleanup() {
 	done
 	wait 2>/dev/null
 }
-trap cleanup EXIT INT TERM
+# A signal ends the test (the runner's ^C, or its TERM): the EXIT trap cleans up.
+trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skipped: $*"; exit 77; }
@@ -33,6 +36,9 @@ wait_for() {
 	done
 	return 0
 }
+
+# port_of FILE: the port a sample server printed ("listening on 127.0.0.1:PORT").
+port_of() { sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1"; }
 
 # q DB SQL: one value from a bundle.
 # -readonly: a query must never create the file a capture is about to write.

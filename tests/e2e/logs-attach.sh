@@ -5,7 +5,7 @@ need_cmd sqlite3
 head -c 3000000 /dev/urandom > profile.cpuprofile
 printf 'maxSockets: 256\n' > config.yaml
 mkdir sub && printf 'other\n' > sub/config.yaml
-bg sleep 30
+bg sleep 3600
 "$CAP" -q --pid "$LAST_PID" --duration 2s --attach profile.cpuprofile --attach config.yaml \
 	--attach sub/config.yaml -o b.db || fail "capture failed"
 

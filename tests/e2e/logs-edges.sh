@@ -10,7 +10,7 @@ recent=$(date -u -d '-10 minutes' +%Y-%m-%dT%H:%M:%S.000Z)
 	for i in 1 2 3 4; do echo "{\"level\":\"error\",\"time\":\"$recent\",\"msg\":\"recent failure $i\"}"; done
 	echo "{\"level\":\"warn\",\"msg\":\"no timestamp: inside the byte window, counted\"}"
 } > hist.log
-bg sleep 60
+bg sleep 3600
 target=$LAST_PID
 bg "$CAP" -q --pid "$target" --duration 30s --log "$PWD/hist.log" --log "$PWD/later.log" --log-since 1h -o b.db
 cap=$LAST_PID

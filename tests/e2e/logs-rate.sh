@@ -1,6 +1,7 @@
 # logspam at 20 errors/s (JSON and plain text with stack traces, two files):
 # per-tick error counts of about 20 for each, one fingerprint per distinct
 # message, examples for each, and stack lines joined to their message.
+# e2e: serial (error lines per tick and per second are asserted)
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 

@@ -3,10 +3,12 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "packet capture needs CAP_NET_RAW"
 need_cmd sqlite3
-PORT=$((20000 + $$ % 20000))
 N=2000
-bg "$S/udpsend" -n $N -r 4000 -p $PORT -g go -l 300
+# -p 0: a port of the kernel's choosing, so no other test's traffic matches the filter
+bg "$S/udpsend" -n $N -r 4000 -p 0 -g go -l 300 > send.out
 SP=$LAST_PID
+wait_for 10 grep -q '^port ' send.out || fail "udpsend did not start"
+PORT=$(awk '$1 == "port" { print $2 }' send.out)
 bg "$CAP" --pid $SP --pcap-filter "udp port $PORT" --pcap-max-size 20K -q -o b.db
 CP=$LAST_PID
 running() { [ -e b.db ] && [ "$(q b.db "SELECT count(*) FROM sources WHERE name='packets' AND status='running'" 2>/dev/null)" = 1 ]; }

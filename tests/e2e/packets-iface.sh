@@ -8,7 +8,7 @@ A=cfpk$$a; B=cfpk$$b
 mk() { ip link add $A type veth peer name $B && ip link set $A up && ip link set $B up; }
 mk 2>/dev/null || skip "cannot create a veth pair"
 trap 'ip link del $A 2>/dev/null; cleanup' EXIT INT TERM
-bg sleep 60
+bg sleep 3600
 T=$LAST_PID
 bg "$CAP" --pid $T --duration 30s --pcap-iface $A --pcap-filter "udp" -q -o b.db
 CP=$LAST_PID

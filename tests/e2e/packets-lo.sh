@@ -5,12 +5,13 @@
 need_root "packet capture needs CAP_NET_RAW"
 need_cmd tcpdump
 need_cmd sqlite3
-PORT=$((20000 + $$ % 20000))
 N=3000
-FILTER="udp port $PORT"
-
-bg "$S/udpsend" -n $N -r 5000 -p $PORT -g go -l 300
+# -p 0: a port of the kernel's choosing, so no other test's traffic matches the filter
+bg "$S/udpsend" -n $N -r 5000 -p 0 -g go -l 300 > send.out
 SP=$LAST_PID
+wait_for 10 grep -q '^port ' send.out || fail "udpsend did not start"
+PORT=$(awk '$1 == "port" { print $2 }' send.out)
+FILTER="udp port $PORT"
 # tcpdump in immediate mode writing each packet (-U): its file can be polled,
 # and it cannot lose a last partial ring block on SIGINT.
 bg tcpdump -i lo -n -s 128 --immediate-mode -U -w td.pcap "$FILTER" 2> td.err

@@ -4,7 +4,7 @@
 need_root "dropping a capability needs it first"
 need_cmd setpriv util-linux
 need_cmd sqlite3
-bg sleep 30
+bg sleep 3600
 T=$LAST_PID
 setpriv --inh-caps=-net_raw --bounding-set=-net_raw -- \
 	"$CAP" --pid $T --duration 2s -q -o b.db || fail "capture failed without CAP_NET_RAW"

@@ -9,7 +9,7 @@ need_cmd sqlite3
 # forced unwind leaves its frames poisoned: google/sanitizers#1399).
 if ldd "$CAP" 2>/dev/null | grep -q libasan; then skip "pthread_cancel under ASan (google/sanitizers#1399)"; fi
 
-bg sleep 60
+bg sleep 3600
 T=$LAST_PID
 CASEFILE_TEST_PCAP_ACTIVATE_DELAY_MS=30000 CASEFILE_TEST_PCAP_START_TIMEOUT_MS=300 \
 	bg "$CAP" -v --pid "$T" --sources process,packets --interval 200ms --duration 20s -o b.db 2> cap.err

@@ -31,7 +31,8 @@ assert_le "malformed events bounded" 11 "$(q root.db "SELECT COUNT(*) FROM event
 # 2 and 3 need a network namespace.
 [ "$(id -u)" = 0 ] || skip "needs root for a network namespace (fixture checks passed)"
 need_cmd unshare util-linux
-base=$((40000 + ($$ % 2000) * 5))
+# The namespace is sockset's alone: fixed ports cannot meet another test's.
+base=47100
 bg unshare -n sh -c "ip link set lo up 2>/dev/null; exec '$S/sockset' --base-port $base --duration 60" > set.out 2>&1
 wait_for 15 grep -q "ready pid" set.out || fail "sockset in a netns did not start: $(cat set.out)"
 P=$(sed -n 's/.*ready pid \([0-9]*\).*/\1/p' set.out)
@@ -55,7 +56,7 @@ if command -v capsh >/dev/null 2>&1; then
 fi
 
 # 4. the target exits during the capture: sockets closed, capture ends cleanly.
-bg "$S/sockset" --base-port $((base + 7)) --duration 2 > short.out 2>&1
+bg unshare -n sh -c "ip link set lo up 2>/dev/null; exec '$S/sockset' --base-port $base --duration 5" > short.out 2>&1
 S2=$LAST_PID
 wait_for 15 grep -q "ready pid" short.out || fail "short sockset did not start"
 "$CAP" --pid "$S2" --duration 10s --interval 250ms -o exit.db -q || fail "capture of an exiting target exited $?"

@@ -5,17 +5,25 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
 
-port=$((30000 + ($$ % 3000) * 2))
-bg "$S/slow_server" --port "$port" --delay-ms 1500 --duration 60 > server.out 2>&1
+bg "$S/slow_server" --port 0 --delay-ms 1500 --duration 60 > server.out 2>&1
 wait_for 10 grep -q listening server.out || fail "slow_server did not start: $(cat server.out)"
+port=$(port_of server.out)
 bg "$S/pool_client" --port "$port" --rate 10 --duration 60 2> client.err
 C=$LAST_PID
-
-"$CAP" --pid "$C" --duration 20s -o pool.db -q || fail "capture failed"
+# The pool grows from its first second: held stopped until the capture's
+# sources are open, so a capture slow to start on a loaded machine still
+# sees the growth from the bottom.
+kill -STOP "$C"
+bg "$CAP" --pid "$C" --duration 20s -o pool.db -v 2> cap.err
+CP=$LAST_PID
+wait_for 30 grep -q "capturing into" cap.err || fail "capture did not start: $(cat cap.err)"
+kill -CONT "$C"
+wait "$CP" || fail "capture failed: $(cat cap.err)"
 
 conn() { q pool.db "SELECT COALESCE(MAX(connections), 0) FROM socket_by_remote_port WHERE proto='tcp' AND remote_port=$port AND tick=$1"; }
 last=$(q pool.db "SELECT MAX(id) FROM ticks")
-assert_ge "ticks" 18 "$last"
+# a loaded machine skips ticks the capture could not take in time
+assert_ge "ticks" 15 "$last"
 first=$(conn 1)
 assert_le "connections at the first tick (growth starts low)" 20 "$first"
 assert_eq "plateau at the pool cap" 48 "$(q pool.db "SELECT MAX(connections) FROM socket_by_remote_port WHERE remote_port=$port")"

@@ -2,13 +2,14 @@
 # client's pool stays small and steady with empty receive queues.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd sqlite3
-port=$((36000 + ($$ % 3000) * 2))
 
-# (2) closewait_server plays 12 peers that hang up, one every 200 ms.
-bg "$S/closewait_server" --port "$port" --clients 12 --interval-ms 200 --duration 30 > cw.out 2>&1
+# (2) closewait_server plays 12 peers that hang up, one every 400 ms (the
+# capture has 3 s to make its first tick before the 9th).
+bg "$S/closewait_server" --port 0 --clients 12 --interval-ms 400 --duration 30 > cw.out 2>&1
 W=$LAST_PID
 wait_for 10 grep -q listening cw.out || fail "closewait_server did not start"
-"$CAP" --pid "$W" --duration 4s --interval 500ms -o cw.db -q || fail "capture failed"
+port=$(port_of cw.out)
+"$CAP" --pid "$W" --duration 6s --interval 500ms -o cw.db -q || fail "capture failed"
 last=$(q cw.db "SELECT MAX(id) FROM ticks")
 assert_eq "CLOSE_WAIT leak at the end" 12 \
 	"$(q cw.db "SELECT close_wait FROM socket_by_local_port WHERE tick=$last AND local_port=$port")"
@@ -17,16 +18,17 @@ assert_le "fewer CLOSE_WAIT at the start" 8 \
 assert_eq "state view agrees" 12 "$(q cw.db "SELECT sockets FROM socket_by_state WHERE tick=$last AND state='CLOSE_WAIT'")"
 
 # (3) healthy_client against a fast server: 4 connections, nothing left unread.
-bg "$S/slow_server" --port $((port + 1)) --delay-ms 5 --duration 30 > fast.out 2>&1
+bg "$S/slow_server" --port 0 --delay-ms 5 --duration 30 > fast.out 2>&1
 wait_for 10 grep -q listening fast.out || fail "slow_server did not start"
-bg "$S/healthy_client" --port $((port + 1)) --sockets 4 --think-ms 100 --duration 30 2> hc.err
+fport=$(port_of fast.out)
+bg "$S/healthy_client" --port "$fport" --sockets 4 --think-ms 100 --duration 30 2> hc.err
 H=$LAST_PID
 "$CAP" --pid "$H" --duration 4s --interval 500ms -o hc.db -q || fail "capture failed"
 assert_eq "steady pool" "4|4" \
-	"$(q hc.db "SELECT MIN(connections) || '|' || MAX(connections) FROM socket_by_remote_port WHERE remote_port=$((port + 1))")"
+	"$(q hc.db "SELECT MIN(connections) || '|' || MAX(connections) FROM socket_by_remote_port WHERE remote_port=$fport")"
 assert_eq "no connection opened after the first tick" 0 "$(q hc.db "SELECT SUM(opened_out) FROM socket_churn WHERE tick > 1")"
 assert_le "ticks with unread bytes (an answer caught in flight at most now and then)" 3 \
-	"$(q hc.db "SELECT COUNT(*) FROM socket_by_remote_port WHERE remote_port=$((port + 1)) AND with_recv_q > 0")"
+	"$(q hc.db "SELECT COUNT(*) FROM socket_by_remote_port WHERE remote_port=$fport AND with_recv_q > 0")"
 # The sockets are busy, so change rows are written (bytes move every tick).
 assert_ge "change rows for active sockets" 8 "$(q hc.db "SELECT COUNT(*) FROM socket_samples WHERE keyframe = 0")"
 exit 0

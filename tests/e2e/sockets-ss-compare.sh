@@ -6,15 +6,20 @@
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd ss iproute2
 need_cmd sqlite3
+need_cmd nsenter util-linux
+need_root "a network namespace of its own"
+unshare -n true 2>/dev/null || skip "cannot create a network namespace"
 
-base=$((20000 + ($$ % 3000) * 5))
-bg "$S/sockset" --base-port "$base" --duration 60 > sockset.out 2>&1
+# sockset needs five consecutive ports: in a network namespace of its own
+# they are free, and no other test's sockets show in ss.
+base=47100
+bg unshare -n sh -c "ip link set lo up && exec '$S/sockset' --base-port $base --duration 60" > sockset.out 2>&1
 P=$LAST_PID
 wait_for 15 grep -q "ready pid" sockset.out || fail "sockset did not get ready: $(cat sockset.out)"
 
 "$CAP" --pid "$P" --duration 2s --interval 500ms -o b.db -q || fail "capture failed"
-ss -tanpi > ss-tcp.txt
-ss -uanp > ss-udp.txt
+nsenter --net="/proc/$P/ns/net" ss -tanpi > ss-tcp.txt
+nsenter --net="/proc/$P/ns/net" ss -uanp > ss-udp.txt
 
 assert_eq "sockets backend" netlink "$(q b.db "SELECT backend FROM sources WHERE name='sockets'")"
 last=$(q b.db "SELECT MAX(id) FROM ticks")
@@ -87,9 +92,12 @@ assert_ge "carried forward to every tick" "$last" "$(q b.db "SELECT COUNT(DISTIN
 
 # Record the raw sock_diag replies of a capture (like ss -D) and replay them
 # through the same source (like TCPDIAG_FILE): the same sockets and queues.
-CASEFILE_SOCKDIAG_DUMP=rec.bin "$CAP" --pid "$P" --duration 1s --interval 500ms -o live.db -q || fail "recording capture failed"
+# Both captures run in sockset's namespace: a recording is made of the
+# capture's own namespace only.
+inns() { nsenter --net="/proc/$P/ns/net" "$@"; }
+CASEFILE_SOCKDIAG_DUMP=rec.bin inns "$CAP" --pid "$P" --duration 1s --interval 500ms -o live.db -q || fail "recording capture failed"
 [ -s rec.bin ] || fail "no recording written"
-CASEFILE_SOCKDIAG_FILE=rec.bin "$CAP" --pid "$P" --duration 1s --interval 500ms -o replay.db -q || fail "replay capture failed"
+CASEFILE_SOCKDIAG_FILE=rec.bin inns "$CAP" --pid "$P" --duration 1s --interval 500ms -o replay.db -q || fail "replay capture failed"
 assert_eq "replay backend" netlink-replay "$(q replay.db "SELECT backend FROM sources WHERE name='sockets'")"
 snap="SELECT proto, state, local_addr, local_port, remote_addr, remote_port, recv_q, send_q, fd, cwnd FROM socket_ticks WHERE tick = 1 ORDER BY 1,2,3,4,5,6"
 q live.db "$snap" > live.txt
