@@ -948,6 +948,15 @@ static int reopen(struct capture *cap, struct logs *s, struct log_file *f, int64
 			make_fd_only(s, f);
 		return 0;
 	}
+	/* Judged only once settled, as a glob's new match is: cp creates a
+	 * copy empty (or sized before its data) and writes it a moment later.
+	 * Taken for our path's next file while still empty, a copytruncate's
+	 * copy moved onto our name was read from its start when its lines
+	 * arrived, and counted twice. Until then the old file is still read. */
+	if (!settled(s, fd, &st, tick)) {
+		close(fd);
+		return 0;
+	}
 	if (classify_new(s, fd, st.st_size, &unused, 0)) {
 		/* The file now at our path is a copy of lines already seen (a
 		 * rotated copy moved onto a name a glob matched): ours was moved
