@@ -3,11 +3,11 @@
  * Every target thread is sampled on-CPU with a perf_event software clock
  * (PERF_COUNT_SW_CPU_CLOCK, one sample per 1/--profile-hz s of the thread's
  * CPU time) taking its call chain, kernel and user, as the kernel unwinds it
- * by frame pointers. As in the perf backend of the syscalls source
- * (perfsys.c), each thread present at attach gets one event per CPU with
- * attr.inherit, so threads and processes it creates later carry the events
- * from their first instruction; all events of a CPU write into that CPU's
- * ring (PERF_EVENT_IOC_SET_OUTPUT).
+ * by frame pointers. As in the perf backend of the syscalls source, the
+ * events are opened by perfset.c: each thread present at attach gets one
+ * event per CPU with attr.inherit, so threads and processes it creates later
+ * carry the events from their first instruction; all events of a CPU write
+ * into that CPU's ring (PERF_EVENT_IOC_SET_OUTPUT).
  *
  * Why no reader thread: a CPU runs one thread at a time, so a CPU's ring
  * receives at most --profile-hz samples a second, ~1 KiB each at the
@@ -29,7 +29,7 @@
 #include "proc/procfs.h"
 #include "privs.h"
 #include "safeopen.h"
-#include "perfring.h"
+#include "perfset.h"
 
 #include "callchain.h"
 #include "elfsym.h"
@@ -60,8 +60,6 @@ struct profile_opts {
 
 extern const struct source profile_source;
 
-#define PROFILE_MAX_CPUS 1024
-#define PROFILE_MAX_PIDS 256
 #define PROFILE_FD_BUDGET 4096           /* the syscalls perf backend takes up to 8192 */
 #define PROFILE_RING_MAX (4u << 20)
 #define PROFILE_MIN_PAGES 4
@@ -137,18 +135,8 @@ struct pending {
 #define PROFILE_PENDING_MAX 20000
 
 struct profile {
-	int cpus[PROFILE_MAX_CPUS];
-	int ncpus;
-	struct perfring *rings;
-	int *fds;
-	int nfds, fdcap, fd_budget;
-	int ring_pages;
-	pid_t pids[PROFILE_MAX_PIDS];
-	int npids;
-	int threads, threads_skipped, pids_skipped;
-	uint64_t attach_ticks;
+	struct perfset set;
 	int hz, max_stack, kernel;
-	unsigned char *tmp;
 	struct callchain cc;
 
 	struct ktab kt;                  /* in use once kready */
@@ -1156,8 +1144,10 @@ static int on_record(const void *buf, size_t len, void *arg)
 
 /* ---- attaching ---- */
 
-static void init_attr(struct profile *p, struct perf_event_attr *a)
+static int thread_attrs(const struct perfset *s, struct perf_event_attr *a, void *arg)
 {
+	const struct profile *p = arg;
+
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->type = PERF_TYPE_SOFTWARE;
@@ -1172,142 +1162,8 @@ static void init_attr(struct profile *p, struct perf_event_attr *a)
 	a->exclude_hv = 1;
 	/* Nobody waits on the rings: no wakeup wanted before they are full. */
 	a->watermark = 1;
-	a->wakeup_watermark = (uint32_t)((uint64_t)p->ring_pages * (uint64_t)getpagesize() / 2);
-}
-
-static int keep_fd(struct profile *p, int fd)
-{
-	if (p->nfds == p->fdcap) {
-		int ncap = p->fdcap ? p->fdcap * 2 : 64;
-		int *v = realloc(p->fds, (size_t)ncap * sizeof(*v));
-
-		if (!v) {
-			close(fd);
-			errno = ENOMEM;
-			return -1;
-		}
-		p->fds = v;
-		p->fdcap = ncap;
-	}
-	p->fds[p->nfds++] = fd;
-	return 0;
-}
-
-static int attach_thread(struct profile *p, pid_t tid, int *err)
-{
-	struct perf_event_attr a;
-	int c;
-
-	if (p->nfds + p->ncpus > p->fd_budget) {
-		p->threads_skipped++;
-		return 1;
-	}
-	init_attr(p, &a);
-	for (c = 0; c < p->ncpus; c++) {
-		struct perfring *r = &p->rings[c];
-		int fd = perfring_open_event(&a, tid, p->cpus[c], -1);
-
-		if (fd < 0 || keep_fd(p, fd) < 0) {
-			*err = errno;
-			return -1;
-		}
-		if (r->fd < 0) {
-			if (perfring_map(r, fd, &p->ring_pages, PROFILE_MIN_PAGES) < 0) {
-				*err = errno;
-				return -1;
-			}
-		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
-			*err = errno;
-			return -1;
-		}
-	}
-	p->threads++;
-	return 0;
-}
-
-static int attach_process(struct profile *p, struct capture *cap, pid_t pid, int *err)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	capture_path(cap, path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || tid <= 0)
-			continue;
-		if (attach_thread(p, (pid_t)tid, err) < 0) {
-			if (*err == ESRCH)
-				continue;
-			ret = -1;
-			break;
-		}
-	}
-	closedir(d);
-	p->pids[p->npids++] = pid;
-	return ret;
-}
-
-static uint64_t boot_ticks_now(void)
-{
-	struct timespec ts;
-	long hz = sysconf(_SC_CLK_TCK);
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	if (hz <= 0)
-		hz = 100;
-	return (uint64_t)ts.tv_sec * (uint64_t)hz + (uint64_t)ts.tv_nsec / (1000000000ULL / (uint64_t)hz);
-}
-
-static int attach_targets(struct profile *p, struct capture *cap, int *err)
-{
-	int i, j;
-
-	for (i = 0; i < cap->targets.n; i++) {
-		struct target *t = &cap->targets.v[i];
-		int known = 0;
-
-		for (j = 0; j < p->npids; j++)
-			known |= p->pids[j] == t->pid;
-		if (t->gone || known)
-			continue;
-		if (p->npids == PROFILE_MAX_PIDS) {
-			p->pids_skipped++;
-			continue;
-		}
-		/* Forked by a process carrying inherited events after we
-		 * attached: attaching again would count it twice. */
-		if (t->is_child && p->attach_ticks && t->start_ticks > p->attach_ticks) {
-			p->pids[p->npids++] = t->pid;
-			continue;
-		}
-		if (attach_process(p, cap, t->pid, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int read_cpus(struct profile *p, struct capture *cap)
-{
-	char path[PATH_MAX], buf[4096];
-	ssize_t n;
-
-	capture_path(cap, path, sizeof(path), "/sys/devices/system/cpu/online");
-	n = read_file(path, buf, sizeof(buf));
-	p->ncpus = n > 0 ? perfring_parse_cpus(buf, (size_t)n, p->cpus, PROFILE_MAX_CPUS) : -1;
-	if (p->ncpus <= 0) {
-		long i, c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		for (i = 0, p->ncpus = 0; i < c && i < PROFILE_MAX_CPUS; i++)
-			p->cpus[p->ncpus++] = (int)i;
-	}
-	return p->ncpus > 0 ? 0 : -1;
+	a->wakeup_watermark = (uint32_t)((uint64_t)s->ring_pages * (uint64_t)getpagesize() / 2);
+	return 1;
 }
 
 static int read_max_stack(struct capture *cap)
@@ -1328,12 +1184,7 @@ static void profile_free(struct profile *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < p->nfds; i++)
-		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
-	for (i = 0; p->rings && i < p->ncpus; i++)
-		perfring_unmap(&p->rings[i]);
-	for (i = 0; i < p->nfds; i++)
-		close(p->fds[i]);
+	perfset_release(&p->set);
 	for (i = 0; i < p->nmods; i++) {
 		free(p->mods[i].path);
 		elfsym_release(&p->mods[i].elf);
@@ -1357,9 +1208,6 @@ static void profile_free(struct profile *p)
 	ktab_release(&p->kload);
 	free(p->pend);
 	free(p->pend_ips);
-	free(p->fds);
-	free(p->rings);
-	free(p->tmp);
 	free(p);
 }
 
@@ -1367,7 +1215,8 @@ static int profile_open(struct capture *cap, void **state)
 {
 	struct profile *p = calloc(1, sizeof(*p));
 	struct rlimit rl;
-	int c, err = 0, retried = 0;
+	char why[256];
+	int err = 0, retried = 0;
 	uint64_t want;
 	size_t page = (size_t)getpagesize();
 
@@ -1378,42 +1227,31 @@ static int profile_open(struct capture *cap, void **state)
 	p->hz = ((const struct profile_opts *)capture_source_opts(cap->opts, &profile_source))->hz;
 	p->kernel = 1;
 	p->max_stack = read_max_stack(cap);
-	if (read_cpus(p, cap) < 0) {
+	p->set.attrs = thread_attrs;
+	p->set.arg = p;
+	if (perfset_init(&p->set, cap, PROFILE_MIN_PAGES, why, sizeof(why)) < 0) {
 		profile_free(p);
-		return capture_source_skip(cap, "cannot list online CPUs");
+		return capture_source_skip(cap, "%s", why);
 	}
 	/* Four ticks of a CPU's worst case, within bounds. */
 	want = (uint64_t)p->hz * PROFILE_SAMPLE_BYTES * 4 *
 	       (uint64_t)((cap->opts->interval_us + 999999) / 1000000);
 	if (want > PROFILE_RING_MAX)
 		want = PROFILE_RING_MAX;
-	for (p->ring_pages = PROFILE_MIN_PAGES; (uint64_t)p->ring_pages * page < want; p->ring_pages *= 2)
+	for (p->set.ring_pages = PROFILE_MIN_PAGES; (uint64_t)p->set.ring_pages * page < want; p->set.ring_pages *= 2)
 		;
-	p->rings = calloc((size_t)p->ncpus, sizeof(*p->rings));
-	p->tmp = malloc(65536);
-	if (!p->rings || !p->tmp) {
-		profile_free(p);
-		return error("out of memory");
-	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		p->fd_budget = rl.rlim_cur > 1024 ? (int)(rl.rlim_cur / 4) : 128;
+		p->set.fd_budget = rl.rlim_cur > 1024 ? (int)(rl.rlim_cur / 4) : 128;
 	else
-		p->fd_budget = 256;
-	if (p->fd_budget > PROFILE_FD_BUDGET)
-		p->fd_budget = PROFILE_FD_BUDGET;
+		p->set.fd_budget = 256;
+	if (p->set.fd_budget > PROFILE_FD_BUDGET)
+		p->set.fd_budget = PROFILE_FD_BUDGET;
 again:
-	for (c = 0; c < p->ncpus; c++)
-		p->rings[c].fd = -1;
-	p->attach_ticks = boot_ticks_now();
-	if (attach_targets(p, cap, &err) < 0) {
+	if (perfset_attach(&p->set, cap, &err) < 0) {
 		/* Kernel call chains need more privilege than user ones
 		 * (perf_event_paranoid 2 without CAP_PERFMON): try without. */
 		if ((err == EACCES || err == EPERM) && p->kernel && !retried) {
-			for (c = 0; c < p->nfds; c++)
-				close(p->fds[c]);
-			for (c = 0; c < p->ncpus; c++)
-				perfring_unmap(&p->rings[c]);
-			p->nfds = p->npids = p->threads = p->threads_skipped = 0;
+			perfset_reset(&p->set);
 			p->kernel = 0;
 			retried = 1;
 			goto again;
@@ -1423,7 +1261,7 @@ again:
 					   err == EACCES || err == EPERM ?
 					   " (needs CAP_PERFMON or CAP_SYS_ADMIN, or kernel.perf_event_paranoid <= 1)" : "");
 	}
-	if (p->threads == 0) {
+	if (p->set.threads == 0) {
 		profile_free(p);
 		return capture_source_skip(cap, "no target thread to attach to");
 	}
@@ -1502,11 +1340,8 @@ static int write_tick(struct profile *p, int64_t tick)
 
 static int drain(struct profile *p, int64_t tick)
 {
-	int c;
-
 	p->tick = tick;
-	for (c = 0; c < p->ncpus; c++)
-		perfring_drain(&p->rings[c], p->tmp, on_record, p);
+	perfset_drain(&p->set, on_record, p);
 	if (p->failed)
 		return -1;
 	kallsyms_take(p, 0);
@@ -1518,12 +1353,12 @@ static int drain(struct profile *p, int64_t tick)
 static int profile_sample(struct capture *cap, void *state, int64_t tick)
 {
 	struct profile *p = state;
-	int err = 0, before = p->threads;
+	int err = 0, before = p->set.threads;
 
-	if (attach_targets(p, cap, &err) < 0)
+	if (perfset_attach(&p->set, cap, &err) < 0)
 		capture_event(cap, "warning", "profile: cannot attach to a new target: %s", strerror(err));
-	if (p->threads != before)
-		info("profile: attached to %d more threads", p->threads - before);
+	if (p->set.threads != before)
+		info("profile: attached to %d more threads", p->set.threads - before);
 	if (drain(p, tick) < 0)
 		return -1;
 	return write_tick(p, tick);
@@ -1531,19 +1366,17 @@ static int profile_sample(struct capture *cap, void *state, int64_t tick)
 
 static const char *describe(struct profile *p)
 {
-	int bad = 0, c;
+	int bad = perfset_bad_rings(&p->set);
 
-	for (c = 0; c < p->ncpus; c++)
-		bad += p->rings[c].bad;
 	snprintf(p->describe, sizeof(p->describe),
 		 "cpu-clock at %d Hz, call chains by frame pointers (at most %d frames)%s; %d CPU rings of %d KiB, "
 		 "%d threads attached; %llu samples, %llu lost, %llu truncated, %llu stopped at the leaf%s%s%s",
 		 p->hz, p->max_stack, p->kernel ? ", kernel and user" : ", user only (kernel not permitted)",
-		 p->ncpus, p->ring_pages * getpagesize() / 1024, p->threads,
+		 p->set.ncpus, p->set.ring_pages * getpagesize() / 1024, p->set.threads,
 		 (unsigned long long)p->total_samples, (unsigned long long)p->total_lost,
 		 (unsigned long long)p->total_truncated, (unsigned long long)p->total_leaf_only,
-		 p->threads_skipped ? "; threads over the fd budget not sampled" : "",
-		 p->pids_skipped ? "; processes beyond 256 not sampled" : "",
+		 p->set.threads_skipped ? "; threads over the fd budget not sampled" : "",
+		 p->set.pids_skipped ? "; processes beyond 256 not sampled" : "",
 		 bad ? "; a ring became undecodable and was abandoned" : "");
 	return p->describe;
 }
@@ -1551,15 +1384,13 @@ static const char *describe(struct profile *p)
 static void profile_close(struct capture *cap, void *state)
 {
 	struct profile *p = state;
-	int i;
 
 	if (!p)
 		return;
 	/* Stop the events, then take what they wrote last into the final
 	 * tick, with the samples held back for the kernel names (waiting for
 	 * them now). */
-	for (i = 0; i < p->nfds; i++)
-		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	perfset_disable(&p->set);
 	kallsyms_take(p, 1);
 	if (cap->tick > 0 && !writer_capped(cap->w) && drain(p, cap->tick) == 0 &&
 	    write_counts(p, cap->tick, &p->counts) == 0) {
