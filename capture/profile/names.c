@@ -32,36 +32,23 @@ static void kallsyms_line(const char *line, size_t len, void *arg)
 	struct kload *k = arg;
 	struct ktab *t = k->t;
 	struct kallsyms_line l;
+	struct ksym *syms;
+	char *names;
 
 	if (k->oom || symtext_kallsyms_line(line, len, &l) != 0 || l.module)
 		return;
 	if (l.addr)
 		k->nonzero = 1;
-	if (t->nksyms == k->cap) {
-		size_t ncap = k->cap ? k->cap * 2 : 65536;
-		struct ksym *n = realloc(t->ksyms, ncap * sizeof(*n));
-
-		if (!n) {
-			k->oom = 1;
-			return;
-		}
-		t->ksyms = n;
-		k->cap = ncap;
+	if (!(syms = profile_grow(t->ksyms, &k->cap, t->nksyms + 1, sizeof(*syms), 65536))) {
+		k->oom = 1;
+		return;
 	}
-	if (k->namelen + l.namelen + 1 > k->namecap) {
-		size_t ncap = k->namecap ? k->namecap * 2 : (1u << 20);
-		char *n;
-
-		while (ncap < k->namelen + l.namelen + 1)
-			ncap *= 2;
-		n = realloc(t->knames, ncap);
-		if (!n) {
-			k->oom = 1;
-			return;
-		}
-		t->knames = n;
-		k->namecap = ncap;
+	t->ksyms = syms;
+	if (!(names = profile_grow(t->knames, &k->namecap, k->namelen + l.namelen + 1, 1, 1u << 20))) {
+		k->oom = 1;
+		return;
 	}
+	t->knames = names;
 	memcpy(t->knames + k->namelen, l.name, l.namelen);
 	t->knames[k->namelen + l.namelen] = '\0';
 	t->ksyms[t->nksyms].addr = l.addr;
@@ -435,36 +422,23 @@ static void perfmap_line(const char *line, size_t len, void *arg)
 	struct jitload *jl = arg;
 	struct pproc *pp = jl->pp;
 	struct perfmap_line l;
+	struct jitsym *syms;
+	char *names;
 	size_t nl;
 
 	if (jl->oom || symtext_perfmap_line(line, len, &l) < 0)
 		return;
 	nl = l.namelen > PROFILE_NAME_MAX ? PROFILE_NAME_MAX : l.namelen;
-	if (pp->njit == pp->jitcap) {
-		size_t ncap = pp->jitcap ? pp->jitcap * 2 : 1024;
-		struct jitsym *n = realloc(pp->jit, ncap * sizeof(*n));
-
-		if (!n) {
-			jl->oom = 1;
-			return;
-		}
-		pp->jit = n;
-		pp->jitcap = ncap;
+	if (!(syms = profile_grow(pp->jit, &pp->jitcap, pp->njit + 1, sizeof(*syms), 1024))) {
+		jl->oom = 1;
+		return;
 	}
-	if (pp->jitnames_len + nl + 1 > pp->jitnames_cap) {
-		size_t ncap = pp->jitnames_cap ? pp->jitnames_cap * 2 : 65536;
-		char *n;
-
-		while (ncap < pp->jitnames_len + nl + 1)
-			ncap *= 2;
-		n = realloc(pp->jitnames, ncap);
-		if (!n) {
-			jl->oom = 1;
-			return;
-		}
-		pp->jitnames = n;
-		pp->jitnames_cap = ncap;
+	pp->jit = syms;
+	if (!(names = profile_grow(pp->jitnames, &pp->jitnames_cap, pp->jitnames_len + nl + 1, 1, 65536))) {
+		jl->oom = 1;
+		return;
 	}
+	pp->jitnames = names;
 	memcpy(pp->jitnames + pp->jitnames_len, l.name, nl);
 	pp->jitnames[pp->jitnames_len + nl] = '\0';
 	pp->jit[pp->njit].start = l.start;

@@ -139,6 +139,11 @@ int64_t profile_user_frame(struct profile *p, struct pproc *pp, uint64_t ip, int
 
 /* ---- store.c ---- */
 
+/* V (an array of *CAP elements of ELEM bytes) with room for NEED: the same
+ * V, or V reallocated to double capacities from FIRST (*CAP updated); NULL
+ * out of memory, V untouched. */
+void *profile_grow(void *v, size_t *cap, size_t need, size_t elem, size_t first);
+
 int profile_module_add(struct profile *p, const char *key, const char *path, enum mod_kind kind);
 int64_t profile_frame_id(struct profile *p, int mi, const char *name, size_t namelen, uint64_t addr, int kernel);
 int profile_special_frame(struct profile *p, const char *module, int64_t *out);

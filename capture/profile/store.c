@@ -230,30 +230,16 @@ static int pend_add(struct profile *p, const struct callchain *c)
 {
 	size_t need = (size_t)(c->nkernel + c->nuser);
 	struct pending *e;
+	uint64_t *ips;
 
 	if (p->npend == PROFILE_PENDING_MAX)
 		return -1;
-	if (p->npend == p->pendcap) {
-		size_t ncap = p->pendcap ? p->pendcap * 2 : 256;
-		struct pending *n = realloc(p->pend, ncap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		p->pend = n;
-		p->pendcap = ncap;
-	}
-	if (p->npend_ips + need > p->pend_ipcap) {
-		size_t ncap = p->pend_ipcap ? p->pend_ipcap * 2 : 8192;
-		uint64_t *n;
-
-		while (ncap < p->npend_ips + need)
-			ncap *= 2;
-		n = realloc(p->pend_ips, ncap * sizeof(*n));
-		if (!n)
-			return -1;
-		p->pend_ips = n;
-		p->pend_ipcap = ncap;
-	}
+	if (!(e = profile_grow(p->pend, &p->pendcap, p->npend + 1, sizeof(*e), 256)))
+		return -1;
+	p->pend = e;
+	if (!(ips = profile_grow(p->pend_ips, &p->pend_ipcap, p->npend_ips + need, sizeof(*ips), 8192)))
+		return -1;
+	p->pend_ips = ips;
 	e = &p->pend[p->npend++];
 	e->tick = p->tick;
 	e->pid = c->pid;
@@ -267,6 +253,20 @@ static int pend_add(struct profile *p, const struct callchain *c)
 	return 0;
 }
 
+
+void *profile_grow(void *v, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap : first;
+
+	if (need <= *cap)
+		return v;
+	while (ncap < need)
+		ncap *= 2;
+	if (!(v = realloc(v, ncap * elem)))
+		return NULL;
+	*cap = ncap;
+	return v;
+}
 
 /* Names and writes the samples held back, each under the tick it was read
  * in, once the kernel names are there. */
