@@ -208,6 +208,17 @@ void profile_proc_release(struct pproc *pp)
 
 /* The state of process PROCESS_ID (pid PID): its mappings and named
  * addresses, forgotten when the pid now names another process. */
+/* An empty cache for process PID (a reused pid is another PROCESS_ID). */
+static void proc_init(struct pproc *pp, pid_t pid, int64_t process_id)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->pid = pid;
+	pp->process_id = process_id;
+	pp->jit_module = -1;
+	pp->maps_tick = -1;
+	pp->jit_tick = -1;
+}
+
 struct pproc *profile_proc_get(struct profile *p, pid_t pid, int64_t process_id)
 {
 	struct pproc *pp;
@@ -219,12 +230,7 @@ struct pproc *profile_proc_get(struct profile *p, pid_t pid, int64_t process_id)
 		pp = &p->procs[i];
 		if (pp->process_id != process_id) {
 			profile_proc_release(pp);
-			memset(pp, 0, sizeof(*pp));
-			pp->pid = pid;
-			pp->process_id = process_id;
-			pp->jit_module = -1;
-			pp->maps_tick = -1;
-			pp->jit_tick = -1;
+			proc_init(pp, pid, process_id);
 		}
 		return pp;
 	}
@@ -238,12 +244,7 @@ struct pproc *profile_proc_get(struct profile *p, pid_t pid, int64_t process_id)
 		p->proccap = ncap;
 	}
 	pp = &p->procs[p->nprocs++];
-	memset(pp, 0, sizeof(*pp));
-	pp->pid = pid;
-	pp->process_id = process_id;
-	pp->jit_module = -1;
-	pp->maps_tick = -1;
-	pp->jit_tick = -1;
+	proc_init(pp, pid, process_id);
 	return pp;
 }
 
