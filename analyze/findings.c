@@ -1,6 +1,9 @@
 /* Running the rules over a bundle: requirements, the query, the detector per
- * group, and the findings and notes that come out. */
+ * group, and the findings and notes that come out. The bundle's own facts are
+ * read by bundleinfo.c, the rows grouped (and a group's evidence SQL made) by
+ * groups.c, the notes written and linked by notes.c. */
 #include "findings.h"
+#include "groups.h"
 #include "profile.h"
 
 #include "bundle.h"
@@ -20,11 +23,6 @@
  * query that should have. */
 #define RULE_MAX_ROWS 2000000
 
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xprintf(const char *fmt, ...)
 {
@@ -38,399 +36,7 @@ static char *xprintf(const char *fmt, ...)
 	return s;
 }
 
-static int add_note(struct analysis *a, const char *kind, const char *source, const char *rule,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int add_note(struct analysis *a, const char *kind, const char *source, const char *rule,
-		    const char *fmt, ...)
-{
-	struct note *n = realloc(a->notes, (size_t)(a->nnotes + 1) * sizeof(*n));
-	va_list ap;
-	char *msg = NULL;
-
-	if (!n)
-		return -1;
-	a->notes = n;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	n = &a->notes[a->nnotes];
-	n->kind = xstrdup(kind);
-	n->source = xstrdup(source);
-	n->rule = xstrdup(rule);
-	n->message = msg;
-	if (!n->kind || !n->message)
-		return -1;
-	a->nnotes++;
-	return 0;
-}
-
-const char *source_noun(const char *s)
-{
-	static const char *const map[][2] = {
-		{ "sockets", "socket" }, { "syscalls", "syscall" }, { "packets", "packet" },
-		{ "logs", "log" }, { "process", "process" }, { "cgroup", "cgroup" },
-		{ "netdev", "interface" }, { "attachments", "attachment" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i][0], s))
-			return map[i][1];
-	return s;
-}
-
-/* ---- bundle facts ---- */
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? strdup((const char *)t) : NULL;
-}
-
-int bundle_info_read(struct bundle_info *b, sqlite3 *db, const char *path)
-{
-	sqlite3_stmt *st;
-
-	memset(b, 0, sizeof(*b));
-	b->path = xstrdup(path);
-	b->schema_version = (int)bundle_query_int(db, "PRAGMA user_version", 0);
-	if (sqlite3_prepare_v2(db, "SELECT key, value FROM manifest ORDER BY key LIMIT 1000", -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct kv *m = realloc(b->manifest, (size_t)(b->nmanifest + 1) * sizeof(*m));
-
-			if (!m)
-				break;
-			b->manifest = m;
-			m[b->nmanifest].key = col_dup(st, 0);
-			m[b->nmanifest].value = col_dup(st, 1);
-			if (m[b->nmanifest].key)
-				b->nmanifest++;
-			else
-				free(m[b->nmanifest].value);
-		}
-		sqlite3_finalize(st);
-	}
-	if (bundle_has_table(db, "sources") &&
-	    sqlite3_prepare_v2(db, "SELECT name, status, backend, reason FROM sources ORDER BY name LIMIT 100",
-			       -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct source_info *s = realloc(b->sources, (size_t)(b->nsources + 1) * sizeof(*s));
-
-			if (!s)
-				break;
-			b->sources = s;
-			s += b->nsources;
-			s->name = col_dup(st, 0);
-			s->status = col_dup(st, 1);
-			s->backend = col_dup(st, 2);
-			s->reason = col_dup(st, 3);
-			if (s->name && s->status) {
-				b->nsources++;
-			} else {
-				free(s->name);
-				free(s->status);
-				free(s->backend);
-				free(s->reason);
-			}
-		}
-		sqlite3_finalize(st);
-	}
-	if (bundle_has_table(db, "processes") &&
-	    sqlite3_prepare_v2(db, "SELECT pid, comm, cmdline, role FROM processes "
-			       "ORDER BY role != 'target', id LIMIT 20", -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct target_info *t = realloc(b->targets, (size_t)(b->ntargets + 1) * sizeof(*t));
-
-			if (!t)
-				break;
-			b->targets = t;
-			t += b->ntargets++;
-			t->pid = sqlite3_column_int64(st, 0);
-			t->comm = col_dup(st, 1);
-			t->cmdline = col_dup(st, 2);
-			t->role = col_dup(st, 3);
-		}
-		sqlite3_finalize(st);
-	}
-	b->from_us = bundle_query_int(db, "SELECT min(wall_us) FROM ticks", 0);
-	b->to_us = bundle_query_int(db, "SELECT max(wall_us) FROM ticks", 0);
-	b->ticks = bundle_query_int(db, "SELECT count(*) FROM ticks", 0);
-	return 0;
-}
-
-void bundle_info_release(struct bundle_info *b)
-{
-	int i;
-
-	for (i = 0; i < b->nmanifest; i++) {
-		free(b->manifest[i].key);
-		free(b->manifest[i].value);
-	}
-	for (i = 0; i < b->nsources; i++) {
-		free(b->sources[i].name);
-		free(b->sources[i].status);
-		free(b->sources[i].backend);
-		free(b->sources[i].reason);
-	}
-	for (i = 0; i < b->ntargets; i++) {
-		free(b->targets[i].comm);
-		free(b->targets[i].cmdline);
-		free(b->targets[i].role);
-	}
-	free(b->manifest);
-	free(b->sources);
-	free(b->targets);
-	free(b->path);
-	memset(b, 0, sizeof(*b));
-}
-
-const char *bundle_info_get(const struct bundle_info *b, const char *key)
-{
-	int i;
-
-	for (i = 0; i < b->nmanifest; i++)
-		if (!strcmp(b->manifest[i].key, key))
-			return b->manifest[i].value;
-	return NULL;
-}
-
-static const struct source_info *find_source(const struct bundle_info *b, const char *name)
-{
-	int i;
-
-	for (i = 0; i < b->nsources; i++)
-		if (!strcmp(b->sources[i].name, name))
-			return &b->sources[i];
-	return NULL;
-}
-
-/* ---- data-quality notes ---- */
-
-static void quality_notes(struct analysis *a, sqlite3 *db)
-{
-	const struct bundle_info *b = &a->bundle;
-	sqlite3_stmt *st;
-	int i;
-
-	for (i = 0; i < b->nsources; i++) {
-		const struct source_info *s = &b->sources[i];
-		const char *why = s->reason ? s->reason : "no reason recorded";
-
-		if (!strcmp(s->status, "skipped"))
-			add_note(a, "source_skipped", s->name, NULL, "source '%s' was skipped: %s", s->name, why);
-		else if (!strcmp(s->status, "failed"))
-			add_note(a, "source_failed", s->name, NULL, "source '%s' failed: %s", s->name, why);
-		else if (!strcmp(s->status, "off"))
-			; /* said where it matters: by the rules it leaves "not evaluated" */
-		else if (s->reason)
-			add_note(a, "source_fallback", s->name, NULL, "source '%s' ran with %s: %s", s->name,
-				 s->backend ? s->backend : "a fallback", s->reason);
-	}
-	/* Losses the sources count in their own tables. */
-	{
-		static const struct {
-			const char *table, *source, *kind, *sql;
-		} q[] = {
-			{ "syscall_ticks", "syscalls", "lost_events",
-			  "SELECT SUM(lost), SUM(dropped), SUM(events) FROM syscall_ticks" },
-			{ "pcap_stats", "packets", "drops",
-			  "SELECT MAX(dropped_kernel) + MAX(COALESCE(dropped_iface, 0)), "
-			  "       MAX(not_stored_cap) + MAX(not_stored_buffer), MAX(received) FROM pcap_stats" },
-			{ "log_file_samples", "logs", "truncated",
-			  "SELECT SUM(truncated), MAX(backlog_bytes), SUM(lines) FROM log_file_samples" },
-		};
-		size_t k;
-
-		for (k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
-			long long x = 0, y = 0, tot = 0;
-
-			if (!bundle_has_table(db, q[k].table) ||
-			    sqlite3_prepare_v2(db, q[k].sql, -1, &st, NULL) != SQLITE_OK)
-				continue;
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				x = sqlite3_column_int64(st, 0);
-				y = sqlite3_column_int64(st, 1);
-				tot = sqlite3_column_int64(st, 2);
-			}
-			sqlite3_finalize(st);
-			if (k == 0 && (x > 0 || y > 0))
-				add_note(a, q[k].kind, q[k].source, NULL,
-					 "syscalls: %lld events lost by the kernel ring and %lld updates dropped (of %lld events): counts are low bounds",
-					 x, y, tot);
-			/* Drops and packets not stored are separate losses: both are said. */
-			if (k == 1 && x > 0)
-				add_note(a, q[k].kind, q[k].source, NULL,
-					 "packets: %lld packets dropped by the kernel or interface (of %lld received): flow counts are low bounds",
-					 x, tot);
-			if (k == 1 && y > 0)
-				add_note(a, "truncated", q[k].source, NULL,
-					 "packets: %lld packets counted but not stored (size cap or buffer)", y);
-			if (k == 2 && (x > 0 || y > (1 << 20)))
-				add_note(a, q[k].kind, q[k].source, NULL,
-					 "logs: %lld over-long lines cut; up to %lld bytes were left unread behind the writer",
-					 x, y);
-		}
-	}
-	/* Events about the capture's own health, one note per kind and source. */
-	if (bundle_has_table(db, "events") &&
-	    sqlite3_prepare_v2(db,
-		"SELECT kind, source, count(*), "
-		"       (SELECT message FROM events e2 WHERE e2.kind = e.kind AND e2.source IS e.source "
-		"        ORDER BY id DESC LIMIT 1) "
-		"FROM events e WHERE kind IN ('drops', 'size_cap', 'backoff', 'warning', 'target_exited', "
-		"                             'lost_events', 'truncated', 'netns_changed', 'indexes_skipped') "
-		"   OR kind LIKE '%drop%' OR kind LIKE '%lost%' OR kind LIKE '%trunc%' "
-		"   OR kind LIKE '%fail%' OR kind LIKE '%error%' OR kind LIKE '%overflow%' "
-		"GROUP BY kind, source ORDER BY min(id) LIMIT 100", -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *kind = (const char *)sqlite3_column_text(st, 0);
-			const char *src = (const char *)sqlite3_column_text(st, 1);
-			long long n = sqlite3_column_int64(st, 2);
-			const char *msg = (const char *)sqlite3_column_text(st, 3);
-
-			if (!kind)
-				continue;
-			if (n > 1)
-				add_note(a, kind, src, NULL, "%s%s%s (%lld times; last: %s)", src ? src : "",
-					 src ? ": " : "", kind, n, msg ? msg : "");
-			else
-				add_note(a, kind, src, NULL, "%s%s%s", src ? src : "", src ? ": " : "",
-					 msg ? msg : kind);
-		}
-		sqlite3_finalize(st);
-	}
-}
-
 /* ---- one rule ---- */
-
-struct group {
-	char *key;     /* "col=value, col=value" */
-	size_t *rows;
-	size_t n, alloc;
-};
-
-struct keyed_row {
-	char *key;
-	size_t row;
-};
-
-static int cmp_keyed(const void *x, const void *y)
-{
-	const struct keyed_row *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-
-	if (c)
-		return c;
-	return a->row < b->row ? -1 : a->row > b->row;
-}
-
-/* Splits the rows by the group_by columns; groups come out in key order, rows
- * in query order. */
-/* A cell as a group key, exact: two rows share a group only when their values
- * are equal, however long the text (a cut merged groups whose values shared
- * a prefix) or close the reals (%.6g unless that does not read back). */
-static void key_cell(FILE *f, const struct cell *c)
-{
-	char buf[64];
-
-	switch (c->type) {
-	case CELL_TEXT:
-		fputs(c->u.s, f);
-		return;
-	case CELL_REAL:
-		snprintf(buf, sizeof(buf), "%.6g", c->u.d);
-		if (strtod(buf, NULL) != c->u.d)
-			snprintf(buf, sizeof(buf), "%.17g", c->u.d);
-		fputs(buf, f);
-		return;
-	default:
-		fputs(cell_text(c, buf, sizeof(buf)), f);
-	}
-}
-
-static char *group_key(const struct rowset *rs, size_t row, const int *gcols, int ngroup)
-{
-	char *key = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&key, &len);
-	int k;
-
-	if (!f)
-		return NULL;
-	for (k = 0; k < ngroup; k++) {
-		fprintf(f, "%s%s=", k ? ", " : "", rs->cols[gcols[k]]);
-		key_cell(f, rowset_cell(rs, row, gcols[k]));
-	}
-	if (fclose(f)) {
-		free(key);
-		return NULL;
-	}
-	return key;
-}
-
-static int make_groups(const struct rowset *rs, const int *gcols, int ngroup,
-		       struct group **out, size_t *nout)
-{
-	struct keyed_row *kr;
-	struct group *g = NULL;
-	size_t i, ng = 0;
-
-	*out = NULL;
-	*nout = 0;
-	if (!rs->nrows)
-		return 0;
-	kr = calloc(rs->nrows, sizeof(*kr));
-	if (!kr)
-		return -1;
-	for (i = 0; i < rs->nrows; i++) {
-		kr[i].key = group_key(rs, i, gcols, ngroup);
-		kr[i].row = i;
-		if (!kr[i].key)
-			goto nomem;
-	}
-	qsort(kr, rs->nrows, sizeof(*kr), cmp_keyed);
-	for (i = 0; i < rs->nrows; i++) {
-		if (!ng || strcmp(g[ng - 1].key, kr[i].key)) {
-			struct group *ng2 = realloc(g, (ng + 1) * sizeof(*g));
-
-			if (!ng2)
-				goto nomem;
-			g = ng2;
-			memset(&g[ng], 0, sizeof(g[ng]));
-			g[ng].key = kr[i].key;
-			kr[i].key = NULL;
-			ng++;
-		}
-		if (g[ng - 1].n == g[ng - 1].alloc) {
-			size_t na = g[ng - 1].alloc ? g[ng - 1].alloc * 2 : 64;
-			size_t *r = realloc(g[ng - 1].rows, na * sizeof(*r));
-
-			if (!r)
-				goto nomem;
-			g[ng - 1].rows = r;
-			g[ng - 1].alloc = na;
-		}
-		g[ng - 1].rows[g[ng - 1].n++] = kr[i].row;
-	}
-	for (i = 0; i < rs->nrows; i++)
-		free(kr[i].key);
-	free(kr);
-	*out = g;
-	*nout = ng;
-	return 0;
-nomem:
-	for (i = 0; i < rs->nrows; i++)
-		free(kr[i].key);
-	free(kr);
-	for (i = 0; i < ng; i++) {
-		free(g[i].key);
-		free(g[i].rows);
-	}
-	free(g);
-	return -1;
-}
 
 struct lookup_ctx {
 	const struct hit *hit;
@@ -526,96 +132,6 @@ static const char *lookup_phrase(const char *id, void *vctx)
 	struct lookup_ctx *c = vctx;
 
 	return rule_phrase(c->rule, id);
-}
-
-/* Writes an SQL literal for a cell, whole: the SQL must select the group's
- * rows again however long its text. Reals print with 17 digits, which read
- * back to the same double; infinities as out-of-range literals (SQLite reads
- * 9e999 as Inf). */
-static void sql_literal(FILE *f, const struct cell *c)
-{
-	const char *s;
-
-	switch (c->type) {
-	case CELL_INT:
-		fprintf(f, "%lld", c->u.i);
-		return;
-	case CELL_REAL:
-		if (isinf(c->u.d))
-			fputs(c->u.d > 0 ? "9e999" : "-9e999", f);
-		else if (isnan(c->u.d))
-			fputs("NULL", f);
-		else
-			fprintf(f, "%.17g", c->u.d);
-		return;
-	case CELL_NULL:
-		fputs("NULL", f);
-		return;
-	default:
-		break;
-	}
-	fputc('\'', f);
-	for (s = c->u.s; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
-/* A column name as an SQL identifier: "name" with '"' doubled, so names
- * with spaces, keywords or quotes still select the column. */
-static void sql_ident(FILE *f, const char *name)
-{
-	fputc('"', f);
-	for (; *name; name++) {
-		if (*name == '"')
-			fputc('"', f);
-		fputc(*name, f);
-	}
-	fputc('"', f);
-}
-
-/* The rule's query narrowed to one group, so the evidence can be re-run. */
-static char *group_sql(const struct rule *r, const struct rowset *rs, const int *gcols, size_t row)
-{
-	char *q = shared_inline(r->query), *out = NULL;
-	size_t len, outlen = 0;
-	FILE *f;
-	int k;
-
-	if (!q)
-		return NULL;
-	len = strlen(q);
-	while (len && (isspace((unsigned char)q[len - 1]) || q[len - 1] == ';'))
-		q[--len] = '\0';
-	if (!r->ngroup) {
-		out = xprintf("%s;", q);
-		free(q);
-		return out;
-	}
-	f = open_memstream(&out, &outlen);
-	if (!f) {
-		free(q);
-		return NULL;
-	}
-	fprintf(f, "SELECT * FROM (\n%s\n) WHERE ", q);
-	for (k = 0; k < r->ngroup; k++) {
-		const struct cell *c = rowset_cell(rs, row, gcols[k]);
-
-		if (k)
-			fputs(" AND ", f);
-		sql_ident(f, rs->cols[gcols[k]]);
-		fputs(c->type == CELL_NULL ? " IS " : " = ", f);
-		sql_literal(f, c);
-	}
-	fputc(';', f);
-	if (fclose(f)) {
-		free(out);
-		out = NULL;
-	}
-	free(q);
-	return out;
 }
 
 static void values_free(struct finding_value *v, int n)
@@ -739,7 +255,7 @@ static int make_finding(struct analysis *a, const struct rule *r, const struct r
 	ctx.to_us = f.to_us;
 	f.message = template_expand_env(r->message, &env, &missing);
 	if (missing)
-		add_note(a, "rule_failed", NULL, r->id,
+		analysis_add_note(a, "rule_failed", NULL, r->id,
 			 "rule '%s' (%s:%d): message placeholder '{%s}' has no value", r->id, r->file, r->message_line,
 			 missing);
 	f.group = strdup(g->key);
@@ -771,11 +287,11 @@ static int rule_runnable(struct analysis *a, sqlite3 *db, const struct rule *r)
 	int i, empty = 0;
 
 	for (i = 0; i < r->nsources; i++) {
-		const struct source_info *s = find_source(&a->bundle, r->sources[i]);
+		const struct source_info *s = bundle_info_source(&a->bundle, r->sources[i]);
 
 		if (s && (!strcmp(s->status, "skipped") || !strcmp(s->status, "failed") ||
 			  !strcmp(s->status, "off"))) {
-			add_note(a, "not_evaluated", s->name, r->id,
+			analysis_add_note(a, "not_evaluated", s->name, r->id,
 				 "rule '%s' not evaluated: no %s data (source '%s' %s%s%s)", r->id,
 				 source_noun(s->name), s->name, s->status, s->reason ? ": " : "",
 				 s->reason ? s->reason : "");
@@ -786,7 +302,7 @@ static int rule_runnable(struct analysis *a, sqlite3 *db, const struct rule *r)
 		const char *src = r->nsources ? r->sources[0] : NULL;
 
 		if (!bundle_has_table(db, r->requires[i])) {
-			add_note(a, "not_evaluated", src, r->id,
+			analysis_add_note(a, "not_evaluated", src, r->id,
 				 "rule '%s' not evaluated: no %s data (table '%s' is not in this bundle)", r->id,
 				 src ? source_noun(src) : r->requires[i], r->requires[i]);
 			return 0;
@@ -807,16 +323,16 @@ static int rule_runnable(struct analysis *a, sqlite3 *db, const struct rule *r)
 		}
 		if (sql && type_table && bundle_query_int(db, sql, 0) == 0) {
 			const char *src = r->nsources ? r->sources[0] : NULL;
-			const struct source_info *s = src ? find_source(&a->bundle, src) : NULL;
+			const struct source_info *s = src ? bundle_info_source(&a->bundle, src) : NULL;
 
 			/* A source that ran and saw nothing (a process without sockets)
 			 * differs from a source that did not run. */
 			if (s && !strcmp(s->status, "ran"))
-				add_note(a, "no_data", src, r->id,
+				analysis_add_note(a, "no_data", src, r->id,
 					 "rule '%s' had nothing to judge: source '%s' ran and recorded no rows in '%s'",
 					 r->id, src, r->requires[i]);
 			else
-				add_note(a, "not_evaluated", src, r->id,
+				analysis_add_note(a, "not_evaluated", src, r->id,
 					 "rule '%s' not evaluated: no %s data (table '%s' is empty)", r->id,
 					 src ? source_noun(src) : r->requires[i], r->requires[i]);
 			empty = 1;
@@ -844,7 +360,7 @@ static int symptom_find(struct analysis *a, sqlite3 *db, const struct rule *r, c
 	if (shared_prepare(db, r->symptom, err, sizeof(err)) < 0 ||
 	    sqlite3_prepare_v2(db, r->symptom, -1, &st, NULL) != SQLITE_OK || !st ||
 	    !sqlite3_stmt_readonly(st)) {
-		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d): symptom query failed: %s", r->id,
+		analysis_add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d): symptom query failed: %s", r->id,
 			 r->file, r->symptom_line, st ? sqlite3_errmsg(db) : err);
 		sqlite3_finalize(st);
 		return 0;
@@ -902,34 +418,34 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 		return 0;
 	}
 	if (shared_prepare(db, r->query, errbuf, sizeof(errbuf)) < 0) {
-		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
+		analysis_add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
 			 r->query_line, errbuf);
 		goto failed;
 	}
 	if (sqlite3_prepare_v2(db, r->query, -1, &st, NULL) != SQLITE_OK) {
-		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
+		analysis_add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
 			 r->query_line, sqlite3_errmsg(db));
 		goto failed;
 	}
 	if (!st || !sqlite3_stmt_readonly(st)) {
-		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: query must be one read-only statement",
+		analysis_add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: query must be one read-only statement",
 			 r->id, r->file, r->query_line);
 		goto failed;
 	}
 	if (rowset_load(&rs, st, RULE_MAX_ROWS, &err) < 0) {
-		add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
+		analysis_add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d) failed: %s", r->id, r->file,
 			 r->query_line, err);
 		goto failed;
 	}
 	if (rs.truncated)
-		add_note(a, "truncated", NULL, r->id, "rule '%s': query yielded more than %d rows; judged the first ones",
+		analysis_add_note(a, "truncated", NULL, r->id, "rule '%s': query yielded more than %d rows; judged the first ones",
 			 r->id, RULE_MAX_ROWS);
 	for (k = 0; k < r->detector->nparams && k < 64; k++) {
 		cols[k] = -1;
 		if (r->detector->params[k].type == PARAM_COLUMN && r->args[k].set) {
 			cols[k] = rowset_col(&rs, r->args[k].strs[0]);
 			if (cols[k] < 0) {
-				add_note(a, "rule_failed", NULL, r->id,
+				analysis_add_note(a, "rule_failed", NULL, r->id,
 					 "rule '%s' (%s:%d) failed: parameter '%s' names column '%s', which the query does not return",
 					 r->id, r->file, r->line, r->detector->params[k].name, r->args[k].strs[0]);
 				goto failed;
@@ -939,7 +455,7 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 	for (k = 0; k < r->ngroup && k < 32; k++) {
 		gcols[k] = rowset_col(&rs, r->group_by[k]);
 		if (gcols[k] < 0) {
-			add_note(a, "rule_failed", NULL, r->id,
+			analysis_add_note(a, "rule_failed", NULL, r->id,
 				 "rule '%s' (%s:%d) failed: group_by column '%s' is not returned by the query",
 				 r->id, r->file, r->line, r->group_by[k]);
 			goto failed;
@@ -947,7 +463,7 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 	}
 	if (r->observation)
 		has_symptom = symptom_find(a, db, r, symptom, sizeof(symptom));
-	if (make_groups(&rs, gcols, r->ngroup < 32 ? r->ngroup : 32, &groups, &ngroups) < 0) {
+	if (groups_make(&rs, gcols, r->ngroup < 32 ? r->ngroup : 32, &groups, &ngroups) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -960,7 +476,7 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 		h.rep_row = groups[gi].rows[groups[gi].n - 1];
 		fired = r->detector->run(&in, &h);
 		if (fired < 0) {
-			add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d): detector '%s': %s", r->id, r->file,
+			analysis_add_note(a, "rule_failed", NULL, r->id, "rule '%s' (%s:%d): detector '%s': %s", r->id, r->file,
 				 r->line, r->detector->name, h.error[0] ? h.error : "failed");
 			continue;
 		}
@@ -989,11 +505,7 @@ static int rule_run(struct analysis *a, sqlite3 *db, const struct rule *r)
 failed:
 	a->rules_failed++;
 out:
-	for (gi = 0; gi < ngroups; gi++) {
-		free(groups[gi].key);
-		free(groups[gi].rows);
-	}
-	free(groups);
+	groups_free(groups, ngroups);
 	sqlite3_finalize(st);
 	rowset_release(&rs);
 	return rc;
@@ -1011,34 +523,6 @@ static int cmp_findings(const void *x, const void *y)
 	if ((c = strcmp(a->rule->id, b->rule->id)))
 		return c;
 	return strcmp(a->key, b->key);
-}
-
-/* A finding is weakened by the notes about the sources its rule reads. */
-static void link_notes(struct analysis *a)
-{
-	int i, j, k;
-
-	for (i = 0; i < a->nfindings; i++) {
-		struct finding *f = &a->findings[i];
-
-		for (j = 0; j < a->nnotes; j++) {
-			const struct note *n = &a->notes[j];
-			int *nn;
-
-			if (!n->source || n->rule)
-				continue;
-			for (k = 0; k < f->rule->nsources; k++)
-				if (!strcmp(f->rule->sources[k], n->source))
-					break;
-			if (k == f->rule->nsources)
-				continue;
-			nn = realloc(f->notes, (size_t)(f->nnotes + 1) * sizeof(*nn));
-			if (!nn)
-				return;
-			f->notes = nn;
-			f->notes[f->nnotes++] = j;
-		}
-	}
 }
 
 /* ---- a time bound per rule (a hostile or careless pack) ---- */
@@ -1071,7 +555,7 @@ static int rule_run_bounded(struct analysis *a, sqlite3 *db, const struct rule *
 				said = 1;
 			}
 		if (!said) {
-			add_note(a, "rule_failed", NULL, r->id, "%s", msg);
+			analysis_add_note(a, "rule_failed", NULL, r->id, "%s", msg);
 			free(msg);
 		}
 	}
@@ -1089,10 +573,10 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 	if (sqlfuncs_register(db) < 0)
 		return -1;
 	bundle_info_read(&a->bundle, db, path);
-	quality_notes(a, db);
+	analysis_quality_notes(a, db);
 	for (i = 0; i < npacks; i++)
 		for (j = 0; j < packs[i].nerrors; j++)
-			add_note(a, "rule_pack", NULL, NULL, "%s", packs[i].errors[j]);
+			analysis_add_note(a, "rule_pack", NULL, NULL, "%s", packs[i].errors[j]);
 	for (i = 0; i < npacks; i++) {
 		for (j = 0; j < packs[i].nrules; j++) {
 			const struct rule *r = &packs[i].rules[j];
@@ -1133,7 +617,7 @@ int analysis_run(struct analysis *a, sqlite3 *db, const char *path, struct rulep
 		qsort(a->findings, (size_t)a->nfindings, sizeof(*a->findings), cmp_findings);
 	if (a->nobservations)
 		qsort(a->observations, (size_t)a->nobservations, sizeof(*a->observations), cmp_findings);
-	link_notes(a);
+	analysis_link_notes(a);
 	profile_summary_load(a, db);     /* the profile section of the reports */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -123,6 +123,7 @@ void analysis_release_series(struct analysis *a);
 int bundle_info_read(struct bundle_info *b, sqlite3 *db, const char *path);
 void bundle_info_release(struct bundle_info *b);
 const char *bundle_info_get(const struct bundle_info *b, const char *key);
+const struct source_info *bundle_info_source(const struct bundle_info *b, const char *name);
 
 /* Registers casefile's SQL functions on DB (analyze/sqlfuncs.c). */
 int sqlfuncs_register(sqlite3 *db);
@@ -141,5 +142,13 @@ const char *source_noun(const char *source);
 
 /* Number of findings at or above SEV. */
 int analysis_count_at_least(const struct analysis *a, enum severity sev);
+
+/* Notes (notes.c): one more note on A, its message from FMT; the notes the
+ * bundle itself calls for (sources, truncation, drops); and each finding's
+ * link to the notes about the sources its rule reads. */
+int analysis_add_note(struct analysis *a, const char *kind, const char *source, const char *rule,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void analysis_quality_notes(struct analysis *a, sqlite3 *db);
+void analysis_link_notes(struct analysis *a);
 
 #endif

@@ -6,7 +6,11 @@
  *
  * Everything from a bundle goes through fput_html (escape.c). A
  * Content-Security-Policy that allows no script at all backs that up: should
- * an escaping bug ever slip through, the browser still runs nothing. */
+ * an escaping bug ever slip through, the browser still runs nothing.
+ *
+ * Why one file of ~750 lines: one file per format holds both its analysis
+ * writer and its compare writer (ARCHITECTURE.md), and the two share the
+ * page head, the CSS, the escaping helpers and the chart figures. */
 #include "report.h"
 #include "profile.h"
 

@@ -1,5 +1,11 @@
 /* Loading and checking rule packs (YAML, through libyaml's document API so
- * every node keeps its line and column for error messages). */
+ * every node keeps its line and column for error messages).
+ *
+ * Why one file of ~1000 lines: the loader and the check against the schema
+ * (the second half) report through the same positioned messages (perr() on
+ * the loader's state: pack, rule, line and column), and each half is a long
+ * list of per-key cases read top to bottom; splitting would export the
+ * loader's internals to save no logic. */
 #include "rulepack.h"
 
 #include "strbuf.h"

@@ -1,6 +1,6 @@
 /* perf_event ring buffers, shared by the sources that read perf samples
- * (the profile source; perfsys.c has its own copy of the same patterns, from
- * before this file, and can move onto it).
+ * (the profile source and the perf backend of the syscalls source, through
+ * perfset.h, which opens the events writing into them).
  *
  * A ring is the mmap'd buffer of one event: a metadata page and a data area
  * of a power of two of pages, written by the kernel at data_head, read by us

@@ -1,6 +1,7 @@
-/* Bounded parsers for command-line values. Each returns 0 on success and -1
- * (without printing) when the text is not a valid value in range; callers name
- * the option in their own error. */
+/* Bounded parsers for command-line values (and hex digits, for the text
+ * parsers of capture/). Each returns 0 on success and -1 (without printing)
+ * when the text is not a valid value in range; callers name the option in
+ * their own error. */
 #ifndef CASEFILE_PARSE_H
 #define CASEFILE_PARSE_H
 
@@ -9,6 +10,9 @@
 /* Unsigned decimal integer in [min, max]; no sign, no trailing garbage. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* The value of the hex digit C (0-9, a-f, A-F), or -1 for any other byte. */
+int parse_hexdigit(int c);
 
 /* Duration to microseconds: "500ms", "30s", "2m", "1h", "1.5s", "250us";
  * a bare number means seconds. Range (0, 30 days]. */

@@ -1,5 +1,6 @@
 #include "logparse.h"
 
+#include "parse.h"
 #include "utf8.h"
 
 #include <string.h>
@@ -284,14 +285,6 @@ static int json_object_each(const char *s, size_t len, json_member_fn fn, void *
 	}
 }
 
-static int hexval(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int u4(const char *p, size_t n, size_t i, unsigned *cp)
 {
 	int k, h;
@@ -300,7 +293,7 @@ static int u4(const char *p, size_t n, size_t i, unsigned *cp)
 		return 0;
 	*cp = 0;
 	for (k = 0; k < 4; k++) {
-		if ((h = hexval((unsigned char)p[i + k])) < 0)
+		if ((h = parse_hexdigit((unsigned char)p[i + k])) < 0)
 			return 0;
 		*cp = *cp << 4 | (unsigned)h;
 	}

@@ -1,17 +1,8 @@
 #include "symtext.h"
 
-#include <string.h>
+#include "parse.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include <string.h>
 
 /* A hex number at *P (before END): at most 16 digits. Advances *P. */
 static int hex(const char **p, const char *end, uint64_t *v)
@@ -20,7 +11,7 @@ static int hex(const char **p, const char *end, uint64_t *v)
 	int n = 0, d;
 
 	*v = 0;
-	while (s < end && (d = hexval(*s)) >= 0) {
+	while (s < end && (d = parse_hexdigit((unsigned char)*s)) >= 0) {
 		if (++n > 16)
 			return -1;
 		*v = (*v << 4) | (uint64_t)d;

@@ -1,5 +1,7 @@
 #include "procnet.h"
 
+#include "parse.h"
+
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,17 +14,6 @@ struct tok {
 	size_t len;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly len hex digits (1..16) into *out. */
 static int parse_hex(const char *p, size_t len, uint64_t *out)
 {
@@ -31,7 +22,7 @@ static int parse_hex(const char *p, size_t len, uint64_t *out)
 	if (len == 0 || len > 16)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
-		int d = hexval(p[i]);
+		int d = parse_hexdigit((unsigned char)p[i]);
 		if (d < 0)
 			return -1;
 		v = (v << 4) | (uint64_t)d;
