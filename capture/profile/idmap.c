@@ -1,29 +1,9 @@
 #include "idmap.h"
 
+#include "hash.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static uint64_t hash_str(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 static int grow(struct idmap *m, int with_strs)
 {
@@ -47,7 +27,7 @@ static int grow(struct idmap *m, int with_strs)
 
 		if (!m->used[i])
 			continue;
-		j = (size_t)mix(m->keys[i]) & (ncap - 1);
+		j = (size_t)hash_mix(m->keys[i]) & (ncap - 1);
 		while (n.used[j])
 			j = (j + 1) & (ncap - 1);
 		n.used[j] = 1;
@@ -74,7 +54,7 @@ static int64_t *find(struct idmap *m, uint64_t key, const char *s, size_t len, i
 	*added = 0;
 	if ((m->n + 1) * 4 > m->cap * 3 && grow(m, s != NULL) < 0)
 		return NULL;
-	j = (size_t)mix(key) & (m->cap - 1);
+	j = (size_t)hash_mix(key) & (m->cap - 1);
 	while (m->used[j]) {
 		if (m->keys[j] == key &&
 		    (!s || (strlen(m->strs[j]) == len && !memcmp(m->strs[j], s, len))))
@@ -109,7 +89,7 @@ int64_t *idmap_find_u64(const struct idmap *m, uint64_t key)
 
 	if (!m->cap)
 		return NULL;
-	j = (size_t)mix(key) & (m->cap - 1);
+	j = (size_t)hash_mix(key) & (m->cap - 1);
 	while (m->used[j]) {
 		if (m->keys[j] == key)
 			return &m->vals[j];
@@ -123,7 +103,7 @@ int64_t *idmap_str(struct idmap *m, const char *key, size_t len, int *added)
 	/* A key holding a NUL would compare short: refuse it. */
 	if (memchr(key, '\0', len))
 		return NULL;
-	return find(m, hash_str(key, len), key, len, added);
+	return find(m, hash_bytes(key, len, HASH_SEED), key, len, added);
 }
 
 void idmap_clear(struct idmap *m)
