@@ -11,6 +11,8 @@
 #                  local port is not one they listen on, per remote port (`ss -tanp`)
 #   in:PORT N      the same for sockets on a port they listen on, per local port
 #   recvq:PORT N   bytes in the receive queues of the out:PORT sockets
+#   estab:PORT N   the out:PORT sockets in ESTABLISHED only (without attempts a
+#                  server accepted and closed at once, caught on their way out)
 # SECOND is the wall-clock second since the start, from 1 (a slow second is
 # skipped, not shifted). Stops after SECONDS of wall time, or when PID exits.
 set -u
@@ -63,10 +65,10 @@ while [ "$i" -le "$secs" ] && kill -0 "$pid" 2>/dev/null; do
 		END {
 			for (k = 1; k <= n; k++) {
 				if (lp[k] in listen) inn[lp[k]]++
-				else { outc[rp[k]]++; q[rp[k]] += rq[k] }
+				else { outc[rp[k]]++; q[rp[k]] += rq[k]; if (st[k] == "ESTAB") est[rp[k]]++ }
 			}
 			for (p in inn) print sec, "in:" p, inn[p]
-			for (p in outc) { print sec, "out:" p, outc[p]; print sec, "recvq:" p, q[p] }
+			for (p in outc) { print sec, "out:" p, outc[p]; print sec, "recvq:" p, q[p]; print sec, "estab:" p, est[p] + 0 }
 		}'
 	} >> "$out"
 	sleep 1

@@ -30,7 +30,11 @@ rejected=$(redis-cli -p "$i_port" info stats | awk -F: '/^rejected_connections/ 
 real_analyze incident.db incident.json
 grep -v '^  sql:' incident.json.txt | head -n 30
 real_has pool-cap incident.json "port $i_port\\b"
-held=$(real_truth incident.db.truth "out:$i_port" mode)
+# ESTABLISHED only: redis accepts a connection past maxclients, answers with
+# the error and closes it; ss catches some of those on their way out (one run
+# counted 12 sockets most seconds at a cap of 10), which casefile counts as
+# brief attempts, apart from the cap.
+held=$(real_truth incident.db.truth "estab:$i_port" mode)
 cap=$(real_value pool-cap cap incident.json "$i_port") || fail "pool-cap on port $i_port has no cap value"
 assert_eq "connections ss counted most seconds" "$i_max" "$held"
 assert_eq "pool-cap's cap vs ss" "$held" "$cap"
