@@ -508,14 +508,23 @@ static void read_perfmap(struct profile *p, struct pproc *pp)
 	if (pp->jit_tick == p->tick)
 		return;
 	pp->jit_tick = p->tick;
-	if (!same_mount_ns(p, pp->pid)) {
-		snprintf(pp->jit_state, sizeof(pp->jit_state), "perf map in another mount namespace: not read");
-		return;
-	}
-	capture_path(p->cap, path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid(p, pp->pid));
 	target_creds(p, pp->pid, &cs);
 	why[0] = '\0';
-	fd = safeopen_open(path, &cs, &st, why, sizeof(why));
+	if (same_mount_ns(p, pp->pid)) {
+		capture_path(p->cap, path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid(p, pp->pid));
+		fd = safeopen_open(path, &cs, &st, why, sizeof(why));
+	} else {
+		/* A container's /tmp: the map is where the runtime wrote it,
+		 * in the target's own tree, under its pid there. */
+		char root[64];
+
+		capture_path(p->cap, root, sizeof(root), "/proc/%d/root", (int)pp->pid);
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid(p, pp->pid));
+		fd = safeopen_open_in_root(root, path, &cs, &st, why, sizeof(why));
+		if (fd < 0 || why[0])
+			snprintf(path, sizeof(path), "%s/tmp/perf-%d.map (in its mount namespace)", root,
+				 (int)ns_pid(p, pp->pid));
+	}
 	if (fd < 0) {
 		if (errno == ENOENT)
 			snprintf(pp->jit_state, sizeof(pp->jit_state), "no perf map (%.100s)", path);
