@@ -47,7 +47,8 @@ assert_ge "examples with stack" 3 "$(q b.db "SELECT COUNT(*) FROM fingerprint_ex
 assert_eq "masked uuid" 2 "$(q b.db "SELECT COUNT(*) FROM fingerprints WHERE text LIKE '%document <uuid> to <ip>: timeout after <n>ms%'")"
 # The views and the summary series work.
 assert_ge "log_rates rows" 5 "$(q b.db "SELECT COUNT(*) FROM log_rates WHERE level = 'error' AND records_per_s > 10")"
-assert_eq "top fingerprints" 6 "$(q b.db "SELECT COUNT(*) FROM log_top_fingerprints WHERE records > 50 AND example IS NOT NULL")"
+# Each message is ~6.7 lines/s for ~7.5 s of ticks: 50 +- a tick edge.
+assert_eq "top fingerprints" 6 "$(q b.db "SELECT COUNT(*) FROM log_top_fingerprints WHERE records >= 40 AND example IS NOT NULL")"
 "$ANA" summary b.db > summary.txt || fail "summary failed"
 grep -q "error log lines/s" summary.txt || fail "no error-rate series in summary: $(cat summary.txt)"
 exit 0
