@@ -15,7 +15,7 @@ need_cmd nsenter util-linux
 need_cmd ss iproute2
 
 cp "$CASEFILE_TOP/samples/node_burn.js" burn.js
-bg unshare -n sh -c 'ip link set lo up && exec node burn.js' > out.txt 2> err.txt
+bg unshare -n sh -c 'ip link set lo up && exec node --no-turbo-inlining burn.js' > out.txt 2> err.txt
 target=$LAST_PID
 wait_for 30 grep -q ready out.txt || fail "node did not start: $(cat err.txt)"
 listening() { nsenter -t "$target" -n ss -Hltn 'sport = :9229' | grep -c LISTEN; }
