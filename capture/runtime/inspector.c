@@ -34,7 +34,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define STEP_US (5 * 1000000LL)          /* deadline of one exchange */
+#define STEP_US (15 * 1000000LL)         /* deadline of one exchange: a target held to a small
+                                          * CPU quota answers in seconds, not milliseconds */
 #define LISTEN_WAIT_US (10 * 1000000LL)  /* for Node to open its port after SIGUSR1 */
 #define CLOSE_WAIT_US (5 * 1000000LL)    /* for the port to close after we asked */
 #define POLL_STEP_MS 20                  /* between looks at /proc/PID/net/tcp */
@@ -602,7 +603,7 @@ static int stop_profile(struct inspector *in, struct conn *c, int id)
 	char *text = NULL;
 	int r, prof;
 
-	if (command(c, id, "Profiler.stop", NULL, in->max_profile, now_mono_us() + 4 * STEP_US, &p, &text,
+	if (command(c, id, "Profiler.stop", NULL, in->max_profile, now_mono_us() + 2 * STEP_US, &p, &text,
 		    &in->profile_cut) < 0)
 		return -1;
 	in->end_wall_us = now_wall_us();
