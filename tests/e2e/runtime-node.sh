@@ -5,7 +5,8 @@
 # URLs and hotA at the top within a few percent of its design; the
 # .cpuprofile attachment is valid JSON with nodes and samples (read by node
 # itself); the inspector's port is closed again afterwards (ss inside the
-# namespace) and the target lives on.
+# namespace) and the target lives on. Then a capture that ends before the
+# profile's default 10 s: the profile is stopped early, kept, and said so.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "a network namespace for the target (unshare -n), setns into it"
 need_cmd sqlite3
@@ -76,4 +77,15 @@ function find(o) { if (o && typeof o === "object") { if (o.runtime && o.runtime.
 const rt = find(a);
 if (!rt || rt.functions[0].function !== "hotA" || !rt.scripts.some(s => s.module.endsWith("/burn.js"))) process.exit(1);
 ' || fail "the JSON report lacks the runtime profile"
+
+# The capture ends first (3 s, the profile's default is 10 s): stopped
+# early, what was taken kept, the inspector closed again.
+"$CAP" --pid "$target" --runtime-profile node --duration 3s -q -o short.db 2> short.err || fail "capture exited $?: $(cat short.err)"
+case "$(q short.db "SELECT outcome FROM runtime_profiles")" in
+*"cut short: the capture ended"*"inspector closed again"*"profile taken"*) ;;
+*) fail "outcome: $(q short.db "SELECT outcome FROM runtime_profiles")" ;;
+esac
+assert_ge "samples of the short profile" 100 "$(q short.db "SELECT SUM(samples) FROM runtime_profile_samples")"
+assert_eq "port closed after the short one" 0 "$(listening)"
+kill -0 "$target" || fail "the target died"
 exit 0
