@@ -355,7 +355,7 @@ out:
 	free(stack);
 	free(last);
 	if (ret < 0)
-		p->n = 0;
+		jsonp_release(p);
 	return ret;
 }
 

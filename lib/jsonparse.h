@@ -50,7 +50,8 @@ void jsonp_release(struct jsonp *p);
 /* Parses buf[0..len) (up to 4 GiB - 1) as one JSON value with only white
  * space around it; buf must outlive the tokens. Returns 0, or -1 with err
  * and err_off set (bad grammar, bad escape, invalid UTF-8, control
- * character in a string, too deep, too many tokens, out of memory). */
+ * character in a string, too deep, too many tokens, out of memory); the
+ * tokens are then freed already (jsonp_release() is harmless). */
 int jsonp_parse(struct jsonp *p, const char *buf, size_t len);
 
 /* Navigation. Indexes are token numbers (0 the root); -1 means none, and
