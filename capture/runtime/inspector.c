@@ -39,6 +39,8 @@
 #define LISTEN_WAIT_US (10 * 1000000LL)  /* for Node to open its port after SIGUSR1 */
 #define CLOSE_WAIT_US (5 * 1000000LL)    /* for the port to close after we asked */
 #define POLL_STEP_MS 20                  /* between looks at /proc/PID/net/tcp */
+#define HURRY_US (20 * 1000000LL)        /* once the capture ends: what every step left gets */
+#define MAX_FRAME (1ULL << 30)           /* a frame claiming more is refused outright */
 #define MAX_HTTP (64 * 1024)             /* /json/list answer */
 #define MAX_MSG (1 << 20)                /* any protocol answer but the profile */
 #define NET_TCP_MAX (64u << 20)
@@ -111,28 +113,47 @@ static int outcome(struct inspector *in, const char *fmt, ...)
 
 /* ---- I/O with deadlines ---- */
 
-/* Waits until fd is ready for EVENTS or the deadline passes (or, when
- * hurry is set, the wake fd fires). 1 ready, 0 timed out, -1 error. */
-static int wait_fd(struct inspector *in, int fd, short events, int64_t deadline, int hurry)
+/* A step's deadline, brought forward once the capture ended (the wake fd
+ * fired): all that is left gets HURRY_US together, so a silent target
+ * holds the capture's end that long at most. */
+static int64_t step_deadline(const struct inspector *in, int64_t deadline)
+{
+	if (in->hurried_at && in->hurried_at + HURRY_US < deadline)
+		return in->hurried_at + HURRY_US;
+	return deadline;
+}
+
+/* Notes the capture's end when the wake fd fired; 1 when hurried. */
+static int hurried(struct inspector *in, int wait_ms)
+{
+	struct pollfd p = { in->wake_fd, POLLIN, 0 };
+
+	if (!in->hurried_at && poll(&p, 1, wait_ms) > 0)
+		in->hurried_at = now_mono_us();
+	return in->hurried_at != 0;
+}
+
+/* Waits until fd is ready for EVENTS or the deadline passes. 1 ready, 0
+ * timed out, -1 error. */
+static int wait_fd(struct inspector *in, int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd p[2] = { { fd, events, 0 }, { in->wake_fd, POLLIN, 0 } };
-		int64_t left = deadline - now_mono_us();
+		int64_t left = step_deadline(in, deadline) - now_mono_us();
 		int rc;
 
 		if (left <= 0)
 			return 0;
-		rc = poll(p, hurry ? 2 : 1, (int)((left + 999) / 1000));
+		/* The wake fd stays readable once written: watched until then. */
+		rc = poll(p, in->hurried_at ? 1 : 2, (int)((left + 999) / 1000));
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
 			return -1;
-		if (rc == 0)
-			continue;
-		if (p[0].revents)
+		if (rc > 0 && p[0].revents)
 			return 1;
-		if (hurry && p[1].revents)
-			return 0;
+		if (rc > 0 && !in->hurried_at && p[1].revents)
+			in->hurried_at = now_mono_us();
 	}
 }
 
@@ -152,7 +173,7 @@ static int do_connect(struct inspector *in, int fd, int64_t deadline, const char
 		*err = strerror(errno);
 		return -1;
 	}
-	if (wait_fd(in, fd, POLLOUT, deadline, 0) <= 0) {
+	if (wait_fd(in, fd, POLLOUT, deadline) <= 0) {
 		*err = "timed out";
 		return -1;
 	}
@@ -171,7 +192,7 @@ static int send_all(struct inspector *in, int fd, const void *buf, size_t n, int
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(in, fd, POLLOUT, deadline, 0) <= 0)
+			if (wait_fd(in, fd, POLLOUT, deadline) <= 0)
 				return -1;
 			continue;
 		}
@@ -235,7 +256,7 @@ static int fill(struct conn *c, size_t need, int64_t deadline, const char **err)
 			*err = strerror(errno);
 			return -1;
 		}
-		if (wait_fd(c->in, c->fd, POLLIN, deadline, 0) <= 0) {
+		if (wait_fd(c->in, c->fd, POLLIN, deadline) <= 0) {
 			*err = "timed out";
 			return -1;
 		}
@@ -270,6 +291,10 @@ static int ws_read(struct conn *c, size_t cap, int64_t deadline, char **msg, siz
 		}
 		if (rc < 0) {
 			*err = "not a valid WebSocket frame";
+			goto fail;
+		}
+		if (f.payload_len > MAX_FRAME) {
+			*err = "a WebSocket frame of over 1 GiB";
 			goto fail;
 		}
 		c->off += f.header_len;
@@ -439,10 +464,12 @@ static int wait_listening(struct inspector *in)
 			in->listen_inode = ino;
 			return 0;
 		}
-		if (now_mono_us() >= deadline)
+		if (now_mono_us() >= step_deadline(in, deadline))
 			return outcome(in, "the inspector did not open 127.0.0.1:%d within %llds of SIGUSR1 "
 				       "(started with --disable-sigusr1, or the port was taken?)",
 				       in->port, (long long)(LISTEN_WAIT_US / 1000000));
+		if (!hurried(in, POLL_STEP_MS))
+			continue;
 		usleep(POLL_STEP_MS * 1000);
 	}
 }
@@ -583,12 +610,11 @@ static void wait_profile(struct inspector *in)
 	int64_t deadline = now_mono_us() + in->duration_us;
 
 	for (;;) {
-		struct pollfd p = { in->wake_fd, POLLIN, 0 };
 		int64_t left = deadline - now_mono_us();
 
 		if (left <= 0)
 			return;
-		if (poll(&p, 1, (int)((left + 999) / 1000)) > 0) {
+		if (hurried(in, (int)((left + 999) / 1000))) {
 			outcome(in, "cut short: the capture ended");
 			return;
 		}
@@ -661,7 +687,7 @@ static void close_inspector(struct inspector *in, struct conn *c, int id)
 			outcome(in, "inspector closed again (port %d no longer listening)", in->port);
 			return;
 		}
-		if (st < 0 || now_mono_us() >= deadline) {
+		if (st < 0 || now_mono_us() >= step_deadline(in, deadline)) {
 			outcome(in, "the inspector may still be open: port %d %s", in->port,
 				st < 0 ? why : "still listening 5 s after process._debugEnd()");
 			return;

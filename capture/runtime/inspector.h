@@ -28,6 +28,7 @@ struct inspector {
 	uint32_t listen_inode;           /* its socket, when preexisting */
 	char net_tcp[256];               /* /proc/PID/net/tcp (under --root) */
 	char fd_dir[256];                /* /proc/PID/fd */
+	int64_t hurried_at;              /* the thread's: when the wake fd fired (mono µs), 0 not yet */
 
 	/* Results, read once done is set (release/acquire). */
 	atomic_int done;
