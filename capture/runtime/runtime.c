@@ -253,12 +253,16 @@ static int runtime_open(struct capture *cap, void **state)
 static int store_attachment(struct capture *cap, struct runtime *r, char *name, size_t nlen)
 {
 	static const char ins[] =
-		"INSERT INTO attachments (name, path, size, sha256, mtime_us, added_us, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
+		"INSERT INTO attachments (name, path, size, sha256, mtime_us, added_us, data) VALUES (?, ?, ?, '', ?, ?, ?)";
+	/* Set after the insert, as attach.c does: with --redact, that update
+	 * is what redacts the bytes (lib/redact_bundle.c). */
+	static const char upd[] = "UPDATE attachments SET sha256 = ? WHERE id = ?";
 	const struct inspector *in = &r->in;
 	unsigned char digest[SHA256_LEN];
 	char hex[2 * SHA256_LEN + 1], path[128];
 	struct sha256 h;
 	sqlite3_stmt *s;
+	int64_t id;
 
 	if ((uint64_t)in->profile_len > writer_room(cap->w)) {
 		capture_event(cap, "size_cap", "runtime profile of %zu bytes not attached: it would take the bundle "
@@ -275,10 +279,16 @@ static int store_attachment(struct capture *cap, struct runtime *r, char *name, 
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)in->profile_len);
-	sqlite3_bind_text(s, 4, sha256_hex(digest, hex), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, in->end_wall_us);
-	sqlite3_bind_int64(s, 6, now_wall_us());
-	sqlite3_bind_blob(s, 7, in->profile, (int)in->profile_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, in->end_wall_us);
+	sqlite3_bind_int64(s, 5, now_wall_us());
+	sqlite3_bind_blob(s, 6, in->profile, (int)in->profile_len, SQLITE_STATIC);
+	if (writer_step(cap->w, s))
+		return -1;
+	id = writer_last_id(cap->w);
+	if (!(s = writer_stmt(cap->w, upd)))
+		return -1;
+	sqlite3_bind_text(s, 1, sha256_hex(digest, hex), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
 	return writer_step(cap->w, s) ? -1 : 0;
 }
 

@@ -7,6 +7,8 @@
 # itself); the inspector's port is closed again afterwards (ss inside the
 # namespace) and the target lives on. Then a capture that ends before the
 # profile's default 10 s: the profile is stopped early, kept, and said so.
+# And with --redact: the .cpuprofile's paths are redacted like every other
+# path, and it is still a .cpuprofile.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "a network namespace for the target (unshare -n), setns into it"
 need_cmd sqlite3
@@ -87,5 +89,14 @@ case "$(q short.db "SELECT outcome FROM runtime_profiles")" in
 esac
 assert_ge "samples of the short profile" 100 "$(q short.db "SELECT SUM(samples) FROM runtime_profile_samples")"
 assert_eq "port closed after the short one" 0 "$(listening)"
+kill -0 "$target" || fail "the target died"
+
+"$CAP" --pid "$target" --runtime-profile node:1 --duration 3s --redact --redact-map r.map -q -o r.db || fail "capture --redact exited $?"
+name=$(q r.db "SELECT attachment FROM runtime_profiles")
+assert_eq "the redacted attachment's name, in both tables" 1 "$(q r.db "SELECT COUNT(*) FROM attachments WHERE name = '$name'")"
+"$ANA" extract -o r.cpuprofile r.db "$name" || fail "extract of the redacted profile exited $?"
+grep -qF "$PWD" r.cpuprofile && fail "the script's directory survived --redact"
+node -e 'const p = JSON.parse(require("fs").readFileSync("r.cpuprofile", "utf8")); if (!p.nodes.some(n => n.callFrame.functionName === "hotA")) process.exit(1);' \
+	|| fail "the redacted .cpuprofile is not a profile with hotA"
 kill -0 "$target" || fail "the target died"
 exit 0
