@@ -36,11 +36,16 @@ case "$(q n.db "SELECT outcome FROM runtime_profiles")" in
 *) fail "outcome: $(q n.db "SELECT outcome FROM runtime_profiles")" ;;
 esac
 assert_eq "runtime" node "$(q n.db "SELECT runtime FROM runtime_profiles")"
-# 3 s at 1 ms: about 3,000 samples; at least a third of that on a loaded machine.
-assert_ge "samples" 1000 "$(q n.db "SELECT samples FROM runtime_profiles")"
+# 3 s at 1 ms: about 3,000 samples; V8's sampler thread gets far fewer on
+# a loaded machine (462 seen with four test suites on two cores).
+assert_ge "samples" 200 "$(q n.db "SELECT samples FROM runtime_profiles")"
 assert_eq "samples stored per tick" "$(q n.db "SELECT samples FROM runtime_profiles")" \
 	"$(q n.db "SELECT SUM(samples) FROM runtime_profile_samples")"
-assert_ge "ticks with samples" 2 "$(q n.db "SELECT COUNT(DISTINCT tick) FROM runtime_profile_samples")"
+# Placed in ticks by their timestamps: each in a tick that exists and does
+# not end before the profile started (a loaded machine may tick only once
+# in those 3 s).
+assert_eq "samples in ticks after the start" 0 "$(q n.db "SELECT COUNT(*) FROM runtime_profile_samples s
+	LEFT JOIN ticks t ON t.id = s.tick WHERE t.id IS NULL OR t.wall_us < (SELECT start_wall_us FROM runtime_profiles)")"
 
 # The design: hotA at the top, in this file; 75% of hotA + hotB.
 assert_eq "top function" "hotA" "$(q n.db "SELECT function FROM runtime_profile_top LIMIT 1")"
@@ -63,7 +68,7 @@ case "$name" in node-"$target"-*.cpuprofile) ;; *) fail "attachment name '$name'
 "$ANA" extract -o prof.cpuprofile n.db "$name" || fail "extract exited $?"
 node -e '
 const p = JSON.parse(require("fs").readFileSync("prof.cpuprofile", "utf8"));
-if (!Array.isArray(p.nodes) || p.nodes.length < 3 || !Array.isArray(p.samples) || p.samples.length < 1000)
+if (!Array.isArray(p.nodes) || p.nodes.length < 3 || !Array.isArray(p.samples) || p.samples.length < 200)
 	process.exit(1);
 if (!p.nodes.some(n => n.callFrame.functionName === "hotA")) process.exit(2);
 ' || fail "the attachment is not a .cpuprofile with nodes, samples and hotA"
@@ -87,7 +92,7 @@ case "$(q short.db "SELECT outcome FROM runtime_profiles")" in
 *"cut short: the capture ended"*"inspector closed again"*"profile taken"*) ;;
 *) fail "outcome: $(q short.db "SELECT outcome FROM runtime_profiles")" ;;
 esac
-assert_ge "samples of the short profile" 100 "$(q short.db "SELECT SUM(samples) FROM runtime_profile_samples")"
+assert_ge "samples of the short profile" 20 "$(q short.db "SELECT SUM(samples) FROM runtime_profile_samples")"
 assert_eq "port closed after the short one" 0 "$(listening)"
 kill -0 "$target" || fail "the target died"
 
