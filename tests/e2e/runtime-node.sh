@@ -42,18 +42,21 @@ assert_ge "samples" 200 "$(q n.db "SELECT samples FROM runtime_profiles")"
 assert_eq "samples stored per tick" "$(q n.db "SELECT samples FROM runtime_profiles")" \
 	"$(q n.db "SELECT SUM(samples) FROM runtime_profile_samples")"
 # Placed in ticks by their timestamps: each in a tick that exists and does
-# not end before the profile started (a loaded machine may tick only once
-# in those 3 s).
+# not end before the profile started, but for samples after the last tick,
+# which go to the last (a loaded machine may tick only once in those 3 s).
 assert_eq "samples in ticks after the start" 0 "$(q n.db "SELECT COUNT(*) FROM runtime_profile_samples s
-	LEFT JOIN ticks t ON t.id = s.tick WHERE t.id IS NULL OR t.wall_us < (SELECT start_wall_us FROM runtime_profiles)")"
+	LEFT JOIN ticks t ON t.id = s.tick WHERE t.id IS NULL
+	OR (t.wall_us < (SELECT start_wall_us FROM runtime_profiles) AND t.id < (SELECT MAX(id) FROM ticks))")"
 
 # The design: hotA at the top, in this file; 75% of hotA + hotB.
 assert_eq "top function" "hotA" "$(q n.db "SELECT function FROM runtime_profile_top LIMIT 1")"
 assert_eq "its script" "file://$PWD/burn.js" "$(q n.db "SELECT module FROM runtime_profile_top LIMIT 1")"
 share=$(q n.db "SELECT CAST(ROUND(100.0 * a.self_samples / (a.self_samples + b.self_samples)) AS INTEGER)
 	FROM runtime_profile_top a, runtime_profile_top b WHERE a.function = 'hotA' AND b.function = 'hotB'")
-assert_ge "hotA's share of hotA+hotB (design 75%)" 70 "$share"
-assert_le "hotA's share of hotA+hotB (design 75%)" 80 "$share"
+# 73-75% on an idle machine; 69% seen with four test suites sharing two
+# cores (a descheduled thread spends hotA's 15 ms of wall time unsampled).
+assert_ge "hotA's share of hotA+hotB (design 75%)" 65 "$share"
+assert_le "hotA's share of hotA+hotB (design 75%)" 85 "$share"
 assert_ge "hotA's share of all samples" 60 "$(q n.db "SELECT CAST(self_pct AS INTEGER) FROM runtime_profile_top WHERE function = 'hotA'")"
 assert_eq "frames from the inspector" 1 "$(q n.db "SELECT COUNT(*) FROM profile_modules WHERE path = 'file://$PWD/burn.js' AND symbols = 'inspector'")"
 # The line of hotA's definition (1-based).
