@@ -51,6 +51,28 @@ static const char *modules_sql =
 	"LEFT JOIN self ON self.module_id = incl.module_id "
 	"ORDER BY 3 DESC, 4 DESC, 1 LIMIT " STR(PROFILE_TOP_MODULES);
 
+/* The runtime profiles' functions (the view) and script URLs: as the
+ * modules above, over runtime_profile_samples. */
+static const char *rt_functions_sql =
+	"SELECT function, module, self_samples, total_samples FROM runtime_profile_top "
+	"ORDER BY self_samples DESC, total_samples DESC, function LIMIT " STR(PROFILE_TOP_FUNCTIONS);
+
+static const char *rt_scripts_sql =
+	"WITH RECURSIVE used AS (SELECT DISTINCT stack_id FROM runtime_profile_samples), "
+	"walk (stack_id, node, frame_id) AS ("
+	" SELECT s.id, s.parent_id, s.frame_id FROM profile_stacks s JOIN used u ON u.stack_id = s.id"
+	" UNION ALL SELECT w.stack_id, s.parent_id, s.frame_id FROM walk w JOIN profile_stacks s ON s.id = w.node), "
+	"pairs AS (SELECT DISTINCT stack_id, frame_id FROM walk), "
+	"per_stack AS (SELECT stack_id, SUM(samples) AS n FROM runtime_profile_samples GROUP BY stack_id)"
+	", mods AS (SELECT DISTINCT p.stack_id, f.module_id FROM pairs p JOIN profile_frames f ON f.id = p.frame_id)"
+	", incl AS (SELECT module_id, SUM(ps.n) AS n FROM mods JOIN per_stack ps USING (stack_id) GROUP BY module_id)"
+	", self AS (SELECT f.module_id, SUM(ps.n) AS n FROM per_stack ps JOIN profile_stacks s ON s.id = ps.stack_id"
+	"           JOIN profile_frames f ON f.id = s.frame_id GROUP BY f.module_id) "
+	"SELECT m.path, NULL, COALESCE(self.n, 0), incl.n "
+	"FROM incl JOIN profile_modules m ON m.id = incl.module_id "
+	"LEFT JOIN self ON self.module_id = incl.module_id "
+	"ORDER BY 3 DESC, 4 DESC, 1 LIMIT " STR(PROFILE_TOP_MODULES);
+
 static char *dup_col(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
@@ -242,6 +264,31 @@ out:
 	return ret;
 }
 
+/* The runtime profiles (schema 3 on). */
+static int runtime_load(struct profile_summary *p, sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (!bundle_has_table(db, "runtime_profiles"))
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*), (SELECT outcome FROM runtime_profiles ORDER BY id LIMIT 1), "
+			       "(SELECT COALESCE(SUM(samples), 0) FROM runtime_profile_samples) FROM runtime_profiles",
+			       -1, &st, NULL) != SQLITE_OK)
+		return error("cannot read the runtime profile: %s", sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		p->rt_profiles = sqlite3_column_int(st, 0);
+		p->rt_outcome = dup_col(st, 1);
+		p->rt_samples = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (p->rt_samples <= 0)
+		return 0;
+	if (load_rows(db, rt_functions_sql, p->rt_functions, PROFILE_TOP_FUNCTIONS, &p->nrt_functions) < 0 ||
+	    load_rows(db, rt_scripts_sql, p->rt_scripts, PROFILE_TOP_MODULES, &p->nrt_scripts) < 0)
+		return -1;
+	return 0;
+}
+
 int profile_summary_load(struct analysis *a, sqlite3 *db)
 {
 	struct profile_summary *p;
@@ -274,8 +321,16 @@ int profile_summary_load(struct analysis *a, sqlite3 *db)
 		p->to_us = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_finalize(st);
+	if (runtime_load(p, db) < 0) {
+		profile_summary_free(p);
+		return -1;
+	}
 	if (p->samples <= 0) {
-		free(p);
+		if (p->rt_profiles) {
+			a->profile = p;
+			return 0;
+		}
+		profile_summary_free(p);
 		return 0;
 	}
 	hz = bundle_info_get(&a->bundle, "profile_hz");
@@ -314,6 +369,13 @@ void profile_summary_free(struct profile_summary *p)
 	}
 	for (i = 0; i < p->nmodules; i++)
 		free(p->modules[i].name);
+	for (i = 0; i < p->nrt_functions; i++) {
+		free(p->rt_functions[i].name);
+		free(p->rt_functions[i].module);
+	}
+	for (i = 0; i < p->nrt_scripts; i++)
+		free(p->rt_scripts[i].name);
+	free(p->rt_outcome);
 	for (i = 0; p->flame && i < p->nflame; i++)
 		free(p->flame[i].name);
 	free(p->flame);
@@ -396,6 +458,26 @@ static void text_rows(FILE *f, const struct profile_summary *p, const struct pro
 	}
 }
 
+/* The runtime profile's tables: functions with their script, and scripts. */
+static void rt_text(FILE *f, const struct profile_summary *p)
+{
+	struct profile_summary q;
+
+	if (!p->rt_profiles)
+		return;
+	fprintf(f, "\nRuntime CPU profile (--runtime-profile): %lld V8 samples\n", p->rt_samples);
+	fputs(" Outcome: ", f);
+	fput_term(f, p->rt_outcome ? p->rt_outcome : "", 600);
+	fputc('\n', f);
+	if (!p->rt_samples)
+		return;
+	q.samples = p->rt_samples;
+	fputs(" Top functions (self: running; total: anywhere on the stack):\n", f);
+	text_rows(f, &q, p->rt_functions, p->nrt_functions, 1);
+	fputs(" Top scripts:\n", f);
+	text_rows(f, &q, p->rt_scripts, p->nrt_scripts, 0);
+}
+
 void profile_report_text(FILE *f, const struct analysis *a)
 {
 	const struct profile_summary *p = a->profile;
@@ -403,6 +485,10 @@ void profile_report_text(FILE *f, const struct analysis *a)
 
 	if (!p)
 		return;
+	if (p->samples <= 0) {
+		rt_text(f, p);
+		return;
+	}
 	fprintf(f, "\nCPU profile: %lld on-CPU samples", p->samples);
 	if (p->hz > 0)
 		fprintf(f, " at %d Hz (%.1f CPU-seconds)", p->hz, (double)p->samples / p->hz);
@@ -416,6 +502,7 @@ void profile_report_text(FILE *f, const struct analysis *a)
 		quality(p, text_put, text_put, f);
 		fputc('\n', f);
 	}
+	rt_text(f, p);
 }
 
 /* ---- Markdown ---- */
@@ -459,6 +546,23 @@ static void md_rows(FILE *f, const struct profile_summary *p, const struct profi
 	}
 }
 
+static void rt_md(FILE *f, const struct profile_summary *p)
+{
+	struct profile_summary q;
+
+	if (!p->rt_profiles)
+		return;
+	fprintf(f, "\n### Runtime CPU profile\n\n%lld V8 samples (`--runtime-profile`). Outcome: ", p->rt_samples);
+	md_name(f, p->rt_outcome ? p->rt_outcome : "");
+	fputs("\n\n", f);
+	if (!p->rt_samples)
+		return;
+	q.samples = p->rt_samples;
+	md_rows(f, &q, p->rt_functions, p->nrt_functions, 1);
+	fputc('\n', f);
+	md_rows(f, &q, p->rt_scripts, p->nrt_scripts, 0);
+}
+
 void profile_report_md(FILE *f, const struct analysis *a)
 {
 	const struct profile_summary *p = a->profile;
@@ -466,6 +570,10 @@ void profile_report_md(FILE *f, const struct analysis *a)
 
 	if (!p)
 		return;
+	if (p->samples <= 0) {
+		rt_md(f, p);
+		return;
+	}
 	fprintf(f, "\n## CPU profile\n\n%lld on-CPU samples", p->samples);
 	if (p->hz > 0)
 		fprintf(f, " at %d Hz (%.1f CPU-seconds)", p->hz, (double)p->samples / p->hz);
@@ -479,6 +587,7 @@ void profile_report_md(FILE *f, const struct analysis *a)
 		quality(p, md_words, md_name, f);
 		fputc('\n', f);
 	}
+	rt_md(f, p);
 }
 
 /* ---- JSON ---- */
@@ -532,6 +641,19 @@ void profile_report_json(struct json *j, const struct analysis *a)
 	json_rows(j, p->functions, p->nfunctions, 1);
 	json_key(j, "modules");
 	json_rows(j, p->modules, p->nmodules, 0);
+	if (p->rt_profiles) {
+		json_key(j, "runtime");
+		json_begin_object(j);
+		json_count(j, "profiles", p->rt_profiles);
+		json_count(j, "samples", p->rt_samples);
+		json_key(j, "outcome");
+		json_str(j, p->rt_outcome ? p->rt_outcome : "");
+		json_key(j, "functions");
+		json_rows(j, p->rt_functions, p->nrt_functions, 1);
+		json_key(j, "scripts");
+		json_rows(j, p->rt_scripts, p->nrt_scripts, 0);
+		json_end_object(j);
+	}
 	json_end_object(j);
 }
 
@@ -554,14 +676,55 @@ static void flame_colour(const char *name, int kernel, char *buf, size_t len)
 		snprintf(buf, len, "rgb(%u,%u,%u)", 220 + h % 35, 90 + (h >> 8) % 110, 40 + (h >> 16) % 40);
 }
 
+static void rt_html_rows(FILE *f, const struct profile_summary *p, const struct profile_row *rows, int n, int funcs)
+{
+	int i;
+
+	fputs(funcs ? "<table class=\"profile\"><tr><th>self</th><th>total</th><th>function</th><th>script</th></tr>\n" :
+		      "<table class=\"profile\"><tr><th>self</th><th>total</th><th>script</th></tr>\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "<tr><td>%.1f%%</td><td>%.1f%%</td><td>", pct(rows[i].self, p->rt_samples),
+			pct(rows[i].total, p->rt_samples));
+		fput_html(f, rows[i].name ? rows[i].name : "?");
+		if (funcs) {
+			fputs("</td><td>", f);
+			fput_html(f, rows[i].module ? rows[i].module : "");
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* The runtime profile: two small tables (V8's samples have no flame graph
+ * here: the .cpuprofile attachment opens in Chrome DevTools). */
+static void rt_html(FILE *f, const struct profile_summary *p)
+{
+	if (!p->rt_profiles)
+		return;
+	fprintf(f, "<section id=\"runtime-profile\">\n<h2>Runtime CPU profile</h2>\n<p>%lld V8 samples "
+		"(<code>--runtime-profile</code>; the <code>.cpuprofile</code> attachment opens in Chrome DevTools). "
+		"Outcome: ", p->rt_samples);
+	fput_html(f, p->rt_outcome ? p->rt_outcome : "");
+	fputs("</p>\n", f);
+	if (p->rt_samples) {
+		rt_html_rows(f, p, p->rt_functions, p->nrt_functions, 1);
+		rt_html_rows(f, p, p->rt_scripts, p->nrt_scripts, 0);
+	}
+	fputs("</section>\n", f);
+}
+
 void profile_report_html(FILE *f, const struct analysis *a)
 {
 	const struct profile_summary *p = a->profile;
 	long long root = 0;
 	int i, height;
 
-	if (!p || !p->nflame)
+	if (!p)
 		return;
+	if (!p->nflame) {
+		rt_html(f, p);
+		return;
+	}
 	for (i = 0; i < p->nflame; i++)
 		if (p->flame[i].depth == 0)
 			root += p->flame[i].total;
@@ -612,4 +775,5 @@ void profile_report_html(FILE *f, const struct analysis *a)
 		fputs("</g>\n", f);
 	}
 	fputs("</svg>\n</section>\n", f);
+	rt_html(f, p);
 }

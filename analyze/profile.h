@@ -41,10 +41,21 @@ struct profile_summary {
 	char *unnamed_modules;           /* modules without symbols that samples fell in, or NULL */
 	struct profile_flame *flame;     /* the call tree's larger nodes, parents before children */
 	int nflame, flame_depth;
+
+	/* The runtime's own profiles (--runtime-profile: runtime_profiles,
+	 * runtime_profile_top): V8's samples, functions and script URLs. */
+	int rt_profiles;                 /* profiles asked for (0: none) */
+	long long rt_samples;
+	char *rt_outcome;                /* the first profile's outcome */
+	struct profile_row rt_functions[PROFILE_TOP_FUNCTIONS];
+	int nrt_functions;
+	struct profile_row rt_scripts[PROFILE_TOP_MODULES];
+	int nrt_scripts;
 };
 
 /* Reads the profile of DB into a->profile (left NULL when the bundle has no
- * profile tables or no samples). Returns 0, or -1 after error() when a query
+ * profile tables, or neither perf samples nor a runtime profile; samples 0
+ * when only the runtime profile is there). Returns 0, or -1 after error() when a query
  * fails (the analysis goes on without a profile). */
 int profile_summary_load(struct analysis *a, sqlite3 *db);
 void profile_summary_free(struct profile_summary *p);

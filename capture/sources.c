@@ -14,6 +14,7 @@ extern const struct source logs_source;
 extern const struct source attach_source;
 extern const struct source sockets_source;
 extern const struct source profile_source;
+extern const struct source runtime_source;
 
 const struct source *const capture_sources[] = {
 	&process_source,
@@ -25,5 +26,6 @@ const struct source *const capture_sources[] = {
 	&attach_source,
 	&sockets_source,
 	&profile_source,
+	&runtime_source,
 	NULL,
 };

@@ -38,6 +38,8 @@ static const struct column {
 	{ "attachments", "name", H_PATH },
 	{ "profile_modules", "path", H_PATH },
 	{ "profile_frames", "name", H_TEXT },   /* JIT names carry script paths */
+	{ "runtime_profiles", "attachment", H_PATH },   /* as attachments.name */
+	{ "runtime_profiles", "outcome", H_TEXT },
 };
 
 static const char *const how_fn[] = {
@@ -283,6 +285,7 @@ static int set_list(const char *table, char *buf, size_t len, const char *prefix
 static const char *const tables[] = {
 	"events", "sources", "processes", "cgroups", "sockets", "flows", "log_files",
 	"fingerprints", "fingerprint_examples", "attachments", "profile_modules", "profile_frames",
+	"runtime_profiles",
 };
 
 int redact_bundle_triggers(sqlite3 *db)

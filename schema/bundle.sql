@@ -14,7 +14,7 @@
 --    mono_us is CLOCK_MONOTONIC microseconds, for intervals.
 
 PRAGMA application_id = 1128354630; -- 'CASF'
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- ==== capture core (capture/writer.c) =====================================
 
@@ -516,6 +516,46 @@ CREATE TABLE profile_ticks (
 	unnamed   INTEGER NOT NULL       -- samples whose innermost frame has no name
 );
 
+-- ==== runtime source (capture/runtime/) ====================================
+-- A CPU profile taken by the target's own runtime, on request only
+-- (--runtime-profile node): V8's sampling profiler, reached through the Node.js
+-- inspector. Its functions and scripts share the profile source's tables:
+-- profile_modules (path = the script URL as V8 names it, e.g.
+-- 'file:///app/node_modules/x/y.js' or 'node:internal/...'; '[v8]' for nodes
+-- with no script: V8's own and native functions; symbols = 'inspector'),
+-- profile_frames (name = the JavaScript function's name, '(anonymous)' when
+-- it has none; addr = its 1-based line in the script, 0 when unknown;
+-- kernel = 0) and profile_stacks (V8's call tree, one node per V8 node).
+-- V8's own nodes are kept as it names them: '(root)' the tree's root,
+-- '(program)' time in native code of Node or V8 outside any JavaScript
+-- function, '(idle)' the thread waiting in the event loop (not on the CPU),
+-- '(garbage collector)' collecting. Samples are V8's, taken every
+-- interval_us of wall time on the JavaScript thread, whether or not it runs:
+-- '(idle)' is how much of that it waited.
+
+-- One row per profile asked for, taken or not.
+CREATE TABLE runtime_profiles (
+	id            INTEGER PRIMARY KEY,
+	process_id    INTEGER,           -- processes.id of the profiled target
+	runtime       TEXT NOT NULL,     -- 'node'
+	start_wall_us INTEGER,           -- Profiler.start answered; NULL when not started
+	end_wall_us   INTEGER,           -- Profiler.stop answered
+	interval_us   INTEGER NOT NULL,  -- V8's sampling interval
+	samples       INTEGER NOT NULL,  -- samples in the profile (0 when none was read)
+	attachment    TEXT,              -- attachments.name of the .cpuprofile, NULL when not kept
+	outcome       TEXT NOT NULL      -- what happened, in words: each step's failure, whether the
+	                                 -- inspector was already open (then left open) or was closed again
+);
+
+-- Samples of a runtime profile per tick and stack (its innermost node),
+-- placed by their timestamps in the tick whose interval holds them.
+CREATE TABLE runtime_profile_samples (
+	profile_id INTEGER NOT NULL,     -- runtime_profiles.id
+	tick       INTEGER NOT NULL,
+	stack_id   INTEGER NOT NULL,     -- profile_stacks.id
+	samples    INTEGER NOT NULL
+);
+
 -- ==== views ================================================================
 
 -- CPU % of one core per process and tick, from deltas of cumulative CPU time
@@ -819,6 +859,44 @@ JOIN profile_modules m ON m.id = fr.module_id
 LEFT JOIN self ON self.frame_id = incl.frame_id, total
 ORDER BY self_samples DESC, total_samples DESC;
 
+-- ---- runtime profile ----
+
+-- As profile_stack_frames, for the stacks of runtime_profile_samples.
+CREATE VIEW runtime_profile_stack_frames AS
+WITH RECURSIVE walk (stack_id, node, frame_id, depth) AS (
+	SELECT id, parent_id, frame_id, depth FROM profile_stacks
+	WHERE id IN (SELECT stack_id FROM runtime_profile_samples)
+	UNION ALL
+	SELECT w.stack_id, s.parent_id, s.frame_id, s.depth
+	FROM walk w JOIN profile_stacks s ON s.id = w.node
+)
+SELECT stack_id, frame_id, depth FROM walk;
+
+-- Functions of the runtime profiles, busiest first, with exactly the
+-- columns of profile_top (module: the script URL; kernel: 0).
+CREATE VIEW runtime_profile_top AS
+WITH total AS (SELECT SUM(samples) AS n FROM runtime_profile_samples),
+self AS (
+	SELECT s.frame_id, SUM(p.samples) AS n
+	FROM runtime_profile_samples p JOIN profile_stacks s ON s.id = p.stack_id GROUP BY s.frame_id
+),
+incl AS (
+	SELECT f.frame_id, SUM(p.samples) AS n
+	FROM runtime_profile_samples p
+	JOIN (SELECT DISTINCT stack_id, frame_id FROM runtime_profile_stack_frames) f ON f.stack_id = p.stack_id
+	GROUP BY f.frame_id
+)
+SELECT fr.id AS frame_id,
+       COALESCE(fr.name, printf('%s+0x%x', m.path, fr.addr)) AS function,
+       m.path AS module, fr.kernel,
+       COALESCE(self.n, 0) AS self_samples, incl.n AS total_samples,
+       100.0 * COALESCE(self.n, 0) / total.n AS self_pct,
+       100.0 * incl.n / total.n AS total_pct
+FROM incl JOIN profile_frames fr ON fr.id = incl.frame_id
+JOIN profile_modules m ON m.id = fr.module_id
+LEFT JOIN self ON self.frame_id = incl.frame_id, total
+ORDER BY self_samples DESC, total_samples DESC;
+
 -- @finalize: run when the capture stops cleanly (indexes are built once, at the end).
 CREATE INDEX IF NOT EXISTS process_samples_by_process ON process_samples (process_id, tick);
 CREATE INDEX IF NOT EXISTS cgroup_samples_by_cgroup ON cgroup_samples (cgroup_id, tick);
@@ -835,3 +913,4 @@ CREATE INDEX IF NOT EXISTS sockets_by_first_tick ON sockets (first_tick);
 CREATE INDEX IF NOT EXISTS sockets_by_close_tick ON sockets (close_tick);
 CREATE INDEX IF NOT EXISTS profile_samples_by_tick ON profile_samples (tick, process_id);
 CREATE INDEX IF NOT EXISTS profile_stacks_by_parent ON profile_stacks (parent_id);
+CREATE INDEX IF NOT EXISTS runtime_profile_samples_by_tick ON runtime_profile_samples (tick, profile_id);
