@@ -6,6 +6,9 @@
  * directories (sockmap), dump each network namespace holding a target
  * (NETLINK_SOCK_DIAG, or /proc/PID/net/{tcp,udp}{,6} when netlink is not
  * available), keep the targets' sockets (all of them with --all-sockets).
+ * The namespace's per-state totals need a full dump (every TIME_WAIT and
+ * unix socket): every --socket-totals-every ticks; the ticks between dump
+ * what a target can hold and write the kernel's sockstat counters instead.
  *
  * Storage is change-driven: a socket is one `sockets` row; `socket_samples`
  * gets a row only when something about it changed, plus a keyframe every
@@ -773,17 +776,17 @@ static void sockets_close(struct capture *cap, void *state)
 }
 
 static const struct capture_option sockets_options[] = {
-	{ .name = "socket-totals-every", .arg = "N",
-	  .help = "sockets: per-state totals of the whole namespace every N ticks (default 10);\n"
-		  "its sockstat counts every tick",
-	  .kind = CAPTURE_OPT_INT, .own = 1, .offset = offsetof(struct sockets_opts, totals_every),
-	  .def = "10", .min = 1, .max = 86400, .want = "a number of ticks from 1 to 86400" },
 	{ .name = "all-sockets", .help = "sockets: keep every socket of the namespace, not only the target's",
 	  .kind = CAPTURE_OPT_FLAG, .offset = offsetof(struct capture_opts, all_sockets) },
 	{ .name = "socket-keyframe", .arg = "DUR",
 	  .help = "sockets: full rows of every socket at least this often (default 60s)",
 	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, socket_keyframe_us),
 	  .def = "60s", .want = "a duration" },
+	{ .name = "socket-totals-every", .arg = "N",
+	  .help = "sockets: per-state totals of the namespace every N ticks (default 10);\n"
+		  "its sockstat counts at every tick",
+	  .kind = CAPTURE_OPT_INT, .own = 1, .offset = offsetof(struct sockets_opts, totals_every),
+	  .def = "10", .min = 1, .max = 86400, .want = "a number of ticks from 1 to 86400" },
 	{ .name = NULL },
 };
 
