@@ -156,6 +156,60 @@ cpu_at_1k() {
 	done
 	echo
 }
+# The tick in a busy namespace: a network namespace of its own where
+# bench/twmaker left ~14-20k TIME_WAIT sockets (what a host that opens many
+# short connections carries) beside a target holding 1,000 sockets
+# (sockhold 500). --sources sockets, 1 s ticks, SOCKET_BUSY_SECONDS (20) s,
+# before and after at once, 2 rounds. SOCKET_BENCH_ONLY=busy runs only this.
+busy_ns() {
+	_secs=${SOCKET_BUSY_SECONDS:-20}
+	cat > "$T/busy.sh" <<'BUSY'
+set -u
+ip link set lo up
+"$BUILD/bench/sockhold" 500 --duration 900 > "$T/busy.hold" 2>&1 &
+hp=$!
+_w=0
+while ! grep -q ready "$T/busy.hold" 2>/dev/null; do sleep 0.2; _w=$((_w + 1)); [ $_w -lt 300 ] || exit 1; done
+"$BUILD/bench/twmaker" 20000 > /dev/null || exit 1
+echo "tw $(ss -tanH state time-wait | wc -l) load $(cut -d' ' -f1 /proc/loadavg)" > "$T/busy.info"
+modes="after"; [ -n "$BEFORE" ] && modes="before after"
+for r in 1 2; do
+	pids=""
+	for m in $modes; do
+		if [ $m = before ]; then b="$BEFORE/bin"; else b="$BIN"; fi
+		rm -f "$T/busy.$m.$r.db"
+		/usr/bin/time -f "%U %S %e" -o "$T/busy.$m.$r.time" "$b/casefile-capture" --sources sockets --pid $hp \
+			--duration "${SECS}s" --interval 1s -o "$T/busy.$m.$r.db" -q >/dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	wait $pids
+done
+kill $hp
+BUSY
+	T="$T" BUILD="$BUILD" BIN="$BIN" BEFORE="$BEFORE" SECS="$_secs" unshare -n sh "$T/busy.sh" || { echo "(busy namespace: could not run)"; echo; return; }
+	echo "The tick in a busy namespace ($(cat "$T/busy.info" | awk '{ print $2 }') TIME_WAIT sockets and a target holding 1,000"
+	echo "sockets, a namespace of its own; \`--sources sockets\`, 1 s ticks, ${_secs} s, before and after at once,"
+	echo "2 rounds; load average $(awk '{ print $4 }' "$T/busy.info") at the start):"
+	echo
+	echo "| capture | CPU % of a core (each round) | tick median ms (each round) | full-dump ticks, median ms |"
+	echo "|---|---|---|---|"
+	for m in before after; do
+		[ -f "$T/busy.$m.1.time" ] || continue
+		c=""; k=""; f=""
+		for r in 1 2; do
+			c="$c $(awk '{ printf "%.3f", ($1 + $2) / $3 * 100 }' "$T/busy.$m.$r.time")"
+			k="$k $(sqlite3 "$T/busy.$m.$r.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id > 1" | median_val)"
+			f="$f $(sqlite3 "$T/busy.$m.$r.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id IN (SELECT DISTINCT tick
+				FROM socket_totals WHERE state = 'TIME_WAIT') AND id > 1" | median_val)"
+		done
+		echo "| $m |$c |$k |$f |"
+	done
+	echo
+}
+if [ "${SOCKET_BENCH_ONLY:-}" = busy ]; then
+	busy_ns
+	exit
+fi
 if [ "${SOCKET_BENCH_ONLY:-}" = cpu ]; then
 	cpu_at_1k
 	exit
@@ -267,3 +321,4 @@ echo "Bundle size: $(cat "$T/size.txt")"
 echo "Whole bundle of that 30 s capture: $(stat -c %s "$T/size.db") bytes."
 echo
 cpu_at_1k
+busy_ns
