@@ -194,7 +194,9 @@ static int tcp_by_diag(struct capture *cap, pid_t netpid, struct sockdiag_result
 		return 1;
 	if (sockdiag_open(&sd) < 0)
 		return 1;
-	rc = sockdiag_dump_tcp(&sd, 0, ~0u, all);
+	/* Only sockets a target holds are kept: no reply for the timewait and
+	 * request sockets (inode 0), tens of thousands on a busy host. */
+	rc = sockdiag_dump_tcp(&sd, 0, ~((1u << SD_TIME_WAIT) | (1u << SD_NEW_SYN_RECV)), all);
 	sockdiag_close(&sd);
 	if (rc < 0) {
 		sockdiag_result_reset(all);
