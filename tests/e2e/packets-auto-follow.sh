@@ -46,8 +46,9 @@ bg "$CAP" --pid "$P" --sources packets --duration 40s -o b.db -q
 CP=$LAST_PID
 running() { [ -e b.db ] && [ "$(q b.db "SELECT count(*) FROM sources WHERE name='packets' AND status='running'" 2>/dev/null)" = 1 ]; }
 wait_for 20 running || fail "packets source did not start"
-first=$(q b.db "SELECT message FROM events WHERE source='packets' AND kind='packet_filter' LIMIT 1")
-case "$first" in *"port $LPORT"*) ;; *) fail "first filter does not name the listener: $first" ;; esac
+# the filter's events are written at the tick after the handle opens
+names_listener() { q b.db "SELECT message FROM events WHERE source='packets' AND kind='packet_filter' LIMIT 1" | grep -q "port $LPORT"; }
+wait_for 20 names_listener || fail "first filter does not name the listener: $(q b.db "SELECT message FROM events WHERE kind='packet_filter'")"
 touch go
 wait_for 10 grep -q "^connected" target.out || fail "target did not connect"
 EPH=$(awk '/^connected/ { print $2 }' target.out)
