@@ -13,8 +13,20 @@
 #   sockets source tick ticks.sample_us of casefile-capture --sources sockets
 #                      on the holders (after the first tick; includes the
 #                      change-only bundle writes)
+# Each command is run by bench/timeit (wall around its fork+exec+wait, CPU
+# from its rusage); the commands of a size take turns, round after round.
+#
+# BEFORE=DIR: also run the code of another tree side by side (DIR/bin and
+# DIR/build/bench hold its casefile-capture and sockdump), e.g. main's:
+#   git worktree add /tmp/before main && make -C /tmp/before all build/bench/sockdump
+#   BEFORE=/tmp/before BENCH=sockets make bench
 set -u
 BIN=${BIN:-bin}; BUILD=${BUILD:-build}
+BEFORE=${BEFORE:-}
+if [ -n "$BEFORE" ] && { [ ! -x "$BEFORE/bin/casefile-capture" ] || [ ! -x "$BEFORE/build/bench/sockdump" ]; }; then
+	echo "BEFORE=$BEFORE: no bin/casefile-capture and build/bench/sockdump there" >&2
+	exit 2
+fi
 SIZES=${SOCKET_BENCH_SIZES:-"1000 10000 30000"}
 T=$(mktemp -d /tmp/casefile-bench-sockets.XXXXXX)
 HOLDERS=""
@@ -27,21 +39,35 @@ trap cleanup EXIT INT TERM
 
 now_ns() { date +%s%N; }
 
-# median_ms R CMD...: prints "median (min..max)" of R timed runs of CMD.
-median_ms() {
+# run_rounds R LABEL=CMD...: every CMD once a round, R rounds, taking turns
+# (round i starts with the i-th command); "wall_us cpu_us" lines go to
+# $T/r.LABEL. One warm-up run of each first.
+run_rounds() {
 	_r=$1; shift
-	"$@" >/dev/null 2>&1    # warm-up
-	: > "$T/times"
+	for _c in "$@"; do
+		: > "$T/r.${_c%%=*}"
+		"$BUILD/bench/timeit" sh -c "exec ${_c#*=}" >/dev/null 2>&1
+	done
 	_i=0
 	while [ $_i -lt "$_r" ]; do
-		_a=$(now_ns); "$@" >/dev/null 2>&1; _b=$(now_ns)
-		echo $(( (_b - _a) / 1000 )) >> "$T/times"
+		_s=$((_i % $#)); _k=0; : > "$T/order"
+		for _c in "$@"; do [ $_k -ge $_s ] && echo "$_c" >> "$T/order"; _k=$((_k + 1)); done
+		_k=0
+		for _c in "$@"; do [ $_k -lt $_s ] && echo "$_c" >> "$T/order"; _k=$((_k + 1)); done
+		while IFS= read -r _c; do
+			"$BUILD/bench/timeit" sh -c "exec ${_c#*=}" >> "$T/r.${_c%%=*}" 2>/dev/null
+		done < "$T/order"
 		_i=$((_i + 1))
 	done
-	sort -n "$T/times" | awk '{ v[NR] = $1 } END {
+}
+# med LABEL COLUMN: "median (min..max)" in ms of column 1 (wall) or 2 (CPU).
+med() {
+	cut -d' ' -f"$2" "$T/r.$1" | sort -n | awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		printf "%.1f (%.1f..%.1f)", m / 1000, v[1] / 1000, v[NR] / 1000 }'
 }
+# medv LABEL COLUMN: the median alone, in ms.
+medv() { med "$1" "$2" | cut -d' ' -f1; }
 median_val() { sort -n | awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
 	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m }'; }
 
@@ -76,39 +102,114 @@ stop_holders() {
 	while [ "$(ss -tanH 2>/dev/null | wc -l)" -gt 2000 ] && [ $_w -lt 100 ]; do sleep 0.1; _w=$((_w + 1)); done
 }
 
-tick_ms() {   # capture a few ticks of the sockets source only; median sample ms after tick 1
+tick_ms() {   # BIN: a few ticks of the sockets source only; median sample ms after tick 1
 	rm -f "$T/cap.db"
-	"$BIN/casefile-capture" --sources sockets $PIDARGS --duration 4s --interval 1s -o "$T/cap.db" -q >/dev/null 2>&1 || { echo "-"; return; }
+	"$1/casefile-capture" --sources sockets $PIDARGS --duration 4s --interval 1s -o "$T/cap.db" -q >/dev/null 2>&1 || { echo "-"; return; }
 	sqlite3 "$T/cap.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id > 1 AND sample_us IS NOT NULL" | median_val
 	printf " (first tick %s)" "$(sqlite3 "$T/cap.db" "SELECT printf('%.1f', sample_us / 1000.0) FROM ticks WHERE id = 1")"
 }
 
 # Own CPU of a whole capture at the BRIEF's target point: a target holding
 # 1,000 mostly idle established loopback sockets (500 connections, both
-# ends), 1 s interval, 60 s, default sources and --sources sockets run side
-# by side on the same holder. CPU % = (utime + stime) / wall of the capture
-# process (GNU time), tick = median ticks.sample_us after the first tick.
-# SOCKET_BENCH_ONLY=cpu runs only this part (~70 s).
+# ends), 1 s interval, SOCKET_CPU_SECONDS (60) s, default sources and
+# --sources sockets, all at once on the same holder (with BEFORE: its two
+# too, four captures), SOCKET_CPU_ROUNDS (2) rounds. CPU % = (utime +
+# stime) / wall of the capture process (GNU time); tick = median
+# ticks.sample_us after the first tick. SOCKET_BENCH_ONLY=cpu runs only this.
 cpu_at_1k() {
+	_secs=${SOCKET_CPU_SECONDS:-60}; _rounds=${SOCKET_CPU_ROUNDS:-2}
 	start_holders 500 || return 1
-	rm -f "$T/cpu.default.db" "$T/cpu.sockets.db"
-	for m in default sockets; do
-		if [ $m = sockets ]; then src="--sources sockets"; else src=""; fi
-		/usr/bin/time -f "%U %S %e" -o "$T/time.$m" "$BIN/casefile-capture" $src $PIDARGS \
-			--duration 60s --interval 1s -o "$T/cpu.$m.db" -q >/dev/null 2>&1 &
-		eval "pid_$m=\$!"
+	modes="after.default after.sockets"
+	[ -n "$BEFORE" ] && modes="before.default before.sockets $modes"
+	for m in $modes; do : > "$T/cpu.$m"; : > "$T/tick.$m"; done
+	_load=""
+	_i=0
+	while [ $_i -lt "$_rounds" ]; do
+		_load="$_load $(cut -d' ' -f1 /proc/loadavg)"
+		_pids=""
+		for m in $modes; do
+			case $m in before.*) b="$BEFORE/bin" ;; *) b="$BIN" ;; esac
+			case $m in *.sockets) src="--sources sockets" ;; *) src="" ;; esac
+			rm -f "$T/cpu.$m.db"
+			/usr/bin/time -f "%U %S %e" -o "$T/time.$m" "$b/casefile-capture" $src $PIDARGS \
+				--duration "${_secs}s" --interval 1s -o "$T/cpu.$m.db" -q >/dev/null 2>&1 &
+			_pids="$_pids $!"
+		done
+		wait $_pids
+		for m in $modes; do
+			awk '{ printf "%.3f\n", ($1 + $2) / $3 * 100 }' "$T/time.$m" >> "$T/cpu.$m"
+			sqlite3 "$T/cpu.$m.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id > 1 AND sample_us IS NOT NULL" \
+				| median_val >> "$T/tick.$m"; echo >> "$T/tick.$m"
+		done
+		_i=$((_i + 1))
 	done
-	wait "$pid_default" "$pid_sockets"
+	_load="$_load $(cut -d' ' -f1 /proc/loadavg)"
 	stop_holders
-	echo "Own CPU at 1 s with 1,000 target sockets (500 held connections), 60 s:"
-	for m in default sockets; do
-		printf -- "- %s: %s%% of a core, tick median %s ms\n" \
-			"$([ $m = sockets ] && echo "\`--sources sockets\`" || echo "default sources")" \
-			"$(awk '{ printf "%.2f", ($1 + $2) / $3 * 100 }' "$T/time.$m")" \
-			"$(sqlite3 "$T/cpu.$m.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id > 1 AND sample_us IS NOT NULL" | median_val)"
+	echo "Own CPU at 1 s with 1,000 target sockets (500 held connections), ${_secs} s, $_rounds rounds"
+	echo "(all captures of a round at once on the same holder; load average at each round's start and the end:$_load):"
+	echo
+	echo "| capture | CPU % of a core (each round) | tick median ms (each round) |"
+	echo "|---|---|---|"
+	for m in $modes; do
+		case $m in *.sockets) what="\`--sources sockets\`" ;; *) what="default sources" ;; esac
+		echo "| ${m%%.*}: $what | $(tr '\n' ' ' < "$T/cpu.$m") | $(tr '\n' ' ' < "$T/tick.$m") |"
 	done
 	echo
 }
+# The tick in a busy namespace: a network namespace of its own where
+# bench/twmaker left ~14-20k TIME_WAIT sockets (what a host that opens many
+# short connections carries) beside a target holding 1,000 sockets
+# (sockhold 500). --sources sockets, 1 s ticks, SOCKET_BUSY_SECONDS (20) s,
+# before and after at once, 2 rounds. SOCKET_BENCH_ONLY=busy runs only this.
+busy_ns() {
+	_secs=${SOCKET_BUSY_SECONDS:-20}
+	cat > "$T/busy.sh" <<'BUSY'
+set -u
+ip link set lo up
+"$BUILD/bench/sockhold" 500 --duration 900 > "$T/busy.hold" 2>&1 &
+hp=$!
+_w=0
+while ! grep -q ready "$T/busy.hold" 2>/dev/null; do sleep 0.2; _w=$((_w + 1)); [ $_w -lt 300 ] || exit 1; done
+"$BUILD/bench/twmaker" 20000 > /dev/null || exit 1
+echo "tw $(ss -tanH state time-wait | wc -l) load $(cut -d' ' -f1 /proc/loadavg)" > "$T/busy.info"
+modes="after"; [ -n "$BEFORE" ] && modes="before after"
+for r in 1 2; do
+	pids=""
+	for m in $modes; do
+		if [ $m = before ]; then b="$BEFORE/bin"; else b="$BIN"; fi
+		rm -f "$T/busy.$m.$r.db"
+		/usr/bin/time -f "%U %S %e" -o "$T/busy.$m.$r.time" "$b/casefile-capture" --sources sockets --pid $hp \
+			--duration "${SECS}s" --interval 1s -o "$T/busy.$m.$r.db" -q >/dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	wait $pids
+done
+kill $hp
+BUSY
+	T="$T" BUILD="$BUILD" BIN="$BIN" BEFORE="$BEFORE" SECS="$_secs" unshare -n sh "$T/busy.sh" || { echo "(busy namespace: could not run)"; echo; return; }
+	echo "The tick in a busy namespace ($(cat "$T/busy.info" | awk '{ print $2 }') TIME_WAIT sockets and a target holding 1,000"
+	echo "sockets, a namespace of its own; \`--sources sockets\`, 1 s ticks, ${_secs} s, before and after at once,"
+	echo "2 rounds; load average $(awk '{ print $4 }' "$T/busy.info") at the start):"
+	echo
+	echo "| capture | CPU % of a core (each round) | tick median ms (each round) | full-dump ticks, median ms |"
+	echo "|---|---|---|---|"
+	for m in before after; do
+		[ -f "$T/busy.$m.1.time" ] || continue
+		c=""; k=""; f=""
+		for r in 1 2; do
+			c="$c $(awk '{ printf "%.3f", ($1 + $2) / $3 * 100 }' "$T/busy.$m.$r.time")"
+			k="$k $(sqlite3 "$T/busy.$m.$r.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id > 1" | median_val)"
+			f="$f $(sqlite3 "$T/busy.$m.$r.db" "SELECT sample_us / 1000.0 FROM ticks WHERE id IN (SELECT DISTINCT tick
+				FROM socket_totals WHERE state = 'TIME_WAIT') AND id > 1" | median_val)"
+		done
+		echo "| $m |$c |$k |$f |"
+	done
+	echo
+}
+if [ "${SOCKET_BENCH_ONLY:-}" = busy ]; then
+	busy_ns
+	exit
+fi
 if [ "${SOCKET_BENCH_ONLY:-}" = cpu ]; then
 	cpu_at_1k
 	exit
@@ -117,52 +218,76 @@ fi
 echo "## Sockets: snapshot cost and bundle size"
 echo
 echo "Established loopback connections held by \`bench/sockhold\` (2 sockets and 2 fds each),"
-echo "spread over processes of at most 9000 connections. Wall ms, median of R runs (min..max),"
-echo "timed with \`date +%s%N\` around each command (fork+exec included), output to /dev/null."
-echo "The casefile rows run the sockets source's code: a NETLINK_SOCK_DIAG dump of TCP v4+v6"
-echo "with tcp_info, and owners (pid, fd) from the targets' fd directories only."
+echo "spread over processes of at most 9000 connections. Each command run by \`bench/timeit\`"
+echo "(wall around its fork+exec+wait; CPU = its user + system time), output to /dev/null, the"
+echo "commands of a size taking turns round after round. The casefile rows run the sockets"
+echo "source's code: one NETLINK_SOCK_DIAG dump of TCP v4+v6 with tcp_info, and owners (pid, fd)"
+echo "from the targets' fd directories only (a \`readlink\` per fd)."
 echo
 
 have() { command -v "$1" >/dev/null 2>&1; }
-ROWS=""
 for n in $SIZES; do
 	start_holders "$n" || exit 1
 	rows=$(ss -tanH | wc -l)
 	if [ "$n" -ge 30000 ]; then R=3; else R=5; fi
 	echo "== $n connections ($rows tcp rows, $NPROC holder processes)" >&2
-	c_snap=$(median_ms $R "$BUILD/bench/sockdump" -i -p "$PIDS")
-	c_all=$(median_ms $R "$BUILD/bench/sockdump" -i -P)
-	c_tick=$(tick_ms)
-	s_pi=$(median_ms $R ss -tanpi)
-	s_p=$(median_ms $R ss -tanp)
-	if have netstat; then n_p=$(median_ms $R netstat -ntp); else n_p="not installed"; fi
-	if have lsof; then l_i=$(median_ms $R lsof -i -n -P); else l_i="not installed"; fi
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	set -- "after=$BUILD/bench/sockdump -i -p $PIDS" "all=$BUILD/bench/sockdump -i -P" "spi=ss -tanpi" "sp=ss -tanp"
+	[ -n "$BEFORE" ] && set -- "before=$BEFORE/build/bench/sockdump -i -p $PIDS" "$@"
+	have netstat && set -- "$@" "np=netstat -ntp"
+	have lsof && set -- "$@" "li=lsof -i -n -P"
+	run_rounds $R "$@"
+	"$BUILD/bench/sockdump" -i -p "$PIDS" > "$T/inproc" 2>&1
+	c_tick=$(tick_ms "$BIN")
+	b_tick="-"; [ -n "$BEFORE" ] && b_tick=$(tick_ms "$BEFORE/bin")
+	load1=$(cut -d' ' -f1 /proc/loadavg)
 	stop_holders
-	eval "r_snap_$n=\"\$c_snap\"; r_all_$n=\"\$c_all\"; r_tick_$n=\"\$c_tick\"; r_spi_$n=\"\$s_pi\"; r_sp_$n=\"\$s_p\"; r_np_$n=\"\$n_p\"; r_li_$n=\"\$l_i\"; r_rows_$n=\"$rows, $NPROC proc, R=$R\""
+	for l in before after all spi sp np li; do
+		if [ -s "$T/r.$l" ]; then w=$(med $l 1); c=$(med $l 2); cv=$(medv $l 2); wv=$(medv $l 1)
+		else w="-"; c="-"; cv=""; wv=""; fi
+		eval "w_${l}_$n=\"\$w\"; c_${l}_$n=\"\$c\"; cv_${l}_$n=\"\$cv\"; wv_${l}_$n=\"\$wv\""
+		rm -f "$T/r.$l"
+	done
+	eval "r_tick_$n=\"\$c_tick\"; r_btick_$n=\"\$b_tick\"; r_rows_$n=\"$rows, $NPROC proc, R=$R, load $load0-$load1\""
+	eval "r_in_$n=\"\$(sed -n 's/.*ms \\([0-9.]*\\) (dump \\([0-9.]*\\), owners \\([0-9.]*\\)).*/\\1 (dump \\2, owners \\3)/p' "$T/inproc")\""
 done
 
 hdr="| command |"; sep="|---|"
 for n in $SIZES; do eval "hdr=\"\$hdr N=$n (\$r_rows_$n) |\""; sep="$sep---|"; done
-echo "$hdr"; echo "$sep"
 row() {   # label var
 	_l="| $1 |"
 	for n in $SIZES; do eval "_l=\"\$_l \$${2}_$n |\""; done
 	echo "$_l"
 }
-row "**casefile snapshot** (\`sockdump -i -p\` targets)" r_snap
-row "casefile snapshot, owners from all of /proc (\`sockdump -i -P\`)" r_all
-row "casefile sockets source, one tick (\`ticks.sample_us\`)" r_tick
-row "\`ss -tanpi\`" r_spi
-row "\`ss -tanp\`" r_sp
-row "\`netstat -ntp\`" r_np
-row "\`lsof -i -n -P\`" r_li
+table() {   # w|c
+	echo "$hdr"; echo "$sep"
+	[ -n "$BEFORE" ] && row "casefile snapshot, **before** (\`sockdump -i -p\` targets, \`$BEFORE\`)" ${1}_before
+	row "**casefile snapshot** (\`sockdump -i -p\` targets)" ${1}_after
+	row "casefile snapshot, owners from all of /proc (\`sockdump -i -P\`)" ${1}_all
+	row "\`ss -tanpi\`" ${1}_spi
+	row "\`ss -tanp\`" ${1}_sp
+	row "\`netstat -ntp\`" ${1}_np
+	row "\`lsof -i -n -P\`" ${1}_li
+	echo
+}
+echo "Wall ms (fork+exec+wait), median of R rounds (min..max):"
 echo
-echo "Ratio to \`ss -tanpi\` (target: at most 0.25), cold snapshot (every fd link read, fork+exec"
-echo "included) and the sockets source's steady tick (owners cached, links read again only"
-echo "for fds whose socket is new):"
+table w
+echo "CPU ms (user + system of the command), median of R rounds (min..max):"
+echo
+table c
+echo "Inside the after snapshot (its own clock, one run): $(for n in $SIZES; do eval "printf 'N=%s %s ms; ' $n \"\$r_in_$n\""; done)"
+echo "Sockets source, one steady tick (\`ticks.sample_us\` median after the first, ms): after $(for n in $SIZES; do eval "printf 'N=%s %s; ' $n \"\$r_tick_$n\""; done)"
+[ -n "$BEFORE" ] && echo "before $(for n in $SIZES; do eval "printf 'N=%s %s; ' $n \"\$r_btick_$n\""; done)"
+echo
+echo "Ratio to \`ss -tanpi\` of the cold snapshot (target: at most 0.25), by wall / by CPU:"
 for n in $SIZES; do
-	eval "a=\"\$r_snap_$n\"; t=\"\$r_tick_$n\"; b=\"\$r_spi_$n\""
-	echo "$a $t $b" | awk -v n="$n" '{ printf "- N=%s: cold %.2f, tick %.2f\n", n, $1 / $(NF - 1), $3 / $(NF - 1) }'
+	eval "aw=\$wv_after_$n; ac=\$cv_after_$n; bw=\$wv_before_$n; bc=\$cv_before_$n; sw=\$wv_spi_$n; sc=\$cv_spi_$n"
+	if [ -n "$BEFORE" ]; then
+		echo "$n $aw $ac $bw $bc $sw $sc" | awk '{ printf "- N=%s: after %.2f / %.2f, before %.2f / %.2f\n", $1, $2 / $6, $3 / $7, $4 / $6, $5 / $7 }'
+	else
+		echo "$n $aw $ac $sw $sc" | awk '{ printf "- N=%s: %.2f / %.2f\n", $1, $2 / $4, $3 / $5 }'
+	fi
 done
 echo
 
@@ -196,3 +321,4 @@ echo "Bundle size: $(cat "$T/size.txt")"
 echo "Whole bundle of that 30 s capture: $(stat -c %s "$T/size.db") bytes."
 echo
 cpu_at_1k
+busy_ns

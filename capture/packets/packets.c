@@ -108,6 +108,7 @@ void packets_free(struct packets *pk)
 	free(pk->filter);
 	free(pk->new_filter);
 	free(pk->sent_filter);
+	pktfilter_cache_release(&pk->auto_cache);
 	pthread_mutex_destroy(&pk->lock);
 	pthread_cond_destroy(&pk->cond);
 	free(pk);
@@ -196,7 +197,7 @@ static int packets_open(struct capture *cap, void **state)
 	if (!o->pcap_filter || !strcmp(o->pcap_filter, "auto")) {
 		/* Default: the target's own connections, as its sockets show them */
 		pk->auto_filter = 1;
-		pk->filter = pktfilter_auto(cap);
+		pk->filter = pktfilter_auto(cap, &pk->auto_cache);
 		pk->next_auto_ms = packets_mono_ms() + PKTFILTER_REFRESH_MS;
 	} else if (*o->pcap_filter) {
 		pk->filter = strdup(o->pcap_filter);
@@ -529,7 +530,7 @@ static int follow_netns(struct capture *cap, struct packets *pk)
 		/* /proc/PID/net now shows the new namespace: its sockets make
 		 * the filter the new handle starts with; check again soon, as a
 		 * target that just moved is likely still opening sockets. */
-		char *f = pktfilter_auto(cap);
+		char *f = pktfilter_auto(cap, &pk->auto_cache);
 
 		if (f)
 			packets_offer_filter(pk, f);
@@ -558,7 +559,7 @@ static int packets_sample(struct capture *cap, void *state, int64_t tick)
 	if (rc)
 		return rc;
 	if (pk->auto_filter && packets_mono_ms() >= pk->next_auto_ms) {
-		char *f = pktfilter_auto(cap);
+		char *f = pktfilter_auto(cap, &pk->auto_cache);
 
 		pk->next_auto_ms = packets_mono_ms() + PKTFILTER_REFRESH_MS;
 		if (f && (!pk->sent_filter || strcmp(f, pk->sent_filter))) {
@@ -591,6 +592,12 @@ static void packets_close(struct capture *cap, void *state)
 	if (pk->thread_started)
 		pthread_join(pk->thread, NULL);
 	drain(cap, pk);
+	if (pk->auto_filter)
+		writer_manifest_setf(cap->w, "packets.auto_filter_refreshes",
+				     "%lld read every fd link of the targets, %lld only those of new fds, %lld none "
+				     "(no new socket); %lld fd links read",
+				     (long long)pk->auto_cache.full_reads, (long long)pk->auto_cache.part_reads,
+				     (long long)pk->auto_cache.reuses, (long long)pk->auto_cache.links_read);
 	if (pk->cap_dropped || pk->not_stored)
 		info("packets: %llu stored, %llu not stored after the size cap",
 		     (unsigned long long)pk->stored_packets,

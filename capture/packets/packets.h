@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "pktcodec.h"
 #include "pktflow.h"
+#include "pktfilter.h"
 
 #include <pcap/pcap.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@ struct packets {
 	char *filter;                    /* BPF text in force, NULL = everything */
 	int auto_filter;
 	pid_t auto_pid;
+	struct pktfilter_cache auto_cache; /* main thread: the auto filter's fd link cache */
 
 	unsigned long long netns;        /* main thread: inode of the namespace captured, 0 unknown */
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROCNET_MAX (64u << 20)
@@ -194,7 +195,9 @@ static int tcp_by_diag(struct capture *cap, pid_t netpid, struct sockdiag_result
 		return 1;
 	if (sockdiag_open(&sd) < 0)
 		return 1;
-	rc = sockdiag_dump_tcp(&sd, 0, ~0u, all);
+	/* Only sockets a target holds are kept: no reply for the timewait and
+	 * request sockets (inode 0), tens of thousands on a busy host. */
+	rc = sockdiag_dump_tcp(&sd, 0, ~((1u << SD_TIME_WAIT) | (1u << SD_NEW_SYN_RECV)), all);
 	sockdiag_close(&sd);
 	if (rc < 0) {
 		sockdiag_result_reset(all);
@@ -203,34 +206,99 @@ static int tcp_by_diag(struct capture *cap, pid_t netpid, struct sockdiag_result
 	return 0;
 }
 
-char *pktfilter_auto(struct capture *cap)
+void pktfilter_cache_release(struct pktfilter_cache *c)
+{
+	sockmap_release(&c->owners);
+	sockmap_release(&c->foreign);
+	sockmap_release(&c->alive);
+	for (int i = 0; i < c->nfdc; i++)
+		sockmap_fdcache_release(&c->fdc[i]);
+	free(c->fdc);
+	memset(c, 0, sizeof(*c));
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the last read's owners may be used as they are: nothing in ALL
+ * that it did not see (a socket a target opened or accepted since has a new
+ * inode; one still waiting to be accepted has none). */
+static int cache_explains(const struct pktfilter_cache *c, const struct sockdiag_result *all)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		uint32_t ino = all->v[i].inode;
+		if (ino && !sockmap_find(&c->owners, ino) && !sockmap_find(&c->foreign, ino))
+			return 0;
+	}
+	return 1;
+}
+
+/* Reads the targets' fd links into map; with c, through its per-fd cache
+ * (alive: the inodes still in the tables; NULL reads every link). */
+static void read_owners(struct capture *cap, struct sockmap *map, struct pktfilter_cache *c,
+			const struct sockmap *alive)
+{
+	char path[256];
+	int any = 0;
+
+	if (c && c->nfdc < cap->targets.n) {
+		struct sockmap_fdcache *n = realloc(c->fdc, (size_t)cap->targets.n * sizeof(*n));
+		if (!n) {
+			c = NULL;
+		} else {
+			memset(n + c->nfdc, 0, (size_t)(cap->targets.n - c->nfdc) * sizeof(*n));
+			c->fdc = n;
+			c->nfdc = cap->targets.n;
+		}
+	}
+	for (int i = 0; i < cap->targets.n; i++) {
+		if (cap->targets.v[i].gone) {
+			if (c)
+				sockmap_fdcache_release(&c->fdc[i]);
+			continue;
+		}
+		any = 1;
+		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)cap->targets.v[i].pid);
+		sockmap_add_dir_cached(map, path, cap->targets.v[i].pid, i, c ? &c->fdc[i] : NULL, c ? alive : NULL);
+		if (c)
+			c->links_read += (int64_t)c->fdc[i].links_read;
+	}
+	if (!any && cap->opts->npids) {
+		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)cap->opts->pids[0]);
+		sockmap_add_dir(map, path, cap->opts->pids[0], 0);
+	}
+}
+
+char *pktfilter_auto(struct capture *cap, struct pktfilter_cache *c)
 {
 	static const struct { const char *file; int proto, family; } tables[] = {
 		{ "tcp", IPPROTO_TCP, AF_INET }, { "tcp6", IPPROTO_TCP, AF_INET6 },
 		{ "udp", IPPROTO_UDP, AF_INET }, { "udp6", IPPROTO_UDP, AF_INET6 },
 	};
 	struct sockdiag_result all = SOCKDIAG_RESULT_INIT;
-	struct sockmap map = { 0 };
+	struct sockmap fresh = { 0 };
+	const struct sockmap *map = &fresh;
 	size_t nown = 0;
 	pid_t netpid = 0;
 	char *filter = NULL;
 	char path[256];
+	int64_t now = mono_ms();
 
-	for (int i = 0; i < cap->targets.n; i++) {
-		if (cap->targets.v[i].gone)
-			continue;
-		if (!netpid)
+	for (int i = 0; i < cap->targets.n && !netpid; i++)
+		if (!cap->targets.v[i].gone)
 			netpid = cap->targets.v[i].pid;
-		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)cap->targets.v[i].pid);
-		sockmap_add_dir(&map, path, cap->targets.v[i].pid, i);
-	}
-	if (!netpid && cap->opts->npids) {
+	if (!netpid && cap->opts->npids)
 		netpid = cap->opts->pids[0];
-		capture_path(cap, path, sizeof(path), "/proc/%d/fd", (int)netpid);
-		sockmap_add_dir(&map, path, netpid, 0);
-	}
 	if (!netpid)
 		goto out;
+	/* The tables before the links: a socket opened in between is then in
+	 * the links and not yet in the tables, and the next refresh, which
+	 * finds it in the tables, knows it. */
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		size_t len;
 		char *text;
@@ -246,14 +314,55 @@ char *pktfilter_auto(struct capture *cap)
 		procnet_parse(text, len, tables[t].proto, tables[t].family, &all);
 		free(text);
 	}
+	if (c && c->full_ms && now - c->full_ms < PKTFILTER_RELINK_MS &&
+	    c->targets_n == cap->targets.n && c->nalive == cap->targets.nalive) {
+		if (cache_explains(c, &all)) {
+			map = &c->owners;
+			c->reuses++;
+			goto build;
+		}
+		sockmap_reset(&c->alive);
+		for (size_t i = 0; i < all.n; i++)
+			if (sockmap_add(&c->alive, all.v[i].inode, 0, 0, 0) < 0)
+				goto nomem;
+		read_owners(cap, &fresh, c, &c->alive);
+		c->part_reads++;
+	} else {
+		read_owners(cap, &fresh, c, NULL);
+		if (c) {
+			c->full_ms = now;
+			c->targets_n = cap->targets.n;
+			c->nalive = cap->targets.nalive;
+			c->full_reads++;
+		}
+	}
+	if (c) {
+		sockmap_reset(&c->foreign);
+		for (size_t i = 0; i < all.n; i++)
+			if (all.v[i].inode && !sockmap_find(&fresh, all.v[i].inode) &&
+			    sockmap_add(&c->foreign, all.v[i].inode, 0, 0, 0) < 0)
+				goto nomem;
+	}
+	goto build;
+nomem:
+	/* out of memory for the cache: read every link next time */
+	c->full_ms = 0;
+	if (!fresh.n)
+		read_owners(cap, &fresh, NULL, NULL);
+build:
 	/* Kept in place: a second array of the target's sockets doubled this
 	 * refresh's peak memory by ~190 bytes a socket. */
 	for (size_t i = 0; i < all.n; i++)
-		if (all.v[i].inode && sockmap_find(&map, all.v[i].inode))
+		if (all.v[i].inode && sockmap_find(map, all.v[i].inode))
 			all.v[nown++] = all.v[i];
 	filter = pktfilter_build(all.v, nown);
+	if (c && map == &fresh) {
+		sockmap_release(&c->owners);
+		c->owners = fresh;
+		memset(&fresh, 0, sizeof(fresh));
+	}
 out:
 	sockdiag_result_release(&all);
-	sockmap_release(&map);
+	sockmap_release(&fresh);
 	return filter;
 }

@@ -207,8 +207,13 @@ static int read_procnet(struct capture *cap, struct sockets_source *s, struct ns
 
 /* Dumps one namespace into s->res. Returns 0, 1 when nothing could be read
  * (the namespace's sockets are kept as they were), -1 on a fatal error. */
-int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full)
 {
+	/* TIME_WAIT and NEW_SYN_RECV entries are timewait and request sockets,
+	 * which no fd holds (their inode is 0): a light dump need not fill a
+	 * reply for each (a busy host has tens of thousands of them). */
+	uint32_t tcp_states = full || cap->opts->all_sockets ? ~0u
+		: ~((1u << SD_TIME_WAIT) | (1u << SD_NEW_SYN_RECV));
 	/* TCP of both families comes first, from sockdiag_dump_tcp (one
 	 * walk of the established hash instead of two). */
 	static const struct { int family, proto; } dumps[] = {
@@ -226,7 +231,7 @@ int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn
 		size_t i;
 		for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
 			int rc = dumps[i].family == AF_UNSPEC
-				? sockdiag_dump_tcp(&nc->sd, 1, ~0u, &s->res)
+				? sockdiag_dump_tcp(&nc->sd, 1, tcp_states, &s->res)
 				: sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, 1, ~0u, &s->res);
 			if (rc == 0)
 				continue;
@@ -238,7 +243,8 @@ int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn
 			ns_drop_netlink(nc);
 			break;
 		}
-		if (nc->netlink && nc->unix_ok && sockdiag_dump_unix(&nc->sd, &s->res) < 0) {
+		/* unix sockets are only counted, in the totals */
+		if (nc->netlink && full && nc->unix_ok && sockdiag_dump_unix(&nc->sd, &s->res) < 0) {
 			/* unix_diag is a module of its own and may be missing */
 			nc->unix_ok = 0;
 			sockets_event(cap, s, EV_UNIX, "unix socket dump failed (%s): unix sockets not counted",

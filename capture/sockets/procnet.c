@@ -3,6 +3,7 @@
 #include "parse.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -166,4 +167,66 @@ int procnet_parse(const char *buf, size_t len, int proto, int family, struct soc
 			r->malformed++;
 	}
 	return 0;
+}
+
+void sockstat_init(struct sockstat *st)
+{
+	st->tcp_inuse = st->tcp_tw = st->udp_inuse = st->tcp6_inuse = st->udp6_inuse = -1;
+}
+
+/* The value of "NAME N" in the tokens of one line, or -1. */
+static int64_t field(const struct tok *t, int nt, const char *name)
+{
+	size_t nl = strlen(name);
+	uint64_t v;
+
+	for (int i = 1; i + 1 < nt; i += 2)
+		if (t[i].len == nl && !memcmp(t[i].p, name, nl))
+			return parse_dec(t[i + 1].p, t[i + 1].len, &v) < 0 || v > INT64_MAX ? -1 : (int64_t)v;
+	return -1;
+}
+
+int sockstat_parse(const char *buf, size_t len, struct sockstat *st)
+{
+	static const struct { const char *line, *name; size_t off; } want[] = {
+		{ "TCP:", "inuse", offsetof(struct sockstat, tcp_inuse) },
+		{ "TCP:", "tw", offsetof(struct sockstat, tcp_tw) },
+		{ "UDP:", "inuse", offsetof(struct sockstat, udp_inuse) },
+		{ "TCP6:", "inuse", offsetof(struct sockstat, tcp6_inuse) },
+		{ "UDP6:", "inuse", offsetof(struct sockstat, udp6_inuse) },
+	};
+	const char *p = buf, *end = buf + len;
+	int set = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		struct tok t[PROCNET_MAX_TOKENS];
+		int nt = 0;
+
+		if (!eol)
+			eol = end;
+		for (const char *q = p; q < eol && nt < PROCNET_MAX_TOKENS; ) {
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == eol)
+				break;
+			t[nt].p = q;
+			while (q < eol && *q != ' ' && *q != '\t')
+				q++;
+			t[nt].len = (size_t)(q - t[nt].p);
+			nt++;
+		}
+		for (size_t i = 0; nt > 0 && i < sizeof(want) / sizeof(want[0]); i++) {
+			int64_t v;
+			if (t[0].len != strlen(want[i].line) || memcmp(t[0].p, want[i].line, t[0].len))
+				continue;
+			v = field(t, nt, want[i].name);
+			if (v < 0)
+				continue;
+			*(int64_t *)(void *)((char *)st + want[i].off) = v;
+			set++;
+		}
+		p = eol + 1;
+	}
+	return set;
 }

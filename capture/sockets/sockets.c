@@ -6,6 +6,9 @@
  * directories (sockmap), dump each network namespace holding a target
  * (NETLINK_SOCK_DIAG, or /proc/PID/net/{tcp,udp}{,6} when netlink is not
  * available), keep the targets' sockets (all of them with --all-sockets).
+ * The namespace's per-state totals need a full dump (every TIME_WAIT and
+ * unix socket): every --socket-totals-every ticks; the ticks between dump
+ * what a target can hold and write the kernel's sockstat counters instead.
  *
  * Storage is change-driven: a socket is one `sockets` row; `socket_samples`
  * gets a row only when something about it changed, plus a keyframe every
@@ -45,6 +48,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+struct sockets_opts {
+	int totals_every;
+};
+
+extern const struct source sockets_source;
 
 static const char *const proto_names[NPROTO] = { "tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket" };
 
@@ -270,8 +279,93 @@ static int write_totals(struct capture *cap, struct sockets_source *s, const str
 	return 0;
 }
 
-/* Folds one namespace's dump into the entity table and the totals. */
-static int process_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+static int write_total_row(struct capture *cap, const struct nsconn *nc, const char *proto,
+			   const char *state, int64_t sockets, int64_t owned)
+{
+	static const char sql[] =
+		"INSERT INTO socket_totals (tick, netns, proto, state, sockets, owned, recv_q_bytes,"
+		" send_q_bytes) VALUES (?,?,?,?,?,?,0,0)";
+	sqlite3_stmt *st = writer_stmt(cap->w, sql);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, cap->tick);
+	if (nc->netns)
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)nc->netns);
+	sqlite3_bind_text(st, 3, proto, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, sockets);
+	sqlite3_bind_int64(st, 6, owned);
+	return writer_step(cap->w, st);
+}
+
+/* Reads the namespace's sockstat and sockstat6 into *st. Returns 0, or 1
+ * when they cannot be read for this namespace (not there, or its target
+ * has moved to another namespace since). */
+static int read_sockstat(struct capture *cap, struct sockets_source *s, const struct nsconn *nc,
+			 struct sockstat *st)
+{
+	static const char *const names[] = { "sockstat", "sockstat6" };
+	/* Our own namespace through our own thread's /proc entry: no pid to
+	 * outlive. Another one through a target's, checked afterwards. */
+	int own = !cap->opts->root && (nc->netns == s->own_netns || !nc->netns);
+	int any = 0;
+
+	sockstat_init(st);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[512], buf[1024];
+		ssize_t n;
+		int fd;
+
+		if (own)
+			snprintf(path, sizeof(path), "/proc/thread-self/net/%s", names[i]);
+		else
+			capture_path(cap, path, sizeof(path), "/proc/%d/net/%s", (int)nc->pid, names[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;    /* no IPv6, or the process is gone */
+		do
+			n = read(fd, buf, sizeof(buf));
+		while (n < 0 && errno == EINTR);
+		close(fd);
+		if (n > 0 && sockstat_parse(buf, (size_t)n, st) > 0)
+			any = 1;
+	}
+	if (!any || (!own && nc->netns && targets_netns(cap, nc->pid) != nc->netns))
+		return 1;
+	return 0;
+}
+
+/* The rows every tick has: the kernel's own counters of the namespace
+ * (sockstat), exact at this tick, beside what the targets hold of them. */
+static int write_sockstat(struct capture *cap, struct sockets_source *s, const struct nsconn *nc)
+{
+	struct sockstat st;
+	int64_t owned_tcp = 0, owned_udp = 0;
+
+	if (s->replay || read_sockstat(cap, s, nc, &st))
+		return 0;
+	for (int stn = 0; stn < SD_STATE_MAX; stn++) {
+		if (stn != SD_TIME_WAIT && stn != SD_NEW_SYN_RECV)
+			owned_tcp += s->totals[0][stn].owned;
+		owned_udp += s->totals[1][stn].owned;
+	}
+	if (st.tcp_inuse >= 0 &&
+	    write_total_row(cap, nc, "tcp", "sockstat-inuse",
+			    st.tcp_inuse + (st.tcp6_inuse > 0 ? st.tcp6_inuse : 0), owned_tcp))
+		return -1;
+	if (st.tcp_tw >= 0 && write_total_row(cap, nc, "tcp", "sockstat-tw", st.tcp_tw, 0))
+		return -1;
+	if (st.udp_inuse >= 0 &&
+	    write_total_row(cap, nc, "udp", "sockstat-inuse",
+			    st.udp_inuse + (st.udp6_inuse > 0 ? st.udp6_inuse : 0), owned_udp))
+		return -1;
+	return 0;
+}
+
+/* Folds one namespace's dump into the entity table and the totals; the
+ * per-state totals are written only after a full dump. */
+static int process_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full)
 {
 	const struct sockdiag_result *r = &s->res;
 	int all = cap->opts->all_sockets;
@@ -364,7 +458,12 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 			nc->owned++;
 		}
 	}
-	return write_totals(cap, s, nc);
+	if (full) {
+		if (write_totals(cap, s, nc))
+			return -1;
+		nc->totals_tick = cap->tick;
+	}
+	return write_sockstat(cap, s, nc);
 }
 
 /* Sockets not seen this tick closed: their rows get close_tick. */
@@ -482,6 +581,10 @@ static int sockets_open(struct capture *cap, void **state)
 	if (!s)
 		return error("out of memory");
 	*state = s;
+	s->totals_every = ((const struct sockets_opts *)capture_source_opts(cap->opts, &sockets_source))->totals_every;
+	if (s->totals_every < 1)
+		s->totals_every = 1;
+	writer_manifest_setf(cap->w, "sockets.totals_every", "%d", s->totals_every);
 	s->own_netns = targets_netns(cap, getpid());
 	{
 		struct stat sb;
@@ -521,10 +624,16 @@ static int sockets_open(struct capture *cap, void **state)
  * 0 or -1 (fatal). */
 static int sample_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int with_target)
 {
+	/* The per-state totals need every socket of the namespace, which is
+	 * what makes a dump cost: the kernel walks its whole hash tables and
+	 * fills a reply for every TIME_WAIT entry. Every --socket-totals-every
+	 * ticks (and a namespace's first) a full dump; between them a light
+	 * one, of what a target can hold, and sockstat's counts. */
+	int full = !nc->totals_tick || cap->tick - nc->totals_tick >= s->totals_every;
 	int rc;
 
 	nc->used_tick = cap->tick;
-	rc = sockets_ns_dump(cap, s, nc);
+	rc = sockets_ns_dump(cap, s, nc, full);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -540,7 +649,11 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 	}
 	if (s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
 		return -1;
-	return process_ns(cap, s, nc);
+	if (full)
+		s->full_dumps++;
+	else
+		s->light_dumps++;
+	return process_ns(cap, s, nc, full);
 }
 
 static int sockets_sample(struct capture *cap, void *state, int64_t tick)
@@ -632,6 +745,9 @@ static void sockets_close(struct capture *cap, void *state)
 	writer_manifest_setf(cap->w, "sockets.owner_scans",
 			     "%lld full, %lld after new sockets appeared, %lld fd links read",
 			     (long long)s->full_scans, (long long)s->rescans, (long long)s->links_read);
+	writer_manifest_setf(cap->w, "sockets.dumps",
+			     "%lld full (per-state totals), %lld light (the targets' sockets; sockstat counts)",
+			     (long long)s->full_dumps, (long long)s->light_dumps);
 	/* Sockets still open at the end: record how long they were seen. */
 	for (size_t i = 0; i < s->n; i++) {
 		sqlite3_stmt *st = writer_stmt(cap->w, sql);
@@ -666,6 +782,11 @@ static const struct capture_option sockets_options[] = {
 	  .help = "sockets: full rows of every socket at least this often (default 60s)",
 	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, socket_keyframe_us),
 	  .def = "60s", .want = "a duration" },
+	{ .name = "socket-totals-every", .arg = "N",
+	  .help = "sockets: per-state totals of the namespace every N ticks (default 10);\n"
+		  "its sockstat counts at every tick",
+	  .kind = CAPTURE_OPT_INT, .own = 1, .offset = offsetof(struct sockets_opts, totals_every),
+	  .def = "10", .min = 1, .max = 86400, .want = "a number of ticks from 1 to 86400" },
 	{ .name = NULL },
 };
 
@@ -677,4 +798,5 @@ const struct source sockets_source = {
 	.sample = sockets_sample,
 	.close = sockets_close,
 	.options = sockets_options,
+	.opts_size = sizeof(struct sockets_opts),
 };

@@ -54,6 +54,7 @@ struct nsconn {
 	uint8_t *listen_ports;   /* bitmap of TCP ports listened on, this tick */
 	int64_t used_tick;       /* last tick it was dumped */
 	int64_t owned;           /* target-held sockets in its last dump */
+	int64_t totals_tick;     /* last tick its per-state totals were written; 0 none */
 };
 
 /* Per (proto, state) counts of a namespace for socket_totals. */
@@ -85,6 +86,8 @@ struct sockets_source {
 	const char *replay;      /* $CASEFILE_SOCKDIAG_FILE: a recording instead of the kernel */
 	const char *record;      /* $CASEFILE_SOCKDIAG_DUMP: record the first namespace's dumps */
 	int events[EV_MAX];
+	int totals_every;        /* --socket-totals-every: full dumps every this many ticks */
+	int64_t full_dumps, light_dumps;
 	struct total totals[NPROTO][SD_STATE_MAX];
 	char *filebuf;
 };
@@ -102,9 +105,13 @@ void sockets_event(struct capture *cap, struct sockets_source *s, enum ev_kind k
  * this tick). */
 struct nsconn *sockets_ns_get(struct capture *cap, struct sockets_source *s,
 			      unsigned long long netns, pid_t pid, int *fatal);
-/* Dumps the namespace's sockets into s->res. Returns 0, 1 when nothing
- * could be read (its sockets are kept as they were), -1 on a fatal error. */
-int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc);
+/* Dumps the namespace's sockets into s->res. Full: every socket, unix ones
+ * too, for the per-state totals; else (a light dump) only what a target can
+ * hold: TCP without TIME_WAIT and NEW_SYN_RECV (neither has an fd; with
+ * --all-sockets they are kept), UDP, no unix sockets. Returns 0, 1 when
+ * nothing could be read (its sockets are kept as they were), -1 on a fatal
+ * error. */
+int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full);
 /* Closes what the connection holds. */
 void sockets_ns_release(struct nsconn *nc);
 

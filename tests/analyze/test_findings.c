@@ -60,6 +60,61 @@ static void test_findings__drops_and_not_stored_are_both_noted(void **state)
 	sqlite3_close(db);
 }
 
+/* Per-state socket_totals come every --socket-totals-every ticks: a tick
+ * between two takes the last one taken, and the per-tick sockstat rows
+ * (another kind of count) are not read as TIME_WAIT. */
+static void test_findings__churn_time_wait_from_sampled_totals(void **state)
+{
+	struct analysis a;
+	struct rulepack p;
+	sqlite3 *db = schema_db();
+	const struct finding *f = NULL;
+	char sql[256];
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO sources (name, requested, status, backend, first_tick, last_tick)"
+		" VALUES ('sockets', 1, 'ran', 'netlink', 1, 30)", NULL, NULL, NULL), SQLITE_OK);
+	for (int t = 1; t <= 30; t++) {
+		/* 20 outbound connections a second, 40 at tick 25, the busiest */
+		int opened = t == 25 ? 40 : 20;
+		snprintf(sql, sizeof(sql), "INSERT INTO ticks (id, wall_us, mono_us) VALUES (%d, %d000000, %d000000)",
+			 t, t, t);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		for (int i = 0; i < opened; i++) {
+			snprintf(sql, sizeof(sql), "INSERT INTO sockets (proto, family, local_addr, local_port,"
+				 " remote_addr, remote_port, direction, inode, first_tick, close_tick) VALUES"
+				 " ('tcp', 4, '10.0.0.1', %d, '10.0.0.2', 443, 'out', %d, %d, %d)", 10000 + t * 50 + i, t * 100 + i, t, t + 1);
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		}
+		snprintf(sql, sizeof(sql), "INSERT INTO socket_totals VALUES (%d, 1, 'tcp', 'sockstat-tw', 999, 0, 0, 0);"
+			 "INSERT INTO socket_totals VALUES (%d, 1, 'tcp', 'sockstat-inuse', 5, 0, 0, 0)", t, t);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		if ((t - 1) % 10 == 0) {    /* full dumps at ticks 1, 11, 21 */
+			snprintf(sql, sizeof(sql), "INSERT INTO socket_totals VALUES (%d, 1, 'tcp', 'TIME_WAIT', %d, 0, 0, 0);"
+				 "INSERT INTO socket_totals VALUES (%d, 1, 'tcp', 'ESTABLISHED', 3, 0, 0, 0)",
+				 t, t * 10 + 90, t);
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		}
+	}
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO socket_samples (tick, socket_id, keyframe, state, recv_q, send_q)"
+		" SELECT first_tick, id, 1, 'ESTABLISHED', 0, 0 FROM sockets", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(rulepack_load_builtin(&p), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(analysis_run(&a, db, "mem.db", &p, 1), 0);
+	for (int i = 0; i < a.nfindings; i++)
+		if (!strcmp(a.findings[i].rule->id, "connection-churn"))
+			f = &a.findings[i];
+	assert_non_null(f);
+	/* tick 25 takes tick 21's count: 21 * 10 + 90 */
+	if (!strstr(f->message, "300 sockets in TIME_WAIT"))
+		fail_msg("message: %s", f->message);
+	analysis_release(&a);
+	rulepack_release(&p);
+	sqlite3_close(db);
+}
+
 static const char pack[] =
 	"pack: t\n"
 	"version: 1\n"
@@ -123,6 +178,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_findings__drops_and_not_stored_are_both_noted),
+		cmocka_unit_test(test_findings__churn_time_wait_from_sampled_totals),
 		cmocka_unit_test(test_findings__sql_reruns_long_keys_and_odd_columns),
 	};
 

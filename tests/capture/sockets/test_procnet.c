@@ -153,6 +153,65 @@ static void test_procnet__truncation(void **state)
 	sockdiag_result_release(&r);
 }
 
+/* sockstat and sockstat6 as a 6.x kernel writes them, through one parser. */
+static void test_procnet__sockstat(void **state)
+{
+	static const char v4[] =
+		"sockets: used 1014\n"
+		"TCP: inuse 1002 orphan 3 tw 17 alloc 1010 mem 289\n"
+		"UDP: inuse 4 mem 215\n"
+		"UDPLITE: inuse 0\n"
+		"RAW: inuse 0\n"
+		"FRAG: inuse 0 memory 0\n";
+	static const char v6[] =
+		"TCP6: inuse 7\n"
+		"UDP6: inuse 2\n"
+		"UDPLITE6: inuse 0\n"
+		"RAW6: inuse 0\n"
+		"FRAG6: inuse 0 memory 0";    /* no final newline */
+	struct sockstat st;
+
+	(void)state;
+	sockstat_init(&st);
+	assert_int_equal(st.tcp_inuse, -1);
+	assert_int_equal(sockstat_parse(v4, strlen(v4), &st), 3);
+	assert_int_equal(st.tcp_inuse, 1002);
+	assert_int_equal(st.tcp_tw, 17);
+	assert_int_equal(st.udp_inuse, 4);
+	assert_int_equal(st.tcp6_inuse, -1);
+	assert_int_equal(sockstat_parse(v6, strlen(v6), &st), 2);
+	assert_int_equal(st.tcp6_inuse, 7);
+	assert_int_equal(st.udp6_inuse, 2);
+	assert_int_equal(st.tcp_inuse, 1002);    /* the other file's counts stay */
+}
+
+/* A malformed number, a missing value, a cut file: nothing made up, no
+ * read past the end. */
+static void test_procnet__sockstat_malformed(void **state)
+{
+	static const char bad[] = "TCP: inuse 12x orphan 0 tw\nUDP: inuse -3\nTCP6: inuse 99999999999999999999\n";
+	static const char good[] = "TCP: inuse 5 orphan 0 tw 2 alloc 5 mem 1\n";
+	struct sockstat st;
+
+	(void)state;
+	sockstat_init(&st);
+	assert_int_equal(sockstat_parse(bad, strlen(bad), &st), 0);
+	assert_int_equal(st.tcp_inuse, -1);
+	assert_int_equal(st.tcp_tw, -1);
+	assert_int_equal(st.udp_inuse, -1);
+	assert_int_equal(st.tcp6_inuse, -1);
+	for (size_t n = 0; n <= strlen(good); n++) {
+		char *copy = malloc(n ? n : 1);
+		memcpy(copy, good, n);
+		sockstat_init(&st);
+		sockstat_parse(copy, n, &st);
+		/* a cut number is read as what is there, never past it */
+		assert_true(st.tcp_inuse == -1 || st.tcp_inuse == 5);
+		assert_true(st.tcp_tw == -1 || st.tcp_tw == 2);
+		free(copy);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +220,8 @@ int main(void)
 		cmocka_unit_test(test_procnet__udp),
 		cmocka_unit_test(test_procnet__empty_and_noeol),
 		cmocka_unit_test(test_procnet__truncation),
+		cmocka_unit_test(test_procnet__sockstat),
+		cmocka_unit_test(test_procnet__sockstat_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
