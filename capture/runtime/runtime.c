@@ -419,6 +419,11 @@ static int store_samples(struct capture *cap, const struct cpuprofile *cp, int64
 		int64_t w = start_wall + cp->times[i];
 		int lo = 0, hi = nt - 1;
 
+		/* V8's deltas may run slightly negative (samples reordered):
+		 * nothing is placed before the profile's start. */
+		if (w < start_wall)
+			w = start_wall;
+
 		while (lo < hi) {
 			int mid = lo + (hi - lo) / 2;
 
