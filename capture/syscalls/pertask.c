@@ -122,6 +122,9 @@ static int open_counter(struct syspertask *p, long id, pid_t tid, int group, int
 	a.config = (uint64_t)id;
 	a.inherit = 1;
 	a.read_format = PERF_FORMAT_GROUP;
+	/* The leader starts disabled, so that no event counts before its
+	 * filter is set; open_group() enables the group once it is whole. */
+	a.disabled = group < 0;
 	fd = perfring_open_event(&a, tid, -1, group);
 	if (fd < 0)
 		return -1;
@@ -142,6 +145,8 @@ static int open_group(struct syspertask *p, pid_t tid, int errors_only)
 	for (i = 0; i < p->nsys; i++)
 		if (open_counter(p, p->tp_id[i], tid, lead, errors_only) < 0)
 			return -1;
+	if (ioctl(lead, PERF_EVENT_IOC_ENABLE, 0) < 0)
+		return -1;
 	return lead;
 }
 
