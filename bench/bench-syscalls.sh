@@ -6,7 +6,11 @@
 # raw_syscalls:sys_enter`: one count, no per-syscall split), `strace -c -f`
 # and `perf trace -s`. The collateral rows time an untraced process while
 # casefile-capture --syscalls=BACKEND follows another, sleeping process: the
-# tax the capture puts on everything else on the node.
+# tax the capture puts on everything else on the node. Two more collateral
+# rows need no capture: any BPF program on the global raw syscall
+# tracepoints returning at once (the dispatch alone), and one whose first
+# test is the task's cgroup (bench/bpftax.c): the least a program there costs
+# every task, whatever it filters on.
 #
 # Each round runs every variant once, in an order rotated from round to round
 # (so no backend always runs first or last), between two bare runs whose mean
@@ -43,7 +47,10 @@ cleanup() {
 	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the run (the EXIT trap then cleans up): a trap alone would
+# let the script carry on without its directory.
+trap 'exit 130' INT TERM
 
 have_strace=0; command -v strace >/dev/null 2>&1 && have_strace=1
 have_perf=0; perf stat -e raw_syscalls:sys_enter -o /dev/null -- true >/dev/null 2>&1 && have_perf=1
@@ -106,6 +113,20 @@ run_coll() {
 	echo "$r $(percall "$tmp/out")" >> "$tmp/$3"
 }
 
+# run_bpftax MODE: an untraced loop while bench/bpftax MODE holds its
+# programs on the raw syscall tracepoints.
+run_bpftax() {
+	"$BUILD/bench/bpftax" "$1" > "$tmp/x.out" 2>&1 &
+	cap_pid=$!
+	_w=0
+	while ! grep -q attached "$tmp/x.out" 2>/dev/null; do
+		_w=$((_w + 1)); [ $_w -gt 300 ] && break; sleep 0.1
+	done
+	loop "$N" > "$tmp/out"
+	stop_capture
+	echo "$r $(percall "$tmp/out")" >> "$tmp/x_$1"
+}
+
 run_bare() { loop "$N" > "$tmp/out"; echo "$r $(percall "$tmp/out")" >> "$tmp/bare"; }
 run_floor() {
 	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" \
@@ -130,6 +151,7 @@ run_variant() {
 	c_*) run_coll "$CAP" "${1#c_}" "$1" ;;
 	bt_*) run_target "$CAP_BASE" "${1#bt_}" "$1" ;;
 	bc_*) run_coll "$CAP_BASE" "${1#bc_}" "$1" ;;
+	x_*) run_bpftax "${1#x_}" ;;
 	floor) run_floor ;;
 	esac
 }
@@ -138,6 +160,8 @@ variants=""
 for b in $BACKENDS; do variants="$variants t_$b c_$b"; done
 [ -n "$CAP_BASE" ] && variants="$variants bt_bpf bc_bpf"
 [ $have_perf = 1 ] && variants="$variants floor"
+[ -x "$BUILD/bench/bpftax" ] &&
+	variants="$variants x_empty x_cgroup"
 nvar=$(echo $variants | wc -w)
 
 r=1
@@ -211,6 +235,8 @@ for b in $BACKENDS; do
 	row "collateral: an untraced process while --syscalls=$b follows a sleeping target" "$N" "c_$b"
 done
 [ -n "$CAP_BASE" ] && row "collateral while CAP_BASE's bpf follows a sleeping target" "$N" bc_bpf
+row "collateral: any BPF program on raw sys_enter/sys_exit, returning at once (bench/bpftax empty)" "$N" x_empty
+row "collateral: a program whose first test is the task's cgroup, for a task outside it (bpftax cgroup)" "$N" x_cgroup
 row "bare (short run)" "$N_SLOW" bare_slow bare_slow
 row "strace -c -f" "$N_SLOW" strace bare_slow
 row "perf trace -s" "$N_SLOW" perftrace bare_slow
