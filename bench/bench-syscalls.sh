@@ -20,6 +20,12 @@
 # kernel's work on its syscalls but not the waits for a CPU that a loaded
 # machine adds. The load average is recorded at every round.
 #
+# A second target, bench/pingpong (PP_N round trips over two pipes between
+# a parent and the child it forks after the capture attached), switches
+# context at every read: the cost of a per-task event is paid at each
+# switch, which the getppid loop never shows. Its rows (PP_BACKENDS, default
+# "bpf pertask", and the floor) are paired with its own bare runs.
+#
 # The ptrace-based peers cost tens of µs per call, so they run N_SLOW calls
 # (default 200k) instead of N (2M): the per-call ratio does not depend on N.
 # Knobs: N, N_SLOW, ROUNDS, BACKENDS (default "bpf perf counts pertask"),
@@ -31,6 +37,8 @@ BIN=${BIN:-bin}; BUILD=${BUILD:-build}
 N=${N:-2000000}; N_SLOW=${N_SLOW:-200000}; ROUNDS=${ROUNDS:-5}
 BACKENDS=${BACKENDS:-bpf perf counts pertask}
 PEERS=${PEERS:-1}
+PP_N=${PP_N:-50000}; PP_BACKENDS=${PP_BACKENDS-bpf pertask}
+PP="$BUILD/bench/pingpong"
 W="$BUILD/samples/syscall_counts"
 CAP="$BIN/casefile-capture"
 CAP_BASE=${CAP_BASE:-}
@@ -127,6 +135,25 @@ run_bpftax() {
 	echo "$r $(percall "$tmp/out")" >> "$tmp/x_$1"
 }
 
+# run_pp_target BACKEND: bench/pingpong under casefile-capture.
+run_pp_target() {
+	rm -f "$tmp/go" "$tmp/c.db" "$tmp/c.err"
+	"$PP" "$PP_N" --wait-file "$tmp/go" > "$tmp/out" &
+	w_pid=$!
+	"$CAP" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$1" 2> "$tmp/c.err" &
+	cap_pid=$!
+	wait_capture
+	touch "$tmp/go"
+	wait "$w_pid"; w_pid=""
+	stop_capture
+	echo "$r $(percall "$tmp/out")" >> "$tmp/pp_t_$1"
+}
+run_pp_bare() { "$PP" "$PP_N" > "$tmp/out"; echo "$r $(percall "$tmp/out")" >> "$tmp/pp_bare"; }
+run_pp_floor() {
+	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$PP" "$PP_N" > "$tmp/out" 2>/dev/null
+	echo "$r $(percall "$tmp/out")" >> "$tmp/pp_floor"
+}
+
 run_bare() { loop "$N" > "$tmp/out"; echo "$r $(percall "$tmp/out")" >> "$tmp/bare"; }
 run_floor() {
 	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" \
@@ -152,6 +179,8 @@ run_variant() {
 	bt_*) run_target "$CAP_BASE" "${1#bt_}" "$1" ;;
 	bc_*) run_coll "$CAP_BASE" "${1#bc_}" "$1" ;;
 	x_*) run_bpftax "${1#x_}" ;;
+	pp_t_*) run_pp_target "${1#pp_t_}" ;;
+	pp_floor) run_pp_floor ;;
 	floor) run_floor ;;
 	esac
 }
@@ -162,6 +191,10 @@ for b in $BACKENDS; do variants="$variants t_$b c_$b"; done
 [ $have_perf = 1 ] && variants="$variants floor"
 [ -x "$BUILD/bench/bpftax" ] &&
 	variants="$variants x_empty x_cgroup"
+if [ -x "$PP" ]; then
+	for b in $PP_BACKENDS; do variants="$variants pp_t_$b"; done
+	[ $have_perf = 1 ] && variants="$variants pp_floor"
+fi
 nvar=$(echo $variants | wc -w)
 
 r=1
@@ -169,6 +202,7 @@ while [ $r -le "$ROUNDS" ]; do
 	echo "round $r/$ROUNDS" >&2
 	echo "$r $(cut -d' ' -f1-3 /proc/loadavg)" >> "$tmp/load"
 	run_bare
+	[ -x "$PP" ] && run_pp_bare
 	# Rotate the order by one variant per round.
 	i=0
 	for v in $variants $variants; do
@@ -178,6 +212,7 @@ while [ $r -le "$ROUNDS" ]; do
 		run_variant "$v"
 	done
 	run_bare
+	[ -x "$PP" ] && run_pp_bare
 	run_bare_slow
 	[ $have_strace = 1 ] && run_strace
 	[ $have_ptrace = 1 ] && run_ptrace
@@ -240,6 +275,19 @@ row "collateral: a program whose first test is the task's cgroup, for a task out
 row "bare (short run)" "$N_SLOW" bare_slow bare_slow
 row "strace -c -f" "$N_SLOW" strace bare_slow
 row "perf trace -s" "$N_SLOW" perftrace bare_slow
+if [ -s "$tmp/pp_bare" ]; then
+	echo
+	echo "Context-switch-heavy target: \`bench/pingpong $PP_N\` (a parent and its child, forked after the attach,"
+	echo "passing a byte over two pipes: every read blocks). ns per read or write; CPU of both processes."
+	echo
+	echo "| variant | calls | wall ns/call median (min..max) | wall ratio | CPU ratio |"
+	echo "|---|---|---|---|---|"
+	row "bare" "$((4 * PP_N))" pp_bare pp_bare
+	for b in $PP_BACKENDS; do
+		row "under casefile-capture --syscalls=$b" "$((4 * PP_N))" "pp_t_$b" pp_bare
+	done
+	row "floor: perf stat -e raw_syscalls:sys_enter" "$((4 * PP_N))" pp_floor pp_bare
+fi
 echo
 hz=$(getconf CLK_TCK)
 for k in $(for b in $BACKENDS; do echo "t_$b"; done) ${CAP_BASE:+bt_bpf}; do
