@@ -23,8 +23,9 @@
  * exactly but together, as nr PERTASK_OTHER: the raw total minus the named
  * ones. Why not every syscall: each event of a task is scheduled in and out
  * at each of its context switches, so ~360 syscalls x 2 events would cost
- * the target microseconds per switch (measured: a pipe ping-pong ran ~2x
- * slower), and fds (2 x events per thread).
+ * the target microseconds per switch (a prototype with all of them made a
+ * pipe ping-pong ~2x slower; with these 128 events it costs no more than
+ * the bpf backend: BENCHMARKS.md), and fds (2 x events per thread).
  *
  * What it does not give: durations (the sampling backend runs beside it for
  * where threads wait), errno values (only how many calls failed), and the
