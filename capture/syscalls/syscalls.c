@@ -7,6 +7,10 @@
  *   perf      raw_syscalls tracepoints into ring buffers (perf.c): exact
  *             calls, errors and time per syscall; --syscalls=counts leaves
  *             out sys_enter (no time, about half the cost per syscall)
+ *   pertask   (only when asked) counting perf events on the target's own
+ *             threads (pertask.c): exact calls and errors, no time, no
+ *             errno, and no tax on any other process; the sampling
+ *             backend runs beside it for where threads wait
  *   sampling  /proc/PID/task/TID/syscall every --syscall-sample period
  *             (sample.c): where threads sit, stored as samples
  *   ptrace    only when asked for (ptrace.c), bounded to a window
@@ -26,13 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum backend { B_BPF, B_PERF, B_SAMPLE, B_PTRACE };
+enum backend { B_BPF, B_PERF, B_PERTASK, B_SAMPLE, B_PTRACE };
 
 struct syscalls {
 	enum backend backend;
 	struct sysagg agg;
 	struct sysbpf *bpf;
 	struct perfsys *perf;
+	struct syspertask *pertask;
 	struct syssample *sample;
 	struct sysptrace *ptrace;
 	int ptrace_reported;
@@ -120,6 +125,38 @@ static int start_ptrace(struct capture *cap, struct syscalls *s)
 	return 0;
 }
 
+/* Counts from per-task counters, and where threads wait from sampling
+ * /proc (the counters carry no time). */
+static int start_pertask(struct capture *cap, struct syscalls *s)
+{
+	char why[512] = "", why_sample[512] = "";
+	sqlite3_stmt *st;
+
+	s->pertask = syspertask_open(cap, &s->agg, why, sizeof(why));
+	if (!s->pertask)
+		return give_up(s, capture_source_skip(cap, "pertask: %s", why));
+	st = writer_stmt(cap->w, "INSERT OR REPLACE INTO syscall_names (nr, name) VALUES (?, 'other')");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, SYSAGG_OTHER);
+	if (writer_step(cap->w, st) < 0)
+		goto fail;
+	sqlite3_reset(st);
+	s->sample = syssample_open(cap, &s->agg, why_sample, sizeof(why_sample));
+	if (!s->sample)
+		info("syscalls: pertask without sampling (%s): no time at all", why_sample);
+	s->backend = B_PERTASK;
+	capture_source_backend(cap, "pertask", NULL);
+	writer_manifest_set(cap->w, "syscalls_pertask", syspertask_describe(s->pertask));
+	return 0;
+fail:
+	syspertask_close(s->pertask);
+	syssample_close(s->sample);
+	s->pertask = NULL;
+	s->sample = NULL;
+	return give_up(s, -1);
+}
+
 static int syscalls_open(struct capture *cap, void **state)
 {
 	const char *want = cap->opts->syscalls_backend ? cap->opts->syscalls_backend : "auto";
@@ -129,9 +166,9 @@ static int syscalls_open(struct capture *cap, void **state)
 
 	record_clocksource(cap);
 	if (strcmp(want, "auto") && strcmp(want, "bpf") && strcmp(want, "perf") && strcmp(want, "counts") &&
-	    strcmp(want, "sample") && strcmp(want, "sampling") && strcmp(want, "ptrace"))
-		return capture_source_skip(cap, "unknown --syscalls backend '%s' (auto, bpf, perf, counts, sample, ptrace)",
-					   want);
+	    strcmp(want, "pertask") && strcmp(want, "sample") && strcmp(want, "sampling") && strcmp(want, "ptrace"))
+		return capture_source_skip(cap, "unknown --syscalls backend '%s' (auto, bpf, perf, counts, pertask, "
+					   "sample, ptrace)", want);
 	s = calloc(1, sizeof(*s));
 	if (!s || sysagg_init(&s->agg, 16384) < 0) {
 		free(s);
@@ -142,6 +179,13 @@ static int syscalls_open(struct capture *cap, void **state)
 
 	if (!strcmp(want, "ptrace")) {
 		ret = start_ptrace(cap, s);
+		if (ret == 0)
+			*state = s;
+		return ret;
+	}
+
+	if (!strcmp(want, "pertask")) {
+		ret = start_pertask(cap, s);
 		if (ret == 0)
 			*state = s;
 		return ret;
@@ -391,7 +435,8 @@ static int write_samples(struct capture *cap, int64_t tick, struct systable *t)
 
 static const char *backend_name(const struct syscalls *s)
 {
-	return s->backend == B_BPF ? "bpf" : s->backend == B_PERF ? "perf" : s->backend == B_SAMPLE ? "sampling" : "ptrace";
+	return s->backend == B_BPF ? "bpf" : s->backend == B_PERF ? "perf" : s->backend == B_PERTASK ? "pertask" :
+	       s->backend == B_SAMPLE ? "sampling" : "ptrace";
 }
 
 /* Writes and forgets the counters gathered since the last call. */
@@ -440,6 +485,8 @@ static int syscalls_sample(struct capture *cap, void *state, int64_t tick)
 		sysbpf_refresh(s->bpf, cap);
 	if (s->perf)
 		perfsys_refresh(s->perf, cap);
+	if (s->pertask)
+		syspertask_refresh(s->pertask, cap);
 	if (s->sample)
 		syssample_refresh(s->sample, cap);
 	if (s->ptrace && !s->ptrace_reported && sysptrace_done(s->ptrace)) {
@@ -466,6 +513,10 @@ static void syscalls_close(struct capture *cap, void *state)
 		writer_manifest_set(cap->w, "syscalls_perf", perfsys_describe(s->perf));
 		perfsys_close(s->perf);
 	}
+	if (s->pertask) {
+		writer_manifest_set(cap->w, "syscalls_pertask", syspertask_describe(s->pertask));
+		syspertask_close(s->pertask);
+	}
 	syssample_close(s->sample);
 	sysptrace_close(s->ptrace);
 	if (s->agg.live.v && cap->tick > 0)
@@ -474,16 +525,17 @@ static void syscalls_close(struct capture *cap, void *state)
 	free(s);
 }
 
-static const char *const syscalls_backends[] = { "auto", "bpf", "perf", "counts", "sample", "ptrace", NULL };
+static const char *const syscalls_backends[] = { "auto", "bpf", "perf", "counts", "pertask", "sample", "ptrace", NULL };
 
 static const struct capture_option syscalls_options[] = {
 	{ .name = "syscalls", .arg = "BACKEND",
 	  .help = "syscalls: auto (default: bpf, else perf, else sample), bpf (in-kernel\n"
 		  "counts), perf, counts (perf without time: cheaper),\n"
-		  "sample, or ptrace (slow; bounded)",
+		  "pertask (per-task counters: no tax on other processes;\n"
+		  "no time, no errno), sample, or ptrace (slow; bounded)",
 	  .kind = CAPTURE_OPT_CHOICE, .choices = syscalls_backends,
 	  .offset = offsetof(struct capture_opts, syscalls_backend), .def = "auto",
-	  .want = "auto, bpf, perf, counts, sample or ptrace" },
+	  .want = "auto, bpf, perf, counts, pertask, sample or ptrace" },
 	{ .name = "syscall-sample", .arg = "DUR", .help = "syscalls: sampling period of the fallback (default 10ms)",
 	  .kind = CAPTURE_OPT_DURATION, .offset = offsetof(struct capture_opts, syscall_sample_us),
 	  .def = "10ms", .want = "a duration" },

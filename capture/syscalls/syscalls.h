@@ -8,6 +8,8 @@
  *               bpf_maps.h) with libbpf: counting in the kernel on
  *               sys_enter/sys_exit (default); tracefs.c finds ids
  *   perf.c      perf_event tracepoints raw_syscalls:sys_enter/sys_exit
+ *   pertask.c   counting perf events on the target's own threads (no
+ *               program, no ring): calls and errors, no tax on other tasks
  *   sample.c    sampling /proc/PID/task/TID/syscall (fallback)
  *   ptrace.c    ptrace, only on --syscalls=ptrace, for a bounded window
  *   gen_names.sh  syscall names from the kernel headers, at build time
@@ -61,6 +63,10 @@ struct sysagg_entry {
 	uint64_t total_ns, max_ns;
 	uint64_t timed;                  /* calls whose duration is in total_ns */
 };
+
+/* The nr of a count row that sums the syscalls a backend does not name one
+ * by one (the pertask backend); syscall_names calls it "other". */
+#define SYSAGG_OTHER (-1)
 
 /* Count of one (pid, syscall, errno) over an interval. */
 struct sysagg_err {
@@ -182,6 +188,21 @@ int sysbpf_refresh(struct sysbpf *b, struct capture *cap);
 void sysbpf_close(struct sysbpf *b);
 /* One line for the sources table and manifest. */
 const char *sysbpf_describe(struct sysbpf *b);
+
+/* ---- pertask backend (pertask.c) ---- */
+
+struct syspertask;
+/* Opens counting events (calls, and errors through a "ret < 0" filter) on
+ * every thread of the capture's targets, inherited by what they create.
+ * Returns NULL and writes why into why (size len) when perf cannot be used. */
+struct syspertask *syspertask_open(struct capture *cap, struct sysagg *agg, char *why, size_t len);
+/* Attaches to new targets (not those that inherited events), and adds the
+ * counts since the last call into agg (under its lock). */
+int syspertask_refresh(struct syspertask *p, struct capture *cap);
+/* Stops the counters, adds the last counts into agg, frees everything. */
+void syspertask_close(struct syspertask *p);
+/* One line for the sources table and manifest. */
+const char *syspertask_describe(struct syspertask *p);
 
 /* ---- sampling backend (sample.c) ---- */
 

@@ -160,7 +160,7 @@ static void test_options__bad_values_name_option_and_want(void **state)
 	assert_non_null(strstr(said, "for --ptrace-window: expected a duration up to 60s"));
 	capture_opts_init(&o);
 	assert_int_equal(parse(&o, "--pid 1 --syscalls strace"), -1);
-	assert_non_null(strstr(said, "expected auto, bpf, perf, counts, sample or ptrace"));
+	assert_non_null(strstr(said, "expected auto, bpf, perf, counts, pertask, sample or ptrace"));
 	capture_opts_init(&o);
 	assert_int_equal(parse(&o, "--pid 1 --pcap-snaplen 15"), -1);
 	assert_non_null(strstr(said, "for --pcap-snaplen: expected a number from 16 to 262144"));
