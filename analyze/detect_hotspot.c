@@ -15,7 +15,7 @@
 #include <string.h>
 
 enum {
-	P_TICK, P_KIND, P_CODE, P_MODULE, P_SAMPLES, P_TICK_SAMPLES, P_THREAD_PCT, P_THROTTLED,
+	P_TICK, P_KIND, P_CODE, P_MODULE, P_SAMPLES, P_DEPTH, P_TICK_SAMPLES, P_THREAD_PCT, P_THROTTLED,
 	P_MIN_THREAD_PCT, P_MIN_THROTTLED, P_MIN_HOT_TICKS, P_MIN_HOT_SHARE, P_MIN_SAMPLES,
 	P_MIN_FUNCTION_SHARE, P_MIN_SCRIPT_SHARE, P_N,
 };
@@ -26,6 +26,7 @@ static const struct param_spec params[] = {
 	[P_CODE] = { "code", PARAM_COLUMN, "code", 0, "the function or script" },
 	[P_MODULE] = { "module", PARAM_COLUMN, "module", 0, "the function's module (shared object, executable, script)" },
 	[P_SAMPLES] = { "samples", PARAM_COLUMN, "samples", 0, "the key's samples in the tick" },
+	[P_DEPTH] = { "depth", PARAM_COLUMN, NULL, 0, "scripts: their innermost frame's depth summed over their samples (breaks ties)" },
 	[P_TICK_SAMPLES] = { "tick_samples", PARAM_COLUMN, "tick_samples", 0, "all samples of the tick" },
 	[P_THREAD_PCT] = { "thread_pct", PARAM_COLUMN, "thread_pct", 0, "the busiest thread's CPU, % of a core" },
 	[P_THROTTLED] = { "throttled", PARAM_COLUMN, "throttled_share", 0, "share of CFS periods throttled" },
@@ -53,7 +54,7 @@ static const char *const outputs[] = {
 struct key {
 	int script;           /* 1: a script, 0: a function */
 	const char *code, *module;
-	double samples;
+	double samples, depth;
 	size_t first_row;     /* the key's first row in a hot tick */
 };
 
@@ -152,6 +153,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		keys[nk].code = text_of(in, r, P_CODE);
 		keys[nk].module = text_of(in, r, P_MODULE);
 		keys[nk].samples = s;
+		keys[nk].depth = num_of(in, r, P_DEPTH, 0);
 		keys[nk].first_row = r;
 		nk++;
 	}
@@ -163,6 +165,7 @@ static int run(const struct detector_input *in, struct hit *h)
 	for (i = 0; i < nk; i++) {
 		if (nu && !cmp_name(&keys[nu - 1], &keys[i])) {
 			keys[nu - 1].samples += keys[i].samples;
+			keys[nu - 1].depth += keys[i].depth;
 			if (keys[i].first_row < keys[nu - 1].first_row)
 				keys[nu - 1].first_row = keys[i].first_row;
 		} else {
@@ -172,9 +175,12 @@ static int run(const struct detector_input *in, struct hit *h)
 	qsort(keys, nu, sizeof(*keys), cmp_samples);
 	/* A script names the code better than a function in it: of the scripts
 	 * over the line, the one with the fewest samples is the innermost (a
-	 * file every stack passes through, the app's entry, holds more). */
+	 * file every stack passes through, the app's entry, holds more); of
+	 * scripts on the very same samples, the one deeper on the stacks. */
 	for (i = 0; i < nu; i++)
-		if (keys[i].script && keys[i].samples >= a[P_MIN_SCRIPT_SHARE].num * hot_samples)
+		if (keys[i].script && keys[i].samples >= a[P_MIN_SCRIPT_SHARE].num * hot_samples &&
+		    (!pick || keys[i].samples < pick->samples ||
+		     (keys[i].samples == pick->samples && keys[i].depth > pick->depth)))
 			pick = &keys[i];
 	if (!pick)
 		for (i = 0; i < nu && !pick; i++)

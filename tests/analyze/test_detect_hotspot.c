@@ -6,7 +6,7 @@
 
 /* Rows being built: one per (tick, kind, code). */
 struct rows {
-	double tick[MAXROWS], samples[MAXROWS], tick_samples[MAXROWS], thread_pct[MAXROWS], throttled[MAXROWS];
+	double tick[MAXROWS], samples[MAXROWS], depth[MAXROWS], tick_samples[MAXROWS], thread_pct[MAXROWS], throttled[MAXROWS];
 	const char *kind[MAXROWS], *code[MAXROWS], *module[MAXROWS];
 	size_t n;
 };
@@ -35,10 +35,11 @@ static int fire(const char *params, const struct rows *r, struct hit *h)
 
 	load_rule(&p, "hotspot", params);
 	/* kind, code, module: numeric placeholders replaced by text below. */
-	make_rowset(&rs, "tick,kind,code,module,samples,tick_samples,thread_pct,throttled_share", r->n,
-		    r->tick, r->tick, r->tick, r->tick, r->samples, r->tick_samples, r->thread_pct, r->throttled);
+	make_rowset(&rs, "tick,kind,code,module,samples,depth,tick_samples,thread_pct,throttled_share", r->n,
+		    r->tick, r->tick, r->tick, r->tick, r->samples, r->depth, r->tick_samples, r->thread_pct,
+		    r->throttled);
 	for (i = 0; i < r->n; i++) {
-		struct cell *c = &rs.cells[i * 8];
+		struct cell *c = &rs.cells[i * 9];
 
 		c[1].type = c[2].type = c[3].type = CELL_TEXT;
 		c[1].u.s = strdup(r->kind[i]);
@@ -51,7 +52,7 @@ static int fire(const char *params, const struct rows *r, struct hit *h)
 	return rc;
 }
 
-#define DEFAULTS "{min_hot_ticks: 5, min_samples: 50}"
+#define DEFAULTS "{min_hot_ticks: 5, min_samples: 50, depth: depth}"
 
 /* cpuburn's design, 60/30/10, on a thread at a whole core: burn_a named. */
 static void cpuburn(struct rows *r, int from, int to, double thread_pct, double throttled)
@@ -146,7 +147,7 @@ static void test_detect_hotspot__kernel_samples_count_in_total(void **state)
 		add(&r, t, 20, 99, 0, "function", "main_loop", "/x/srv", 1);
 	}
 	assert_int_equal(fire(DEFAULTS, &r, &h), 0);
-	assert_int_equal(fire("{min_hot_ticks: 5, min_samples: 50, min_function_share: 0.2}", &r, &h), 1);
+	assert_int_equal(fire("{min_hot_ticks: 5, min_samples: 50, min_function_share: 0.2, depth: depth}", &r, &h), 1);
 	assert_string_equal(out_text(&h, "code"), "__write");
 	assert_int_equal((int)(out_num(&h, "pct") + 0.5), 25);
 }
@@ -201,6 +202,30 @@ static void test_detect_hotspot__innermost_script_named(void **state)
 	assert_string_equal(item_field(&h, "functions", 0, "code")->text, "JS:*stringify");
 }
 
+/* main.js calls lib/burn.js, which does all the work: both scripts are on
+ * the very same samples, and the deeper one (its frames nearer the leaf)
+ * is named, whatever the order of the rows. */
+static void test_detect_hotspot__tie_goes_to_the_deeper_script(void **state)
+{
+	static struct rows r;
+	struct hit h;
+	int t, order;
+
+	(void)state;
+	for (order = 0; order < 2; order++) {
+		memset(&r, 0, sizeof(r));
+		for (t = 1; t <= 10; t++) {
+			add(&r, t, 20, 100, 0, "function", "JS:*fib /app/lib/burn.js:1:13", "[jit]", 20);
+			add(&r, t, 20, 100, 0, "script", order ? "/app/a.js" : "/app/z.js", "", 20);
+			r.depth[r.n - 1] = 20 * 5;
+			add(&r, t, 20, 100, 0, "script", order ? "/app/z.js" : "/app/a.js", "", 20);
+			r.depth[r.n - 1] = 20 * 9;
+		}
+		assert_int_equal(fire(DEFAULTS, &r, &h), 1);
+		assert_string_equal(out_text(&h, "code"), order ? "/app/z.js" : "/app/a.js");
+	}
+}
+
 static void test_detect_hotspot__too_few_samples_is_silent(void **state)
 {
 	static struct rows r;
@@ -223,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_detect_hotspot__kernel_samples_count_in_total),
 		cmocka_unit_test(test_detect_hotspot__only_hot_ticks_count),
 		cmocka_unit_test(test_detect_hotspot__innermost_script_named),
+		cmocka_unit_test(test_detect_hotspot__tie_goes_to_the_deeper_script),
 		cmocka_unit_test(test_detect_hotspot__too_few_samples_is_silent),
 	};
 
