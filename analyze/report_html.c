@@ -728,7 +728,8 @@ static int html_compare(FILE *f, const struct comparison *c)
 			continue;
 		fputs("<section>\n<h2>", f);
 		h(f, s->def->title);
-		fputs("</h2>\n<table>\n<thead><tr><th>Key</th><th>Before</th><th>After</th></tr></thead>\n<tbody>\n", f);
+		fputs("</h2>\n<table>\n<thead><tr><th>Key</th><th>Before</th><th>After</th>", f);
+		fputs(s->def->share ? "<th>Change</th></tr></thead>\n<tbody>\n" : "</tr></thead>\n<tbody>\n", f);
 		for (j = 0; j < s->nitems && j < 30; j++) {
 			const struct set_item *it = &s->items[j];
 
@@ -736,8 +737,11 @@ static int html_compare(FILE *f, const struct comparison *c)
 			h_cut(f, it->key, 300);
 			fprintf(f, "</td><td class=\"num\">%s</td>",
 				it->in_before ? format_number(it->before, "", num, sizeof(num)) : "absent");
-			fprintf(f, "<td class=\"num\">%s</td></tr>\n",
+			fprintf(f, "<td class=\"num\">%s</td>",
 				it->in_after ? format_number(it->after, "", num, sizeof(num)) : "absent");
+			if (s->def->share)
+				fprintf(f, "<td>%s</td>", set_item_change(it));
+			fputs("</tr>\n", f);
 		}
 		fputs("</tbody>\n</table>\n</section>\n", f);
 	}
