@@ -42,11 +42,12 @@ static const struct param_spec params[] = {
 
 /* kind: 'function' or 'script' (the key named); code: the function or
  * script; module, module_name: its module's path and last component; cause:
- * 'throttled' or 'saturated'; functions: the first n functions by self
+ * 'throttled' (every hot tick), 'saturated' (none throttled) or 'both';
+ * throttled_pct: the mean throttled share of the throttled ticks; functions: the first n functions by self
  * samples; scripts: the first n scripts. */
 static const char *const outputs[] = {
 	"kind", "code", "module", "module_name", "share", "pct", "samples", "hot_samples",
-	"hot_ticks", "ticks", "hot_share", "cause", "thread_pct", "throttled_pct",
+	"hot_ticks", "ticks", "hot_share", "cause", "thread_pct", "throttled_ticks", "throttled_pct",
 	"functions", "functions.code", "functions.module_name", "functions.pct",
 	"scripts", "scripts.code", "scripts.pct", NULL,
 };
@@ -143,7 +144,8 @@ static int run(const struct detector_input *in, struct hit *h)
 				throttled_ticks += throttled;
 				hot_samples += num_of(in, r, P_TICK_SAMPLES, 0);
 				sum_thread += tp;
-				sum_throttled += thr;
+				if (throttled)
+					sum_throttled += thr;
 			}
 		}
 		s = num_of(in, r, P_SAMPLES, 0);
@@ -199,9 +201,11 @@ static int run(const struct detector_input *in, struct hit *h)
 	hit_num(h, "hot_ticks", hot_ticks);
 	hit_num(h, "ticks", ticks);
 	hit_num(h, "hot_share", hot_ticks / ticks);
-	hit_ident(h, "cause", "%s", throttled_ticks * 2 >= hot_ticks ? "throttled" : "saturated");
+	hit_ident(h, "cause", "%s", throttled_ticks == hot_ticks ? "throttled" : !throttled_ticks ? "saturated" : "both");
 	hit_num(h, "thread_pct", sum_thread / hot_ticks);
-	hit_num(h, "throttled_pct", 100 * sum_throttled / hot_ticks);
+	hit_num(h, "throttled_ticks", throttled_ticks);
+	if (throttled_ticks)
+		hit_num(h, "throttled_pct", 100 * sum_throttled / throttled_ticks);
 	for (i = 0, listed = 0; i < nu && listed < a[P_N].num; i++)
 		if (!keys[i].script) {
 			list_add(h, "functions", &keys[i], hot_samples, 1);

@@ -118,7 +118,7 @@ static void when(FILE *f, long long from, long long to)
 		report_span(from, to, s, sizeof(s)));
 }
 
-static void head(FILE *f, const struct bundle_info *b, const char *kind)
+static void head(FILE *f, const struct bundle_info *b, const char *kind, const char *more_css)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -132,7 +132,7 @@ static void head(FILE *f, const struct bundle_info *b, const char *kind)
 	} else {
 		h_cut(f, b->path, 120);
 	}
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+	fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n", css, more_css);
 }
 
 static void heading(FILE *f, const struct bundle_info *b)
@@ -553,7 +553,7 @@ static void foot(FILE *f)
 
 static int html_analysis(FILE *f, const struct analysis *a)
 {
-	head(f, &a->bundle, "report");
+	head(f, &a->bundle, "report", a->profile && a->profile->nranges ? profile_html_css : "");
 	heading(f, &a->bundle);
 	verdict(f, a);
 	meta(f, a);
@@ -618,7 +618,7 @@ static int html_compare(FILE *f, const struct comparison *c)
 
 	for (i = 0; i < c->nmatches; i++)
 		counts[c->matches[i].status]++;
-	head(f, &c->after.bundle, "compare");
+	head(f, &c->after.bundle, "compare", "");
 	fputs("<h1>casefile compare: before and after</h1>\n", f);
 	fprintf(f, "<p class=\"verdict %s\" id=\"verdict\">%d finding%s resolved, %d new, %d unchanged.</p>\n",
 		counts[MATCH_NEW] ? "sev-high" : "sev-none", counts[MATCH_RESOLVED],

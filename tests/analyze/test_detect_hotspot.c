@@ -100,6 +100,15 @@ static void test_detect_hotspot__throttled_fires(void **state)
 	assert_string_equal(out_text(&h, "cause"), "throttled");
 	assert_int_equal((int)out_num(&h, "throttled_pct"), 100);
 	assert_string_equal(out_text(&h, "code"), "burn_a");
+	/* Saturated first, then throttled at half the periods: both, and the
+	 * throttled share is the throttled ticks' own. */
+	memset(&r, 0, sizeof(r));
+	cpuburn(&r, 1, 4, 99, 0);
+	cpuburn(&r, 5, 10, 30, 0.5);
+	assert_int_equal(fire(DEFAULTS, &r, &h), 1);
+	assert_string_equal(out_text(&h, "cause"), "both");
+	assert_int_equal((int)out_num(&h, "throttled_ticks"), 6);
+	assert_int_equal((int)out_num(&h, "throttled_pct"), 50);
 }
 
 /* The same dominance without a CPU symptom is no finding. */
@@ -171,6 +180,8 @@ static void test_detect_hotspot__only_hot_ticks_count(void **state)
 	assert_int_equal((int)out_num(&h, "hot_ticks"), 10);
 	assert_int_equal((int)out_num(&h, "ticks"), 20);
 	assert_int_equal(h.from_row, 10);
+	assert_string_equal(out_text(&h, "cause"), "saturated");
+	assert_null(hit_get(&h, "throttled_pct"));
 	/* Too few hot ticks for the share asked. */
 	assert_int_equal(fire("{min_hot_ticks: 5, min_samples: 50, min_hot_share: 0.6}", &r, &h), 0);
 }
