@@ -4,6 +4,7 @@
 #include "compare.h"
 
 #include "bundle.h"
+#include "demangle.h"
 #include "error.h"
 #include "escape.h"
 #include "report.h"
@@ -148,6 +149,20 @@ struct kvd {
 	double v;
 };
 
+/* A profile function's key, "FUNCTION (MODULE)", with FUNCTION demangled. */
+static char *share_key(const char *k)
+{
+	const char *paren = strrchr(k, '(');
+	char buf[DEMANGLE_OUT_MAX], *fn, *out = NULL;
+
+	if (!paren || paren < k + 1 || paren[-1] != ' ' || !(fn = strndup(k, (size_t)(paren - 1 - k))))
+		return strdup(k);
+	if (demangle(fn, buf, sizeof(buf)) < 0 || asprintf(&out, "%s %s", buf, paren - 1 + 1) < 0)
+		out = strdup(k);
+	free(fn);
+	return out;
+}
+
 static int load_set(sqlite3 *db, const struct set_def *d, struct kvd **out, int *n, int *present)
 {
 	sqlite3_stmt *st;
@@ -167,7 +182,7 @@ static int load_set(sqlite3 *db, const struct set_def *d, struct kvd **out, int 
 		if (!(nk = realloc(*out, (size_t)(*n + 1) * sizeof(*nk))))
 			break;
 		*out = nk;
-		if (!(nk[*n].key = strdup((const char *)k)))
+		if (!(nk[*n].key = d->share ? share_key((const char *)k) : strdup((const char *)k)))
 			break;
 		nk[*n].v = sqlite3_column_double(st, 1);
 		(*n)++;

@@ -8,6 +8,7 @@
  * Both conditions are needed: a busy healthy server saturates a core too,
  * but its samples spread over many functions (and the kernel's); and one
  * function on top of an idle process is no finding. */
+#include "demangle.h"
 #include "detector.h"
 
 #include <stdio.h>
@@ -103,11 +104,18 @@ static const char *base_name(const char *path)
 	return s && s[1] ? s + 1 : path;
 }
 
+/* A function's name as the reports show it (C++ demangled). */
+static const char *shown(const struct key *k, char *buf, size_t len)
+{
+	return !k->script && demangle(k->code, buf, len) == 0 ? buf : k->code;
+}
+
 static void list_add(struct hit *h, const char *list, const struct key *k, double total, int with_module)
 {
 	struct hit_item *it = hit_item_add(h, list);
+	char buf[DEMANGLE_OUT_MAX];
 
-	hit_item_ident(it, "code", "%s", k->code);
+	hit_item_ident(it, "code", "%s", shown(k, buf, sizeof(buf)));
 	if (with_module)
 		hit_item_ident(it, "module_name", "%s", base_name(k->module));
 	hit_item_num(it, "pct", 100 * k->samples / total);
@@ -191,7 +199,11 @@ static int run(const struct detector_input *in, struct hit *h)
 	if (!pick)
 		goto out;
 	hit_ident(h, "kind", "%s", pick->script ? "script" : "function");
-	hit_ident(h, "code", "%s", pick->code);
+	{
+		char buf[DEMANGLE_OUT_MAX];
+
+		hit_ident(h, "code", "%s", shown(pick, buf, sizeof(buf)));
+	}
 	hit_ident(h, "module", "%s", pick->module);
 	hit_ident(h, "module_name", "%s", base_name(pick->module));
 	hit_num(h, "share", pick->samples / hot_samples);

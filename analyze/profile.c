@@ -7,6 +7,7 @@
 #include "json.h"
 
 #include "bundle.h"
+#include "demangle.h"
 #include "error.h"
 #include "escape.h"
 #include "findings.h"
@@ -93,8 +94,15 @@ static int load_rows(sqlite3 *db, const char *sql, struct profile_row *rows, int
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
 		struct profile_row *r = &rows[(*n)++];
 
-		r->name = dup_col(st, 0);
 		r->module = dup_col(st, 1);
+		/* A function (it has a module) reads demangled; a module as is. */
+		if (r->module) {
+			const unsigned char *fn = sqlite3_column_text(st, 0);
+
+			r->name = fn ? demangle_dup((const char *)fn) : NULL;
+		} else {
+			r->name = dup_col(st, 0);
+		}
 		r->self = sqlite3_column_int64(st, 2);
 		r->total = sqlite3_column_int64(st, 3);
 	}
@@ -166,7 +174,9 @@ static int flame_place(struct flamectx *c, int i, long long x, int depth)
 	sqlite3_reset(c->name);
 	sqlite3_bind_int64(c->name, 1, c->t[i].frame);
 	if (sqlite3_step(c->name) == SQLITE_ROW) {
-		fl->name = dup_col(c->name, 0);
+		const unsigned char *fn = sqlite3_column_text(c->name, 0);
+
+		fl->name = fn ? demangle_dup((const char *)fn) : NULL;
 		fl->kernel = sqlite3_column_int(c->name, 1);
 	}
 	if (!fl->name && !(fl->name = strdup("?")))
