@@ -7,7 +7,8 @@
 #include <string.h>
 
 extern const struct detector detect_trend, detect_growth_to_cap, detect_threshold,
-	detect_ratio, detect_correlation, detect_top, detect_hotspot;
+	detect_ratio, detect_correlation, detect_top;
+extern const struct detector detect_hotspot;
 
 const struct detector *const detectors[] = {
 	&detect_trend,
