@@ -52,7 +52,7 @@ static const struct param_spec params[] = {
 /* Identifiers: mode is capped or growing; confidence high, medium or low;
  * cap_reason known_default, round_number or exact_stop. */
 static const char *const outputs[] = {
-	"mode", "cap", "start", "rise", "reached_after", "plateau_duration", "plateau_samples",
+	"mode", "cap", "start", "rise", "reached_after", "held_from_start", "plateau_duration", "plateau_samples",
 	"at_cap_share", "confidence", "cap_reason", "known", "round", "demand_share",
 	"demand_mean", "demand_max", "samples", "duration", "slope", "slope_per_min",
 	"next_cap", "time_to_next_cap", "last", "demand", "demand.column", "demand.share",
@@ -312,12 +312,12 @@ static int run(const struct detector_input *in, struct hit *h)
 			   (double)k >= a[P_MIN_PLATEAU_SAMPLES].num && cap >= a[P_MIN_RISE].num &&
 			   (fired = demand_ok(in, idx, 0, nn, h)) > 0) {
 			/* Captured after the pool filled: no growth seen, but a known
-			 * default held exactly while demand persisted. */
+			 * default held exactly while demand persisted.
+			 * No start, rise or reached_after (nothing grew in the
+			 * capture): held_from_start says how long it held instead. */
 			hit_ident(h, "mode", "capped");
 			hit_num(h, "cap", cap);
-			hit_num(h, "start", cap);
-			hit_num(h, "rise", 0);
-			hit_num(h, "reached_after", 0);
+			hit_num(h, "held_from_start", x[nn - 1] - x[0]);
 			hit_num(h, "plateau_duration", x[nn - 1] - x[0]);
 			hit_num(h, "plateau_samples", (double)k);
 			hit_num(h, "at_cap_share", (double)at_cap / (double)k);

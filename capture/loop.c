@@ -1,4 +1,4 @@
-/* The tick loop of casefile-capture (see loop.h and ARCHITECTURE.md, "From
+/* The tick loop of casefile-capture (see loop.h and capture/README.md, "From
  * a tick to a bundle row"). */
 #include "loop.h"
 

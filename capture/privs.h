@@ -13,7 +13,7 @@
  * tick loop, where /proc, netlink and log text are parsed) and the threads
  * it creates afterwards. Threads started during setup call
  * privs_limit_thread() themselves with what their own work takes (see
- * ARCHITECTURE.md, "Privileges and what the target controls").
+ * capture/README.md, "Privileges and what the target controls").
  */
 #ifndef CASEFILE_PRIVS_H
 #define CASEFILE_PRIVS_H

@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -319,4 +322,63 @@ int safeopen_open_fdlink(const char *path, const struct safeopen_creds *cs, stru
 	if (fd < 0)
 		return refuse(errno, why, whylen, "%s", strerror(errno));
 	return check_file(fd, cs, st, why, whylen);
+}
+
+/* openat2(2) with RESOLVE flags; glibc has no wrapper here. */
+static int open_beneath(int rootfd, const char *path, uint64_t flags)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = flags;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+int safeopen_open_in_root(const char *rootlink, const char *path, const struct safeopen_creds *cs,
+			  struct stat *st, char *why, size_t whylen)
+{
+	struct stat pre;
+	int rootfd, pfd, fd;
+
+	if (why && whylen)
+		why[0] = '\0';
+	/* The kernel's link to the target's root: followed on purpose. */
+	rootfd = open(rootlink, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return refuse(errno, why, whylen, "cannot open the target's root: %s", strerror(errno));
+	pfd = open_beneath(rootfd, path, O_PATH | O_CLOEXEC);
+	if (pfd < 0) {
+		int e = errno;
+
+		close(rootfd);
+		if (e == ENOENT)
+			return refuse(e, NULL, 0, "");
+		if (e == ELOOP || e == EXDEV)
+			return refuse(ELOOP, why, whylen, "a symbolic link on the way (not followed in the target's root)");
+		if (e == ENOSYS)
+			return refuse(e, why, whylen, "this kernel has no openat2()");
+		return refuse(e, why, whylen, "%s", strerror(e));
+	}
+	if (fstat(pfd, &pre) < 0 || !S_ISREG(pre.st_mode)) {
+		close(pfd);
+		close(rootfd);
+		return refuse(EINVAL, why, whylen, "not a regular file");
+	}
+	close(pfd);
+	if (cs && cs->veto && cs->veto(&pre, cs->veto_arg)) {
+		close(rootfd);
+		return refuse(EPERM, why, whylen, "it is one of this capture's own files (bundle or redaction map)");
+	}
+	fd = open_beneath(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	close(rootfd);
+	if (fd < 0)
+		return refuse(errno == EXDEV ? ELOOP : errno, why, whylen, "%s",
+			      errno == ELOOP || errno == EXDEV ? "became a symbolic link while being opened" : strerror(errno));
+	fd = check_file(fd, cs, st, why, whylen);
+	if (fd >= 0 && (st->st_dev != pre.st_dev || st->st_ino != pre.st_ino)) {
+		close(fd);
+		return refuse(EAGAIN, why, whylen, "replaced while being opened");
+	}
+	return fd;
 }

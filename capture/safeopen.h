@@ -71,4 +71,13 @@ int safeopen_open(const char *path, const struct safeopen_creds *cs, struct stat
 int safeopen_open_fdlink(const char *path, const struct safeopen_creds *cs, struct stat *st,
 			 char *why, size_t whylen);
 
+/* Opens PATH inside another mount namespace's tree: ROOTLINK is the kernel's
+ * link to it (/proc/PID/root), and PATH is resolved as if that were "/"
+ * (openat2 RESOLVE_IN_ROOT: ".." cannot leave it) with no symbolic link at
+ * all followed (the target's own /tmp and everything else on the way are
+ * the target's to plant); then the same checks as safeopen_open(), and the
+ * file opened must be the one checked. Same returns. */
+int safeopen_open_in_root(const char *rootlink, const char *path, const struct safeopen_creds *cs,
+			  struct stat *st, char *why, size_t whylen);
+
 #endif

@@ -2,6 +2,7 @@
  *
  *   cpuburn [--threads N] [--duration S]
  *   cpuburn --rounds N [--wait-file F]   (benchmarks: bench/bench-profile.sh)
+ *   cpuburn --vdso [--duration S]
  *
  * Each thread repeats one round: burn_a does 6 units of work, burn_b 3 and
  * burn_c 1, each unit the same loop, so burn_a takes 60% of the cycles,
@@ -15,11 +16,14 @@
  * With --rounds N it does exactly N rounds in one thread (once F exists,
  * with --wait-file) and prints the CPU time they took, user and system, as
  * "cpu_ms=N wall_ms=N": a profiler's cost shows in it.
+ * With --vdso the main thread calls time() in a loop instead: the kernel's
+ * vDSO code (__vdso_time) is where its samples land.
  */
 #include <pthread.h>
 #include <sys/resource.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sample.h"
@@ -91,7 +95,7 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
-	long threads = 1, duration = 600, rounds = 0, i;
+	long threads = 1, duration = 600, rounds = 0, vdso = 0, i;
 	const char *wait_file = NULL;
 	long long end;
 	pthread_t t[64];
@@ -105,8 +109,10 @@ int main(int argc, char **argv)
 			rounds = opt_num_of("cpuburn", argv[++i], 1, 100000000, "--rounds");
 		else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc)
 			wait_file = argv[++i];
+		else if (!strcmp(argv[i], "--vdso"))
+			vdso = 1;
 		else {
-			fprintf(stderr, "usage: cpuburn [--threads N] [--duration S] | --rounds N [--wait-file F]\n");
+			fprintf(stderr, "usage: cpuburn [--threads N] [--duration S] | --rounds N [--wait-file F] | --vdso [--duration S]\n");
 			return 2;
 		}
 	}
@@ -139,8 +145,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	end = now_ms() + duration * 1000;
 	/* The main thread works too, checking the time once a round. */
-	while (!stop && now_ms() < end)
-		work_round();
+	while (!stop && now_ms() < end) {
+		if (vdso) {
+			for (i = 0; i < 1000000; i++)
+				sink += (uint64_t)time(NULL);
+		} else {
+			work_round();
+		}
+	}
 	stop = 1;
 	for (i = 1; i < threads; i++)
 		pthread_join(t[i], NULL);

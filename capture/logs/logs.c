@@ -34,6 +34,7 @@
 
 #include "error.h"
 #include "fingerprint.h"
+#include "hash.h"
 #include "logparse.h"
 #include "logs.h"
 #include "parse.h"
@@ -131,8 +132,9 @@ struct logs {
 	struct { dev_t dev; ino_t ino; int64_t tick; } pending[LOGS_PENDING]; /* new files seen, not judged yet */
 	int pending_next;
 	enum log_format format;
-	struct fp_entry *fps;
-	size_t nslots, nfps;
+	struct fp_entry *fps;            /* in first-seen order; an entry's number is its slot */
+	size_t fps_alloc, nfps;
+	struct hash_index fp_index;      /* hash -> slot */
 	size_t *dirty;                   /* slots touched this tick */
 	size_t ndirty, dirty_alloc;
 	char *buf;                       /* read chunk */
@@ -567,27 +569,28 @@ static int over_share(struct capture *cap, struct logs *s, uint64_t add)
 
 static int grow_fps(struct logs *s)
 {
-	size_t n = s->nslots ? s->nslots * 2 : 1024, i, j;
-	struct fp_entry *v = calloc(n, sizeof(*v));
+	size_t n = s->fps_alloc ? s->fps_alloc * 2 : 1024;
+	struct fp_entry *v = realloc(s->fps, n * sizeof(*v));
 
 	if (!v)
 		return error("out of memory");
-	for (i = 0; i < s->nslots; i++) {
-		if (!s->fps[i].hash)
-			continue;
-		for (j = s->fps[i].hash & (n - 1); v[j].hash; j = (j + 1) & (n - 1))
-			;
-		v[j] = s->fps[i];
-	}
-	free(s->fps);
 	s->fps = v;
-	s->nslots = n;
-	/* Slot numbers moved: rebuild the dirty list. */
-	s->ndirty = 0;
-	for (i = 0; i < n; i++)
-		if (v[i].dirty)
-			s->dirty[s->ndirty++] = i;
+	s->fps_alloc = n;
 	return 0;
+}
+
+static uint64_t fp_hash_of(uint32_t slot, void *ctx)
+{
+	const struct logs *s = ctx;
+
+	return s->fps[slot].hash;
+}
+
+static int fp_eq(uint32_t slot, const void *key, void *ctx)
+{
+	const struct logs *s = ctx;
+
+	return s->fps[slot].hash == *(const uint64_t *)key;
 }
 
 static int insert_fingerprint(struct capture *cap, const char *text, size_t len, uint64_t hash,
@@ -658,15 +661,11 @@ static int mark_dirty(struct logs *s, size_t slot)
 	return 0;
 }
 
-static long fp_find(const struct logs *s, uint64_t h, size_t *free_slot)
+/* Fingerprint hashes are already mixed (fingerprint_hash): the index takes
+ * them as they are. */
+static long fp_find(struct logs *s, uint64_t h)
 {
-	size_t j;
-
-	for (j = h & (s->nslots - 1); s->fps[j].hash; j = (j + 1) & (s->nslots - 1))
-		if (s->fps[j].hash == h)
-			return (long)j;
-	*free_slot = j;
-	return -1;
+	return hash_index_find(&s->fp_index, h, fp_eq, &h, s);
 }
 
 /* The slot of a fingerprint, creating it (and its row) when new. When the
@@ -677,12 +676,10 @@ static long fingerprint_slot(struct capture *cap, struct logs *s, const struct f
 	static const char other[] = "<other: fingerprint table full>";
 	struct fingerprint o;
 	uint64_t h = fp->hash ? fp->hash : 1;
-	size_t j = 0;
+	size_t j = s->nfps;
 	long found;
 
-	if ((s->nfps + 1) * 2 > s->nslots && grow_fps(s) < 0)
-		return -1;
-	if ((found = fp_find(s, h, &j)) >= 0)
+	if ((found = fp_find(s, h)) >= 0)
 		return found;
 	if (s->nfps >= LOGS_MAX_FINGERPRINTS) {
 		if (!s->warned_fps++)
@@ -691,19 +688,21 @@ static long fingerprint_slot(struct capture *cap, struct logs *s, const struct f
 		fingerprint_compute(&o, other, sizeof(other) - 1, level);
 		fp = &o;
 		h = o.hash ? o.hash : 1;
-		if ((found = fp_find(s, h, &j)) >= 0)
+		if ((found = fp_find(s, h)) >= 0)
 			return found;
 	}
 	if (over_share(cap, s, fp->len + LOGS_ROW_OVERHEAD))
 		return -2;
+	if (s->nfps == s->fps_alloc && grow_fps(s) < 0)
+		return -1;
 	s->fps[j].hash = h;
 	s->fps[j].examples = 0;
 	s->fps[j].dirty = 0;
 	s->fps[j].t_records = s->fps[j].t_bytes = 0;
-	if (insert_fingerprint(cap, fp->text, fp->len, fp->hash, level, file_id, tick, &s->fps[j].id)) {
-		s->fps[j].hash = 0;
+	if (insert_fingerprint(cap, fp->text, fp->len, fp->hash, level, file_id, tick, &s->fps[j].id))
 		return -1;
-	}
+	if (hash_index_add(&s->fp_index, h, (uint32_t)j, fp_hash_of, s) < 0)
+		return error("out of memory");
 	s->nfps++;
 	return (long)j;
 }
@@ -1475,6 +1474,7 @@ static void logs_close(struct capture *cap, void *state)
 	for (i = 0; i < s->nrefused; i++)
 		free(s->refused[i]);
 	free(s->fps);
+	hash_index_release(&s->fp_index);
 	free(s->dirty);
 	free(s->buf);
 	free(s->rec);

@@ -100,7 +100,12 @@ static int resolve(struct capture *cap, struct cgroup_source *s, const struct ta
 		e.version = 1;
 		if (s->v1_cpu[0])
 			capture_path(cap, e.cpu_dir, sizeof(e.cpu_dir), "/sys/fs/cgroup/%s%s", s->v1_cpu, m->cpu);
-		if (s->v1_acct[0])
+		/* Usage comes from cpuacct, the quota and throttling from cpu:
+		 * when the two are separate hierarchies and the target sits in
+		 * different groups of them (cpu:/svc, cpuacct:/), the usage
+		 * would be another set of processes' (the whole machine's at
+		 * /): it is not recorded, and the path says so. */
+		if (s->v1_acct[0] && (!s->v1_cpu[0] || !m->cpuacct[0] || !strcmp(m->cpuacct, m->cpu)))
 			capture_path(cap, e.acct_dir, sizeof(e.acct_dir), "/sys/fs/cgroup/%s%s", s->v1_acct,
 				     m->cpuacct[0] ? m->cpuacct : m->cpu);
 		capture_path(cap, e.mem_dir, sizeof(e.mem_dir), "/sys/fs/cgroup/memory%s", m->memory);
@@ -122,11 +127,16 @@ static int resolve(struct capture *cap, struct cgroup_source *s, const struct ta
 	} else {
 		char desc[2200];
 
+		char acct[1100] = "";
+
 		/* v1 controllers can place a process in different groups. */
+		if (s->v1_acct[0] && !e.acct_dir[0])
+			snprintf(acct, sizeof(acct), " (cpuacct: %s; CPU usage not recorded: not the cpu group)",
+				 m->cpuacct);
 		if (strcmp(m->cpu, m->memory))
-			snprintf(desc, sizeof(desc), "%s (memory: %s)", m->cpu, m->memory);
+			snprintf(desc, sizeof(desc), "%s (memory: %s)%s", m->cpu, m->memory, acct);
 		else
-			snprintf(desc, sizeof(desc), "%s", m->cpu);
+			snprintf(desc, sizeof(desc), "%s%s", m->cpu, acct);
 		sqlite3_bind_text(st, 1, desc, -1, SQLITE_TRANSIENT);
 	}
 	sqlite3_bind_int(st, 2, e.version);

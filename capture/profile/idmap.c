@@ -1,47 +1,52 @@
 #include "idmap.h"
 
-#include "hash.h"
-
 #include <stdlib.h>
 #include <string.h>
 
+struct probe {
+	uint64_t key;
+	const char *s;                   /* NULL for a u64 key */
+	size_t len;
+};
+
+static uint64_t hash_of(uint32_t idx, void *ctx)
+{
+	const struct idmap *m = ctx;
+
+	return hash_mix(m->keys[idx]);
+}
+
+static int eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct idmap *m = ctx;
+	const struct probe *p = key;
+
+	return m->keys[idx] == p->key &&
+	       (!p->s || (strlen(m->strs[idx]) == p->len && !memcmp(m->strs[idx], p->s, p->len)));
+}
+
 static int grow(struct idmap *m, int with_strs)
 {
-	size_t ncap = m->cap ? m->cap * 2 : 256, i;
-	struct idmap n = { 0 };
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	uint64_t *k;
+	int64_t *v;
+	char **s;
 
-	n.keys = calloc(ncap, sizeof(*n.keys));
-	n.vals = calloc(ncap, sizeof(*n.vals));
-	n.used = calloc(ncap, 1);
-	n.strs = with_strs ? calloc(ncap, sizeof(*n.strs)) : NULL;
-	if (!n.keys || !n.vals || !n.used || (with_strs && !n.strs)) {
-		free(n.keys);
-		free(n.vals);
-		free(n.used);
-		free(n.strs);
+	k = realloc(m->keys, ncap * sizeof(*k));
+	if (!k)
 		return -1;
+	m->keys = k;
+	v = realloc(m->vals, ncap * sizeof(*v));
+	if (!v)
+		return -1;
+	m->vals = v;
+	if (with_strs) {
+		s = realloc(m->strs, ncap * sizeof(*s));
+		if (!s)
+			return -1;
+		m->strs = s;
 	}
-	n.cap = ncap;
-	for (i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->used[i])
-			continue;
-		j = (size_t)hash_mix(m->keys[i]) & (ncap - 1);
-		while (n.used[j])
-			j = (j + 1) & (ncap - 1);
-		n.used[j] = 1;
-		n.keys[j] = m->keys[i];
-		n.vals[j] = m->vals[i];
-		if (with_strs)
-			n.strs[j] = m->strs[i];
-	}
-	n.n = m->n;
-	free(m->keys);
-	free(m->vals);
-	free(m->used);
-	free(m->strs);
-	*m = n;
+	m->cap = ncap;
 	return 0;
 }
 
@@ -49,33 +54,31 @@ static int grow(struct idmap *m, int with_strs)
  * the strings. */
 static int64_t *find(struct idmap *m, uint64_t key, const char *s, size_t len, int *added)
 {
-	size_t j;
+	struct probe p = { key, s, len };
+	long at = hash_index_find(&m->ix, hash_mix(key), eq, &p, m);
+	char *c = NULL;
 
 	*added = 0;
-	if ((m->n + 1) * 4 > m->cap * 3 && grow(m, s != NULL) < 0)
+	if (at >= 0)
+		return &m->vals[at];
+	if (m->n == m->cap && grow(m, s != NULL) < 0)
 		return NULL;
-	j = (size_t)hash_mix(key) & (m->cap - 1);
-	while (m->used[j]) {
-		if (m->keys[j] == key &&
-		    (!s || (strlen(m->strs[j]) == len && !memcmp(m->strs[j], s, len))))
-			return &m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
 	if (s) {
-		char *c = malloc(len + 1);
-
+		c = malloc(len + 1);
 		if (!c)
 			return NULL;
 		memcpy(c, s, len);
 		c[len] = '\0';
-		m->strs[j] = c;
+		m->strs[m->n] = c;
 	}
-	m->used[j] = 1;
-	m->keys[j] = key;
-	m->vals[j] = 0;
-	m->n++;
+	m->keys[m->n] = key;
+	m->vals[m->n] = 0;
+	if (hash_index_add(&m->ix, hash_mix(key), (uint32_t)m->n, hash_of, m) < 0) {
+		free(c);
+		return NULL;
+	}
 	*added = 1;
-	return &m->vals[j];
+	return &m->vals[m->n++];
 }
 
 int64_t *idmap_u64(struct idmap *m, uint64_t key, int *added)
@@ -85,17 +88,10 @@ int64_t *idmap_u64(struct idmap *m, uint64_t key, int *added)
 
 int64_t *idmap_find_u64(const struct idmap *m, uint64_t key)
 {
-	size_t j;
+	struct probe p = { key, NULL, 0 };
+	long at = hash_index_find(&m->ix, hash_mix(key), eq, &p, (void *)m);
 
-	if (!m->cap)
-		return NULL;
-	j = (size_t)hash_mix(key) & (m->cap - 1);
-	while (m->used[j]) {
-		if (m->keys[j] == key)
-			return &m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	return NULL;
+	return at >= 0 ? &m->vals[at] : NULL;
 }
 
 int64_t *idmap_str(struct idmap *m, const char *key, size_t len, int *added)
@@ -110,12 +106,11 @@ void idmap_clear(struct idmap *m)
 {
 	size_t i;
 
-	for (i = 0; m->strs && i < m->cap; i++) {
+	for (i = 0; m->strs && i < m->n; i++)
 		free(m->strs[i]);
-		m->strs[i] = NULL;
-	}
-	if (m->used)
-		memset(m->used, 0, m->cap);
+	if (m->ix.slot)
+		memset(m->ix.slot, 0, m->ix.nslots * sizeof(*m->ix.slot));
+	m->ix.n = 0;
 	m->n = 0;
 }
 
@@ -124,7 +119,7 @@ void idmap_release(struct idmap *m)
 	idmap_clear(m);
 	free(m->keys);
 	free(m->vals);
-	free(m->used);
 	free(m->strs);
+	hash_index_release(&m->ix);
 	memset(m, 0, sizeof(*m));
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -411,6 +412,61 @@ static void load_module(struct profile *p, struct pproc *pp, const struct mappin
 	close(fd);
 }
 
+/* The size of this process's own [vdso] mapping, 0 when none. */
+static uint64_t own_vdso_size(void)
+{
+	char *buf = NULL, *l, *e;
+	uint64_t size = 0;
+	ssize_t n = read_file_alloc("/proc/self/maps", PROFILE_MAPS_MAX, &buf, NULL);
+
+	for (l = buf; n > 0 && l && l < buf + n; l = e ? e + 1 : NULL) {
+		struct maps_line m;
+
+		e = memchr(l, '\n', (size_t)(buf + n - l));
+		if (symtext_maps_line(l, e ? (size_t)(e - l) : (size_t)(buf + n - l), &m) == 0 &&
+		    m.pathlen == 6 && !memcmp(m.path, "[vdso]", 6)) {
+			size = m.end - m.start;
+			break;
+		}
+	}
+	free(buf);
+	return size;
+}
+
+/* A target's [vdso] is the image this kernel maps into every process of its
+ * ABI, ours included (getauxval(AT_SYSINFO_EHDR)): its functions
+ * (__vdso_clock_gettime, ...) are named from our own copy, never from the
+ * target's memory, when the two mappings have one size. */
+static void load_vdso(struct profile *p, struct module *mod, const struct mapping *m)
+{
+	const void *base = (const void *)getauxval(AT_SYSINFO_EHDR);
+	uint64_t size = own_vdso_size();
+	char why[160];
+
+	mod->loaded = 1;
+	if (p->cap->opts->root && p->cap->opts->root[0]) {
+		snprintf(mod->symbols, sizeof(mod->symbols), "none: a --root capture (not this kernel's vDSO)");
+		return;
+	}
+	if (!base || !size) {
+		snprintf(mod->symbols, sizeof(mod->symbols), "none: this process has no vDSO to compare with");
+		return;
+	}
+	if (size != m->end - m->start) {
+		snprintf(mod->symbols, sizeof(mod->symbols),
+			 "none: not this process's vDSO (%llu bytes, ours %llu: another ABI)",
+			 (unsigned long long)(m->end - m->start), (unsigned long long)size);
+		return;
+	}
+	if (elfsym_load_buf(base, (size_t)size, &mod->elf, why, sizeof(why)) < 0) {
+		snprintf(mod->symbols, sizeof(mod->symbols), "none: %s", why);
+		elfsym_release(&mod->elf);
+		return;
+	}
+	snprintf(mod->symbols, sizeof(mod->symbols), "%s",
+		 mod->elf.nsyms ? "vdso (this kernel's image)" : "none: the vDSO has no function symbols");
+}
+
 /* ---- perf maps ---- */
 
 struct jitload {
@@ -508,14 +564,23 @@ static void read_perfmap(struct profile *p, struct pproc *pp)
 	if (pp->jit_tick == p->tick)
 		return;
 	pp->jit_tick = p->tick;
-	if (!same_mount_ns(p, pp->pid)) {
-		snprintf(pp->jit_state, sizeof(pp->jit_state), "perf map in another mount namespace: not read");
-		return;
-	}
-	capture_path(p->cap, path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid(p, pp->pid));
 	target_creds(p, pp->pid, &cs);
 	why[0] = '\0';
-	fd = safeopen_open(path, &cs, &st, why, sizeof(why));
+	if (same_mount_ns(p, pp->pid)) {
+		capture_path(p->cap, path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid(p, pp->pid));
+		fd = safeopen_open(path, &cs, &st, why, sizeof(why));
+	} else {
+		/* A container's /tmp: the map is where the runtime wrote it,
+		 * in the target's own tree, under its pid there. */
+		char root[64];
+
+		capture_path(p->cap, root, sizeof(root), "/proc/%d/root", (int)pp->pid);
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid(p, pp->pid));
+		fd = safeopen_open_in_root(root, path, &cs, &st, why, sizeof(why));
+		if (fd < 0 || why[0])
+			snprintf(path, sizeof(path), "%s/tmp/perf-%d.map (in its mount namespace)", root,
+				 (int)ns_pid(p, pp->pid));
+	}
 	if (fd < 0) {
 		if (errno == ENOENT)
 			snprintf(pp->jit_state, sizeof(pp->jit_state), "no perf map (%.100s)", path);
@@ -630,9 +695,11 @@ int64_t profile_user_frame(struct profile *p, struct pproc *pp, uint64_t ip, int
 		const char *name = NULL;
 
 		mi = m->module;
-		if (mod->kind == MOD_ELF) {
-			if (!mod->loaded)
+		if (mod->kind == MOD_ELF || (mod->kind == MOD_SPECIAL && !strcmp(mod->path, "[vdso]"))) {
+			if (!mod->loaded && mod->kind == MOD_ELF)
 				load_module(p, pp, m);
+			else if (!mod->loaded)
+				load_vdso(p, mod, m);
 			if (mod->elf.nload && elfsym_file_to_vaddr(&mod->elf, off, &vaddr) == 0)
 				name = elfsym_lookup(&mod->elf, vaddr, &symoff);
 		} else {

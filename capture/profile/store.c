@@ -338,9 +338,7 @@ int profile_write_counts(struct profile *p, int64_t tick, struct idmap *counts)
 			 "VALUES (?, ?, ?, ?)");
 	if (!st)
 		return -1;
-	for (i = 0; i < counts->cap; i++) {
-		if (!counts->used[i])
-			continue;
+	for (i = 0; i < counts->n; i++) {
 		sqlite3_bind_int64(st, 1, tick);
 		sqlite3_bind_int64(st, 2, (int64_t)(counts->keys[i] >> 32));
 		sqlite3_bind_int64(st, 3, (int64_t)(counts->keys[i] & 0xffffffffu));

@@ -147,6 +147,14 @@ static void test_detect_cap__held_at_known_cap_all_capture(void **state)
 	}
 	assert_int_equal(fire("{y: y, demand: demand, " KNOWN "}", y, d, N, &h), 1);
 	assert_string_equal(out_text(&h, "confidence"), "high");
+	/* Nothing grew in the capture: no start, rise or time to reach it
+	 * (a message would read "grew from 256 to 256 in 0ms"), but how
+	 * long it held from the start. */
+	assert_null(hit_get(&h, "start"));
+	assert_null(hit_get(&h, "rise"));
+	assert_null(hit_get(&h, "reached_after"));
+	assert_true(out_num(&h, "held_from_start") > 0);
+	assert_true(out_num(&h, "held_from_start") == out_num(&h, "plateau_duration"));
 	for (i = 0; i < N; i++)
 		y[i] = 37;   /* a flat unknown number says nothing */
 	assert_int_equal(fire("{y: y, demand: demand, " KNOWN "}", y, d, N, &h), 0);

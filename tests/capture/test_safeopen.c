@@ -145,12 +145,85 @@ static void test_safeopen__links_and_kinds(void **state)
 	rmdir(dir);
 }
 
+/* Inside another tree (a container's root through /proc/PID/root): PATH is
+ * resolved as if the tree were "/", and no link at all is followed, not even
+ * one nobody but root could have planted; ".." cannot leave the tree. */
+static void test_safeopen__in_root(void **state)
+{
+	struct safeopen_creds cs = { .n = 1 };
+	char root[256], p[512], why[256];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	cs.v[0].uid = 4242;
+	cs.v[0].gid = 4242;
+	snprintf(root, sizeof(root), "/tmp/cf-inroot.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(chmod(root, 0755), 0);
+	snprintf(p, sizeof(p), "%s/tmp", root);
+	assert_int_equal(mkdir(p, 01777), 0);
+	snprintf(p, sizeof(p), "%s/tmp/perf-7.map", root);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "1 2 f\n", 6), 6);
+	close(fd);
+
+	fd = safeopen_open_in_root(root, "/tmp/perf-7.map", &cs, &st, why, sizeof(why));
+	if (fd < 0 && errno == ENOSYS) {
+		fprintf(stderr, "skip: this kernel has no openat2()\n");
+		goto out;
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(st.st_size, 6);
+	close(fd);
+	/* ".." stays inside the tree: the tree's own /tmp, not the host's. */
+	fd = safeopen_open_in_root(root, "/../../../tmp/perf-7.map", &cs, &st, why, sizeof(why));
+	assert_true(fd >= 0);
+	close(fd);
+	/* An absolute link inside the tree: refused (it would be the host's
+	 * /etc/passwd if followed from here). */
+	snprintf(p, sizeof(p), "%s/tmp/perf-8.map", root);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(safeopen_open_in_root(root, "/tmp/perf-8.map", &cs, &st, why, sizeof(why)), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_non_null(strstr(why, "symbolic link"));
+	unlink(p);
+	/* A link on the way (a directory link), even in a root-only dir. */
+	snprintf(p, sizeof(p), "%s/t2", root);
+	assert_int_equal(symlink("tmp", p), 0);
+	assert_int_equal(safeopen_open_in_root(root, "/t2/perf-7.map", &cs, &st, why, sizeof(why)), -1);
+	assert_int_equal(errno, ELOOP);
+	unlink(p);
+	/* A FIFO and a missing file. */
+	snprintf(p, sizeof(p), "%s/tmp/perf-9.map", root);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(safeopen_open_in_root(root, "/tmp/perf-9.map", &cs, &st, why, sizeof(why)), -1);
+	assert_int_equal(errno, EINVAL);
+	unlink(p);
+	assert_int_equal(safeopen_open_in_root(root, "/tmp/perf-10.map", &cs, &st, why, sizeof(why)), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(why, "");
+	/* Not readable by the target's user. */
+	snprintf(p, sizeof(p), "%s/tmp/perf-7.map", root);
+	assert_int_equal(chmod(p, 0600), 0);
+	assert_int_equal(safeopen_open_in_root(root, "/tmp/perf-7.map", &cs, &st, why, sizeof(why)), -1);
+	assert_int_equal(errno, EACCES);
+out:
+	snprintf(p, sizeof(p), "%s/tmp/perf-7.map", root);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/tmp", root);
+	rmdir(p);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_safeopen__parse_status),
 		cmocka_unit_test(test_safeopen__permission_bits),
 		cmocka_unit_test(test_safeopen__links_and_kinds),
+		cmocka_unit_test(test_safeopen__in_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,20 @@ assert_eq "eth0" "9876543|5000|1|2|1234567|4000|0|3" \
 	"$(q v1.db "SELECT rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop
 		FROM netdev_samples s JOIN interfaces i ON i.id = s.iface_id WHERE name = 'eth0' LIMIT 1")"
 
+# v1 with cpu and cpuacct as separate hierarchies and the target in different
+# groups of them (cpu:/kubepods/podabc, cpuacct:/, as on this very machine):
+# the usage at cpuacct:/ is the whole machine's, not the group's: not recorded
+# (NULL, and the path says why), while the quota and throttling still are.
+cp -a "$F/root-v1" split
+sed -i 's/^4:cpu,cpuacct:.*$/4:cpu:\/kubepods\/podabc\n3:cpuacct:\//' split/proc/4242/cgroup
+grep -q '^3:cpuacct:/$' split/proc/4242/cgroup || fail "fixture edit failed: $(cat split/proc/4242/cgroup)"
+echo 999000000000 > split/sys/fs/cgroup/cpuacct/cpuacct.usage
+"$CAP" --root "$PWD/split" --pid 4242 --duration 1s --interval 500ms -o split.db -q || fail "split v1 capture exited $?"
+assert_eq "split: usage not taken from another group" "|1000|250|50000" \
+	"$(q split.db 'SELECT cpu_usage_us, nr_periods, nr_throttled, cpu_quota_us FROM cgroup_samples LIMIT 1')"
+assert_eq "split: the path says why" "/kubepods/podabc (cpuacct: /; CPU usage not recorded: not the cpu group)" \
+	"$(q split.db 'SELECT path FROM cgroups')"
+
 "$CAP" --root "$F/root-v2" --pid 4242 --duration 1s --interval 500ms -o v2.db -q || fail "v2 capture exited $?"
 assert_eq "v2 backend" v2 "$(q v2.db "SELECT backend FROM sources WHERE name = 'cgroup'")"
 assert_eq "v2 cgroup path" "/app.slice/web.service" "$(q v2.db 'SELECT path FROM cgroups')"

@@ -4,7 +4,9 @@
 # module [jit], with node's own C++ frames below it. Then the same target run
 # as nobody with /tmp/perf-PID.map planted as a link to /etc/shadow: the
 # capture refuses the link (a target's user can write /tmp), says so in the
-# bundle, and reads nothing through it.
+# bundle, and reads nothing through it. Then both again with the target in a
+# mount namespace of its own (a container's private /tmp): the map is read in
+# the target's tree, and a link there is refused as well.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_root "perf_event_open on another process (perf_event_paranoid)"
 need_cmd sqlite3
@@ -60,4 +62,35 @@ case "$(q p.db "SELECT symbols FROM profile_modules WHERE path = '[jit]'")" in
 esac
 assert_eq "nothing read through the link" 0 "$(q p.db "SELECT COUNT(*) FROM profile_frames WHERE name LIKE 'root:%' OR name LIKE '%:\$%'")"
 assert_ge "samples still counted" 1 "$(q p.db "SELECT SUM(samples) FROM profile_samples")"
+# A private /tmp (as in a container): the map exists only in the target's
+# mount namespace, read there through /proc/PID/root without following links.
+cat > private.sh <<'SH'
+js=$(cat "$2") || exit 1   # the test's directory is under /tmp too
+mount -t tmpfs -o mode=1777 casefile-e2e /tmp || exit 1
+printf '%s\n' "$js" > /tmp/hot.js
+[ "$1" = plant ] && ln -s /etc/shadow "/tmp/perf-$$.map"
+[ "$1" = plant ] && exec node /tmp/hot.js
+exec node --perf-basic-prof /tmp/hot.js
+SH
+bg unshare -m --propagation private sh private.sh map "$PWD/hot.js" > ready3.txt
+target=$LAST_PID
+wait_for 30 grep -q ready ready3.txt || fail "node in its own mount namespace did not start"
+wait_for 30 test -s "/proc/$target/root/tmp/perf-$target.map" || fail "node wrote no perf map in its namespace"
+[ ! -e "/tmp/perf-$target.map" ] || fail "the map is visible outside the namespace: not a private /tmp"
+"$CAP" --pid "$target" --sources profile --duration 4s -q -o ns.db || fail "capture exited $?"
+kill "$target"
+assert_eq "jit symbols from the target's namespace" perf-map "$(q ns.db "SELECT symbols FROM profile_modules WHERE path = '[jit]'")"
+assert_ge "fib's share, map read in the namespace" 80 "$(q ns.db "SELECT CAST(total_pct AS INTEGER) FROM profile_top WHERE function LIKE '%fib%hot.js%' LIMIT 1")"
+
+bg unshare -m --propagation private sh private.sh plant "$PWD/hot.js" > ready4.txt
+target=$LAST_PID
+wait_for 30 grep -q ready ready4.txt || fail "node in its own mount namespace (planted) did not start"
+[ -L "/proc/$target/root/tmp/perf-$target.map" ] || fail "the link was not planted in the namespace"
+"$CAP" --pid "$target" --sources profile --duration 3s -q -o nsp.db || fail "capture exited $?"
+kill "$target"
+case "$(q nsp.db "SELECT symbols FROM profile_modules WHERE path = '[jit]'")" in
+"perf map refused: "*"symbolic link"*) ;;
+*) fail "the link planted in the namespace was not refused: '$(q nsp.db "SELECT symbols FROM profile_modules WHERE path = '[jit]'")'" ;;
+esac
+assert_eq "nothing read through the namespace's link" 0 "$(q nsp.db "SELECT COUNT(*) FROM profile_frames WHERE name LIKE 'root:%' OR name LIKE '%:\$%'")"
 exit 0

@@ -464,6 +464,50 @@ static void test_logs__rotations_ticks_between_steps(void **state)
 	rotate_1000(80, 0xd1b54a32d192ed03ULL);
 }
 
+/* More distinct messages than the fingerprint table holds (20,000): the
+ * first 20,000 keep their own fingerprint, each counted once; the rest go to
+ * one '<other>' fingerprint per level; every line is counted. */
+static void test_logs__fingerprint_table_full(void **state)
+{
+	enum { BATCHES = 7000, LINES = 3 * BATCHES, KEPT = 20000 };
+	struct run r;
+	char path[512], *buf = malloc(BATCHES * 96);
+	size_t len = 0;
+	int64_t n;
+	int fd, i;
+
+	(void)state;
+	assert_non_null(buf);
+	for (n = 0; n < BATCHES; n++)
+		len += batch(buf + len, 96, 1000000 + n);
+	start(&r, "full.db");
+	tick(&r);
+	path_of(path, sizeof(path), "app.log");
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(buf);
+	for (i = 0; i < 1000 && counted(&r) < LINES; i++)
+		tick(&r);
+	r.cap.tick = r.tick;
+	logs_source.close(&r.cap, r.st);
+	sqlite3_close(r.ro);
+	assert_int_equal(writer_close(r.cap.w, 0), 0);
+	assert_int_equal(sqlite3_open_v2(r.db, &r.ro, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(counted(&r), LINES);
+	assert_int_equal(query(&r, "SELECT SUM(records) FROM fingerprint_counts"), LINES);
+	assert_int_equal(query(&r, "SELECT count(*) FROM fingerprints WHERE text NOT LIKE '<other%'"), KEPT);
+	assert_int_equal(query(&r, "SELECT count(*) FROM fingerprints WHERE text LIKE '<other%'"), 3);
+	assert_int_equal(query(&r, "SELECT MAX(c) FROM (SELECT SUM(records) AS c FROM fingerprint_counts c"
+			       " JOIN fingerprints f ON f.id = c.fingerprint_id"
+			       " WHERE f.text NOT LIKE '<other%' GROUP BY fingerprint_id)"), 1);
+	assert_int_equal(query(&r, "SELECT SUM(records) FROM fingerprint_counts c JOIN fingerprints f"
+			       " ON f.id = c.fingerprint_id WHERE f.text LIKE '<other%'"), LINES - KEPT);
+	sqlite3_close(r.ro);
+	unlink(r.db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +517,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_logs__rotations_several_between_ticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs__rotations_some_between_ticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs__rotations_ticks_between_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_logs__fingerprint_table_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

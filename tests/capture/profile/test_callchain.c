@@ -117,8 +117,15 @@ static void test_callchain__idmap(void **state)
 		assert_int_equal(*v, i);
 	}
 	assert_null(idmap_find_u64(&m, 1));
+	/* Entries in insertion order: what profile_write_counts iterates. */
+	assert_int_equal(m.n, 5000);
+	assert_true(m.keys[4999] == 4999ULL * 7919);
 	idmap_clear(&m);
 	assert_null(idmap_find_u64(&m, 7919));
+	v = idmap_u64(&m, 7919, &added);   /* reused after a clear */
+	assert_true(added);
+	assert_int_equal(*v, 0);
+	assert_int_equal(m.n, 1);
 	idmap_release(&m);
 
 	v = idmap_str(&m, "3\tmain", 6, &added);
