@@ -4,6 +4,7 @@
 #include "compare.h"
 
 #include "bundle.h"
+#include "demangle.h"
 #include "error.h"
 #include "escape.h"
 #include "report.h"
@@ -53,23 +54,29 @@ static int has_tables(sqlite3 *db, const char *list)
 const struct set_def set_catalog[] = {
 	{ "processes", "Processes by command", "peak threads", "processes,process_samples",
 	  "SELECT p.comm, max(s.num_threads) FROM processes p JOIN process_samples s ON s.process_id = p.id "
-	  "GROUP BY p.comm" },
+	  "GROUP BY p.comm", 0 },
 	{ "peers", "Connections made per remote peer", "connections", "sockets",
 	  "SELECT remote_addr || ':' || remote_port, COUNT(*) FROM sockets "
-	  "WHERE direction = 'out' AND remote_port <> 0 GROUP BY remote_addr, remote_port" },
+	  "WHERE direction = 'out' AND remote_port <> 0 GROUP BY remote_addr, remote_port", 0 },
 	{ "remote_ports", "Connections made per remote port", "connections", "sockets",
 	  "SELECT proto || '/' || remote_port, COUNT(*) FROM sockets "
-	  "WHERE direction = 'out' AND remote_port <> 0 GROUP BY proto, remote_port" },
+	  "WHERE direction = 'out' AND remote_port <> 0 GROUP BY proto, remote_port", 0 },
 	{ "syscalls", "Syscalls", "calls per second", "syscall_counts,syscall_names",
 	  "SELECT COALESCE(n.name, 'syscall_' || c.nr), SUM(c.calls) / "
 	  "  MAX((SELECT (MAX(mono_us) - MIN(mono_us)) / 1e6 FROM ticks), 1e-3) "
-	  "FROM syscall_counts c LEFT JOIN syscall_names n ON n.nr = c.nr GROUP BY 1" },
+	  "FROM syscall_counts c LEFT JOIN syscall_names n ON n.nr = c.nr GROUP BY 1", 0 },
 	{ "error_fingerprints", "Error log messages (fingerprints)", "lines", "fingerprints,fingerprint_counts",
 	  "SELECT f.level || ': ' || f.text, SUM(c.records) FROM fingerprints f "
 	  "JOIN fingerprint_counts c ON c.fingerprint_id = f.id "
-	  "WHERE f.level IN ('error', 'fatal') GROUP BY f.id" },
+	  "WHERE f.level IN ('error', 'fatal') GROUP BY f.id", 0 },
+	/* The CPU profile: each function's share of the on-CPU samples (self:
+	 * innermost frame), named with its module's last path component. */
+	{ "cpu_functions", "On-CPU functions (self)", "% of on-CPU samples",
+	  "profile_samples,profile_stacks,profile_frames,profile_modules",
+	  "SELECT function || ' (' || substr(module, length(rtrim(module, replace(module, '/', ''))) + 1) || ')', "
+	  "SUM(self_pct) FROM profile_top GROUP BY 1 HAVING SUM(self_samples) > 0", 1 },
 	/* ==== sets of later sources ==== */
-	{ NULL, NULL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
 struct point {
@@ -142,6 +149,20 @@ struct kvd {
 	double v;
 };
 
+/* A profile function's key, "FUNCTION (MODULE)", with FUNCTION demangled. */
+static char *share_key(const char *k)
+{
+	const char *paren = strrchr(k, '(');
+	char buf[DEMANGLE_OUT_MAX], *fn, *out = NULL;
+
+	if (!paren || paren < k + 1 || paren[-1] != ' ' || !(fn = strndup(k, (size_t)(paren - 1 - k))))
+		return strdup(k);
+	if (demangle(fn, buf, sizeof(buf)) < 0 || asprintf(&out, "%s %s", buf, paren - 1 + 1) < 0)
+		out = strdup(k);
+	free(fn);
+	return out;
+}
+
 static int load_set(sqlite3 *db, const struct set_def *d, struct kvd **out, int *n, int *present)
 {
 	sqlite3_stmt *st;
@@ -161,7 +182,7 @@ static int load_set(sqlite3 *db, const struct set_def *d, struct kvd **out, int 
 		if (!(nk = realloc(*out, (size_t)(*n + 1) * sizeof(*nk))))
 			break;
 		*out = nk;
-		if (!(nk[*n].key = strdup((const char *)k)))
+		if (!(nk[*n].key = d->share ? share_key((const char *)k) : strdup((const char *)k)))
 			break;
 		nk[*n].v = sqlite3_column_double(st, 1);
 		(*n)++;
@@ -180,7 +201,7 @@ static int cmp_items(const void *x, const void *y)
 	const struct set_item *a = x, *b = y;
 	double da, db;
 
-	if (item_rank(a) != item_rank(b))
+	if (!a->share && item_rank(a) != item_rank(b))
 		return item_rank(a) - item_rank(b);
 	da = fabs(a->after - a->before);
 	db = fabs(b->after - b->before);
@@ -222,6 +243,13 @@ static int compare_set(struct set_cmp *sc, sqlite3 *b, sqlite3 *a)
 		}
 		it->in_after = 1;
 		it->after = ka[j].v;
+	}
+	for (i = 0; i < sc->nitems && sc->def->share; i++) {
+		struct set_item *it = &sc->items[i];
+
+		it->share = 1;
+		it->in_before |= sc->present_before;
+		it->in_after |= sc->present_after;
 	}
 	qsort(sc->items, (size_t)sc->nitems, sizeof(*sc->items), cmp_items);
 out:
@@ -353,5 +381,6 @@ const char *series_cmp_verdict(const struct series_cmp *s)
 const char *set_item_change(const struct set_item *it)
 {
 	return !it->in_before ? "appeared" : !it->in_after ? "vanished" :
-	       it->before == it->after ? "same" : "changed";
+	       it->before == it->after ? "same" : !it->share ? "changed" :
+	       it->after > it->before ? "gained" : "lost";
 }

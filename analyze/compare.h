@@ -26,6 +26,10 @@ struct set_def {
 	const char *value;     /* what the value is: "peak connections" */
 	const char *requires;  /* comma-separated tables */
 	const char *sql;
+	/* Values are shares of a whole (% of on-CPU samples): a key missing on
+	 * a side that has the set counts 0 there, a change reads "gained" or
+	 * "lost", and items go by the size of the change alone. */
+	int share;
 };
 
 extern const struct set_def set_catalog[];
@@ -39,6 +43,7 @@ struct set_item {
 	char *key;
 	int in_before, in_after;
 	double before, after;
+	int share;             /* of a share set (set_def.share) */
 };
 
 struct set_cmp {
@@ -80,7 +85,8 @@ const char *series_cmp_verdict(const struct series_cmp *s);
 int series_summarize(sqlite3 *db, const struct series_def *d, struct series_stat *out);
 
 /* Identifiers every writer uses: "resolved", "new", "unchanged"; a set
- * item's "appeared", "vanished", "same", "changed"; a unit's "bytes", ... */
+ * item's "appeared", "vanished", "same", "changed" (a share set's "gained"
+ * or "lost"); a unit's "bytes", ... */
 const char *match_status_name(enum match_status s);
 const char *set_item_change(const struct set_item *it);
 const char *series_unit_name(enum series_unit u);

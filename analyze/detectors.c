@@ -8,6 +8,7 @@
 
 extern const struct detector detect_trend, detect_growth_to_cap, detect_threshold,
 	detect_ratio, detect_correlation, detect_top;
+extern const struct detector detect_hotspot;
 
 const struct detector *const detectors[] = {
 	&detect_trend,
@@ -16,6 +17,7 @@ const struct detector *const detectors[] = {
 	&detect_ratio,
 	&detect_correlation,
 	&detect_top,
+	&detect_hotspot,
 	NULL,
 };
 

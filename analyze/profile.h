@@ -30,6 +30,23 @@ struct profile_flame {
 
 #define PROFILE_FLAME_MAX 600            /* boxes drawn at most */
 
+/* The profile over one finding's time range (findings sharing a range
+ * share it): its own top functions and flame graph. */
+#define PROFILE_RANGES_MAX 4             /* ranges shown at most (the worst findings') */
+#define PROFILE_RANGE_FUNCTIONS 8
+#define PROFILE_RANGE_RULES 3            /* rule ids named per range */
+
+struct profile_range {
+	long long from_us, to_us;        /* the finding's time range (tick wall times) */
+	const char *rules[PROFILE_RANGE_RULES]; /* the findings' rule ids (the analysis's strings) */
+	int nrules, more_rules;          /* more_rules: findings past PROFILE_RANGE_RULES */
+	long long samples;
+	struct profile_row functions[PROFILE_RANGE_FUNCTIONS];
+	int nfunctions;
+	struct profile_flame *flame;
+	int nflame, flame_depth;
+};
+
 struct profile_summary {
 	long long samples, lost, truncated, leaf_only, stray, unnamed;
 	int hz;
@@ -41,6 +58,10 @@ struct profile_summary {
 	char *unnamed_modules;           /* modules without symbols that samples fell in, or NULL */
 	struct profile_flame *flame;     /* the call tree's larger nodes, parents before children */
 	int nflame, flame_depth;
+	/* The findings' time ranges, worst finding first; a range holding no
+	 * samples, or every sample, is left out. */
+	struct profile_range ranges[PROFILE_RANGES_MAX];
+	int nranges;
 
 	/* The runtime's own profiles (--runtime-profile: runtime_profiles,
 	 * runtime_profile_top): V8's samples, functions and script URLs. */
@@ -55,8 +76,9 @@ struct profile_summary {
 
 /* Reads the profile of DB into a->profile (left NULL when the bundle has no
  * profile tables, or neither perf samples nor a runtime profile; samples 0
- * when only the runtime profile is there). Returns 0, or -1 after error() when a query
- * fails (the analysis goes on without a profile). */
+ * when only the runtime profile is there), with one range per distinct time
+ * range of a->findings (call after the findings are sorted). Returns 0, or -1
+ * after error() when a query fails (the analysis goes on without a profile). */
 int profile_summary_load(struct analysis *a, sqlite3 *db);
 void profile_summary_free(struct profile_summary *p);
 
@@ -64,8 +86,14 @@ void profile_summary_free(struct profile_summary *p);
 void profile_report_text(FILE *f, const struct analysis *a);
 void profile_report_md(FILE *f, const struct analysis *a);
 /* The flame graph: an inline SVG, one box per call-tree node of at least
- * 0.2% of the samples, named in its <title> and, when wide enough, in text. */
+ * 0.2% of the samples, named in its <title> and, when wide enough, in text.
+ * With finding ranges, one graph per range besides the whole capture's,
+ * switched by radio buttons and CSS alone (the report runs no script), each
+ * range with its top functions. */
 void profile_report_html(FILE *f, const struct analysis *a);
+/* The CSS the flame graphs' switch needs, for the report's <style> when
+ * a->profile has ranges (else the report's CSS is left as it was). */
+extern const char profile_html_css[];
 /* Writes the member "profile": {...} (nothing without a profile): call
  * inside the analysis object. */
 void profile_report_json(struct json *j, const struct analysis *a);

@@ -118,7 +118,7 @@ static void when(FILE *f, long long from, long long to)
 		report_span(from, to, s, sizeof(s)));
 }
 
-static void head(FILE *f, const struct bundle_info *b, const char *kind)
+static void head(FILE *f, const struct bundle_info *b, const char *kind, const char *more_css)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -132,7 +132,7 @@ static void head(FILE *f, const struct bundle_info *b, const char *kind)
 	} else {
 		h_cut(f, b->path, 120);
 	}
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+	fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n", css, more_css);
 }
 
 static void heading(FILE *f, const struct bundle_info *b)
@@ -553,7 +553,7 @@ static void foot(FILE *f)
 
 static int html_analysis(FILE *f, const struct analysis *a)
 {
-	head(f, &a->bundle, "report");
+	head(f, &a->bundle, "report", a->profile && a->profile->nranges ? profile_html_css : "");
 	heading(f, &a->bundle);
 	verdict(f, a);
 	meta(f, a);
@@ -618,7 +618,7 @@ static int html_compare(FILE *f, const struct comparison *c)
 
 	for (i = 0; i < c->nmatches; i++)
 		counts[c->matches[i].status]++;
-	head(f, &c->after.bundle, "compare");
+	head(f, &c->after.bundle, "compare", "");
 	fputs("<h1>casefile compare: before and after</h1>\n", f);
 	fprintf(f, "<p class=\"verdict %s\" id=\"verdict\">%d finding%s resolved, %d new, %d unchanged.</p>\n",
 		counts[MATCH_NEW] ? "sev-high" : "sev-none", counts[MATCH_RESOLVED],
@@ -728,7 +728,8 @@ static int html_compare(FILE *f, const struct comparison *c)
 			continue;
 		fputs("<section>\n<h2>", f);
 		h(f, s->def->title);
-		fputs("</h2>\n<table>\n<thead><tr><th>Key</th><th>Before</th><th>After</th></tr></thead>\n<tbody>\n", f);
+		fputs("</h2>\n<table>\n<thead><tr><th>Key</th><th>Before</th><th>After</th>", f);
+		fputs(s->def->share ? "<th>Change</th></tr></thead>\n<tbody>\n" : "</tr></thead>\n<tbody>\n", f);
 		for (j = 0; j < s->nitems && j < 30; j++) {
 			const struct set_item *it = &s->items[j];
 
@@ -736,8 +737,11 @@ static int html_compare(FILE *f, const struct comparison *c)
 			h_cut(f, it->key, 300);
 			fprintf(f, "</td><td class=\"num\">%s</td>",
 				it->in_before ? format_number(it->before, "", num, sizeof(num)) : "absent");
-			fprintf(f, "<td class=\"num\">%s</td></tr>\n",
+			fprintf(f, "<td class=\"num\">%s</td>",
 				it->in_after ? format_number(it->after, "", num, sizeof(num)) : "absent");
+			if (s->def->share)
+				fprintf(f, "<td>%s</td>", set_item_change(it));
+			fputs("</tr>\n", f);
 		}
 		fputs("</tbody>\n</table>\n</section>\n", f);
 	}

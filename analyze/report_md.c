@@ -491,7 +491,8 @@ static int md_compare(FILE *f, const struct comparison *c)
 			continue;
 		fputs("## ", f);
 		report_md_text(f, s->def->title, MD_CELL_MAX);
-		fputs("\n\n| Key | Before | After |\n|---|--:|--:|\n", f);
+		fputs(s->def->share ? "\n\n| Key | Before | After | Change |\n|---|--:|--:|---|\n"
+				    : "\n\n| Key | Before | After |\n|---|--:|--:|\n", f);
 		for (j = 0; j < s->nitems && j < 20; j++) {
 			const struct set_item *it = &s->items[j];
 
@@ -501,6 +502,10 @@ static int md_compare(FILE *f, const struct comparison *c)
 			report_md_text(f, it->in_before ? format_number(it->before, "", num, sizeof(num)) : "absent", 0);
 			fputs(" | ", f);
 			report_md_text(f, it->in_after ? format_number(it->after, "", num, sizeof(num)) : "absent", 0);
+			if (s->def->share) {
+				fputs(" | ", f);
+				report_md_text(f, set_item_change(it), 0);
+			}
 			fputs(" |\n", f);
 		}
 		if (s->nitems > 20)

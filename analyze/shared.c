@@ -20,6 +20,11 @@
 struct shared_table {
 	const char *name;
 	const char *sql;   /* one SELECT over bundle tables */
+	/* A preferred definition, used when the bundle holds a table named
+	 * prefer_if with at least one row (a newer schema's source); sql is
+	 * the fallback, so older bundles work. */
+	const char *prefer_if;
+	const char *prefer_sql;
 };
 
 /* socket_spans: one row per socket_samples row (LISTEN rows left out: no rule
@@ -55,17 +60,55 @@ static const struct shared_table shared_tables[] = {
 	  "  FROM socket_samples s NOT INDEXED\n"
 	  "  WHERE s.state <> 'LISTEN'\n"
 	  "  WINDOW w AS (PARTITION BY s.socket_id ORDER BY s.tick)\n"
-	  ") w JOIN sockets k ON k.id = w.socket_id" },
+	  ") w JOIN sockets k ON k.id = w.socket_id", NULL, NULL },
 	/* socket_listeners: the sockets with a LISTEN row. socket_spans leaves
 	 * those rows out, so its spans are those of all a socket's rows only
 	 * for a socket without one; a reader that counts LISTEN rows too (the
 	 * sockets.state chart) spans these few sockets from socket_samples
 	 * itself. One scan, no sort. */
 	{ "socket_listeners",
-	  "SELECT DISTINCT socket_id FROM socket_samples NOT INDEXED WHERE state = 'LISTEN'" },
+	  "SELECT DISTINCT socket_id FROM socket_samples NOT INDEXED WHERE state = 'LISTEN'", NULL, NULL },
+	/* cpu_profile: the on-CPU samples the cpu-hotspot rule ranks, from the
+	 * runtime's own profile (--runtime-profile: JS functions and script
+	 * URLs) when the bundle holds one, else from the perf profile. Both
+	 * share profile_stacks, profile_frames and profile_modules; source
+	 * says which one the rows came from. */
+	{ "cpu_profile",
+	  "SELECT 'perf' AS source, process_id AS process_key, tick, stack_id, samples FROM profile_samples",
+	  "runtime_profile_samples",
+	  "SELECT 'runtime' AS source, profile_id AS process_key, tick, stack_id, samples FROM runtime_profile_samples" },
 };
 
 #define NSHARED (sizeof(shared_tables) / sizeof(shared_tables[0]))
+
+/* Which definition the last shared_prepare() of each table chose, for
+ * shared_inline() (analyses run one at a time). */
+static int shared_preferred[NSHARED];
+
+/* Whether DB holds the table NAME with at least one row. */
+static int has_rows(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	char *sql = NULL;
+	int have = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!have || asprintf(&sql, "SELECT 1 FROM main.\"%s\" LIMIT 1", name) < 0)
+		return 0;
+	have = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	free(sql);
+	return have;
+}
+
+static const char *shared_sql(size_t i)
+{
+	return shared_preferred[i] ? shared_tables[i].prefer_sql : shared_tables[i].sql;
+}
 
 static int ident_char(char c)
 {
@@ -109,6 +152,7 @@ int shared_prepare(sqlite3 *db, const char *query, char *err, size_t errlen)
 		sqlite3_finalize(st);
 		if (have)
 			continue;
+		shared_preferred[i] = t->prefer_if && has_rows(db, t->prefer_if);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		/* TEMP objects live in the connection's own temp database (the bundle
 		 * stays read-only). Its default store, pages cached in memory that
@@ -116,7 +160,7 @@ int shared_prepare(sqlite3 *db, const char *query, char *err, size_t errlen)
 		 * a 1-hour bundle and keeps a day-long bundle's spans out of RAM;
 		 * where no temp file can be made, memory it is. */
 		sql = NULL;
-		if (asprintf(&sql, "CREATE TEMP TABLE \"%s\" AS %s", t->name, t->sql) < 0) {
+		if (asprintf(&sql, "CREATE TEMP TABLE \"%s\" AS %s", t->name, shared_sql(i)) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -175,7 +219,7 @@ char *shared_inline(const char *query)
 		if (!mentions(query, shared_tables[i].name))
 			continue;
 		if (asprintf(&next, "%s%s%s AS MATERIALIZED (\n%s\n)", ctes ? ctes : "", ctes ? ",\n" : "",
-			     shared_tables[i].name, shared_tables[i].sql) < 0) {
+			     shared_tables[i].name, shared_sql(i)) < 0) {
 			free(ctes);
 			return NULL;
 		}

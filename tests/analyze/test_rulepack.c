@@ -201,7 +201,7 @@ static void test_rulepack__builtin_pack_is_valid(void **state)
 	assert_int_equal(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(rulepack_load_builtin(&p), 0);
-	assert_int_equal(p.nrules, 13);
+	assert_int_equal(p.nrules, 14);
 	for (i = 0; i < p.nrules; i++) {
 		for (k = 0; k < p.rules[i].nrequires; k++)
 			if (!bundle_has_table(db, p.rules[i].requires[k]))

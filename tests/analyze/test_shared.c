@@ -134,12 +134,58 @@ static void test_shared__missing_tables_fail_cleanly(void **state)
 	sqlite3_close(db);
 }
 
+/* cpu_profile: the perf profile, unless the bundle holds a runtime profile
+ * (a newer schema's runtime_profile_samples with rows); the inlined form
+ * follows the same choice. */
+static void test_shared__cpu_profile_prefers_runtime(void **state)
+{
+	const char *q = "SELECT source, process_key, tick, stack_id, samples FROM cpu_profile ORDER BY tick";
+	sqlite3 *db;
+	char err[256], *rows, *shown, *inl;
+
+	(void)state;
+	db = schema_db();
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO profile_samples VALUES (1, 1, 7, 3)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(shared_prepare(db, q, err, sizeof(err)), 0);
+	rows = rows_text(db, q);
+	assert_string_equal(rows, "perf|1|1|7|3\n");
+	free(rows);
+	sqlite3_close(db);
+
+	/* An empty runtime table: still perf (IF NOT EXISTS: schema 3 has it). */
+	db = schema_db();
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO profile_samples VALUES (1, 1, 7, 3);"
+				      "CREATE TABLE IF NOT EXISTS runtime_profile_samples (profile_id, tick, stack_id, samples)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(shared_prepare(db, q, err, sizeof(err)), 0);
+	rows = rows_text(db, q);
+	assert_string_equal(rows, "perf|1|1|7|3\n");
+	free(rows);
+	/* With rows: the runtime profile, in the TEMP table and inlined alike. */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO runtime_profile_samples (profile_id, tick, stack_id, samples) VALUES (2, 4, 9, 11);"
+				      "DROP TABLE temp.cpu_profile", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(shared_prepare(db, q, err, sizeof(err)), 0);
+	rows = rows_text(db, q);
+	assert_string_equal(rows, "runtime|2|4|9|11\n");
+	shown = shared_inline(q);
+	assert_non_null(shown);
+	assert_non_null(strstr(shown, "runtime_profile_samples"));
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE temp.cpu_profile", NULL, NULL, NULL), SQLITE_OK);
+	inl = rows_text(db, shown);
+	assert_string_equal(inl, rows);
+	free(inl);
+	free(shown);
+	free(rows);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared__inline_forms),
 		cmocka_unit_test(test_shared__inline_matches_temp_table),
 		cmocka_unit_test(test_shared__missing_tables_fail_cleanly),
+		cmocka_unit_test(test_shared__cpu_profile_prefers_runtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

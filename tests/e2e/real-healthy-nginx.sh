@@ -16,4 +16,5 @@ assert_within "connections vs wrk -c" "$CLIENTS" \
 	"$(real_bundle nginx.db median "SELECT connections FROM socket_by_local_port WHERE local_port = $PORT_HTTP ORDER BY tick")" 10
 real_compare_proc nginx.db
 real_no_findings nginx.json
+real_hotspot_silent nginx.db
 exit 0

@@ -21,4 +21,5 @@ assert_within "connections vs pgbench -c" "$CLIENTS" \
 	"$(real_bundle pg.db median "SELECT connections FROM socket_by_local_port WHERE local_port = $PORT_PG ORDER BY tick")" 10
 real_compare_proc pg.db
 real_no_findings pg.json
+real_hotspot_silent pg.db
 exit 0

@@ -20,4 +20,5 @@ assert_within "connections vs redis-benchmark -c" "$CLIENTS" \
 	"$(real_bundle redis.db median "SELECT connections FROM socket_by_local_port WHERE local_port = $PORT_REDIS ORDER BY tick")" 10
 real_compare_proc redis.db
 real_no_findings redis.json
+real_hotspot_silent redis.db
 exit 0

@@ -4,7 +4,7 @@
 # tree after `make`:
 #
 #   sh tests/golden/make-bundles.sh            # all of them
-#   sh tests/golden/make-bundles.sh pool       # one (pool healthy incident syscalls)
+#   sh tests/golden/make-bundles.sh pool       # one (pool healthy incident syscalls hotspot)
 #
 # A capture is not reproducible (pids, times, counts differ on every run), so
 # the bundles are made once and committed; the expected outputs are then
@@ -95,7 +95,40 @@ syscalls() {
 	keep syscalls
 }
 
-for b in ${*:-pool healthy incident syscalls}; do
+# hotspot: samples/cpuburn.c (burn_a 60% of its cycles, burn_b 30%, burn_c 10%)
+# in a cgroup whose CFS quota, set 4 s into the 10 s capture, gives it 30 ms
+# of CPU each 100 ms: throttled from then on (cpu-throttling's range is the
+# second part; cpu-hotspot names burn_a), the profile on all along. The
+# cgroup is the v2 cpu controller's, else v1's (with cpuacct beside it where
+# that is a hierarchy of its own); removed at the end.
+hotspot() {
+	cg=""; acct=""
+	if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		cg=/sys/fs/cgroup/casefile-golden-$$; mkdir "$cg"
+		setq() { echo "30000 100000" > "$cg/cpu.max"; }
+	else
+		cg=/sys/fs/cgroup/cpu/casefile-golden-$$; mkdir "$cg"
+		setq() { echo 30000 > "$cg/cpu.cfs_quota_us"; }
+		if [ -d /sys/fs/cgroup/cpuacct ] && [ "$(readlink -f /sys/fs/cgroup/cpuacct)" != "$(readlink -f /sys/fs/cgroup/cpu)" ]; then
+			acct=/sys/fs/cgroup/cpuacct/casefile-golden-$$; mkdir "$acct"
+		fi
+	fi
+	"$S/cpuburn" --threads 1 --duration 60 > cpuburn.out &
+	b=$!; pids="$pids $b"
+	waitline cpuburn.out
+	echo "$b" > "$cg/cgroup.procs"; [ -z "$acct" ] || echo "$b" > "$acct/cgroup.procs"
+	$CAP --pid "$b" --duration 10s --no-packets $COMMON -v -o hotspot.db 2> hotspot-cap.err &
+	c=$!
+	i=0; until grep -q "capturing into" hotspot-cap.err || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 4
+	setq
+	wait "$c"
+	kill "$b"; wait "$b" 2>/dev/null || true
+	rmdir "$cg" ${acct:+"$acct"}
+	keep hotspot
+}
+
+for b in ${*:-pool healthy incident syscalls hotspot}; do
 	echo "making $b.bundle"
 	$b
 done
