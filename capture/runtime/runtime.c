@@ -524,8 +524,15 @@ static int runtime_sample(struct capture *cap, void *state, int64_t tick)
 	(void)tick;
 	if (r->written || !atomic_load_explicit(&r->in.done, memory_order_acquire))
 		return 0;
-	pthread_join(r->thread, NULL);
-	r->started = 0;
+	if (r->started) {
+		pthread_join(r->thread, NULL);
+		r->started = 0;
+	}
+	/* Samples go to the tick whose interval holds them: written once a
+	 * tick begins after the profile's end (a slow tick may still be the
+	 * one the profile started in; close() writes whatever is left). */
+	if (cap->tick_wall_us < r->in.end_wall_us)
+		return 0;
 	return write_results(cap, r);
 }
 
