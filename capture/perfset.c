@@ -62,10 +62,13 @@ static int keep_fd(struct perfset *s, int fd)
 
 /* Opens the events of thread TID on every CPU. The first event of a CPU owns
  * its ring; the others write into it. */
-static int attach_thread(struct perfset *s, pid_t tid, int *err)
+static int attach_thread(void *ctx, pid_t pid, pid_t tid, int *err)
 {
+	struct perfset *s = ctx;
 	struct perf_event_attr a[PERFSET_MAX_EVENTS];
 	int c, k, n = s->attrs(s, a, s->arg);
+
+	(void)pid;
 
 	if (s->nfds + n * s->ncpus > s->fd_budget) {
 		s->threads_skipped++;
@@ -96,7 +99,8 @@ static int attach_thread(struct perfset *s, pid_t tid, int *err)
 	return 0;
 }
 
-static int attach_process(struct perfset *s, struct capture *cap, pid_t pid, int *err)
+static int attach_process(struct perf_procs *pp, struct capture *cap, pid_t pid, perf_thread_fn fn, void *ctx,
+			  int *err)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -106,14 +110,14 @@ static int attach_process(struct perfset *s, struct capture *cap, pid_t pid, int
 	capture_path(cap, path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
 	if (!d)
-		return 0;
+		return 0;               /* gone, or not yet: tried again next tick */
 	while ((de = readdir(d))) {
 		char *end;
 		long tid = strtol(de->d_name, &end, 10);
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || tid <= 0)
 			continue;
-		if (attach_thread(s, (pid_t)tid, err) < 0) {
+		if (fn(ctx, pid, (pid_t)tid, err) < 0) {
 			if (*err == ESRCH)
 				continue;
 			ret = -1;
@@ -121,7 +125,7 @@ static int attach_process(struct perfset *s, struct capture *cap, pid_t pid, int
 		}
 	}
 	closedir(d);
-	s->pids[s->npids++] = pid;       /* perfset_attach() checked the room */
+	pp->pids[pp->npids++] = pid;     /* perf_procs_attach() checked the room */
 	return ret;
 }
 
@@ -136,37 +140,42 @@ static uint64_t boot_ticks_now(void)
 	return (uint64_t)ts.tv_sec * (uint64_t)hz + (uint64_t)ts.tv_nsec / (1000000000ULL / (uint64_t)hz);
 }
 
-int perfset_attach(struct perfset *s, struct capture *cap, int *err)
+int perf_procs_attach(struct perf_procs *pp, struct capture *cap, perf_thread_fn fn, void *ctx, int *err)
 {
 	int i, j;
 
-	if (!s->attach_ticks)
-		s->attach_ticks = boot_ticks_now();
+	if (!pp->attach_ticks)
+		pp->attach_ticks = boot_ticks_now();
 	for (i = 0; i < cap->targets.n; i++) {
 		struct target *t = &cap->targets.v[i];
 		int known = 0;
 
-		for (j = 0; j < s->npids; j++)
-			known |= s->pids[j] == t->pid;
+		for (j = 0; j < pp->npids; j++)
+			known |= pp->pids[j] == t->pid;
 		if (t->gone || known)
 			continue;
 		/* Without room to remember it, a process would be attached
 		 * again at every tick and counted twice. */
-		if (s->npids == PERFSET_MAX_PIDS) {
-			s->pids_skipped++;
+		if (pp->npids == PERFSET_MAX_PIDS) {
+			pp->pids_skipped++;
 			continue;
 		}
 		/* A descendant that started after we attached was forked by a
 		 * process carrying inherited events: attaching again would
 		 * count it twice. */
-		if (t->is_child && t->start_ticks > s->attach_ticks) {
-			s->pids[s->npids++] = t->pid;
+		if (t->is_child && t->start_ticks > pp->attach_ticks) {
+			pp->pids[pp->npids++] = t->pid;
 			continue;
 		}
-		if (attach_process(s, cap, t->pid, err) < 0)
+		if (attach_process(pp, cap, t->pid, fn, ctx, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int perfset_attach(struct perfset *s, struct capture *cap, int *err)
+{
+	return perf_procs_attach(&s->procs, cap, attach_thread, s, err);
 }
 
 void perfset_reset(struct perfset *s)
@@ -179,8 +188,8 @@ void perfset_reset(struct perfset *s)
 		perfring_unmap(&s->rings[c]);
 		s->rings[c].fd = -1;
 	}
-	s->nfds = s->npids = s->threads = s->threads_skipped = s->pids_skipped = 0;
-	s->attach_ticks = 0;
+	s->nfds = s->threads = s->threads_skipped = 0;
+	memset(&s->procs, 0, sizeof(s->procs));
 }
 
 void perfset_disable(struct perfset *s)

@@ -25,6 +25,26 @@
 #define PERFSET_MAX_PIDS 256
 #define PERFSET_MAX_EVENTS 2             /* events per thread and CPU */
 
+/* The processes a set of inherited per-thread perf events covers, and the
+ * one rule of attaching them (any source opening such events: perfset
+ * below, syscalls/pertask.c). */
+struct perf_procs {
+	pid_t pids[PERFSET_MAX_PIDS];    /* processes attached to (or inheriting) */
+	int npids;
+	int pids_skipped;                /* processes beyond PERFSET_MAX_PIDS */
+	uint64_t attach_ticks;           /* boot time of the first attach, clock ticks */
+};
+
+/* Opens the events of thread TID of process PID. Returns >= 0, or -1 with
+ * *ERR set (ESRCH: the thread exited meanwhile, not an error). */
+typedef int (*perf_thread_fn)(void *ctx, pid_t pid, pid_t tid, int *err);
+
+/* Calls FN for every thread of every live target not covered yet. The first
+ * call records attach_ticks: a descendant started after it was forked by a
+ * process carrying inherited events and is only remembered (attaching it
+ * again would count it twice). Returns 0, or -1 with *ERR set. */
+int perf_procs_attach(struct perf_procs *pp, struct capture *cap, perf_thread_fn fn, void *ctx, int *err);
+
 struct perfset {
 	int cpus[PERFSET_MAX_CPUS];
 	int ncpus;
@@ -34,12 +54,9 @@ struct perfset {
 	int fd_budget;                   /* set by the caller after init */
 	int ring_pages;                  /* wanted; set by the caller, may shrink */
 	int min_pages;
-	pid_t pids[PERFSET_MAX_PIDS];    /* processes attached to (or inheriting) */
-	int npids;
+	struct perf_procs procs;
 	int threads;                     /* threads attached */
 	int threads_skipped;             /* over the fd budget */
-	int pids_skipped;                /* processes beyond PERFSET_MAX_PIDS */
-	uint64_t attach_ticks;           /* boot time of the first attach, clock ticks */
 	unsigned char *tmp;              /* a record that wraps the ring end */
 	/* Fills the attributes of the events of one thread (the ring size in
 	 * ring_pages may have shrunk since the last call); returns how many,

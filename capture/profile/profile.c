@@ -231,7 +231,7 @@ static const char *describe(struct profile *p)
 		 (unsigned long long)p->total_samples, (unsigned long long)p->total_lost,
 		 (unsigned long long)p->total_truncated, (unsigned long long)p->total_leaf_only,
 		 p->set.threads_skipped ? "; threads over the fd budget not sampled" : "",
-		 p->set.pids_skipped ? "; processes beyond 256 not sampled" : "",
+		 p->set.procs.pids_skipped ? "; processes beyond 256 not sampled" : "",
 		 bad ? "; a ring became undecodable and was abandoned" : "");
 	return p->describe;
 }

@@ -351,7 +351,7 @@ const char *perfsys_describe(struct perfsys *p)
 		 p->set.ncpus, p->set.ring_pages * getpagesize() / 1024, p->set.threads, p->set.nfds,
 		 p->set.threads_skipped ? ", threads over the fd budget not attached: " : "",
 		 p->set.threads_skipped ? "yes" : "",
-		 p->set.pids_skipped ? ", processes beyond 256 not attached" : "",
+		 p->set.procs.pids_skipped ? ", processes beyond 256 not attached" : "",
 		 p->mounted == 2 ? ", tracefs mounted to read the tracepoint ids, then unmounted" :
 		 p->mounted ? ", tracefs mounted to read the tracepoint ids" : "",
 		 bad ? ", a ring became undecodable and was abandoned" : "");

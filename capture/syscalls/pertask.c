@@ -37,21 +37,18 @@
 
 #include "error.h"
 #include "perfring.h"
+#include "perfset.h"
 #include "tracefs.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PERTASK_FD_BUDGET 16384
-#define PERTASK_MAX_PIDS 256
 
 /* The syscalls counted one by one: what servers spend their calls on. */
 static const char *const pertask_names[] = {
@@ -85,10 +82,8 @@ struct syspertask {
 	int nroots, rootcap;
 	int *fds;
 	int nfds, fdcap, fd_budget;
-	pid_t pids[PERTASK_MAX_PIDS];    /* processes attached to (or inheriting) */
-	int npids;
-	int threads_skipped, pids_skipped;
-	uint64_t attach_ticks;
+	struct perf_procs procs;         /* processes attached to (or inheriting) */
+	int threads_skipped;
 	uint64_t *buf;                   /* one group read */
 	int mounted;
 	char describe[512];
@@ -198,77 +193,21 @@ static int attach_thread(struct syspertask *p, pid_t pid, pid_t tid)
 	return 0;
 }
 
-static int attach_process(struct syspertask *p, struct capture *cap, pid_t pid, int *err)
+static int attach_one(void *ctx, pid_t pid, pid_t tid, int *err)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	capture_path(cap, path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || tid <= 0)
-			continue;
-		if (attach_thread(p, pid, (pid_t)tid) < 0) {
-			/* A thread that exited meanwhile is not an error. */
-			if (errno == ESRCH)
-				continue;
-			*err = errno;
-			ret = -1;
-			break;
-		}
+	if (attach_thread(ctx, pid, tid) < 0) {
+		*err = errno;
+		return -1;
 	}
-	closedir(d);
-	p->pids[p->npids++] = pid;       /* attach() checked the room */
-	return ret;
+	return 0;
 }
 
-static uint64_t boot_ticks_now(void)
-{
-	struct timespec ts;
-	long hz = sysconf(_SC_CLK_TCK);
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	if (hz <= 0)
-		hz = 100;
-	return (uint64_t)ts.tv_sec * (uint64_t)hz + (uint64_t)ts.tv_nsec / (1000000000ULL / (uint64_t)hz);
-}
-
-/* Attaches every thread of every live target not attached yet (the rule of
- * perfset_attach(): a descendant started after the first attach already
+/* Attaches every thread of every live target not attached yet, by
+ * perfset.h's one rule (a descendant started after the first attach already
  * carries inherited events and is only remembered). */
 static int attach(struct syspertask *p, struct capture *cap, int *err)
 {
-	int i, j;
-
-	if (!p->attach_ticks)
-		p->attach_ticks = boot_ticks_now();
-	for (i = 0; i < cap->targets.n; i++) {
-		struct target *t = &cap->targets.v[i];
-		int known = 0;
-
-		for (j = 0; j < p->npids; j++)
-			known |= p->pids[j] == t->pid;
-		if (t->gone || known)
-			continue;
-		if (p->npids == PERTASK_MAX_PIDS) {
-			p->pids_skipped++;
-			continue;
-		}
-		if (t->is_child && t->start_ticks > p->attach_ticks) {
-			p->pids[p->npids++] = t->pid;
-			continue;
-		}
-		if (attach_process(p, cap, t->pid, err) < 0)
-			return -1;
-	}
-	return 0;
+	return perf_procs_attach(&p->procs, cap, attach_one, p, err);
 }
 
 /* Reads one group into p->buf; returns how many values, or -1. */
@@ -474,7 +413,7 @@ const char *syspertask_describe(struct syspertask *p)
 		 "no time (sampled instead), no errno; %d threads attached (%d fds)%s%s%s",
 		 p->nsys, p->nroots, p->nfds,
 		 p->threads_skipped ? ", threads over the fd budget not attached" : "",
-		 p->pids_skipped ? ", processes beyond 256 not attached" : "",
+		 p->procs.pids_skipped ? ", processes beyond 256 not attached" : "",
 		 p->mounted == 2 ? ", tracefs mounted to read the tracepoint ids, then unmounted" :
 		 p->mounted ? ", tracefs mounted to read the tracepoint ids" : "");
 	return p->describe;
