@@ -100,6 +100,7 @@ static void test_findings__churn_time_wait_from_sampled_totals(void **state)
 	assert_int_equal(sqlite3_exec(db,
 		"INSERT INTO socket_samples (tick, socket_id, keyframe, state, recv_q, send_q)"
 		" SELECT first_tick, id, 1, 'ESTABLISHED', 0, 0 FROM sockets", NULL, NULL, NULL), SQLITE_OK);
+	memset(&p, 0, sizeof(p));
 	assert_int_equal(rulepack_load_builtin(&p), 0);
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(analysis_run(&a, db, "mem.db", &p, 1), 0);
