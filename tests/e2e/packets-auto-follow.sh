@@ -55,6 +55,13 @@ EPH=$(awk '/^connected/ { print $2 }' target.out)
 follows() { q b.db "SELECT message FROM events WHERE source='packets' AND kind='packet_filter'" | grep -q "port $SPORT)"; }
 wait_for 20 follows || fail "the filter never named the new connection's port $SPORT: $(q b.db "SELECT message FROM events WHERE kind='packet_filter'")"
 F=$(ls "/proc/$P/fd" | wc -l)
+# The filter names the port a tick before the packets it lets through are
+# counted (slower still under the sanitizers): wait for them.
+new_packets() {
+	[ "$(q b.db "SELECT COALESCE(SUM(s.packets_ab + s.packets_ba), 0) FROM flows f JOIN flow_seconds s ON s.flow_id = f.id
+		WHERE $EPH IN (f.port_a, f.port_b)")" -ge 1 ] 2>/dev/null
+}
+wait_for 20 new_packets || fail "no packet of the new connection counted within 20 s"
 touch stop
 kill -INT "$CP"; wait "$CP" || fail "capture exited with $?"
 assert_ge "packets of the new connection captured" 1 \
