@@ -7,7 +7,10 @@
  * The cap is the value the count holds at the end (the mode of the last
  * samples), not its maximum: a refused attempt seen for one tick (a SYN_SENT
  * socket beside a full pool) is a transient extra, tolerated when it lasts
- * at most max_transient samples. Demand while at the cap is any of several
+ * at most max_transient samples. A cap held and then left before the capture
+ * ended (timeouts closing the connections that waited too long) counts too:
+ * the highest value held for a plateau, with fell_to the count at the end.
+ * Demand while at the cap is any of several
  * columns (queued bytes, requests in flight, failures, busy connections):
  * each that shows is an item of the list output "demand" (its column and
  * numbers), which the rule's phrases word, one phrase per column. */
@@ -52,7 +55,7 @@ static const struct param_spec params[] = {
 /* Identifiers: mode is capped or growing; confidence high, medium or low;
  * cap_reason known_default, round_number or exact_stop. */
 static const char *const outputs[] = {
-	"mode", "cap", "start", "rise", "reached_after", "held_from_start", "plateau_duration", "plateau_samples",
+	"mode", "cap", "start", "rise", "reached_after", "held_from_start", "plateau_duration", "plateau_samples", "fell_to",
 	"at_cap_share", "confidence", "cap_reason", "known", "round", "demand_share",
 	"demand_mean", "demand_max", "samples", "duration", "slope", "slope_per_min",
 	"next_cap", "time_to_next_cap", "last", "demand", "demand.column", "demand.share",
@@ -214,6 +217,139 @@ static void confidence(struct hit *h, double cap, const struct arg *known, int w
 	h->score = 0.5 + 0.25 * r + 0.25 * k;
 }
 
+/* The longest stretch of y at exactly v, brief dips of at most gap samples
+ * tolerated: runs of v joined across such dips. Sets [*a, *b] (its first and
+ * last samples, both at v) and *at (samples at v in it); returns its length,
+ * 0 when v never shows. */
+static size_t longest_at(const double *y, size_t n, double v, size_t gap, size_t *a, size_t *b, size_t *at)
+{
+	size_t i = 0, best = 0;
+
+	while (i < n) {
+		size_t s, e, k = 0, j;
+
+		if (y[i] != v) {
+			i++;
+			continue;
+		}
+		s = e = i;
+		for (j = i; j < n; j++) {
+			if (y[j] == v) {
+				e = j;
+				k++;
+			} else if (j - e > gap) {
+				break;
+			}
+		}
+		if (e - s + 1 > best) {
+			best = e - s + 1;
+			*a = s;
+			*b = e;
+			*at = k;
+		}
+		i = e + 1;
+	}
+	return best;
+}
+
+/* The longest run of samples above v. */
+static size_t longest_above(const double *y, size_t n, double v)
+{
+	size_t i, run = 0, best = 0;
+
+	for (i = 0; i < n; i++) {
+		run = y[i] > v ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+static int cmp_desc(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a < b) - (a > b);
+}
+
+/* A cap held and then left: the count stayed at one value (the highest that
+ * nothing stayed above for longer than a transient) and then fell before the
+ * capture ended (a client's timeouts closing connections that waited too
+ * long, the incident passing). Tried only when the count does not hold its
+ * cap at the end. Returns 1 fired, 0 not, -1 on error (message in h). */
+static int held_then_fell(const struct detector_input *in, const double *x, const double *y,
+			  const size_t *idx, size_t nn, struct hit *h)
+{
+	const struct arg *a = in->args;
+	size_t gap = a[P_MAX_TRANSIENT].num > 0 ? (size_t)a[P_MAX_TRANSIENT].num : 0;
+	size_t i, nv = 0, tries, from = 0, to = 0, at = 0, len = 0, steps = 0;
+	double *v, cap = 0, start;
+	int found = 0, fired;
+
+	if (!(v = malloc(nn * sizeof(*v))))
+		return hit_error(h, "out of memory");
+	memcpy(v, y, nn * sizeof(*v));
+	qsort(v, nn, sizeof(*v), cmp_desc);
+	for (i = 0; i < nn; i++)
+		if (!nv || v[i] != v[nv - 1])
+			v[nv++] = v[i];
+	/* From the highest value down, while nothing stayed above it for longer
+	 * than a transient; a few tries (each a pass over the series). */
+	for (i = 0, tries = 0; i < nv && tries < 16; i++, tries++) {
+		if ((double)longest_above(y, nn, v[i]) > a[P_MAX_TRANSIENT].num)
+			break;
+		len = longest_at(y, nn, v[i], gap, &from, &to, &at);
+		if ((double)len >= a[P_MIN_PLATEAU_SAMPLES].num && (double)len >= a[P_MIN_PLATEAU_SHARE].num * (double)nn &&
+		    (double)at >= a[P_PLATEAU_TOLERANCE].num * (double)len) {
+			cap = v[i];
+			found = 1;
+			break;
+		}
+	}
+	free(v);
+	if (!found || y[nn - 1] >= cap || cap < a[P_MIN_RISE].num)
+		return 0;
+	start = y[0];
+	for (i = 1; i < from; i++) {
+		if (y[i] < start)
+			start = y[i];
+		if (y[i] > y[i - 1])
+			steps++;
+	}
+	if (from > 0 && y[from] > y[from - 1])
+		steps++;
+	if (from > 0 && cap - start >= a[P_MIN_RISE].num && (double)steps >= a[P_MIN_RISE_STEPS].num) {
+		if ((fired = demand_ok(in, idx, from, to + 1, h)) <= 0)
+			return fired;
+		hit_num(h, "start", start);
+		hit_num(h, "rise", cap - start);
+		hit_num(h, "reached_after", x[from] - x[0]);
+		confidence(h, cap, &a[P_KNOWN_CAPS], 0);
+	} else if ((double)from <= a[P_MAX_TRANSIENT].num && a[P_FLAT_KNOWN].num > 0 && is_known(cap, &a[P_KNOWN_CAPS])) {
+		/* Held from (about) the start: the capture began with the pool full. */
+		if ((fired = demand_ok(in, idx, from, to + 1, h)) <= 0)
+			return fired;
+		hit_num(h, "held_from_start", x[to] - x[0]);
+		confidence(h, cap, &a[P_KNOWN_CAPS], 1);
+	} else {
+		return 0;
+	}
+	{
+		size_t must[4] = { idx[from], idx[to], idx[to + 1], idx[nn - 1] };
+
+		hit_ident(h, "mode", "capped");
+		hit_num(h, "cap", cap);
+		hit_num(h, "plateau_duration", x[to] - x[from]);
+		hit_num(h, "plateau_samples", (double)(to - from + 1));
+		hit_num(h, "at_cap_share", (double)at / (double)(to - from + 1));
+		hit_num(h, "fell_to", y[nn - 1]);
+		h->from_row = idx[from];
+		h->to_row = idx[to];
+		hit_evidence_spread(h, idx, nn, 6, must, 4);
+	}
+	return 1;
+}
+
 static int run(const struct detector_input *in, struct hit *h)
 {
 	const struct arg *a = in->args;
@@ -329,6 +465,8 @@ static int run(const struct detector_input *in, struct hit *h)
 		}
 	}
 	if (fired < 0)
+		goto out;
+	if (!fired && (fired = held_then_fell(in, x, y, idx, nn, h)) < 0)
 		goto out;
 	if (!fired && a[P_REPORT_GROWING].num > 0) {
 		struct linfit f;

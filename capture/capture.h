@@ -179,6 +179,10 @@ struct capture;
  *         EFBIG: return -1 as for any write error; the loop sees the writer
  *         is capped, drops the tick whole and does not count the source as
  *         failed.
+ * stopping: optional; the capture is ending: called for every running source
+ *         before any of them is closed, so a source with a thread of its own
+ *         (a runtime profile) can tell it to finish now instead of when its
+ *         turn to close comes. Must not block.
  * close:  release everything; called once for every source that opened, even
  *         after a failure. May still write rows (a final transaction is open).
  */
@@ -193,6 +197,7 @@ struct source {
 	int (*wanted)(const struct capture_opts *o);
 	int (*open)(struct capture *cap, void **state);
 	int (*sample)(struct capture *cap, void *state, int64_t tick);
+	void (*stopping)(struct capture *cap, void *state);
 	void (*close)(struct capture *cap, void *state);
 
 	/* Its options: listed under "Sources" in --help, in table order. A

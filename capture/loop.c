@@ -61,6 +61,14 @@ static void stop_running(struct loop *l)
 {
 	int i;
 
+	/* Every source hears the capture is ending before any closes: a
+	 * source closed late (after slow ones) must not start finishing then. */
+	for (i = 0; i < l->nsrc; i++)
+		if (l->run[i].status == SRC_RUNNING && l->run[i].src->stopping) {
+			l->cap->current = l->run[i].src;
+			l->run[i].src->stopping(l->cap, l->run[i].state);
+			l->cap->current = NULL;
+		}
 	for (i = 0; i < l->nsrc; i++)
 		if (l->run[i].status == SRC_RUNNING)
 			stop_source(l->cap, &l->run[i], SRC_RUNNING, NULL);

@@ -60,6 +60,7 @@ struct runtime {
 	pthread_t thread;
 	int started;
 	int written;
+	int hurried;                     /* told to finish: the capture is ending */
 	int target;                      /* index in cap->targets */
 };
 
@@ -536,18 +537,30 @@ static int runtime_sample(struct capture *cap, void *state, int64_t tick)
 	return write_results(cap, r);
 }
 
-static void runtime_close(struct capture *cap, void *state)
+/* The capture ends: tell the thread to stop the profile now (before the
+ * other sources close, which may take seconds). */
+static void runtime_stopping(struct capture *cap, void *state)
 {
 	struct runtime *r = state;
 	uint64_t one = 1;
 
+	(void)cap;
+	if (!r || !r->started || r->hurried)
+		return;
+	if (write(r->in.wake_fd, &one, sizeof(one)) < 0)
+		warning("runtime profile: cannot hurry its thread: %s", strerror(errno));
+	r->hurried = 1;
+}
+
+static void runtime_close(struct capture *cap, void *state)
+{
+	struct runtime *r = state;
+
 	if (!r)
 		return;
 	if (r->started) {
-		/* The capture ends: stop the profile now (the session's steps
-		 * are bounded, so this wait is too). */
-		if (write(r->in.wake_fd, &one, sizeof(one)) < 0)
-			warning("runtime profile: cannot hurry its thread: %s", strerror(errno));
+		/* The session's steps are bounded, so this wait is too. */
+		runtime_stopping(cap, r);
 		pthread_join(r->thread, NULL);
 		r->started = 0;
 	}
@@ -612,6 +625,7 @@ const struct source runtime_source = {
 	.wanted = runtime_wanted,
 	.open = runtime_open,
 	.sample = runtime_sample,
+	.stopping = runtime_stopping,
 	.close = runtime_close,
 	.options = runtime_options,
 	.opts_size = sizeof(struct runtime_opts),

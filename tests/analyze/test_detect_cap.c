@@ -294,6 +294,63 @@ static void test_detect_cap__errors_count_only_when_they_came_with_the_cap(void 
 	assert_string_equal(item_field(&h, "demand", hit_list_len(&h, "demand") - 1, "column")->text, "errors");
 }
 
+static void test_detect_cap__held_then_fell_is_a_cap(void **state)
+{
+	double y[N], q[N], f[N], e[N];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	/* The seed's pool, captured full: 256 for 70 samples while the answers
+	 * sit unread; then the client's timeouts close the connections that
+	 * waited too long, down to 200 by the end. A 257th socket for one tick
+	 * (a refused attempt) is no cap. */
+	for (i = 0; i < N; i++) {
+		y[i] = i < 70 ? 256 : (i < 90 ? 256 - (double)(i - 69) * 2.8 : 200);
+		q[i] = i < 75 ? 27600 : 0;
+		f[i] = e[i] = 0;
+	}
+	y[10] = 257;
+	y[40] = 255;
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_string_equal(out_text(&h, "mode"), "capped");
+	assert_int_equal((int)out_num(&h, "cap"), 256);
+	assert_int_equal((int)out_num(&h, "fell_to"), 200);
+	assert_int_equal((int)out_num(&h, "held_from_start"), 69);
+	assert_int_equal((int)out_num(&h, "plateau_samples"), 70);
+	assert_null(hit_get(&h, "reached_after"));
+	assert_int_equal((int)h.from_row, 0);
+	assert_int_equal((int)h.to_row, 69);
+	/* The same shape with idle connections at the plateau: a pool that
+	 * filled, idled and shrank is sized, not capped. */
+	for (i = 0; i < N; i++)
+		q[i] = 0;
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 0);
+	/* A plateau too short to be one (4 samples) says nothing. */
+	for (i = 0; i < N; i++) {
+		y[i] = i < 4 ? 256 : 200;
+		q[i] = 27600;
+	}
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 0);
+	/* Grown in the capture, held, then fallen: the growth is told. */
+	ramp_to(y, N, 12, 4, 256, 3);
+	for (i = 90; i < N; i++)
+		y[i] = 180;
+	for (i = 0; i < N; i++)
+		q[i] = y[i] == 256 ? 1101 : 0;
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 1);
+	assert_int_equal((int)out_num(&h, "cap"), 256);
+	assert_int_equal((int)out_num(&h, "start"), 12);
+	assert_int_equal((int)out_num(&h, "fell_to"), 180);
+	assert_null(hit_get(&h, "held_from_start"));
+	/* An unknown number held from the start and then left says nothing. */
+	for (i = 0; i < N; i++) {
+		y[i] = i < 70 ? 37 : 20;
+		q[i] = 1101;
+	}
+	assert_int_equal(fire_any("{y: y, " ANY ", " KNOWN "}", y, q, f, e, N, &h), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_detect_cap__transient_extra_connection_keeps_the_cap),
 		cmocka_unit_test(test_detect_cap__unknown_demand_column_is_an_error),
 		cmocka_unit_test(test_detect_cap__errors_count_only_when_they_came_with_the_cap),
+		cmocka_unit_test(test_detect_cap__held_then_fell_is_a_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
