@@ -15,12 +15,17 @@ trap 'inc stop run-inc >/dev/null 2>&1; inc stop run-fixed >/dev/null 2>&1; clea
 # A cap that is neither 256 nor a client default the rules were told about.
 DURATION=90 SINK_PORT=0 inc start run-inc --cap $CAPN --rate-wave 0.5:20 > start.txt || fail "incident did not start: $(cat start.txt)"
 port=$(cat run-inc/sink.port)
-"$CAP" --pid "$(cat run-inc/incident.pid)" --log run-inc/app.log --duration 40s -o incident.db -q \
+# At 1 s samples (--cpu-budget 25: on a loaded 2-core CI machine the capture's
+# own CPU passed the default 5% and it backed off to 4 s samples, between which
+# the starved loop reads and refills its queues: stuck-receive-queues judges
+# bytes unchanged from one sample to the next. foundation-backoff tests the
+# backoff itself.)
+"$CAP" --pid "$(cat run-inc/incident.pid)" --log run-inc/app.log --duration 40s -o incident.db -q --cpu-budget 25 \
 	|| fail "capture of the incident exited $?"
 inc stop run-inc > /dev/null
 
 DURATION=60 SINK_PORT=0 inc start run-fixed --fixed --cap $CAPN --rate-wave 0.5:20 > start2.txt || fail "fixed did not start"
-"$CAP" --pid "$(cat run-fixed/incident.pid)" --log run-fixed/app.log --duration 15s -o fixed.db -q \
+"$CAP" --pid "$(cat run-fixed/incident.pid)" --log run-fixed/app.log --duration 15s -o fixed.db -q --cpu-budget 25 \
 	|| fail "capture of the fixed run exited $?"
 inc stop run-fixed > /dev/null
 
