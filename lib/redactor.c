@@ -713,8 +713,11 @@ static size_t scan_path(const char *in, size_t at, size_t len)
 
 	if (in[at] != '/' || at + 1 >= len || !path_char((unsigned char)in[at + 1]))
 		return 0;
-	/* Not inside a word or a URL ("a/b", "http://h/x"). */
-	if (at > 0) {
+	/* Not inside a word or a URL ("a/b", "http://h/x"); a file URL's
+	 * path is a path ("file:///srv/app/x.js": a Node script's URL). */
+	if (at >= 7 && !strncasecmp(in + at - 7, "file://", 7)) {
+		/* the path starts here */
+	} else if (at > 0) {
 		unsigned char p = (unsigned char)in[at - 1];
 
 		if (is_word(p) || p == '/' || p == ':' || p == '.' || p == '-')

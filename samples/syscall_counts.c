@@ -4,6 +4,7 @@
  *   syscall_counts [--clock N] [--enoent N] [--getppid N] [--threads K]
  *                  [--wait-file PATH | --wait-signal] [--done-file PATH]
  *                  [--exec] [--linger] [--pause-every N] [--cpu-time]
+ *                  [--mid-file PATH]
  *
  * It first waits (for SIGUSR1, or for --wait-file to exist) so that a capture
  * can attach before any counted call, then makes, spread over K threads
@@ -15,7 +16,9 @@
  * target exec'ing). It prints the loop's ns per call (and with --cpu-time its
  * process's CPU per call: two clock_gettime syscalls more, so not for exact
  * counts), creates --done-file, and with --linger waits for SIGTERM before
- * exiting.
+ * exiting. With --mid-file (one thread), it waits between the clock_gettime
+ * and the openat calls until PATH exists (access and nanosleep only): a test
+ * can see the first part counted in a tick of its own before the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 
 static long n_clock = 100000, n_enoent = 5000, n_getppid = 0, pause_every = 0;
 static int threads = 1;
+static const char *mid_file;
 static volatile sig_atomic_t go;
 
 static void on_usr1(int sig) { (void)sig; go = 1; }
@@ -54,6 +58,12 @@ static void *work(void *arg)
 	for (i = 0; i < share; i++) {
 		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
 		maybe_pause(i);
+	}
+	if (mid_file && threads == 1) {
+		struct timespec nap = { 0, 2000000 };
+
+		while (access(mid_file, F_OK) != 0)
+			nanosleep(&nap, NULL);
 	}
 	share = n_enoent / threads + (k < n_enoent % threads);
 	for (i = 0; i < share; i++) {
@@ -100,7 +110,7 @@ int main(int argc, char **argv)
 		if (!v) {
 			fprintf(stderr, "usage: syscall_counts [--clock N] [--enoent N] [--getppid N] [--threads K]\n"
 				"       [--wait-file PATH | --wait-signal] [--done-file PATH] [--exec] [--linger]\n"
-				"       [--pause-every N] [--cpu-time]\n");
+				"       [--pause-every N] [--cpu-time] [--mid-file PATH]\n");
 			return 2;
 		}
 		i++;
@@ -111,6 +121,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--pause-every")) pause_every = num(v);
 		else if (!strcmp(a, "--wait-file")) wait_file = v;
 		else if (!strcmp(a, "--done-file")) done_file = v;
+		else if (!strcmp(a, "--mid-file")) mid_file = v;
 		else { fprintf(stderr, "syscall_counts: unknown option '%s'\n", a); return 2; }
 	}
 	if (threads < 1 || threads > 64) {

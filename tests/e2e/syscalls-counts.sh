@@ -7,11 +7,17 @@ need_root "perf_event_open on tracepoints"
 need_cmd sqlite3
 . "$CASEFILE_TOP/tests/e2e/syscalls-lib.inc"
 
-bg "$W" --wait-file go --done-file done --linger --pause-every 20000
+bg "$W" --wait-file go --mid-file mid --done-file done --linger --pause-every 20000
 target=$LAST_PID
 start_capture x.db --pid "$target" --interval 50ms
 assert_eq "backend" bpf "$(q x.db "SELECT backend FROM sources WHERE name = 'syscalls'")"
 touch go
+# The clock_gettime calls counted in a tick before the openat ones start: a
+# timeline of at least two ticks, however slow a tick is (ASan on a loaded
+# machine: one tick took 2.3 s, the whole workload fell in it).
+wait_for 60 sh -c "[ \$(sqlite3 -readonly x.db \"SELECT COALESCE(SUM(calls), 0) FROM syscall_top WHERE name = 'clock_gettime'\" 2>/dev/null || echo 0) -ge 100000 ]" ||
+	fail "the clock_gettime calls were not all counted in 60 s"
+touch mid
 wait_for 60 test -f done || fail "workload did not finish"
 stop_capture
 
@@ -28,6 +34,7 @@ assert_eq "timed" 100000 "$(q x.db "SELECT SUM(timed) FROM syscall_counts JOIN s
 assert_ge "total time (ns)" 1 "$(q x.db "SELECT total_ns FROM syscall_top WHERE name = 'clock_gettime'")"
 # A timeline: rates per tick, and a top syscall per tick.
 assert_ge "ticks with calls" 2 "$(q x.db 'SELECT count(*) FROM syscall_rate WHERE calls_per_s > 0')"
+assert_ge "ticks between the first clock_gettime and the last openat" 2 "$(q x.db "SELECT MAX(c.tick) - MIN(c.tick) + 1 FROM syscall_counts c JOIN syscall_names n USING (nr) WHERE n.name IN ('clock_gettime', 'openat') AND c.calls > 0")"
 assert_eq "busiest tick's top" clock_gettime "$(q x.db 'SELECT name FROM syscall_tick_top ORDER BY calls DESC LIMIT 1')"
 cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
 assert_eq "clocksource" "$cs" "$(q x.db "SELECT value FROM manifest WHERE key = 'clocksource'")"

@@ -68,6 +68,12 @@ static void test_redactor__replaces_what_it_should(void **state)
 	assert_non_null(strstr(out, "connect ip-"));
 	assert_non_null(strstr(out, "user=user-"));
 	assert_non_null(strstr(out, " /home/path-"));
+	/* A file URL's path is a path (a Node script's URL in a .cpuprofile;
+	 * the ASan CI's test directory casefile-e2e.y4yhk1 survived). */
+	apply(r, "{\"url\":\"file:///tmp/casefile-e2e.y4yhk1/burn.js\"} FILE:///opt/acme-billing/run.js");
+	assert_gone(out, "casefile-e2e.y4yhk1");
+	assert_gone(out, "acme-billing");
+	assert_non_null(strstr(out, "\"file:///tmp/path-"));
 	redactor_free(r);
 }
 
