@@ -640,9 +640,10 @@ static void packets_close(struct capture *cap, void *state)
 	if (pk->auto_filter)
 		writer_manifest_setf(cap->w, "packets.auto_filter_refreshes",
 				     "%lld read every fd link of the targets, %lld only those of new fds, %lld none "
-				     "(no new socket); %lld fd links read",
+				     "(no new socket); %lld fd links read; %lld from the sockets source's dump",
 				     (long long)pk->auto_cache.full_reads, (long long)pk->auto_cache.part_reads,
-				     (long long)pk->auto_cache.reuses, (long long)pk->auto_cache.links_read);
+				     (long long)pk->auto_cache.reuses, (long long)pk->auto_cache.links_read,
+				     (long long)pk->auto_cache.from_sockets);
 	if (pk->cap_dropped || pk->not_stored)
 		info("packets: %llu stored, %llu not stored after the size cap",
 		     (unsigned long long)pk->stored_packets,
