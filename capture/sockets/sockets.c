@@ -636,6 +636,7 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 	int rc;
 
 	nc->used_tick = cap->tick;
+	s->view.tick = 0;    /* s->res is about to change: no view until it is whole again */
 	rc = sockets_ns_dump(cap, s, nc, full);
 	if (rc < 0)
 		return -1;
