@@ -114,14 +114,19 @@ tick_ms() {   # BIN: a few ticks of the sockets source only; median sample ms af
 # ends), 1 s interval, SOCKET_CPU_SECONDS (60) s, default sources and
 # --sources sockets, all at once on the same holder (with BEFORE: its two
 # too, four captures), SOCKET_CPU_ROUNDS (2) rounds. CPU % = (utime +
-# stime) / wall of the capture process (GNU time); tick = median
-# ticks.sample_us after the first tick. SOCKET_BENCH_ONLY=cpu runs only this.
+# stime) / wall of the capture process (GNU time); steady = the CPU time of
+# its threads (/proc/PID/task/*/schedstat) from 6 s in to 2 s before the end,
+# over that time (no start-up: BPF loading, the first owner scan, symbol
+# tables); tick = median ticks.sample_us after the first tick.
+# SOCKET_BENCH_ONLY=cpu runs only this.
+# sched_ns PID: CPU ns of all of PID's threads so far (0 when gone).
+sched_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 cpu_at_1k() {
 	_secs=${SOCKET_CPU_SECONDS:-60}; _rounds=${SOCKET_CPU_ROUNDS:-2}
 	start_holders 500 || return 1
 	modes="after.default after.sockets"
 	[ -n "$BEFORE" ] && modes="before.default before.sockets $modes"
-	for m in $modes; do : > "$T/cpu.$m"; : > "$T/tick.$m"; done
+	for m in $modes; do : > "$T/cpu.$m"; : > "$T/tick.$m"; : > "$T/steady.$m"; done
 	_load=""
 	_i=0
 	while [ $_i -lt "$_rounds" ]; do
@@ -133,7 +138,21 @@ cpu_at_1k() {
 			rm -f "$T/cpu.$m.db"
 			/usr/bin/time -f "%U %S %e" -o "$T/time.$m" "$b/casefile-capture" $src $PIDARGS \
 				--duration "${_secs}s" --interval 1s -o "$T/cpu.$m.db" -q >/dev/null 2>&1 &
+			echo $! > "$T/tpid.$m"
 			_pids="$_pids $!"
+		done
+		# Steady state: CPU of every thread (schedstat, ns) from 6 s in
+		# to 2 s before the end, without start-up and the final writes.
+		sleep 6
+		for m in $modes; do
+			_c=$(pgrep -P "$(cat "$T/tpid.$m")" | head -1)
+			echo "$_c $(sched_ns "$_c")" > "$T/s0.$m"
+		done
+		sleep $((_secs - 8))
+		for m in $modes; do
+			read -r _c _n0 < "$T/s0.$m"
+			echo "$_n0 $(sched_ns "$_c") $((_secs - 8))" | awk '{ printf "%.3f\n", ($2 - $1) / 1e9 / $3 * 100 }' \
+				>> "$T/steady.$m"
 		done
 		wait $_pids
 		for m in $modes; do
@@ -148,11 +167,11 @@ cpu_at_1k() {
 	echo "Own CPU at 1 s with 1,000 target sockets (500 held connections), ${_secs} s, $_rounds rounds"
 	echo "(all captures of a round at once on the same holder; load average at each round's start and the end:$_load):"
 	echo
-	echo "| capture | CPU % of a core (each round) | tick median ms (each round) |"
-	echo "|---|---|---|"
+	echo "| capture | CPU % of a core, whole run (each round) | steady: 6 s to end - 2 s (each round) | tick median ms (each round) |"
+	echo "|---|---|---|---|"
 	for m in $modes; do
 		case $m in *.sockets) what="\`--sources sockets\`" ;; *) what="default sources" ;; esac
-		echo "| ${m%%.*}: $what | $(tr '\n' ' ' < "$T/cpu.$m") | $(tr '\n' ' ' < "$T/tick.$m") |"
+		echo "| ${m%%.*}: $what | $(tr '\n' ' ' < "$T/cpu.$m") | $(tr '\n' ' ' < "$T/steady.$m") | $(tr '\n' ' ' < "$T/tick.$m") |"
 	done
 	echo
 }

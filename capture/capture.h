@@ -214,6 +214,8 @@ struct source {
 extern const struct source *const capture_sources[];
 
 /* The running capture, shared by all sources. */
+struct sockets_view;
+
 struct capture {
 	const struct capture_opts *opts;
 	struct writer *w;
@@ -226,6 +228,8 @@ struct capture {
 	char backend[64];
 	int stop_requested;
 	int failed_attach;               /* --attach files not stored: the exit is not 0 */
+	const struct sockets_view *sockets_view; /* the sockets source's last dump, NULL when
+	                                  * it does not run (sockets/sockview.h) */
 };
 
 /* Records why the current source cannot run; returns SOURCE_SKIP. */

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,44 @@ void packets_offer_filter(struct packets *pk, char *f)
 	pthread_mutex_lock(&pk->lock);
 	free(pk->new_filter);
 	pk->new_filter = f;
+	pthread_mutex_unlock(&pk->lock);
+	packets_wake(pk);
+}
+
+void packets_wake(struct packets *pk)
+{
+	uint64_t one = 1;
+
+	if (pk->wake_fd >= 0 && write(pk->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		warning("packets: cannot wake the capture thread: %s", strerror(errno));
+}
+
+static void deadline_in(struct timespec *ts, int ms);
+
+/* Main thread, at a tick: asks the capture thread for what it holds (the
+ * packets of retired blocks, finished seconds, libpcap's counts) and waits
+ * for it, at most PK_TIMEOUT_MS, so the tick's rows are as of the tick. The
+ * thread sleeps between ticks instead of waking every PK_TIMEOUT_MS. */
+static void sync_thread(struct packets *pk)
+{
+	struct timespec deadline;
+	uint64_t want;
+
+	if (pk->wake_fd < 0)
+		return;
+	pthread_mutex_lock(&pk->lock);
+	if (pk->state != PK_RUNNING || !pk->p) {
+		pthread_mutex_unlock(&pk->lock);
+		return;
+	}
+	want = ++pk->handoff_req;
+	pthread_mutex_unlock(&pk->lock);
+	packets_wake(pk);
+	deadline_in(&deadline, PK_TIMEOUT_MS);
+	pthread_mutex_lock(&pk->lock);
+	while (pk->handoff_done < want && pk->state == PK_RUNNING && pk->p &&
+	       pthread_cond_timedwait(&pk->cond, &pk->lock, &deadline) == 0)
+		;
 	pthread_mutex_unlock(&pk->lock);
 }
 
@@ -95,6 +134,8 @@ void packets_free(struct packets *pk)
 		close(pk->netns_fd);
 	if (pk->switch_fd >= 0)
 		close(pk->switch_fd);
+	if (pk->wake_fd >= 0)
+		close(pk->wake_fd);
 	pktflow_release(&pk->flows);
 	pkt_batch_release(&pk->local);
 	pkt_batch_release(&pk->ready);
@@ -172,6 +213,7 @@ static int packets_open(struct capture *cap, void **state)
 		return error("out of memory");
 	pk->cap = cap;
 	pk->netns_fd = pk->switch_fd = -1;
+	pk->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&pk->lock, NULL);
 	pthread_cond_init(&pk->cond, NULL);
 	atomic_init(&pk->stop, 0);
@@ -541,6 +583,7 @@ static int follow_netns(struct capture *cap, struct packets *pk)
 		close(pk->switch_fd);
 	pk->switch_fd = fd;
 	pthread_mutex_unlock(&pk->lock);
+	packets_wake(pk);
 	capture_event(cap, "netns_changed", "packet capture follows pid %d from network namespace %llu "
 		      "to %llu", (int)tg->pid, pk->netns, (unsigned long long)sb.st_ino);
 	pk->netns = (unsigned long long)sb.st_ino;
@@ -569,6 +612,7 @@ static int packets_sample(struct capture *cap, void *state, int64_t tick)
 			free(f);
 		}
 	}
+	sync_thread(pk);
 	rc = drain(cap, pk);
 	pthread_mutex_lock(&pk->lock);
 	stopped = pk->stopped && pk->state == PK_DONE;
@@ -589,15 +633,17 @@ static void packets_close(struct capture *cap, void *state)
 	if (pk->p)
 		pcap_breakloop(pk->p);
 	pthread_mutex_unlock(&pk->lock);
+	packets_wake(pk);
 	if (pk->thread_started)
 		pthread_join(pk->thread, NULL);
 	drain(cap, pk);
 	if (pk->auto_filter)
 		writer_manifest_setf(cap->w, "packets.auto_filter_refreshes",
 				     "%lld read every fd link of the targets, %lld only those of new fds, %lld none "
-				     "(no new socket); %lld fd links read",
+				     "(no new socket); %lld fd links read; %lld from the sockets source's dump",
 				     (long long)pk->auto_cache.full_reads, (long long)pk->auto_cache.part_reads,
-				     (long long)pk->auto_cache.reuses, (long long)pk->auto_cache.links_read);
+				     (long long)pk->auto_cache.reuses, (long long)pk->auto_cache.links_read,
+				     (long long)pk->auto_cache.from_sockets);
 	if (pk->cap_dropped || pk->not_stored)
 		info("packets: %llu stored, %llu not stored after the size cap",
 		     (unsigned long long)pk->stored_packets,

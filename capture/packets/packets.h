@@ -29,6 +29,9 @@
 #define PK_CANCEL_MS 2000
 /* One tick of records must fit: ~75 MB/s at 600k packets/s of 106 bytes. */
 #define PK_BUFS_MAX 64
+/* With nothing to do, the thread wakes at least this often (a tick, a stop,
+ * a new filter or namespace wake it through wake_fd at once). */
+#define PK_IDLE_MS 5000
 /* A partly filled buffer moves to the main thread after this long. */
 #define PK_BUF_AGE_MS 500
 /* Thread events waiting for a tick; more in one tick are counted, not kept. */
@@ -41,6 +44,9 @@ struct packets {
 	pthread_t thread;
 	int thread_started;
 	int netns_fd;                    /* target's /proc/PID/ns/net, -1 = ours */
+	int wake_fd;                     /* eventfd: main wakes the thread (tick, stop, filter,
+	                                  * namespace); -1 = none, the thread polls every
+	                                  * PK_TIMEOUT_MS */
 	char device[64];
 	int snaplen, buffer_bytes;
 	int payload;                     /* --pcap-payload: store whole captured frames */
@@ -65,6 +71,8 @@ struct packets {
 	uint64_t captured, not_stored, lost_buffer;
 	char *new_filter;                /* set by main, applied by the thread */
 	int switch_fd;                   /* set by main: a namespace to move to, -1 none */
+	uint64_t handoff_req;            /* main: ticks that asked for a handoff */
+	uint64_t handoff_done;           /* thread: the last request a handoff answered */
 	int stopped;                     /* the thread gave up: errmsg says why */
 	int start_linktype;              /* link type of the first handle, for the open event */
 	int abandoned;                   /* main gave up on a stuck activation: the thread
@@ -90,6 +98,7 @@ struct packets {
 	uint64_t t_captured, t_not_stored, t_lost_buffer;
 	struct pcap_stat base;           /* counts of the handles closed before this one */
 	int64_t last_stats_us, last_flush_sec;
+	int64_t last_pkt_sec;            /* wall second of the newest packet counted */
 
 	/* main thread only */
 	char *sent_filter;               /* last filter text given to the thread */
@@ -118,6 +127,8 @@ int packets_start_timeout_ms(void);
 /* Main thread: hands the new filter text F (owned from here on) to the
  * capture thread, which adopts it at its next loop. */
 void packets_offer_filter(struct packets *pk, char *f);
+/* Main thread: wakes the capture thread (for a stop, filter or namespace). */
+void packets_wake(struct packets *pk);
 
 /* Frees pk and everything it holds (the thread must be gone). */
 void packets_free(struct packets *pk);

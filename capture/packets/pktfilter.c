@@ -5,6 +5,7 @@
 #include "strbuf.h"
 #include "sockets/procnet.h"
 #include "sockets/sockmap.h"
+#include "sockets/sockview.h"
 #include "targets.h"
 
 #include <fcntl.h>
@@ -274,6 +275,37 @@ static void read_owners(struct capture *cap, struct sockmap *map, struct pktfilt
 	}
 }
 
+/* The filter from the sockets source's dump of the last tick, when it is of
+ * netpid's namespace: no dump, no /proc/PID/net read, no fd link read of our
+ * own (the sockets source read the links its dump needed). NULL with
+ * *used 0 when that dump cannot serve. */
+static char *from_sockets(struct capture *cap, pid_t netpid, int *used)
+{
+	const struct sockets_view *sv = cap->sockets_view;
+	struct sockdiag_sock *v;
+	size_t n = 0;
+	char *filter;
+
+	*used = 0;
+	if (!sv || !sv->tick || sv->tick < cap->tick - 1 || !sv->netns ||
+	    targets_netns(cap, netpid) != sv->netns)
+		return NULL;
+	for (size_t i = 0; i < sv->res->n; i++)
+		if (sv->res->v[i].inode && sockmap_find(sv->owners, sv->res->v[i].inode))
+			n++;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	n = 0;
+	for (size_t i = 0; i < sv->res->n; i++)
+		if (sv->res->v[i].inode && sockmap_find(sv->owners, sv->res->v[i].inode))
+			v[n++] = sv->res->v[i];
+	filter = pktfilter_build(v, n);
+	free(v);
+	*used = 1;
+	return filter;
+}
+
 char *pktfilter_auto(struct capture *cap, struct pktfilter_cache *c)
 {
 	static const struct { const char *file; int proto, family; } tables[] = {
@@ -296,6 +328,15 @@ char *pktfilter_auto(struct capture *cap, struct pktfilter_cache *c)
 		netpid = cap->opts->pids[0];
 	if (!netpid)
 		goto out;
+	if (c) {
+		int used;
+
+		filter = from_sockets(cap, netpid, &used);
+		if (used) {
+			c->from_sockets++;
+			goto out;
+		}
+	}
 	/* The tables before the links: a socket opened in between is then in
 	 * the links and not yet in the tables, and the next refresh, which
 	 * finds it in the tables, knows it. */

@@ -50,6 +50,7 @@ struct pktfilter_cache {
 	int64_t full_ms;         /* when every link was last read; 0 never */
 	int targets_n, nalive;   /* the target set then */
 	int64_t full_reads, part_reads, reuses, links_read;
+	int64_t from_sockets;    /* refreshes built from the sockets source's dump */
 };
 void pktfilter_cache_release(struct pktfilter_cache *c);
 

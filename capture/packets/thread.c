@@ -120,6 +120,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	int32_t no;
 
 	pk->t_captured++;
+	pk->last_pkt_sec = (int64_t)h->ts.tv_sec;
 	pkt_decode(bytes, h->caplen, h->len, pk->linktype, &pi);
 	/* Headers only unless --pcap-payload: payload is what people type. */
 	keep = pk->payload ? h->caplen : pkt_header_len(&pi);
@@ -166,9 +167,13 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 static void handoff(struct packets *pk, int with_stats, int final)
 {
 	struct pcap_stat st;
+	uint64_t req;
 	int have = 0;
 
-	if (with_stats && pk->p && pcap_stats(pk->p, &st) == 0)
+	pthread_mutex_lock(&pk->lock);
+	req = pk->handoff_req;
+	pthread_mutex_unlock(&pk->lock);
+	if ((with_stats || req != pk->handoff_done) && pk->p && pcap_stats(pk->p, &st) == 0)
 		have = 1;
 	pthread_mutex_lock(&pk->lock);
 	if (pk->cur && pk->cur->packets && (final || packets_mono_ms() - pk->cur->opened_ms >= PK_BUF_AGE_MS))
@@ -185,6 +190,10 @@ static void handoff(struct packets *pk, int with_stats, int final)
 		st.ps_ifdrop += pk->base.ps_ifdrop;
 		pk->stats = st;
 		pk->have_stats = 1;
+	}
+	if (pk->handoff_done != req) {
+		pk->handoff_done = req;    /* the tick waiting in sync_thread may go on */
+		pthread_cond_broadcast(&pk->cond);
 	}
 	pthread_mutex_unlock(&pk->lock);
 }
@@ -460,6 +469,32 @@ static pcap_t *capture_thread_start_handle(struct packets *pk)
 	return p;
 }
 
+/* How long the capture thread may sleep in poll: 20 ms while draining at a
+ * stop; without a wake_fd, PK_TIMEOUT_MS as ever; else until the second of
+ * the newest packet has ended and its last block has been retired (then it
+ * is flushed), or PK_IDLE_MS. A tick, a stop, a new filter or namespace
+ * wake it through wake_fd; the kernel through the pcap fd when a block is
+ * retired (<= PK_TIMEOUT_MS after its first packet). Idle, that is one
+ * wake-up a tick instead of ten a second. */
+static int idle_timeout(const struct packets *pk, int64_t drain_until)
+{
+	struct timespec ts;
+	int64_t now_ms, due_ms;
+
+	if (drain_until)
+		return 20;
+	if (pk->wake_fd < 0)
+		return PK_TIMEOUT_MS;
+	if (pk->last_pkt_sec <= pk->last_flush_sec)
+		return PK_IDLE_MS;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	due_ms = (pk->last_pkt_sec + 1) * 1000 + PK_TIMEOUT_MS + 10;
+	if (due_ms <= now_ms)
+		return 0;
+	return due_ms - now_ms < PK_IDLE_MS ? (int)(due_ms - now_ms) : PK_IDLE_MS;
+}
+
 static void capture_thread_run(struct packets *pk)
 {
 	int64_t drain_until = 0;
@@ -470,7 +505,8 @@ static void capture_thread_run(struct packets *pk)
 
 	for (;;) {
 		int64_t now = packets_mono_ms();
-		struct pollfd pfd = { pcap_get_selectable_fd(p), POLLIN, 0 };
+		struct pollfd pfds[2] = { { pcap_get_selectable_fd(p), POLLIN, 0 }, { pk->wake_fd, POLLIN, 0 } };
+		struct pollfd *pfd = &pfds[0];
 		int n, sfd;
 
 		if (!atomic_load(&pk->stop) && (sfd = take_switch(pk)) >= 0) {
@@ -487,9 +523,18 @@ static void capture_thread_run(struct packets *pk)
 		}
 		/* Our own poll with a timeout, and a non-blocking dispatch: with
 		 * TPACKET_V3 libpcap polls without timeout, so an idle link would
-		 * keep us from seeing a stop request or ending a second. */
-		if (poll(&pfd, 1, drain_until ? 20 : PK_TIMEOUT_MS) < 0 && errno != EINTR)
-			pfd.revents = POLLERR;
+		 * keep us from seeing a stop request or ending a second. The
+		 * main thread wakes us through wake_fd for a tick, a stop, a
+		 * filter or a namespace; by ourselves we wake only to end a
+		 * second that has packets (see idle_timeout). */
+		if (poll(pfds, pk->wake_fd >= 0 ? 2 : 1, idle_timeout(pk, drain_until)) < 0 && errno != EINTR)
+			pfd->revents = POLLERR;
+		if (pk->wake_fd >= 0 && (pfds[1].revents & POLLIN)) {
+			uint64_t v;
+
+			if (read(pk->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				pfd->revents = POLLERR;
+		}
 		n = pcap_dispatch(p, -1, on_packet, (u_char *)pk);
 		if (n == PCAP_ERROR_BREAK)
 			continue;
@@ -506,21 +551,22 @@ static void capture_thread_run(struct packets *pk)
 			set_handle(pk, p);
 			continue;
 		}
-		if (n == 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		if (n == 0 && (pfd->revents & (POLLERR | POLLHUP | POLLNVAL))) {
 			struct timespec ts = { 0, PK_TIMEOUT_MS * 1000000L };
 
 			nanosleep(&ts, NULL); /* an error poll keeps reporting: do not spin */
+		}
+		/* A second is emitted once the clock is a full second past it, so
+		 * packets still in an unretired block (<= PK_TIMEOUT_MS) join it;
+		 * before the handoff, so a tick gets the seconds ended by then. */
+		if (wall_sec() - 1 > pk->last_flush_sec) {
+			pk->last_flush_sec = wall_sec() - 1;
+			pktflow_flush(&pk->flows, pk->last_flush_sec, &pk->local);
 		}
 		now = packets_mono_ms();
 		handoff(pk, now - pk->last_stats_us >= PK_TIMEOUT_MS, 0);
 		if (now - pk->last_stats_us >= PK_TIMEOUT_MS)
 			pk->last_stats_us = now;
-		/* A second is emitted once the clock is a full second past it, so
-		 * packets still in an unretired block (<= PK_TIMEOUT_MS) join it. */
-		if (wall_sec() - 1 > pk->last_flush_sec) {
-			pk->last_flush_sec = wall_sec() - 1;
-			pktflow_flush(&pk->flows, pk->last_flush_sec, &pk->local);
-		}
 		if (pk->auto_filter && take_new_filter(pk)) {
 			if (apply_filter(pk, p, pk->filter))
 				set_event(pk, "warning", "%s", pk->errmsg);

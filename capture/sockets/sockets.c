@@ -597,9 +597,12 @@ static int sockets_open(struct capture *cap, void **state)
 	s->record = getenv("CASEFILE_SOCKDIAG_DUMP");
 	if (s->replay && s->replay[0]) {
 		capture_source_backend(cap, "netlink-replay", NULL);
-		return 0;
+		return 0;    /* recorded rows: no view for other sources */
 	}
 	s->replay = NULL;
+	s->view.res = &s->res;
+	s->view.owners = &s->map;
+	cap->sockets_view = &s->view;
 	if (cap->opts->root && cap->opts->root[0]) {
 		s->prefer_procfs = 1;
 		capture_source_backend(cap, "procfs", "--root is set: reading the fixture tree's /proc/PID/net");
@@ -633,6 +636,7 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 	int rc;
 
 	nc->used_tick = cap->tick;
+	s->view.tick = 0;    /* s->res is about to change: no view until it is whole again */
 	rc = sockets_ns_dump(cap, s, nc, full);
 	if (rc < 0)
 		return -1;
@@ -653,7 +657,13 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 		s->full_dumps++;
 	else
 		s->light_dumps++;
-	return process_ns(cap, s, nc, full);
+	if (process_ns(cap, s, nc, full))
+		return -1;
+	/* s->res and s->map stay as they are until this source's next
+	 * sample: another source may read them (sockview.h). */
+	s->view.netns = nc->netns;
+	s->view.tick = cap->tick;
+	return 0;
 }
 
 static int sockets_sample(struct capture *cap, void *state, int64_t tick)
@@ -742,6 +752,8 @@ static void sockets_close(struct capture *cap, void *state)
 
 	if (!s)
 		return;
+	if (cap->sockets_view == &s->view)
+		cap->sockets_view = NULL;
 	writer_manifest_setf(cap->w, "sockets.owner_scans",
 			     "%lld full, %lld after new sockets appeared, %lld fd links read",
 			     (long long)s->full_scans, (long long)s->rescans, (long long)s->links_read);

@@ -7,6 +7,7 @@
 #include "capture.h"
 #include "sockdiag.h"
 #include "sockmap.h"
+#include "sockview.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -90,6 +91,7 @@ struct sockets_source {
 	int64_t full_dumps, light_dumps;
 	struct total totals[NPROTO][SD_STATE_MAX];
 	char *filebuf;
+	struct sockets_view view; /* cap->sockets_view: res and map after a namespace's dump */
 };
 
 /* An event of KIND for the source, at most EVENT_LIMIT of each kind. */

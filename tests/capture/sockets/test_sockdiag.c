@@ -622,6 +622,65 @@ static void test_sockdiag__replies_matched_to_request(void **state)
 	close(sv[1]);
 }
 
+/* With a buffer of at least the kernel's largest dump datagram (32 KiB) no
+ * MSG_PEEK comes first: a datagram longer than the buffer anyway is not
+ * parsed cut, it fails the dump (counted in truncated, EMSGSIZE) and the
+ * buffer is grown for the next one, which then reads whole. */
+static void test_sockdiag__no_peek_truncation_caught(void **state)
+{
+	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
+	struct sockdiag_expect x = { 0x4211, 4242, IPPROTO_TCP };
+	struct buf b = { .len = 0 };
+	struct sockdiag sd;
+	struct inet_diag_msg m = inet_msg(AF_INET, SD_ESTABLISHED, "127.0.0.1", 40000,
+					  "127.0.0.1", 8080, 0, 0, 1);
+	size_t big = (32u << 10) + 4096, off;
+	unsigned char *d = calloc(1, big);
+	struct nlmsghdr h = { .nlmsg_len = (uint32_t)big, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			      .nlmsg_flags = NLM_F_MULTI, .nlmsg_seq = 0x4211, .nlmsg_pid = 4242 };
+	int sv[2], sndbuf = 1 << 20;
+
+	(void)state;
+	assert_non_null(d);
+	memcpy(d, &h, sizeof(h));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	memset(&sd, 0, sizeof(sd));
+	sd.fd = sv[0];
+	sd.record_fd = -1;
+	sd.buflen = 32u << 10;
+	sd.buf = malloc(sd.buflen);
+	assert_non_null(sd.buf);
+	sd.portid = 4242;
+
+	assert_int_equal(send(sv[1], d, big, 0), (ssize_t)big);
+	errno = 0;
+	assert_int_equal(sockdiag_recv_dump(&sd, &x, &r), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(r.truncated, 1);
+	assert_int_equal(r.n, 0);
+	assert_true(sd.buflen >= big);
+
+	/* the next dump, as long, reads whole into the grown buffer */
+	off = msg_begin(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, x.seq);
+	set_pid(&b, off, 4242);
+	put(&b, &m, sizeof(m));
+	msg_end(&b, off);
+	off = b.len;
+	done(&b, x.seq);
+	set_pid(&b, off, 4242);
+	send_buf(sv[1], &b);
+	sockdiag_result_reset(&r);
+	assert_int_equal(sockdiag_recv_dump(&sd, &x, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.done, 1);
+	sockdiag_result_release(&r);
+	free(sd.buf);
+	free(d);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_sockdiag__replay_recording),
 		cmocka_unit_test(test_sockdiag__replay_missing),
 		cmocka_unit_test(test_sockdiag__replies_matched_to_request),
+		cmocka_unit_test(test_sockdiag__no_peek_truncation_caught),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
