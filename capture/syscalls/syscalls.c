@@ -384,12 +384,13 @@ static int write_errors(struct capture *cap, int64_t tick, struct systable *t)
 		k = (i > 0 && t->e[i].pid == t->e[i - 1].pid && t->e[i].nr == t->e[i - 1].nr) ? k + 1 : 0;
 		if (k >= 5)
 			continue;
-		name = strerrorname_np(t->e[i].err);
+		/* Errors of no known errno: errno 0, no name (never a guess). */
+		name = t->e[i].err > 0 ? strerrorname_np(t->e[i].err) : NULL;
 		sqlite3_bind_int64(st, 1, tick);
 		writer_bind_opt(st, 2, process_id_of(cap, t->e[i].pid));
 		sqlite3_bind_int64(st, 3, t->e[i].pid);
 		sqlite3_bind_int64(st, 4, t->e[i].nr);
-		sqlite3_bind_int64(st, 5, t->e[i].err);
+		sqlite3_bind_int64(st, 5, t->e[i].err > 0 ? t->e[i].err : 0);
 		if (name)
 			sqlite3_bind_text(st, 6, name, -1, SQLITE_STATIC);
 		else
