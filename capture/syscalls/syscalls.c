@@ -8,9 +8,10 @@
  *             calls, errors and time per syscall; --syscalls=counts leaves
  *             out sys_enter (no time, about half the cost per syscall)
  *   pertask   (only when asked) counting perf events on the target's own
- *             threads (pertask.c): exact calls and errors, no time, no
- *             errno, and no tax on any other process; the sampling
- *             backend runs beside it for where threads wait
+ *             threads (pertask.c): exact calls and errors, errno of the
+ *             common failures (the rest as unknown), no time, and no tax
+ *             on any other process; the sampling backend runs beside it
+ *             for where threads wait
  *   sampling  /proc/PID/task/TID/syscall every --syscall-sample period
  *             (sample.c): where threads sit, stored as samples
  *   ptrace    only when asked for (ptrace.c), bounded to a window
@@ -533,7 +534,7 @@ static const struct capture_option syscalls_options[] = {
 	  .help = "syscalls: auto (default: bpf, else perf, else sample), bpf (in-kernel\n"
 		  "counts), perf, counts (perf without time: cheaper),\n"
 		  "pertask (per-task counters: no tax on other processes;\n"
-		  "no time, no errno), sample, or ptrace (slow; bounded)",
+		  "no time, errno of common failures), sample, or ptrace (slow; bounded)",
 	  .kind = CAPTURE_OPT_CHOICE, .choices = syscalls_backends,
 	  .offset = offsetof(struct capture_opts, syscalls_backend), .def = "auto",
 	  .want = "auto, bpf, perf, counts, pertask, sample or ptrace" },
