@@ -30,8 +30,8 @@
 # (default 200k) instead of N (2M): the per-call ratio does not depend on N.
 # Knobs: N, N_SLOW, ROUNDS, BACKENDS (default "bpf perf counts pertask"),
 # PEERS=0 (no strace / perf trace). CAP_BASE=path/to/another/casefile-capture
-# adds its bpf backend (target and collateral rows) to every round: a
-# before/after of a change in one run.
+# adds its BASE_BACKENDS (default bpf; target, collateral and, for pertask,
+# pingpong rows) to every round: a before/after of a change in one run.
 set -u
 BIN=${BIN:-bin}; BUILD=${BUILD:-build}
 N=${N:-2000000}; N_SLOW=${N_SLOW:-200000}; ROUNDS=${ROUNDS:-5}
@@ -42,6 +42,7 @@ PP="$BUILD/bench/pingpong"
 W="$BUILD/samples/syscall_counts"
 CAP="$BIN/casefile-capture"
 CAP_BASE=${CAP_BASE:-}
+BASE_BACKENDS=${BASE_BACKENDS:-bpf}
 tmp=$(mktemp -d /tmp/casefile-bench-sys.XXXXXX)
 had_tracefs=$(grep -c ' /sys/kernel/tracing tracefs ' /proc/mounts)
 cap_pid=""; w_pid=""
@@ -135,18 +136,18 @@ run_bpftax() {
 	echo "$r $(percall "$tmp/out")" >> "$tmp/x_$1"
 }
 
-# run_pp_target BACKEND: bench/pingpong under casefile-capture.
+# run_pp_target BIN BACKEND KEY: bench/pingpong under BIN.
 run_pp_target() {
 	rm -f "$tmp/go" "$tmp/c.db" "$tmp/c.err"
 	"$PP" "$PP_N" --wait-file "$tmp/go" > "$tmp/out" &
 	w_pid=$!
-	"$CAP" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$1" 2> "$tmp/c.err" &
+	"$1" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$2" 2> "$tmp/c.err" &
 	cap_pid=$!
 	wait_capture
 	touch "$tmp/go"
 	wait "$w_pid"; w_pid=""
 	stop_capture
-	echo "$r $(percall "$tmp/out")" >> "$tmp/pp_t_$1"
+	echo "$r $(percall "$tmp/out")" >> "$tmp/$3"
 }
 run_pp_bare() { "$PP" "$PP_N" > "$tmp/out"; echo "$r $(percall "$tmp/out")" >> "$tmp/pp_bare"; }
 run_pp_floor() {
@@ -179,7 +180,8 @@ run_variant() {
 	bt_*) run_target "$CAP_BASE" "${1#bt_}" "$1" ;;
 	bc_*) run_coll "$CAP_BASE" "${1#bc_}" "$1" ;;
 	x_*) run_bpftax "${1#x_}" ;;
-	pp_t_*) run_pp_target "${1#pp_t_}" ;;
+	pp_t_*) run_pp_target "$CAP" "${1#pp_t_}" "$1" ;;
+	pp_bt_*) run_pp_target "$CAP_BASE" "${1#pp_bt_}" "$1" ;;
 	pp_floor) run_pp_floor ;;
 	floor) run_floor ;;
 	esac
@@ -187,12 +189,19 @@ run_variant() {
 
 variants=""
 for b in $BACKENDS; do variants="$variants t_$b c_$b"; done
-[ -n "$CAP_BASE" ] && variants="$variants bt_bpf bc_bpf"
+if [ -n "$CAP_BASE" ]; then
+	for b in $BASE_BACKENDS; do variants="$variants bt_$b bc_$b"; done
+fi
 [ $have_perf = 1 ] && variants="$variants floor"
 [ -x "$BUILD/bench/bpftax" ] &&
 	variants="$variants x_empty x_cgroup"
 if [ -x "$PP" ]; then
 	for b in $PP_BACKENDS; do variants="$variants pp_t_$b"; done
+	if [ -n "$CAP_BASE" ]; then
+		for b in $BASE_BACKENDS; do
+			case " $PP_BACKENDS " in *" $b "*) variants="$variants pp_bt_$b" ;; esac
+		done
+	fi
 	[ $have_perf = 1 ] && variants="$variants pp_floor"
 fi
 nvar=$(echo $variants | wc -w)
@@ -264,12 +273,16 @@ row "bare" "$N" bare
 for b in $BACKENDS; do
 	row "target under casefile-capture --syscalls=$(what "$b")" "$N" "t_$b"
 done
-[ -n "$CAP_BASE" ] && row "target under CAP_BASE ($CAP_BASE), bpf" "$N" bt_bpf
+if [ -n "$CAP_BASE" ]; then
+	for b in $BASE_BACKENDS; do row "target under CAP_BASE ($CAP_BASE), $b" "$N" "bt_$b"; done
+fi
 row "floor: perf stat -e raw_syscalls:sys_enter (one count, no per-syscall split)" "$N" floor
 for b in $BACKENDS; do
 	row "collateral: an untraced process while --syscalls=$b follows a sleeping target" "$N" "c_$b"
 done
-[ -n "$CAP_BASE" ] && row "collateral while CAP_BASE's bpf follows a sleeping target" "$N" bc_bpf
+if [ -n "$CAP_BASE" ]; then
+	for b in $BASE_BACKENDS; do row "collateral while CAP_BASE's $b follows a sleeping target" "$N" "bc_$b"; done
+fi
 row "collateral: any BPF program on raw sys_enter/sys_exit, returning at once (bench/bpftax empty)" "$N" x_empty
 row "collateral: a program whose first test is the task's cgroup, for a task outside it (bpftax cgroup)" "$N" x_cgroup
 row "bare (short run)" "$N_SLOW" bare_slow bare_slow
@@ -285,12 +298,13 @@ if [ -s "$tmp/pp_bare" ]; then
 	row "bare" "$((4 * PP_N))" pp_bare pp_bare
 	for b in $PP_BACKENDS; do
 		row "under casefile-capture --syscalls=$b" "$((4 * PP_N))" "pp_t_$b" pp_bare
+		[ -s "$tmp/pp_bt_$b" ] && row "under CAP_BASE --syscalls=$b" "$((4 * PP_N))" "pp_bt_$b" pp_bare
 	done
 	row "floor: perf stat -e raw_syscalls:sys_enter" "$((4 * PP_N))" pp_floor pp_bare
 fi
 echo
 hz=$(getconf CLK_TCK)
-for k in $(for b in $BACKENDS; do echo "t_$b"; done) ${CAP_BASE:+bt_bpf}; do
+for k in $(for b in $BACKENDS; do echo "t_$b"; done) $([ -n "$CAP_BASE" ] && for b in $BASE_BACKENDS; do echo "bt_$b"; done); do
 	[ -s "$tmp/$k.seen" ] || continue
 	lost=$(awk '{ s += $1 } END { print s + 0 }' "$tmp/$k.seen")
 	seen=$(awk '{ print $2 }' "$tmp/$k.seen" | median)

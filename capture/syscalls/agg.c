@@ -290,7 +290,7 @@ void sysagg_add(struct sysagg *a, const struct sysagg_entry *in)
 
 void sysagg_add_errno(struct sysagg *a, int32_t pid, int32_t nr, int32_t err, uint64_t count)
 {
-	if (err > 0 && count)
+	if ((err > 0 || err == SYSAGG_ERRNO_UNKNOWN) && count)
 		count_errno(&a->live, pid, nr, err, count);
 }
 

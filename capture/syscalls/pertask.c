@@ -15,7 +15,9 @@
  *
  *   calls group:  raw_syscalls:sys_exit (every call), then
  *                 syscalls:sys_exit_NAME for each syscall of PERTASK_NAMES
- *   errors group: the same events with the filter "ret < 0"
+ *   errors group: the same events with the filter "ret < 0", then one
+ *                 event per (syscall, errno) of pertask_errnos with the
+ *                 filter "ret == -E"
  *
  * Each group is read with one read() (PERF_FORMAT_GROUP) at every tick.
  * A call counts when it returns, as in the other backends (exit and
@@ -24,12 +26,14 @@
  * ones. Why not every syscall: each event of a task is scheduled in and out
  * at each of its context switches, so ~360 syscalls x 2 events would cost
  * the target microseconds per switch (a prototype with all of them made a
- * pipe ping-pong ~2x slower; with these 128 events it costs no more than
- * the bpf backend: BENCHMARKS.md), and fds (2 x events per thread).
+ * pipe ping-pong ~2x slower; with these ~150 events it costs no more than
+ * the bpf backend: BENCHMARKS.md), and fds (one per event per thread).
+ *
+ * Errno values: those of pertask_errnos exactly; a syscall's other errors
+ * are stored as errno unknown (errno 0, no name), never guessed.
  *
  * What it does not give: durations (the sampling backend runs beside it for
- * where threads wait), errno values (only how many calls failed), and the
- * split between a thread present at attach and what it created afterwards:
+ * where threads wait), errno values beyond the list, and the split between a thread present at attach and what it created afterwards:
  * a child's calls are stored under the pid and tid of the thread it
  * descends from.
  */
@@ -64,11 +68,34 @@ static const char *const pertask_names[] = {
 };
 #define PERTASK_NNAMES ((int)(sizeof(pertask_names) / sizeof(pertask_names[0])))
 
+/* The errno values counted one by one, each by an event on the syscall's
+ * sys_exit with the filter "ret == -E": those the rules read (pool-cap: a
+ * failed connect() by errno, in-progress and retry values apart), and the
+ * few that say why a server's I/O or opens fail. Every other error of a
+ * syscall is stored as unknown (SYSAGG_ERRNO_UNKNOWN): errors minus these.
+ * Each one is another event scheduled at each context switch of every
+ * target thread: the list stays short (BENCHMARKS.md). */
+static const struct {
+	const char *name;
+	int err;
+} pertask_errnos[] = {
+	{ "connect", EINPROGRESS }, { "connect", EAGAIN }, { "connect", EALREADY }, { "connect", EISCONN },
+	{ "connect", EINTR }, { "connect", ECONNREFUSED }, { "connect", ETIMEDOUT }, { "connect", ENETUNREACH },
+	{ "connect", EHOSTUNREACH }, { "connect", ECONNRESET }, { "connect", EADDRNOTAVAIL },
+	{ "accept", EAGAIN }, { "accept4", EAGAIN }, { "accept4", EMFILE },
+	{ "read", EAGAIN }, { "read", ECONNRESET }, { "write", EAGAIN }, { "write", EPIPE },
+	{ "recvfrom", EAGAIN }, { "sendto", EAGAIN }, { "recvmsg", EAGAIN }, { "sendmsg", EAGAIN },
+	{ "openat", ENOENT }, { "openat", EACCES }, { "futex", EAGAIN }, { "futex", ETIMEDOUT },
+};
+#define PERTASK_NERRNOS ((int)(sizeof(pertask_errnos) / sizeof(pertask_errnos[0])))
+
 /* One thread present at attach, and what it created since. */
 struct pertask_root {
 	int32_t pid, tid;
 	int calls_fd, errs_fd;           /* group leaders */
-	uint64_t *last_calls, *last_errs; /* [0] raw total, [1 + i] syscall i */
+	uint64_t *last_calls;            /* [0] raw total, [1 + i] syscall i */
+	uint64_t *last_errs;             /* the same, then [1 + nsys + k] errno event k */
+	uint64_t *last_unknown;          /* [i] errors of syscall i of no counted errno */
 	uint64_t last_other_calls, last_other_errs;
 };
 
@@ -78,6 +105,9 @@ struct syspertask {
 	int nsys;                        /* syscalls with their own events */
 	long tp_id[PERTASK_NNAMES];
 	int32_t nr[PERTASK_NNAMES];
+	int nerr;                        /* errno events (errors group only) */
+	int err_sys[PERTASK_NERRNOS];    /* index into nr[] */
+	int err_val[PERTASK_NERRNOS];
 	struct pertask_root *roots;
 	int nroots, rootcap;
 	int *fds;
@@ -107,7 +137,8 @@ static int keep_fd(struct syspertask *p, int fd)
 	return 0;
 }
 
-static int open_counter(struct syspertask *p, long id, pid_t tid, int group, int errors_only)
+/* FILTER: NULL for every call. */
+static int open_counter(struct syspertask *p, long id, pid_t tid, int group, const char *filter)
 {
 	struct perf_event_attr a;
 	int fd;
@@ -126,21 +157,33 @@ static int open_counter(struct syspertask *p, long id, pid_t tid, int group, int
 		return -1;
 	if (keep_fd(p, fd) < 0)
 		return -1;
-	if (errors_only && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, "ret < 0") < 0)
+	if (filter && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, filter) < 0)
 		return -1;
 	return fd;
 }
 
-/* Opens one group (raw total first, then one event per syscall) on TID. */
+/* Opens one group on TID: raw total first, then one event per syscall, and
+ * in the errors group the errno events last. Events of one tracepoint fire
+ * in the reverse order of their scheduling, so an errno event counts a call
+ * before its syscall's "ret < 0" event does: a read between the two sees
+ * the errno ahead, never an unknown error that is not one. */
 static int open_group(struct syspertask *p, pid_t tid, int errors_only)
 {
-	int lead = open_counter(p, p->raw_exit_id, tid, -1, errors_only), i;
+	const char *f = errors_only ? "ret < 0" : NULL;
+	int lead = open_counter(p, p->raw_exit_id, tid, -1, f), i;
 
 	if (lead < 0)
 		return -1;
 	for (i = 0; i < p->nsys; i++)
-		if (open_counter(p, p->tp_id[i], tid, lead, errors_only) < 0)
+		if (open_counter(p, p->tp_id[i], tid, lead, f) < 0)
 			return -1;
+	for (i = 0; errors_only && i < p->nerr; i++) {
+		char ef[32];
+
+		snprintf(ef, sizeof(ef), "ret == -%d", p->err_val[i]);
+		if (open_counter(p, p->tp_id[p->err_sys[i]], tid, lead, ef) < 0)
+			return -1;
+	}
 	if (ioctl(lead, PERF_EVENT_IOC_ENABLE, 0) < 0)
 		return -1;
 	return lead;
@@ -150,7 +193,7 @@ static int open_group(struct syspertask *p, pid_t tid, int errors_only)
 static int attach_thread(struct syspertask *p, pid_t pid, pid_t tid)
 {
 	struct pertask_root *r;
-	int need = 2 * (1 + p->nsys);
+	int need = 2 * (1 + p->nsys) + p->nerr;
 
 	if (p->nfds + need > p->fd_budget) {
 		p->threads_skipped++;
@@ -172,10 +215,12 @@ static int attach_thread(struct syspertask *p, pid_t pid, pid_t tid)
 	r->pid = pid;
 	r->tid = tid;
 	r->last_calls = calloc((size_t)(1 + p->nsys), sizeof(uint64_t));
-	r->last_errs = calloc((size_t)(1 + p->nsys), sizeof(uint64_t));
-	if (!r->last_calls || !r->last_errs) {
+	r->last_errs = calloc((size_t)(1 + p->nsys + p->nerr), sizeof(uint64_t));
+	r->last_unknown = calloc((size_t)p->nsys, sizeof(uint64_t));
+	if (!r->last_calls || !r->last_errs || !r->last_unknown) {
 		free(r->last_calls);
 		free(r->last_errs);
+		free(r->last_unknown);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -186,6 +231,7 @@ static int attach_thread(struct syspertask *p, pid_t pid, pid_t tid)
 
 		free(r->last_calls);
 		free(r->last_errs);
+		free(r->last_unknown);
 		errno = e;
 		return -1;
 	}
@@ -210,17 +256,44 @@ static int attach(struct syspertask *p, struct capture *cap, int *err)
 	return perf_procs_attach(&p->procs, cap, attach_one, p, err);
 }
 
-/* Reads one group into p->buf; returns how many values, or -1. */
-static int read_group(struct syspertask *p, int fd)
+/* Reads one group of NVAL events into p->buf; returns NVAL, or -1. */
+static int read_group(struct syspertask *p, int fd, int nval)
 {
-	size_t want = (size_t)(2 + p->nsys) * sizeof(uint64_t);
+	size_t want = (size_t)(1 + nval) * sizeof(uint64_t);
 	ssize_t n = read(fd, p->buf, want);
 
-	if (n < (ssize_t)sizeof(uint64_t) || p->buf[0] != (uint64_t)(1 + p->nsys))
+	if (n < (ssize_t)sizeof(uint64_t) || p->buf[0] != (uint64_t)nval)
 		return -1;
 	if ((size_t)n < (1 + p->buf[0]) * sizeof(uint64_t))
 		return -1;
 	return (int)p->buf[0];
+}
+
+/* Errno deltas from the errors group just read into p->buf, and the errors
+ * of each syscall that none of its errno events counted, as unknown (kept
+ * monotonic like other below). */
+static void collect_errnos(struct syspertask *p, struct pertask_root *r)
+{
+	uint64_t *v = p->buf + 2 + p->nsys, *last = r->last_errs + 1 + p->nsys;
+	int i, k;
+
+	for (k = 0; k < p->nerr; k++) {
+		if (v[k] > last[k])
+			sysagg_add_errno(p->agg, r->pid, p->nr[p->err_sys[k]], p->err_val[k], v[k] - last[k]);
+		last[k] = v[k];
+	}
+	for (i = 0; i < p->nsys; i++) {
+		uint64_t known = 0, unknown;
+
+		for (k = 0; k < p->nerr; k++)
+			if (p->err_sys[k] == i)
+				known += v[k];
+		unknown = p->buf[2 + i] > known ? p->buf[2 + i] - known : 0;
+		if (unknown > r->last_unknown[i]) {
+			sysagg_add_errno(p->agg, r->pid, p->nr[i], SYSAGG_ERRNO_UNKNOWN, unknown - r->last_unknown[i]);
+			r->last_unknown[i] = unknown;
+		}
+	}
 }
 
 /* Counter deltas since the last read. The raw total and the named counters
@@ -234,7 +307,7 @@ static void collect_group(struct syspertask *p, struct pertask_root *r, int erro
 	uint64_t named = 0, other;
 	int i;
 
-	if (read_group(p, errors ? r->errs_fd : r->calls_fd) < 0)
+	if (read_group(p, errors ? r->errs_fd : r->calls_fd, 1 + p->nsys + (errors ? p->nerr : 0)) < 0)
 		return;
 	for (i = 0; i < p->nsys; i++) {
 		uint64_t v = p->buf[2 + i];
@@ -270,6 +343,8 @@ static void collect_group(struct syspertask *p, struct pertask_root *r, int erro
 		sysagg_add(p->agg, &e);
 		*last_other = other;
 	}
+	if (errors)
+		collect_errnos(p, r);
 }
 
 static void collect(struct syspertask *p)
@@ -288,7 +363,7 @@ static void collect(struct syspertask *p)
 static int find_tracepoints(struct syspertask *p, struct capture *cap, char *why, size_t len)
 {
 	struct tracefs t;
-	int i;
+	int i, k;
 
 	if (tracefs_open(cap, &t, "syscalls", "sys_exit_getppid", why, len) < 0)
 		return -1;
@@ -308,6 +383,13 @@ static int find_tracepoints(struct syspertask *p, struct capture *cap, char *why
 	}
 	tracefs_done(&t);
 	p->mounted = t.mounted;
+	for (k = 0; k < PERTASK_NERRNOS; k++)
+		for (i = 0; i < p->nsys; i++)
+			if (!strcmp(syscall_name(p->nr[i]) ? syscall_name(p->nr[i]) : "", pertask_errnos[k].name)) {
+				p->err_sys[p->nerr] = i;
+				p->err_val[p->nerr++] = pertask_errnos[k].err;
+				break;
+			}
 	if (p->raw_exit_id < 0 || p->nsys == 0) {
 		snprintf(why, len, "no syscalls tracepoints in tracefs (%s; needs CONFIG_FTRACE_SYSCALLS)", t.name);
 		return -1;
@@ -328,7 +410,7 @@ struct syspertask *syspertask_open(struct capture *cap, struct sysagg *agg, char
 	p->agg = agg;
 	if (find_tracepoints(p, cap, why, len) < 0)
 		goto fail;
-	p->buf = calloc((size_t)(2 + p->nsys), sizeof(uint64_t));
+	p->buf = calloc((size_t)(2 + p->nsys + p->nerr), sizeof(uint64_t));
 	if (!p->buf) {
 		snprintf(why, len, "out of memory");
 		goto fail;
@@ -398,6 +480,7 @@ void syspertask_close(struct syspertask *p)
 	for (i = 0; i < p->nroots; i++) {
 		free(p->roots[i].last_calls);
 		free(p->roots[i].last_errs);
+		free(p->roots[i].last_unknown);
 	}
 	free(p->roots);
 	free(p->fds);
@@ -410,8 +493,9 @@ const char *syspertask_describe(struct syspertask *p)
 	snprintf(p->describe, sizeof(p->describe),
 		 "per-task counting events on syscalls:sys_exit_* (%d syscalls named, the rest as other) and "
 		 "raw_syscalls:sys_exit, inherited by new threads and children: calls and errors, "
-		 "no time (sampled instead), no errno; %d threads attached (%d fds)%s%s%s",
-		 p->nsys, p->nroots, p->nfds,
+		 "%d (syscall, errno) pairs counted one by one (other errors as errno 0, unknown), "
+		 "no time (sampled instead); %d threads attached (%d fds)%s%s%s",
+		 p->nsys, p->nerr, p->nroots, p->nfds,
 		 p->threads_skipped ? ", threads over the fd budget not attached" : "",
 		 p->procs.pids_skipped ? ", processes beyond 256 not attached" : "",
 		 p->mounted == 2 ? ", tracefs mounted to read the tracepoint ids, then unmounted" :

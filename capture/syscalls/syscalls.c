@@ -8,9 +8,10 @@
  *             calls, errors and time per syscall; --syscalls=counts leaves
  *             out sys_enter (no time, about half the cost per syscall)
  *   pertask   (only when asked) counting perf events on the target's own
- *             threads (pertask.c): exact calls and errors, no time, no
- *             errno, and no tax on any other process; the sampling
- *             backend runs beside it for where threads wait
+ *             threads (pertask.c): exact calls and errors, errno of the
+ *             common failures (the rest as unknown), no time, and no tax
+ *             on any other process; the sampling backend runs beside it
+ *             for where threads wait
  *   sampling  /proc/PID/task/TID/syscall every --syscall-sample period
  *             (sample.c): where threads sit, stored as samples
  *   ptrace    only when asked for (ptrace.c), bounded to a window
@@ -384,12 +385,13 @@ static int write_errors(struct capture *cap, int64_t tick, struct systable *t)
 		k = (i > 0 && t->e[i].pid == t->e[i - 1].pid && t->e[i].nr == t->e[i - 1].nr) ? k + 1 : 0;
 		if (k >= 5)
 			continue;
-		name = strerrorname_np(t->e[i].err);
+		/* Errors of no known errno: errno 0, no name (never a guess). */
+		name = t->e[i].err > 0 ? strerrorname_np(t->e[i].err) : NULL;
 		sqlite3_bind_int64(st, 1, tick);
 		writer_bind_opt(st, 2, process_id_of(cap, t->e[i].pid));
 		sqlite3_bind_int64(st, 3, t->e[i].pid);
 		sqlite3_bind_int64(st, 4, t->e[i].nr);
-		sqlite3_bind_int64(st, 5, t->e[i].err);
+		sqlite3_bind_int64(st, 5, t->e[i].err > 0 ? t->e[i].err : 0);
 		if (name)
 			sqlite3_bind_text(st, 6, name, -1, SQLITE_STATIC);
 		else
@@ -532,7 +534,7 @@ static const struct capture_option syscalls_options[] = {
 	  .help = "syscalls: auto (default: bpf, else perf, else sample), bpf (in-kernel\n"
 		  "counts), perf, counts (perf without time: cheaper),\n"
 		  "pertask (per-task counters: no tax on other processes;\n"
-		  "no time, no errno), sample, or ptrace (slow; bounded)",
+		  "no time, errno of common failures), sample, or ptrace (slow; bounded)",
 	  .kind = CAPTURE_OPT_CHOICE, .choices = syscalls_backends,
 	  .offset = offsetof(struct capture_opts, syscalls_backend), .def = "auto",
 	  .want = "auto, bpf, perf, counts, pertask, sample or ptrace" },

@@ -68,6 +68,11 @@ struct sysagg_entry {
  * by one (the pertask backend); syscall_names calls it "other". */
 #define SYSAGG_OTHER (-1)
 
+/* The err of the failed calls whose errno a backend did not tell apart (the
+ * pertask backend counts chosen errno values one by one and the rest of a
+ * syscall's errors together): written as errno 0, errno_name NULL. */
+#define SYSAGG_ERRNO_UNKNOWN (-1)
+
 /* Count of one (pid, syscall, errno) over an interval. */
 struct sysagg_err {
 	int32_t pid, nr, err;            /* err 0 = free slot */
@@ -126,8 +131,9 @@ void sysagg_exit(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t
 void sysagg_call(struct sysagg *a, int32_t pid, int32_t tid, int32_t nr, int64_t ret,
 		 uint64_t dur_ns, int timed);
 void sysagg_sample(struct sysagg *a, int32_t pid, int32_t nr);
-/* Adds counters aggregated elsewhere (the bpf backend's kernel maps): IN's
- * calls, errors, times, and errno ERR's COUNT. */
+/* Adds counters aggregated elsewhere (the bpf backend's kernel maps, the
+ * pertask backend's counters): IN's calls, errors, times, and errno ERR's
+ * COUNT (ERR > 0, or SYSAGG_ERRNO_UNKNOWN). */
 void sysagg_add(struct sysagg *a, const struct sysagg_entry *in);
 void sysagg_add_errno(struct sysagg *a, int32_t pid, int32_t nr, int32_t err, uint64_t count);
 

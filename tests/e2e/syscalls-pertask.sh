@@ -3,7 +3,8 @@
 # capture runs, and the workload makes its calls from 3 threads it creates
 # only then; both inherit the events, so every call is counted, under the
 # shell's pid (a child's calls go to the thread it descends from). Errors
-# come from the "ret < 0" filter (a count, no errno). The sampling backend
+# come from the "ret < 0" filter, openat's ENOENT from its "ret == -2" event;
+# an errno not counted one by one would be errno 0, no name. The sampling backend
 # runs beside it for where threads wait, and the manifest says what ran.
 # Another process making the same calls outside the targets is not counted.
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
@@ -36,6 +37,11 @@ assert_eq "getppid: the workload's, not the untraced process's" 700 "$(calls p.d
 n=$(calls p.db openat errors)
 assert_ge "openat errors" 300 "$n"
 assert_le "openat errors" 316 "$n"
+n=$(q p.db "SELECT COALESCE(SUM(count), 0) FROM syscall_errors JOIN syscall_names USING (nr) WHERE name = 'openat' AND errno_name = 'ENOENT'")
+assert_ge "openat ENOENT" 300 "$n"
+assert_le "openat ENOENT" 316 "$n"
+assert_eq "an errno named or 0 (unknown), never invented" 0 \
+	"$(q p.db "SELECT COUNT(*) FROM syscall_errors WHERE (errno = 0) != (errno_name IS NULL)")"
 assert_eq "counted under the shell's pid" "$shpid" \
 	"$(q p.db "SELECT DISTINCT pid FROM syscall_counts JOIN syscall_names USING (nr) WHERE name = 'getppid'")"
 assert_eq "no time from counters" 0 "$(q p.db 'SELECT COALESCE(SUM(timed), 0) FROM syscall_counts')"

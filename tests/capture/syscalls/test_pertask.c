@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +46,118 @@ static struct tally tally(const struct systable *t, int32_t pid, int32_t nr)
 		r.errors += e->errors;
 	}
 	return r;
+}
+
+/* How many failures of syscall NR under PID table T holds with errno ERR
+ * (SYSAGG_ERRNO_UNKNOWN: of no errno told apart). */
+static uint64_t errno_count(const struct systable *t, int32_t pid, int32_t nr, int32_t err)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < t->ecap; i++)
+		if (t->e[i].err == err && t->e[i].pid == pid && t->e[i].nr == nr)
+			n += t->e[i].count;
+	return n;
+}
+
+/* A local TCP port nobody listens on: bound from port 0, then closed. */
+static struct sockaddr_in closed_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return a;
+}
+
+static struct syspertask *open_self(struct capture *cap, struct capture_opts *o, struct target *self,
+				    struct sysagg *agg)
+{
+	struct syspertask *p;
+	char why[512] = "";
+
+	memset(o, 0, sizeof(*o));
+	o->root = "";
+	memset(cap, 0, sizeof(*cap));
+	cap->opts = o;
+	memset(self, 0, sizeof(*self));
+	self->pid = getpid();
+	cap->targets.v = self;
+	cap->targets.n = cap->targets.nalive = 1;
+	assert_int_equal(sysagg_init(agg, 1024), 0);
+	p = syspertask_open(cap, agg, why, sizeof(why));
+	if (!p && strstr(why, "not permitted")) {
+		print_message("perf not permitted here: %s\n", why);
+		sysagg_release(agg);
+		skip();
+	}
+	if (!p)
+		fail_msg("syspertask_open: %s", why);
+	return p;
+}
+
+/* Errno values counted one by one are exact; errors of other values are
+ * unknown, never given a guessed errno. */
+static void test_syspertask__errno_exact(void **state)
+{
+	struct capture_opts o;
+	struct capture cap;
+	struct target self;
+	struct sysagg agg;
+	struct systable *t;
+	struct syspertask *p;
+	struct sockaddr_in closed;
+	int n_refused = 23, n_again = 41, n_enoent = 17, n_ebadf = 9, i, fds[2];
+	pid_t me = getpid();
+	char c;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	p = open_self(&cap, &o, &self, &agg);
+	closed = closed_port();
+	for (i = 0; i < n_refused; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&closed, sizeof(closed)), -1);
+		assert_int_equal(errno, ECONNREFUSED);
+		close(fd);
+	}
+	/* connect on no socket: EBADF, not a counted errno of connect. */
+	for (i = 0; i < n_ebadf; i++)
+		assert_int_equal(connect(-1, (struct sockaddr *)&closed, sizeof(closed)), -1);
+	assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
+	for (i = 0; i < n_again; i++) {
+		assert_int_equal(read(fds[0], &c, 1), -1);
+		assert_int_equal(errno, EAGAIN);
+	}
+	for (i = 0; i < n_enoent; i++)
+		assert_int_equal(syscall(SYS_openat, AT_FDCWD, "/nonexistent/casefile-pertask", O_RDONLY), -1);
+	syspertask_close(p);
+	close(fds[0]);
+	close(fds[1]);
+
+	t = sysagg_take(&agg);
+	assert_int_equal(errno_count(t, me, SYS_connect, ECONNREFUSED), n_refused);
+	assert_int_equal(errno_count(t, me, SYS_connect, SYSAGG_ERRNO_UNKNOWN), n_ebadf);
+	assert_int_equal(errno_count(t, me, SYS_connect, EINPROGRESS), 0);
+	assert_int_equal(tally(t, me, SYS_connect).errors, n_refused + n_ebadf);
+	assert_int_equal(errno_count(t, me, SYS_read, EAGAIN), n_again);
+	assert_int_equal(errno_count(t, me, SYS_read, SYSAGG_ERRNO_UNKNOWN), 0);
+	assert_int_equal(errno_count(t, me, SYS_openat, ENOENT), n_enoent);
+	assert_int_equal(errno_count(t, me, SYS_openat, SYSAGG_ERRNO_UNKNOWN), 0);
+	assert_int_equal(t->dropped, 0);
+	sysagg_done(&agg, t);
+	sysagg_release(&agg);
 }
 
 static void getppid_times(int n)
@@ -173,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syspertask__exact_threads_children_errors),
+		cmocka_unit_test(test_syspertask__errno_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
