@@ -217,6 +217,24 @@ static void confidence(struct hit *h, double cap, const struct arg *known, int w
 	h->score = 0.5 + 0.25 * r + 0.25 * k;
 }
 
+/* The growth before sample p: the lowest value before it (into *start) and
+ * how many separate increases led up to it. */
+static size_t rise_before(const double *y, size_t p, double *start)
+{
+	size_t i, steps = 0;
+
+	*start = y[0];
+	for (i = 1; i < p; i++) {
+		if (y[i] < *start)
+			*start = y[i];
+		if (y[i] > y[i - 1])
+			steps++;
+	}
+	if (p > 0 && y[p] > y[p - 1])
+		steps++;
+	return steps;
+}
+
 /* The longest stretch of y at exactly v, brief dips of at most gap samples
  * tolerated: runs of v joined across such dips. Sets [*a, *b] (its first and
  * last samples, both at v) and *at (samples at v in it); returns its length,
@@ -309,15 +327,7 @@ static int held_then_fell(const struct detector_input *in, const double *x, cons
 	free(v);
 	if (!found || y[nn - 1] >= cap || cap < a[P_MIN_RISE].num)
 		return 0;
-	start = y[0];
-	for (i = 1; i < from; i++) {
-		if (y[i] < start)
-			start = y[i];
-		if (y[i] > y[i - 1])
-			steps++;
-	}
-	if (from > 0 && y[from] > y[from - 1])
-		steps++;
+	steps = rise_before(y, from, &start);
 	if (from > 0 && cap - start >= a[P_MIN_RISE].num && (double)steps >= a[P_MIN_RISE_STEPS].num) {
 		if ((fired = demand_ok(in, idx, from, to + 1, h)) <= 0)
 			return fired;
@@ -416,15 +426,7 @@ static int run(const struct detector_input *in, struct hit *h)
 
 		for (i = p; i < nn; i++)
 			at_cap += y[i] == cap;
-		start = y[0];
-		for (i = 1; i < p; i++) {
-			if (y[i] < start)
-				start = y[i];
-			if (y[i] > y[i - 1])
-				steps++;
-		}
-		if (p > 0 && y[p] > y[p - 1])
-			steps++;
+		steps = rise_before(y, p, &start);
 		if (p > 0 && (double)k >= a[P_MIN_PLATEAU_SAMPLES].num &&
 		    (double)k >= a[P_MIN_PLATEAU_SHARE].num * (double)nn &&
 		    cap - start >= a[P_MIN_RISE].num && (double)steps >= a[P_MIN_RISE_STEPS].num &&
