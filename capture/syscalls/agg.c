@@ -345,6 +345,17 @@ struct systable *sysagg_take(struct sysagg *a)
 	return t;
 }
 
+uint64_t systable_errno_count(const struct systable *t, int32_t pid, int32_t nr, int32_t err)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < t->ecap; i++)
+		if (t->e[i].err == err && t->e[i].pid == pid && t->e[i].nr == nr)
+			n += t->e[i].count;
+	return n;
+}
+
 void sysagg_done(struct sysagg *a, struct systable *t)
 {
 	if (!t)

@@ -142,6 +142,9 @@ void sysagg_add_errno(struct sysagg *a, int32_t pid, int32_t nr, int32_t err, ui
  * sysagg_done() once written. */
 struct systable *sysagg_take(struct sysagg *a);
 void sysagg_done(struct sysagg *a, struct systable *t);
+/* How many failures of syscall NR by PID a taken table holds with errno ERR
+ * (SYSAGG_ERRNO_UNKNOWN: of no errno told apart). */
+uint64_t systable_errno_count(const struct systable *t, int32_t pid, int32_t nr, int32_t err);
 
 /* ---- perf backend (perf.c) ---- */
 

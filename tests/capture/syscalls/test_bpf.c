@@ -112,16 +112,6 @@ static struct tally tally(const struct systable *t, int32_t pid, int32_t nr)
 	return r;
 }
 
-static uint64_t errno_count(const struct systable *t, int32_t pid, int32_t nr, int32_t err)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < t->ecap; i++)
-		if (t->e[i].err == err && t->e[i].pid == pid && t->e[i].nr == nr)
-			n += t->e[i].count;
-	return n;
-}
 
 static void getppid_times(int n)
 {
@@ -210,7 +200,7 @@ static void run_loader(const char *env_name, const char *env_value)
 	r = tally(t, me, SYS_close);
 	assert_true(r.calls >= 37);
 	assert_int_equal(r.errors, 37);
-	assert_int_equal(errno_count(t, me, SYS_close, EBADF), 37);
+	assert_int_equal(systable_errno_count(t, me, SYS_close, EBADF), 37);
 	assert_int_equal(tally(t, child, SYS_getppid).calls, 300);
 	assert_int_equal(t->dropped, 0);
 	sysagg_done(&agg, t);

@@ -48,18 +48,6 @@ static struct tally tally(const struct systable *t, int32_t pid, int32_t nr)
 	return r;
 }
 
-/* How many failures of syscall NR under PID table T holds with errno ERR
- * (SYSAGG_ERRNO_UNKNOWN: of no errno told apart). */
-static uint64_t errno_count(const struct systable *t, int32_t pid, int32_t nr, int32_t err)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < t->ecap; i++)
-		if (t->e[i].err == err && t->e[i].pid == pid && t->e[i].nr == nr)
-			n += t->e[i].count;
-	return n;
-}
 
 /* A local TCP port nobody listens on: bound from port 0, then closed. */
 static struct sockaddr_in closed_port(void)
@@ -147,14 +135,14 @@ static void test_syspertask__errno_exact(void **state)
 	close(fds[1]);
 
 	t = sysagg_take(&agg);
-	assert_int_equal(errno_count(t, me, SYS_connect, ECONNREFUSED), n_refused);
-	assert_int_equal(errno_count(t, me, SYS_connect, SYSAGG_ERRNO_UNKNOWN), n_ebadf);
-	assert_int_equal(errno_count(t, me, SYS_connect, EINPROGRESS), 0);
+	assert_int_equal(systable_errno_count(t, me, SYS_connect, ECONNREFUSED), n_refused);
+	assert_int_equal(systable_errno_count(t, me, SYS_connect, SYSAGG_ERRNO_UNKNOWN), n_ebadf);
+	assert_int_equal(systable_errno_count(t, me, SYS_connect, EINPROGRESS), 0);
 	assert_int_equal(tally(t, me, SYS_connect).errors, n_refused + n_ebadf);
-	assert_int_equal(errno_count(t, me, SYS_read, EAGAIN), n_again);
-	assert_int_equal(errno_count(t, me, SYS_read, SYSAGG_ERRNO_UNKNOWN), 0);
-	assert_int_equal(errno_count(t, me, SYS_openat, ENOENT), n_enoent);
-	assert_int_equal(errno_count(t, me, SYS_openat, SYSAGG_ERRNO_UNKNOWN), 0);
+	assert_int_equal(systable_errno_count(t, me, SYS_read, EAGAIN), n_again);
+	assert_int_equal(systable_errno_count(t, me, SYS_read, SYSAGG_ERRNO_UNKNOWN), 0);
+	assert_int_equal(systable_errno_count(t, me, SYS_openat, ENOENT), n_enoent);
+	assert_int_equal(systable_errno_count(t, me, SYS_openat, SYSAGG_ERRNO_UNKNOWN), 0);
 	assert_int_equal(t->dropped, 0);
 	sysagg_done(&agg, t);
 	sysagg_release(&agg);
