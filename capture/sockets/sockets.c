@@ -51,7 +51,10 @@
 
 struct sockets_opts {
 	int totals_every;
+	const char *backend;
 };
+
+static const char *const sockets_backends[] = { "netlink", "iter", NULL };
 
 extern const struct source sockets_source;
 
@@ -617,7 +620,50 @@ static int sockets_open(struct capture *cap, void **state)
 		return 0;
 	}
 	sockdiag_close(&probe);
+	if (!strcmp(((const struct sockets_opts *)capture_source_opts(cap->opts, &sockets_source))->backend, "iter")) {
+		char why[384], msg[512];
+		if (sockiter_open(&s->iter, why, sizeof(why)) == 0) {
+			s->use_iter = 1;
+			capture_source_backend(cap, "iter", NULL);
+			return 0;
+		}
+		snprintf(msg, sizeof(msg), "--sockets-backend=iter: %s: netlink dumps instead", why);
+		capture_source_backend(cap, "netlink", msg);
+		return 0;
+	}
 	capture_source_backend(cap, "netlink", NULL);
+	return 0;
+}
+
+/* A light dump through the iterator: the sockets each target in NC's
+ * namespace holds, read from its fds, into s->res. Returns 0, or 1 when the
+ * iterator failed (it is then given up for netlink; said once). */
+static int iter_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+{
+	unsigned bad = 0;
+
+	sockdiag_result_reset(&s->res);
+	for (int i = 0; i < cap->targets.n; i++) {
+		const struct target *tg = &cap->targets.v[i];
+		unsigned long long netns;
+
+		if (tg->gone)
+			continue;
+		netns = tg->netns ? tg->netns : targets_netns(cap, tg->pid);
+		if (netns != nc->netns)
+			continue;
+		if (sockiter_read(&s->iter, tg->pid, &s->res, &bad) == 0)
+			continue;
+		if (errno == ESRCH || errno == ENOENT)
+			continue;    /* it exited since the tick began */
+		sockets_event(cap, s, EV_DUMP, "BPF socket iterator failed for pid %d (%s): "
+			      "netlink dumps from now on", (int)tg->pid, strerror(errno));
+		s->use_iter = 0;
+		return 1;
+	}
+	if (bad)
+		sockets_event(cap, s, EV_MALFORMED, "%u malformed socket iterator record(s) skipped", bad);
+	s->iter_dumps++;
 	return 0;
 }
 
@@ -637,7 +683,11 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 
 	nc->used_tick = cap->tick;
 	s->view.tick = 0;    /* s->res is about to change: no view until it is whole again */
-	rc = sockets_ns_dump(cap, s, nc, full);
+	rc = 1;
+	if (s->use_iter && !full && nc->netlink && with_target && !cap->opts->all_sockets)
+		rc = iter_dump(cap, s, nc);
+	if (rc)
+		rc = sockets_ns_dump(cap, s, nc, full);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -758,8 +808,9 @@ static void sockets_close(struct capture *cap, void *state)
 			     "%lld full, %lld after new sockets appeared, %lld fd links read",
 			     (long long)s->full_scans, (long long)s->rescans, (long long)s->links_read);
 	writer_manifest_setf(cap->w, "sockets.dumps",
-			     "%lld full (per-state totals), %lld light (the targets' sockets; sockstat counts)",
-			     (long long)s->full_dumps, (long long)s->light_dumps);
+			     "%lld full (per-state totals), %lld light (the targets' sockets; sockstat counts), "
+			     "%lld of them through the BPF iterator",
+			     (long long)s->full_dumps, (long long)s->light_dumps, (long long)s->iter_dumps);
 	/* Sockets still open at the end: record how long they were seen. */
 	for (size_t i = 0; i < s->n; i++) {
 		sqlite3_stmt *st = writer_stmt(cap->w, sql);
@@ -780,6 +831,7 @@ static void sockets_close(struct capture *cap, void *state)
 	for (int i = 0; i < s->nfdc; i++)
 		sockmap_fdcache_release(&s->fdc[i]);
 	free(s->fdc);
+	sockiter_close(&s->iter);
 	sockdiag_result_release(&s->res);
 	free(s->v);
 	free(s->hash);
@@ -799,6 +851,12 @@ static const struct capture_option sockets_options[] = {
 		  "its sockstat counts at every tick",
 	  .kind = CAPTURE_OPT_INT, .own = 1, .offset = offsetof(struct sockets_opts, totals_every),
 	  .def = "10", .min = 1, .max = 86400, .want = "a number of ticks from 1 to 86400" },
+	{ .name = "sockets-backend", .arg = "B",
+	  .help = "sockets: netlink (default: sock_diag dumps) or iter (between totals\n"
+		  "dumps, a BPF task_file iterator reads the targets' sockets through\n"
+		  "their fds: no walk of the namespace's hash; falls back to netlink)",
+	  .kind = CAPTURE_OPT_CHOICE, .own = 1, .choices = sockets_backends,
+	  .offset = offsetof(struct sockets_opts, backend), .def = "netlink", .want = "netlink or iter" },
 	{ .name = NULL },
 };
 

@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "sockdiag.h"
+#include "sockiter.h"
 #include "sockmap.h"
 #include "sockview.h"
 
@@ -89,6 +90,10 @@ struct sockets_source {
 	int events[EV_MAX];
 	int totals_every;        /* --socket-totals-every: full dumps every this many ticks */
 	int64_t full_dumps, light_dumps;
+	int use_iter;            /* --sockets-backend=iter, loaded: light dumps read the
+	                          * targets' fds with the BPF iterator (sockiter.h) */
+	struct sockiter iter;
+	int64_t iter_dumps;
 	struct total totals[NPROTO][SD_STATE_MAX];
 	char *filebuf;
 	struct sockets_view view; /* cap->sockets_view: res and map after a namespace's dump */
