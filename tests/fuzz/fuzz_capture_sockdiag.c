@@ -1,11 +1,12 @@
-/* libFuzzer harness: the netlink sock_diag parser and the /proc/net parser
- * over arbitrary bytes. */
+/* libFuzzer harness: the netlink sock_diag parser, the /proc/net parser and
+ * the BPF socket iterator's record parser over arbitrary bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include "sockets/procnet.h"
 #include "sockets/sockdiag.h"
+#include "sockets/sockiter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,5 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procnet_parse((const char *)data, size, 6, AF_INET, &r);
 	sockdiag_result_reset(&r);
 	procnet_parse((const char *)data, size, 17, AF_INET6, &r);
+	{
+		unsigned bad = 0;
+		sockdiag_result_reset(&r);
+		sockiter_parse(data, size, &r, &bad);
+	}
 	return 0;
 }
