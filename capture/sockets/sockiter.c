@@ -17,6 +17,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The BPF side writes the same struct: a change of layout must change the
+ * version. */
+_Static_assert(sizeof(struct sockiter_rec) == 128, "sockiter_rec layout");
+
 int sockiter_parse(const void *buf, size_t len, struct sockdiag_result *r, unsigned *malformed)
 {
 	const unsigned char *p = buf;

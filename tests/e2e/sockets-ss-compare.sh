@@ -22,55 +22,9 @@ nsenter --net="/proc/$P/ns/net" ss -tanpi > ss-tcp.txt
 nsenter --net="/proc/$P/ns/net" ss -uanp > ss-udp.txt
 
 assert_eq "sockets backend" netlink "$(q b.db "SELECT backend FROM sources WHERE name='sockets'")"
-last=$(q b.db "SELECT MAX(id) FROM ticks")
+. "$CASEFILE_TOP/tests/e2e/sockets-ss.inc"
+ss_compare b.db "$P" ss-tcp.txt ss-udp.txt
 
-# Canonical lines: proto state local peer recv-q send-q fd cwnd bytes_sent bytes_received bytes_acked
-awk -v pid="$P" '
-function canon(s) {
-	if (s == "ESTAB") return "ESTABLISHED"
-	if (s == "CLOSE-WAIT") return "CLOSE_WAIT"
-	if (s == "FIN-WAIT-1") return "FIN_WAIT1"
-	if (s == "FIN-WAIT-2") return "FIN_WAIT2"
-	if (s == "SYN-SENT") return "SYN_SENT"
-	if (s == "SYN-RECV") return "SYN_RECV"
-	if (s == "TIME-WAIT") return "TIME_WAIT"
-	if (s == "LAST-ACK") return "LAST_ACK"
-	return s
-}
-function val(k,   i, n, kv) {
-	for (i = 1; i <= NF; i++) if (index($i, k ":") == 1) { split($i, kv, ":"); return kv[2] }
-	return 0
-}
-/^\t/ || /^ / {
-	if (want) {
-		print "tcp", st, loc, peer, rq, sq, fd, val("cwnd"), val("bytes_sent"), val("bytes_received"), val("bytes_acked")
-		want = 0
-	}
-	next
-}
-{
-	want = 0
-	if ($0 !~ ("pid=" pid ",")) next
-	st = canon($1); rq = $2; sq = $3; loc = $4; peer = $5
-	match($0, "pid=" pid ",fd=[0-9]+"); f = substr($0, RSTART, RLENGTH); sub(/.*fd=/, "", f); fd = f
-	want = 1
-}' ss-tcp.txt > ss.canon
-awk -v pid="$P" '$0 ~ ("pid=" pid ",") {
-	match($0, "pid=" pid ",fd=[0-9]+"); f = substr($0, RSTART, RLENGTH); sub(/.*fd=/, "", f)
-	print "udp", ($1 == "UNCONN" ? "UNCONN" : ($1 == "ESTAB" ? "ESTABLISHED" : $1)), $4, $5, $2, $3, f, 0, 0, 0, 0
-}' ss-udp.txt >> ss.canon
-
-q b.db "SELECT proto, state,
-	CASE family WHEN 6 THEN '[' || local_addr || ']' ELSE local_addr END || ':' || local_port,
-	CASE WHEN remote_port = 0 THEN (CASE family WHEN 6 THEN '[::]' ELSE '0.0.0.0' END) || ':*'
-	     ELSE (CASE family WHEN 6 THEN '[' || remote_addr || ']' ELSE remote_addr END) || ':' || remote_port END,
-	recv_q, send_q, fd,
-	COALESCE(cwnd, 0), COALESCE(bytes_sent, 0), COALESCE(bytes_received, 0), COALESCE(bytes_acked, 0)
-	FROM socket_ticks WHERE tick = $last AND pid = $P" | tr '|' ' ' > bundle.canon
-sort ss.canon > a; sort bundle.canon > b
-n=$(wc -l < a)
-assert_ge "sockets ss shows for the target" 20 "$n"
-diff a b > diff.txt || { cat diff.txt; fail "bundle differs from ss -tanpi (< ss, > bundle)"; }
 
 # The known set, independently of ss.
 assert_eq "listener accept queue and backlog" "3|8" \
