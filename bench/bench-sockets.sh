@@ -112,8 +112,8 @@ tick_ms() {   # BIN: a few ticks of the sockets source only; median sample ms af
 # Own CPU of a whole capture at the BRIEF's target point: a target holding
 # 1,000 mostly idle established loopback sockets (500 connections, both
 # ends), 1 s interval, SOCKET_CPU_SECONDS (60) s, default sources and
-# --sources sockets, all at once on the same holder (with BEFORE: its two
-# too, four captures), SOCKET_CPU_ROUNDS (2) rounds. CPU % = (utime +
+# --sources sockets, each with the netlink (after.*) and the iter (iter.*)
+# backend, all at once on the same holder (with BEFORE: its two too), SOCKET_CPU_ROUNDS (2) rounds. CPU % = (utime +
 # stime) / wall of the capture process (GNU time); steady = the CPU time of
 # its threads (/proc/PID/task/*/schedstat) from 6 s in to 2 s before the end,
 # over that time (no start-up: BPF loading, the first owner scan, symbol
@@ -124,7 +124,7 @@ sched_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END 
 cpu_at_1k() {
 	_secs=${SOCKET_CPU_SECONDS:-60}; _rounds=${SOCKET_CPU_ROUNDS:-2}
 	start_holders 500 || return 1
-	modes="after.default after.sockets"
+	modes="after.default after.sockets iter.default iter.sockets"
 	[ -n "$BEFORE" ] && modes="before.default before.sockets $modes"
 	for m in $modes; do : > "$T/cpu.$m"; : > "$T/tick.$m"; : > "$T/steady.$m"; done
 	_load=""
@@ -135,6 +135,7 @@ cpu_at_1k() {
 		for m in $modes; do
 			case $m in before.*) b="$BEFORE/bin" ;; *) b="$BIN" ;; esac
 			case $m in *.sockets) src="--sources sockets" ;; *) src="" ;; esac
+			case $m in iter.*) src="$src --sockets-backend=iter" ;; esac
 			rm -f "$T/cpu.$m.db"
 			/usr/bin/time -f "%U %S %e" -o "$T/time.$m" "$b/casefile-capture" $src $PIDARGS \
 				--duration "${_secs}s" --interval 1s -o "$T/cpu.$m.db" -q >/dev/null 2>&1 &
@@ -171,6 +172,7 @@ cpu_at_1k() {
 	echo "|---|---|---|---|"
 	for m in $modes; do
 		case $m in *.sockets) what="\`--sources sockets\`" ;; *) what="default sources" ;; esac
+		case $m in iter.*) what="$what \`--sockets-backend=iter\`" ;; esac
 		echo "| ${m%%.*}: $what | $(tr '\n' ' ' < "$T/cpu.$m") | $(tr '\n' ' ' < "$T/steady.$m") | $(tr '\n' ' ' < "$T/tick.$m") |"
 	done
 	echo
@@ -227,6 +229,30 @@ BUSY
 }
 if [ "${SOCKET_BENCH_ONLY:-}" = busy ]; then
 	busy_ns
+	exit
+fi
+# The cold snapshot through the BPF iterator (bench/sockiterdump: libbpf
+# load, the verifier, one iterator read per holder) beside bench/sockdump
+# and `ss -tanpi`, at SOCKET_ITER_SIZES (1000 10000) connections,
+# SOCKET_ITER_ROUNDS (5) rounds taking turns. SOCKET_BENCH_ONLY=iter.
+iter_snapshot() {
+	echo "Cold snapshot, CPU ms (user + system), median (min..max); load average at start: $(cut -d' ' -f1 /proc/loadavg)"
+	echo
+	echo "| N | sockdump -i -p (netlink + readlink) | sockiterdump -p (BPF iterator) | ss -tanpi | netlink / ss | iter / ss |"
+	echo "|---|---|---|---|---|---|"
+	for n in ${SOCKET_ITER_SIZES:-1000 10000}; do
+		start_holders "$n" || return 1
+		run_rounds "${SOCKET_ITER_ROUNDS:-5}" "nl=$BUILD/bench/sockdump -i -p $PIDS" \
+			"it=$BUILD/bench/sockiterdump -p $PIDS" "ss=ss -tanpi"
+		echo "| $n | $(med nl 2) | $(med it 2) | $(med ss 2) |" \
+			"$(echo "$(medv nl 2) $(medv ss 2)" | awk '{ printf "%.2f", $1 / $2 }') |" \
+			"$(echo "$(medv it 2) $(medv ss 2)" | awk '{ printf "%.2f", $1 / $2 }') |"
+		stop_holders
+	done
+	echo
+}
+if [ "${SOCKET_BENCH_ONLY:-}" = iter ]; then
+	iter_snapshot
 	exit
 fi
 if [ "${SOCKET_BENCH_ONLY:-}" = cpu ]; then

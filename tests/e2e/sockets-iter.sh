@@ -57,6 +57,23 @@ q nl.db "$snap" > nl.txt
 assert_ge "sockets in both" 20 "$(wc -l < it.txt)"
 diff nl.txt it.txt || fail "iterator capture differs from the netlink one (< netlink, > iter)"
 
+# Where the iterator cannot be loaded (here: no privileges), the source
+# says why and uses netlink.
+if command -v setpriv >/dev/null 2>&1; then
+	asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
+	bg asnobody sleep 300
+	chmod 0711 "$CASEFILE_TMP"    # nobody may pass through to np/
+	mkdir np && chown 65534:65534 np && cp "$CAP" np/cap && chmod 0755 np/cap
+	asnobody np/cap --pid "$LAST_PID" --sources sockets --sockets-backend=iter --duration 1s --interval 500ms \
+		-o np/np.db -q || fail "unprivileged capture with --sockets-backend=iter failed"
+	assert_eq "fallback backend" netlink "$(q np/np.db "SELECT backend FROM sources WHERE name='sockets'")"
+	reason=$(q np/np.db "SELECT reason FROM sources WHERE name='sockets'")
+	case $reason in
+		*"--sockets-backend=iter"*netlink*) ;;
+		*) fail "no reason for the fallback: '$reason'" ;;
+	esac
+fi
+
 # A bad backend name is refused with a message naming the option.
 if "$CAP" --pid "$P" --duration 1s --sockets-backend=hash -o bad.db 2> bad.err; then
 	fail "--sockets-backend=hash was accepted"
