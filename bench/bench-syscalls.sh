@@ -39,6 +39,15 @@ BACKENDS=${BACKENDS:-bpf perf counts pertask}
 PEERS=${PEERS:-1}
 PP_N=${PP_N:-50000}; PP_BACKENDS=${PP_BACKENDS-bpf pertask}
 PP="$BUILD/bench/pingpong"
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+PIN=${PIN:-$([ "$ncpu" -ge 2 ] && command -v taskset >/dev/null 2>&1 && echo 1 || echo 0)}
+# $on_loop / $on_tool CMD...: run CMD on the loop's CPU / the tools' CPU
+# (a command prefix, so that perf stat and strace can run it too).
+on_loop=""; on_tool=""
+if [ "$PIN" = 1 ]; then
+	on_loop="taskset -c $((ncpu - 1))"
+	on_tool="taskset -c 0"
+fi
 W="$BUILD/samples/syscall_counts"
 CAP="$BIN/casefile-capture"
 CAP_BASE=${CAP_BASE:-}
@@ -69,7 +78,7 @@ have_ptrace=0; perf trace -s -o /dev/null -- true >/dev/null 2>&1 && have_ptrace
 # "wall CPU" ns per call printed by the workload ("calls N ns/call X",
 # "cpu N ns/call X").
 percall() { awk '/^calls/ { w = $4 } /^cpu/ { c = $4 } END { print w, c }' "$1"; }
-loop() { "$W" --cpu-time --clock 0 --enoent 0 --getppid "$@"; }
+loop() { $on_loop "$W" --cpu-time --clock 0 --enoent 0 --getppid "$@"; }
 
 # utime + stime of a process, in clock ticks (fields 14, 15 after the comm).
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
@@ -91,9 +100,9 @@ stop_capture() {
 run_target() {
 	rm -f "$tmp/go" "$tmp/c.db" "$tmp/c.err"
 	# Not through loop(): \$! must be the workload's pid, not a subshell's.
-	"$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" --wait-file "$tmp/go" > "$tmp/out" &
+	$on_loop "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" --wait-file "$tmp/go" > "$tmp/out" &
 	w_pid=$!
-	"$1" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$2" 2> "$tmp/c.err" &
+	$on_tool "$1" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$2" 2> "$tmp/c.err" &
 	cap_pid=$!
 	wait_capture
 	t0=$(cpu_ticks "$cap_pid")
@@ -111,9 +120,9 @@ run_target() {
 # follows a sleeping process.
 run_coll() {
 	rm -f "$tmp/c.db" "$tmp/c.err"
-	sleep 600 &
+	$on_tool sleep 600 &
 	w_pid=$!
-	"$1" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$2" 2> "$tmp/c.err" &
+	$on_tool "$1" -v --pid "$w_pid" --duration 10m -o "$tmp/c.db" --syscalls "$2" 2> "$tmp/c.err" &
 	cap_pid=$!
 	wait_capture
 	loop "$N" > "$tmp/out"
@@ -125,7 +134,7 @@ run_coll() {
 # run_bpftax MODE: an untraced loop while bench/bpftax MODE holds its
 # programs on the raw syscall tracepoints.
 run_bpftax() {
-	"$BUILD/bench/bpftax" "$1" > "$tmp/x.out" 2>&1 &
+	$on_tool "$BUILD/bench/bpftax" "$1" > "$tmp/x.out" 2>&1 &
 	cap_pid=$!
 	_w=0
 	while ! grep -q attached "$tmp/x.out" 2>/dev/null; do
@@ -157,17 +166,37 @@ run_pp_floor() {
 
 run_bare() { loop "$N" > "$tmp/out"; echo "$r $(percall "$tmp/out")" >> "$tmp/bare"; }
 run_floor() {
-	perf stat -e raw_syscalls:sys_enter -o /dev/null -- "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" \
+	perf stat -e raw_syscalls:sys_enter -o /dev/null -- $on_loop "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N" \
 		> "$tmp/out" 2>/dev/null
 	echo "$r $(percall "$tmp/out")" >> "$tmp/floor"
 }
+# The floor's own collateral: an untraced loop while `perf stat -e
+# raw_syscalls:sys_enter` counts a sleeping process. Any per-task counting on
+# the syscall tracepoints puts every task on the kernel's slow syscall path
+# and calls the perf probe at each of their syscalls: the least any
+# tracepoint-based counter costs everyone else.
+run_floor_coll() {
+	$on_tool sleep 600 &
+	w_pid=$!
+	$on_tool perf stat -e raw_syscalls:sys_enter -o /dev/null -p "$w_pid" 2>/dev/null &
+	cap_pid=$!
+	# perf stat has no "ready" line: wait until the event is on the sleeper.
+	_w=0
+	while ! ls -l "/proc/$cap_pid/fd" 2>/dev/null | grep -q 'anon_inode:\[perf_event\]'; do
+		_w=$((_w + 1)); [ $_w -gt 300 ] && break; sleep 0.1
+	done
+	loop "$N" > "$tmp/out"
+	kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null; cap_pid=""
+	kill "$w_pid" 2>/dev/null; wait "$w_pid" 2>/dev/null; w_pid=""
+	echo "$r $(percall "$tmp/out")" >> "$tmp/c_floor"
+}
 run_bare_slow() { loop "$N_SLOW" > "$tmp/out"; echo "$r $(percall "$tmp/out")" >> "$tmp/bare_slow"; }
 run_strace() {
-	strace -c -f -o /dev/null "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out"
+	strace -c -f -o /dev/null $on_loop "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out"
 	echo "$r $(percall "$tmp/out")" >> "$tmp/strace"
 }
 run_ptrace() {
-	perf trace -s -o /dev/null -- "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out" 2>/dev/null
+	perf trace -s -o /dev/null -- $on_loop "$W" --cpu-time --clock 0 --enoent 0 --getppid "$N_SLOW" > "$tmp/out" 2>/dev/null
 	echo "$r $(percall "$tmp/out")" >> "$tmp/perftrace"
 }
 
@@ -184,6 +213,7 @@ run_variant() {
 	pp_bt_*) run_pp_target "$CAP_BASE" "${1#pp_bt_}" "$1" ;;
 	pp_floor) run_pp_floor ;;
 	floor) run_floor ;;
+	c_floor) run_floor_coll ;;
 	esac
 }
 
@@ -192,7 +222,7 @@ for b in $BACKENDS; do variants="$variants t_$b c_$b"; done
 if [ -n "$CAP_BASE" ]; then
 	for b in $BASE_BACKENDS; do variants="$variants bt_$b bc_$b"; done
 fi
-[ $have_perf = 1 ] && variants="$variants floor"
+[ $have_perf = 1 ] && variants="$variants floor c_floor"
 [ -x "$BUILD/bench/bpftax" ] &&
 	variants="$variants x_empty x_cgroup"
 if [ -x "$PP" ]; then
@@ -266,6 +296,7 @@ echo "Target: \`syscall_counts --getppid N\` (one thread, back-to-back getppid).
 echo "in an order rotated each round; ratio = the loop's ns/call over the mean of the round's two bare"
 echo "runs, median (min..max). Wall: the loop's own timing; CPU: its process's CPU time per call."
 echo "Load average (1 min) during the run: $(awk '{ print $2 }' "$tmp/load" | range)."
+[ "$PIN" = 1 ] && echo "Pinned: the timed loops on CPU $((ncpu - 1)), the captures and tools on CPU 0 (PIN=0 to not pin)."
 echo
 echo "| variant | calls | wall ns/call median (min..max) | wall ratio | CPU ratio |"
 echo "|---|---|---|---|---|"
@@ -283,6 +314,7 @@ done
 if [ -n "$CAP_BASE" ]; then
 	for b in $BASE_BACKENDS; do row "collateral while CAP_BASE's $b follows a sleeping target" "$N" "bc_$b"; done
 fi
+row "collateral: an untraced process while the floor (perf stat -e raw_syscalls:sys_enter) counts a sleeping target" "$N" c_floor
 row "collateral: any BPF program on raw sys_enter/sys_exit, returning at once (bench/bpftax empty)" "$N" x_empty
 row "collateral: a program whose first test is the task's cgroup, for a task outside it (bpftax cgroup)" "$N" x_cgroup
 row "bare (short run)" "$N_SLOW" bare_slow bare_slow
