@@ -9,7 +9,8 @@
  *               sys_enter/sys_exit (default); tracefs.c finds ids
  *   perf.c      perf_event tracepoints raw_syscalls:sys_enter/sys_exit
  *   pertask.c   counting perf events on the target's own threads (no
- *               program, no ring): calls and errors, no tax on other tasks
+ *               program, no ring): calls and errors; other tasks pay only
+ *               the kernel's look at the named tracepoints
  *   sample.c    sampling /proc/PID/task/TID/syscall (fallback)
  *   ptrace.c    ptrace, only on --syscalls=ptrace, for a bounded window
  *   gen_names.sh  syscall names from the kernel headers, at build time
