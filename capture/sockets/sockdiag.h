@@ -85,6 +85,11 @@ struct sockdiag_result {
 	unsigned foreign;        /* messages skipped as replies to another request
 	                          * (stale sequence number, other port, not the kernel) */
 	unsigned truncated;      /* datagrams the kernel cut (MSG_TRUNC) */
+	/* Internal to sockdiag.c (zero-initialised like the rest): */
+	size_t ready;            /* rows of v already backed by memory (prefaulted) */
+	size_t last6;            /* 1 + index of the last AF_INET6 row parsed, 0 none */
+	size_t mixed6;           /* 1 + index of the last AF_INET6 row parsed that an
+	                          * AF_INET row followed, 0 none */
 };
 #define SOCKDIAG_RESULT_INIT { 0 }
 
