@@ -77,7 +77,7 @@ static void prefault(void *base, size_t from, size_t to)
 		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
 
-struct sockdiag_sock *sockdiag_result_push(struct sockdiag_result *r)
+static struct sockdiag_sock *push_sock(struct sockdiag_result *r)
 {
 	if (r->n == r->alloc) {
 		size_t na = r->alloc ? r->alloc * 2 : 256;
@@ -98,6 +98,17 @@ struct sockdiag_sock *sockdiag_result_push(struct sockdiag_result *r)
 		r->ready = to;
 	}
 	return &r->v[r->n++];
+}
+
+struct sockdiag_sock *sockdiag_result_push(struct sockdiag_result *r)
+{
+	struct sockdiag_sock *s = push_sock(r);
+
+	/* a row of any family, not seen by the parse: the next
+	 * sockdiag_order_by_family() over it looks at every row */
+	if (s)
+		r->mixed6 = r->n;
+	return s;
 }
 
 static struct sockdiag_unix *push_unix(struct sockdiag_result *r)
@@ -237,7 +248,7 @@ static int parse_inet(int proto, const unsigned char *body, size_t blen,
 		r->malformed++;
 		return 0;
 	}
-	s = sockdiag_result_push(r);
+	s = push_sock(r);
 	if (!s)
 		return -1;
 	/* ti is written whole below: zero only what is before it */
@@ -266,10 +277,10 @@ static int parse_inet(int proto, const unsigned char *body, size_t blen,
 	}
 	if (s->proto != IPPROTO_TCP)
 		s->has_tcpinfo = 0;
-	/* for order_by_family(): where a v4 row followed a v6 one */
+	/* for sockdiag_order_by_family(): where a v4 row followed a v6 one */
 	if (s->family == AF_INET6)
 		r->last6 = r->n;
-	else if (r->last6)
+	else if (r->last6 > r->mixed6)
 		r->mixed6 = r->last6;
 	return 0;
 }
@@ -617,9 +628,7 @@ int sockdiag_dump_inet(struct sockdiag *sd, int family, int proto, int with_info
 	return dump(sd, &m.h, proto, r);
 }
 
-/* Moves the AF_INET6 entries of r->v[from..n) after the AF_INET ones,
- * keeping the order within each family. Returns 0, -1 out of memory. */
-static int order_by_family(struct sockdiag_result *r, size_t from)
+int sockdiag_order_by_family(struct sockdiag_result *r, size_t from)
 {
 	size_t n6 = 0, k = from, j = 0, i;
 	int mixed = 0;
@@ -679,7 +688,7 @@ int sockdiag_dump_tcp(struct sockdiag *sd, int with_info, uint32_t states,
 		if (with_info)
 			m.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);
 		if (dump(sd, &m.h, IPPROTO_TCP, r) == 0) {
-			if (order_by_family(r, saved.n) < 0) {
+			if (sockdiag_order_by_family(r, saved.n) < 0) {
 				errno = ENOMEM;
 				return -1;
 			}
