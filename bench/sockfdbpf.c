@@ -45,6 +45,19 @@ struct btf_ids {
 	long f_inode, i_sb, i_ino, s_magic;
 };
 
+/* A pid argument: 1..INT32_MAX, digits only; 0 when it is not one. */
+static pid_t parse_pid(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > INT32_MAX)
+		return 0;
+	return (pid_t)v;
+}
+
 static double cpu_ms(void)
 {
 	struct timespec ts;
@@ -223,6 +236,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sockfdbpf PID...\n");
 		return 2;
 	}
+	for (int i = 1; i < argc; i++)
+		if (!parse_pid(argv[i])) {
+			error("'%s' is not a pid", argv[i]);
+			return 2;
+		}
 	c0 = cpu_ms();
 	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -264,13 +282,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	for (int i = 1; i < argc; i++)
-		if (iterate(prog, (pid_t)strtol(argv[i], NULL, 10), v, &n) < 0)
+		if (iterate(prog, parse_pid(argv[i]), v, &n) < 0)
 			goto cleanup;
 	c3 = cpu_ms();
 	for (int i = 1; i < argc; i++) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%ld/fd", strtol(argv[i], NULL, 10));
-		if (sockmap_add_dir(&m, path, (pid_t)strtol(argv[i], NULL, 10), i) < 0)
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)parse_pid(argv[i]));
+		if (sockmap_add_dir(&m, path, parse_pid(argv[i]), i) < 0)
 			error_errno("cannot read '%s'", path);
 	}
 	c4 = cpu_ms();
