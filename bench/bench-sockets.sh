@@ -20,6 +20,8 @@
 # DIR/build/bench hold its casefile-capture and sockdump), e.g. main's:
 #   git worktree add /tmp/before main && make -C /tmp/before all build/bench/sockdump
 #   BEFORE=/tmp/before BENCH=sockets make bench
+# SOCKET_BENCH_ONLY=cold|cpu|busy|iter runs one part (cold: the cold snapshot
+# beside ss -tanpi only, ~3 min with BEFORE).
 set -u
 BIN=${BIN:-bin}; BUILD=${BUILD:-build}
 BEFORE=${BEFORE:-}
@@ -257,6 +259,52 @@ if [ "${SOCKET_BENCH_ONLY:-}" = iter ]; then
 fi
 if [ "${SOCKET_BENCH_ONLY:-}" = cpu ]; then
 	cpu_at_1k
+	exit
+fi
+# The cold snapshot alone: bench/sockdump -i -p (and BEFORE's) beside
+# `ss -tanpi`, CPU ms (user + system under bench/timeit), at
+# SOCKET_COLD_SIZES (1000 10000 30000) connections, SOCKET_COLD_ROUNDS (7;
+# 5 at 30k) rounds taking turns, load average at each size's start and end.
+# SOCKET_BENCH_ONLY=cold.
+cold_snapshot() {
+	echo "Cold snapshot, CPU ms (user + system), median of R rounds (min..max), the commands of a size taking turns:"
+	echo
+	if [ -n "$BEFORE" ]; then
+		echo "| N (rows, holders, R, load start-end) | before: \`sockdump -i -p\` | **after** | \`ss -tanpi\` | before / ss | **after / ss** |"
+		echo "|---|---|---|---|---|---|"
+	else
+		echo "| N (rows, holders, R, load start-end) | \`sockdump -i -p\` | \`ss -tanpi\` | sockdump / ss |"
+		echo "|---|---|---|---|"
+	fi
+	for n in ${SOCKET_COLD_SIZES:-1000 10000 30000}; do
+		start_holders "$n" || return 1
+		rows=$(ss -tanH | wc -l)
+		_r=${SOCKET_COLD_ROUNDS:-7}; [ "$n" -ge 30000 ] && _r=${SOCKET_COLD_ROUNDS:-5}
+		_l0=$(cut -d' ' -f1 /proc/loadavg)
+		set -- "after=$BUILD/bench/sockdump -i -p $PIDS" "spi=ss -tanpi"
+		[ -n "$BEFORE" ] && set -- "before=$BEFORE/build/bench/sockdump -i -p $PIDS" "$@"
+		run_rounds "$_r" "$@"
+		_l1=$(cut -d' ' -f1 /proc/loadavg)
+		stop_holders
+		if [ -n "$BEFORE" ]; then
+			echo "| $n ($rows, $NPROC, R=$_r, $_l0-$_l1) | $(med before 2) | **$(med after 2)** | $(med spi 2) |" \
+				"$(echo "$(medv before 2) $(medv spi 2)" | awk '{ printf "%.2f", $1 / $2 }') |" \
+				"**$(echo "$(medv after 2) $(medv spi 2)" | awk '{ printf "%.2f", $1 / $2 }')** |"
+		else
+			echo "| $n ($rows, $NPROC, R=$_r, $_l0-$_l1) | $(med after 2) | $(med spi 2) |" \
+				"$(echo "$(medv after 2) $(medv spi 2)" | awk '{ printf "%.2f", $1 / $2 }') |"
+		fi
+		rm -f "$T"/r.*
+	done
+	echo
+	# What starting each costs before it reads a socket (timeit's sh + exec
+	# + exit), in every number above.
+	run_rounds 7 "f_sd=$BUILD/bench/sockdump -h" "f_ss=ss -h"
+	echo "Start-up alone (sh + exec + exit, no socket read; CPU ms, 7 rounds): \`sockdump -h\` $(med f_sd 2), \`ss -h\` $(med f_ss 2)."
+	echo
+}
+if [ "${SOCKET_BENCH_ONLY:-}" = cold ]; then
+	cold_snapshot
 	exit
 fi
 

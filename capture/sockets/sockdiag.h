@@ -85,6 +85,11 @@ struct sockdiag_result {
 	unsigned foreign;        /* messages skipped as replies to another request
 	                          * (stale sequence number, other port, not the kernel) */
 	unsigned truncated;      /* datagrams the kernel cut (MSG_TRUNC) */
+	/* Internal to sockdiag.c (zero-initialised like the rest): */
+	size_t ready;            /* rows of v already backed by memory (prefaulted) */
+	size_t last6;            /* 1 + index of the last AF_INET6 row parsed, 0 none */
+	size_t mixed6;           /* for any from >= mixed6, rows v[from..n) are v4
+	                          * ones then v6 ones (sockdiag_order_by_family) */
 };
 #define SOCKDIAG_RESULT_INIT { 0 }
 
@@ -166,6 +171,12 @@ int sockdiag_dump_inet(struct sockdiag *sd, int family, int proto, int with_info
  * allows it. Same returns; a missing IPv6 is not an error. */
 int sockdiag_dump_tcp(struct sockdiag *sd, int with_info, uint32_t states,
 		      struct sockdiag_result *r);
+/* Moves the AF_INET6 rows of r->v[from..n) after the AF_INET ones, keeping
+ * the order within each family, as sockdiag_dump_tcp() does with its one
+ * walk's replies (rows the parse added are known in order without a pass
+ * over them). Returns 0, -1 out of memory. Public for
+ * tests. */
+int sockdiag_order_by_family(struct sockdiag_result *r, size_t from);
 /* Dumps every unix socket with its queue lengths into r. Same returns. */
 int sockdiag_dump_unix(struct sockdiag *sd, struct sockdiag_result *r);
 

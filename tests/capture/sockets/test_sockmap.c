@@ -6,9 +6,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sockets/sockmap.h"
 
@@ -124,6 +129,110 @@ static void test_sockmap__many(void **state)
 	sockmap_release(&m);
 }
 
+/* Only links are read: a regular file or a directory among the entries (a
+ * fixture's) is no socket and costs no readlink; names that are not fd
+ * numbers are skipped. */
+static void test_sockmap__only_links_read(void **state)
+{
+	char dir[] = "/tmp/casefile-sockmap.XXXXXX", p[256];
+	struct sockmap m = { 0 };
+	struct sockmap_fdcache c = { 0 };
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/3", dir);
+	assert_int_equal(symlink("socket:[77]", p), 0);
+	snprintf(p, sizeof(p), "%s/4", dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/5", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/6x", dir);
+	assert_int_equal(symlink("socket:[78]", p), 0);
+	snprintf(p, sizeof(p), "%s/99999999999", dir);
+	assert_int_equal(symlink("socket:[79]", p), 0);
+
+	assert_int_equal(sockmap_add_dir_cached(&m, dir, 42, 0, &c, NULL), 1);
+	assert_int_equal(c.links_read, 1);
+	assert_int_equal(sockmap_find(&m, 77)->fd, 3);
+	assert_null(sockmap_find(&m, 78));
+	assert_null(sockmap_find(&m, 79));
+
+	const char *names[] = { "3", "4", "6x", "99999999999" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/5", dir);
+	rmdir(p);
+	rmdir(dir);
+	sockmap_fdcache_release(&c);
+	sockmap_release(&m);
+}
+
+/* A real fd directory: every socket of ours is found under its fd. On
+ * Linux 6.2+ procfs gives the directory's fd count as its size, and the
+ * table is sized for all the fds at once (non-sockets included), not grown
+ * step by step to what the sockets alone need. */
+static void test_sockmap__proc_self(void **state)
+{
+	enum { NPAIR = 1500, NPIPE = 600 };
+	static int sp[NPAIR][2], pp[NPIPE][2];
+	struct sockmap m = { 0 };
+	struct rlimit rl;
+	struct stat st;
+	size_t i, want_cap = 1024;
+	long nfd;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2 * (NPAIR + NPIPE) + 64)
+		skip();
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * (NPAIR + NPIPE) + 64) {
+		rl.rlim_cur = 2 * (NPAIR + NPIPE) + 64;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	for (i = 0; i < NPAIR; i++)
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp[i]), 0);
+	for (i = 0; i < NPIPE; i++)
+		assert_int_equal(pipe2(pp[i], O_CLOEXEC), 0);
+	assert_int_equal(stat("/proc/self/fd", &st), 0);
+	nfd = (long)st.st_size;
+
+	assert_true(sockmap_add_dir(&m, "/proc/self/fd", getpid(), 3) >= 2 * NPAIR);
+	for (i = 0; i < NPAIR; i++) {
+		for (int k = 0; k < 2; k++) {
+			struct stat ss;
+			const struct sockmap_entry *e;
+
+			assert_int_equal(fstat(sp[i][k], &ss), 0);
+			e = sockmap_find(&m, (uint32_t)ss.st_ino);
+			assert_non_null(e);
+			assert_int_equal(e->fd, sp[i][k]);
+			assert_int_equal(e->pid, getpid());
+			assert_int_equal(e->owner, 3);
+		}
+	}
+	if (nfd > 2 * (NPAIR + NPIPE)) {
+		/* the scan's own directory fd is one more */
+		while (want_cap < (size_t)(nfd + 1) * 2)
+			want_cap *= 2;
+		assert_int_equal(m.cap, want_cap);
+		assert_true(m.cap > 8192);   /* growth alone stops at 8192 for 3,000 sockets */
+	}
+	for (i = 0; i < NPAIR; i++) {
+		close(sp[i][0]);
+		close(sp[i][1]);
+	}
+	for (i = 0; i < NPIPE; i++) {
+		close(pp[i][0]);
+		close(pp[i][1]);
+	}
+	sockmap_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +241,8 @@ int main(void)
 		cmocka_unit_test(test_sockmap__cached_rescan),
 		cmocka_unit_test(test_sockmap__vanished),
 		cmocka_unit_test(test_sockmap__many),
+		cmocka_unit_test(test_sockmap__only_links_read),
+		cmocka_unit_test(test_sockmap__proc_self),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
