@@ -86,26 +86,17 @@ variant() {
 	echo "$r $v" >> "$tmp/$1"
 }
 variants="t_enter t_exit t_named t_rawnamed t_named2 t_f16 t_f64 c_enter c_named c_other c_rawnamed"
-nvar=$(echo $variants | wc -w)
+. "$(dirname "$0")/stats.inc"  # median, range, rotated
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	echo "round $r/$ROUNDS" >&2
 	cut -d' ' -f1 /proc/loadavg >> "$tmp/load"
 	echo "$r $(bare)" >> "$tmp/bare"
-	i=0
-	for v in $variants $variants; do
-		i=$((i + 1))
-		[ $i -le $(((r - 1) % nvar)) ] && continue
-		[ $i -gt $(((r - 1) % nvar + nvar)) ] && break
-		variant "$v"
-	done
+	rotated "$r" variant $variants
 	echo "$r $(bare)" >> "$tmp/bare"
 	r=$((r + 1))
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-	if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s..%s", lo, hi; else print "-" }'; }
 ratios() {
 	awk 'FNR == NR { s[$1] += $2; n[$1]++; next }
 		($1 in n) && s[$1] > 0 && $2 > 0 { printf "%.3f\n", $2 / (s[$1] / n[$1]) }' "$tmp/bare" "$tmp/$1"

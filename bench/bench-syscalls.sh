@@ -234,7 +234,7 @@ if [ -x "$PP" ]; then
 	fi
 	[ $have_perf = 1 ] && variants="$variants pp_floor"
 fi
-nvar=$(echo $variants | wc -w)
+. "$(dirname "$0")/stats.inc"  # median, range, rotated
 
 r=1
 while [ $r -le "$ROUNDS" ]; do
@@ -242,14 +242,7 @@ while [ $r -le "$ROUNDS" ]; do
 	echo "$r $(cut -d' ' -f1-3 /proc/loadavg)" >> "$tmp/load"
 	run_bare
 	[ -x "$PP" ] && run_pp_bare
-	# Rotate the order by one variant per round.
-	i=0
-	for v in $variants $variants; do
-		i=$((i + 1))
-		[ $i -le $(((r - 1) % nvar)) ] && continue
-		[ $i -gt $(((r - 1) % nvar + nvar)) ] && break
-		run_variant "$v"
-	done
+	rotated "$r" run_variant $variants
 	run_bare
 	[ -x "$PP" ] && run_pp_bare
 	run_bare_slow
@@ -259,10 +252,6 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-# median of the numbers on stdin; range min..max
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-	if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s..%s", lo, hi; else print "-" }'; }
 
 # ratios KEY COL [REF]: per round, KEY's column COL (2 wall, 3 CPU) over the
 # mean of REF's (default bare) in the same round.

@@ -73,6 +73,47 @@ static void test_detect_threshold__noise_below_level_is_silent(void **state)
 	assert_int_equal(fire("{y: y, above: 0.1}", y, N, &h), 0);
 }
 
+/* among: the share counts only the samples where the other column is above
+ * its level. A condition shown in waves (answers left unread when they come)
+ * fires; the same stuck samples with unread bytes at every sample (read
+ * promptly most of the time) stay silent. */
+static void test_detect_threshold__among_counts_only_its_samples(void **state)
+{
+	double x[N], y[N], w[N];
+	struct rulepack p;
+	struct rowset rs;
+	struct hit h;
+	int i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		x[i] = 1e6 * i;
+		w[i] = (i % 20) < 8 ? 50 : 0;     /* a wave of answers every 20 s, 8 s long */
+		y[i] = (i % 20) >= 1 && (i % 20) < 8 ? 40 : 0;  /* unread from the 2nd second */
+	}
+	load_rule(&p, "threshold", "{y: y, above: 4, among: w, min_share: 0.5, min_duration: 5}");
+	make_rowset(&rs, "wall_us,y,w", N, x, y, w);
+	assert_int_equal(run_detector(&p, &rs, &h), 1);
+	assert_true(hit_get(&h, "samples_among")->num == 24);
+	assert_true(hit_get(&h, "samples_above")->num == 21);
+	rowset_release(&rs);
+	rulepack_release(&p);
+	/* 21 of 60 without among: under half, silent */
+	load_rule(&p, "threshold", "{y: y, above: 4, min_share: 0.5, min_duration: 5}");
+	make_rowset(&rs, "wall_us,y,w", N, x, y, w);
+	assert_int_equal(run_detector(&p, &rs, &h), 0);
+	rowset_release(&rs);
+	rulepack_release(&p);
+	/* unread bytes at every sample, stuck in the same 21: silent with among */
+	for (i = 0; i < N; i++)
+		w[i] = 50;
+	load_rule(&p, "threshold", "{y: y, above: 4, among: w, min_share: 0.5, min_duration: 5}");
+	make_rowset(&rs, "wall_us,y,w", N, x, y, w);
+	assert_int_equal(run_detector(&p, &rs, &h), 0);
+	rowset_release(&rs);
+	rulepack_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -80,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_detect_threshold__single_spike_is_silent),
 		cmocka_unit_test(test_detect_threshold__scattered_below_duration_is_silent),
 		cmocka_unit_test(test_detect_threshold__noise_below_level_is_silent),
+		cmocka_unit_test(test_detect_threshold__among_counts_only_its_samples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,22 +166,30 @@ static void test_sockdiag__inet4_with_tcpinfo(void **state)
 
 /* An old kernel sends a shorter tcp_info: fields past its end are absent,
  * not zero. 104 bytes end right after tcpi_total_retrans (Linux 3.x). */
-static void test_sockdiag__short_tcpinfo(void **state)
+/* Parses one TCP message in STATE whose INET_DIAG_INFO holds the first LEN
+ * bytes of ti into r; asserts one row came out. */
+static void parse_one_tcpinfo(struct sockdiag_result *r, int state, const struct tcp_info *ti, size_t len)
 {
 	struct buf b = { .len = 0 };
-	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
-	struct inet_diag_msg m = inet_msg(AF_INET, SD_CLOSE_WAIT, "10.0.0.1", 1, "10.0.0.2", 2, 0, 0, 9);
-	struct tcp_info ti = full_info();
-	size_t off, oldlen = offsetof(struct tcp_info, tcpi_total_retrans) + sizeof(ti.tcpi_total_retrans);
+	struct inet_diag_msg m = inet_msg(AF_INET, state, "10.0.0.1", 1, "10.0.0.2", 2, 0, 0, 9);
+	size_t off;
 
-	(void)state;
 	off = msg_begin(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
 	put(&b, &m, sizeof(m));
-	attr(&b, INET_DIAG_INFO, &ti, oldlen);
+	attr(&b, INET_DIAG_INFO, ti, len);
 	msg_end(&b, off);
+	assert_int_equal(sockdiag_parse(b.d, b.len, r), 0);
+	assert_int_equal(r->n, 1);
+}
 
-	assert_int_equal(sockdiag_parse(b.d, b.len, &r), 0);
-	assert_int_equal(r.n, 1);
+static void test_sockdiag__short_tcpinfo(void **state)
+{
+	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
+	struct tcp_info ti = full_info();
+	size_t oldlen = offsetof(struct tcp_info, tcpi_total_retrans) + sizeof(ti.tcpi_total_retrans);
+
+	(void)state;
+	parse_one_tcpinfo(&r, SD_CLOSE_WAIT, &ti, oldlen);
 	assert_int_equal(r.v[0].state, SD_CLOSE_WAIT);
 	assert_int_equal(r.v[0].ti.total_retrans, 7);
 	assert_int_equal(r.v[0].ti.rtt_us, 1234);
@@ -798,20 +806,13 @@ static void test_sockdiag__many_rows(void **state)
  * one before it is whole; a u64 counter past 2^63 stays non-negative. */
 static void test_sockdiag__tcpinfo_cut_mid_field(void **state)
 {
-	struct buf b = { .len = 0 };
 	struct sockdiag_result r = SOCKDIAG_RESULT_INIT;
-	struct inet_diag_msg m = inet_msg(AF_INET, SD_ESTABLISHED, "10.0.0.1", 1, "10.0.0.2", 2, 0, 0, 9);
 	struct tcp_info ti = full_info();
-	size_t off, cut = offsetof(struct tcp_info, tcpi_bytes_received) + 4;
+	size_t cut = offsetof(struct tcp_info, tcpi_bytes_received) + 4;
 
 	(void)state;
 	ti.tcpi_bytes_acked = (1ull << 63) + 5;
-	off = msg_begin(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, SOCKDIAG_SEQ(IPPROTO_TCP, 1));
-	put(&b, &m, sizeof(m));
-	attr(&b, INET_DIAG_INFO, &ti, cut);
-	msg_end(&b, off);
-	assert_int_equal(sockdiag_parse(b.d, b.len, &r), 0);
-	assert_int_equal(r.n, 1);
+	parse_one_tcpinfo(&r, SD_ESTABLISHED, &ti, cut);
 	assert_int_equal(r.malformed, 0);
 	assert_true(r.v[0].has_tcpinfo);
 	assert_int_equal(r.v[0].ti.retransmits, 2);
