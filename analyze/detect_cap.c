@@ -472,6 +472,7 @@ static int run(const struct detector_input *in, struct hit *h)
 		goto out;
 	if (!fired && a[P_REPORT_GROWING].num > 0) {
 		struct linfit f;
+		size_t held;
 
 		/* Growth is judged on the counts as they were. */
 		if (transient) {
@@ -491,9 +492,16 @@ static int run(const struct detector_input *in, struct hit *h)
 		for (i = 1; i < nn; i++)
 			if (y[i] < start)
 				start = y[i];
-		/* Still under way: a good line going up, and the last samples at the top. */
+		/* How long the last value has held: as long as a plateau, and the
+		 * growth has stopped (a keep-alive pool at its high-water mark),
+		 * whatever a line through the whole capture says. */
+		for (held = 1; held < nn && y[nn - 1 - held] == y[nn - 1]; held++)
+			;
+		/* Still under way: a good line going up, the last samples at the
+		 * top, and not holding there. */
 		if (stats_linfit(x, y, nn, &f) == 0 && f.slope > 0 && f.r2 >= a[P_MIN_GROWTH_R2].num &&
 		    cap - start >= a[P_MIN_RISE].num && y[nn - 1] >= cap - (cap - start) * 0.1 &&
+		    (double)held < a[P_MIN_PLATEAU_SAMPLES].num &&
 		    (fired = demand_ok(in, idx, nn / 2, nn, h)) > 0) {
 			double next = stats_next_cap(y[nn - 1], a[P_KNOWN_CAPS].nums,
 						     (size_t)a[P_KNOWN_CAPS].nnums);

@@ -92,6 +92,29 @@ static void test_detect_cap__ramp_that_never_stops_is_not_a_cap(void **state)
 	assert_true(out_num(&h, "time_to_next_cap") > 0);
 }
 
+/* A pool that grew through the first half and then held its high-water mark
+ * (not a known cap, no demand column): a line through the whole capture still
+ * fits well, but the growth has stopped; a count still rising at the end is
+ * growth under way. */
+static void test_detect_cap__ramp_then_hold_is_not_growing(void **state)
+{
+	double y[26];
+	struct hit h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 26; i++)
+		y[i] = i < 14 ? 1 + (double)(i * 3 / 2) : 22;
+	/* a hold too short a share of the capture to be a cap here: silent,
+	 * not "growing" */
+	assert_int_equal(fire("{y: y, report_growing: true, min_plateau_share: 0.6, " KNOWN "}", y, NULL, 26, &h), 0);
+	for (i = 0; i < 26; i++)
+		y[i] = 1 + (double)(i * 3 / 2);
+	y[25] = y[24];      /* one repeat at the end: still under way */
+	assert_int_equal(fire("{y: y, report_growing: true, " KNOWN "}", y, NULL, 26, &h), 1);
+	assert_string_equal(out_text(&h, "mode"), "growing");
+}
+
 static void test_detect_cap__noise_and_spike_are_silent(void **state)
 {
 	double y[N];
@@ -357,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_detect_cap__known_default_cap_fires_high),
 		cmocka_unit_test(test_detect_cap__unknown_number_is_still_a_cap),
 		cmocka_unit_test(test_detect_cap__ramp_that_never_stops_is_not_a_cap),
+		cmocka_unit_test(test_detect_cap__ramp_then_hold_is_not_growing),
 		cmocka_unit_test(test_detect_cap__noise_and_spike_are_silent),
 		cmocka_unit_test(test_detect_cap__single_jump_is_not_growth),
 		cmocka_unit_test(test_detect_cap__no_demand_means_no_cap),

@@ -55,6 +55,11 @@ real_has memory-growth error.json
 # The finding's bytes and error lines against the fake Elasticsearch's own
 # byte counters (per second, interpolated at the ticks the finding spans) and
 # the error lines the log file holds for the same seconds.
+# The fake Elasticsearch logs its counters every second: wait until a line
+# is past the capture's last tick, so the interpolation spans the finding.
+last_tick_ms=$(sqlite3 "file:error.db?mode=ro" 'SELECT MAX(wall_us) / 1000 FROM ticks')
+wait_for 15 sh -c "tail -n 1 '$ES_STATS.log' | sed -n 's/.*\"time_ms\":\([0-9]*\).*/\1/p' | awk -v t=$last_tick_ms '\$1 > t { ok = 1 } END { exit !ok }'" \
+	|| fail "the fake Elasticsearch logged nothing past the capture (its log: $(tail -n 1 "$ES_STATS.log"))"
 python3 - error.db error.json "$ES_STATS.log" "$LOG" "$PORT_ES" <<'PY2' || fail "error-log-amplification's numbers do not match the fake Elasticsearch and the log"
 import bisect, json, sqlite3, sys, datetime
 db, rep, eslog, applog, port = sys.argv[1:6]
@@ -70,7 +75,8 @@ b = [e["bytes_read"] + e["bytes_written"] for e in es]
 def at(us):
     i = bisect.bisect_left(t, us)
     if i == 0 or i >= len(t):
-        sys.exit("fake Elasticsearch log does not span the capture")
+        sys.exit("fake Elasticsearch log (%d lines, %s .. %s us) does not span %s us"
+                 % (len(t), t[0] if t else "-", t[-1] if t else "-", us))
     return b[i - 1] + (b[i] - b[i - 1]) * (us - t[i - 1]) / (t[i] - t[i - 1])
 es_bytes = at(to_us) - at(from_us)
 lines = 0

@@ -92,11 +92,15 @@ server.requestTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
   writeAtomic(portFile, String(server.address().port) + '\n');
 });
-setInterval(() => {
+// The log of counters starts at once (all zero): a capture that begins
+// within the first second is still spanned by it.
+function logStats() {
   const line = JSON.stringify(snapshot()) + '\n';
   writeAtomic(statsFile, line);
   fs.appendFileSync(statsFile + '.log', line);
-}, 1000);
+}
+logStats();
+setInterval(logStats, 1000);
 process.on('SIGTERM', () => {
   writeAtomic(statsFile, JSON.stringify(snapshot()) + '\n');
   process.exit(0);
