@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	t1 = mono_ms();
 	char *copy = strdup(pids), *save = NULL;
 	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
-		if (sockiter_read(&it, (pid_t)strtol(p, NULL, 10), &r, &bad) < 0) {
+		if (sockiter_read(&it, (pid_t)strtol(p, NULL, 10), &r, NULL, &bad) < 0) {
 			error_errno("cannot read the sockets of pid %s", p);
 			ret = 1;
 		}

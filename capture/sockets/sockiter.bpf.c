@@ -30,7 +30,20 @@ char LICENSE[] SEC("license") = "GPL";
 
 typedef struct { int counter; } atomic_t;
 
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct net {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
 struct sock_common {
+	possible_net_t skc_net;
 	__be32 skc_daddr;
 	__be32 skc_rcv_saddr;
 	__be16 skc_dport;
@@ -71,6 +84,10 @@ struct tcp_sock {
 	__u64 bytes_acked, bytes_received, bytes_sent;
 } __attribute__((preserve_access_index));
 
+struct udp_sock {
+	int forward_deficit;
+} __attribute__((preserve_access_index));
+
 struct socket {
 	struct sock *sk;
 } __attribute__((preserve_access_index));
@@ -84,6 +101,7 @@ struct file {
 } __attribute__((preserve_access_index));
 
 struct task_struct {
+	int pid;
 	int tgid;
 } __attribute__((preserve_access_index));
 
@@ -99,8 +117,8 @@ struct bpf_iter__task_file {
 	struct file *file;
 } __attribute__((preserve_access_index));
 
-/* Records written and sockets skipped (not TCP/UDP over IP), for the
- * manifest and tests. */
+/* Records written, and of them owner-only ones (sockets not TCP/UDP over
+ * IP), for tests. */
 __u64 emitted, skipped;
 
 SEC("iter/task_file")
@@ -114,6 +132,11 @@ int cf_sockiter(struct bpf_iter__task_file *ctx)
 
 	if (!file || !task)
 		return 0;
+	/* A thread that unshared its fd table (CLONE_FILES not set, or
+	 * unshare) is visited too: keep to the process's own table, the one
+	 * /proc/PID/fd lists. */
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0;
 	so = bpf_sock_from_file((void *)file);
 	if (!so)
 		return 0;
@@ -121,19 +144,24 @@ int cf_sockiter(struct bpf_iter__task_file *ctx)
 	if (!sk)
 		return 0;
 	__builtin_memset(&r, 0, sizeof(r));
-	r.family = (__u8)BPF_CORE_READ(sk, __sk_common.skc_family);
-	r.proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
-	if ((r.family != AF_INET && r.family != AF_INET6) ||
-	    (r.proto != IPPROTO_TCP && r.proto != IPPROTO_UDP)) {
-		__sync_fetch_and_add(&skipped, 1);
-		return 0;
-	}
 	r.magic = SOCKITER_MAGIC;
 	r.len = sizeof(r);
 	r.version = SOCKITER_VERSION;
 	r.pid = (__u32)BPF_CORE_READ(task, tgid);
 	r.fd = ctx->fd;
 	r.inode = (__u32)BPF_CORE_READ(file, f_inode, i_ino);
+	r.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	r.family = (__u8)BPF_CORE_READ(sk, __sk_common.skc_family);
+	r.proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
+	if ((r.family != AF_INET && r.family != AF_INET6) ||
+	    (r.proto != IPPROTO_TCP && r.proto != IPPROTO_UDP)) {
+		/* unix and the rest: only who holds it, for the owned
+		 * column of the namespace's totals */
+		r.flags = SOCKITER_F_OWNER_ONLY;
+		bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+		__sync_fetch_and_add(&skipped, 1);
+		return 0;
+	}
 	r.uid = BPF_CORE_READ(sk, sk_uid.val);
 	r.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	r.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -173,9 +201,12 @@ int cf_sockiter(struct bpf_iter__task_file *ctx)
 		r.bytes_received = BPF_CORE_READ(tp, bytes_received);
 		r.bytes_sent = BPF_CORE_READ(tp, bytes_sent);
 	} else {
-		/* udp_diag: rmem_alloc (less udp's forward deficit, not read:
-		 * at most a fraction of the buffer) and wmem_alloc - 1 */
+		/* udp_diag (udp_rqueue_get): rmem_alloc less the forward
+		 * deficit (memory udp_recvmsg freed but has not yet given back
+		 * to rmem_alloc), and wmem_alloc - 1 */
 		int rm = BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter);
+		if (r.proto == IPPROTO_UDP && bpf_core_field_exists(struct udp_sock, forward_deficit))
+			rm -= BPF_CORE_READ((struct udp_sock *)sk, forward_deficit);
 		int wm = BPF_CORE_READ(sk, sk_wmem_alloc.refs.counter) - 1;
 		r.rqueue = rm > 0 ? (__u32)rm : 0;
 		r.wqueue = wm > 0 ? (__u32)wm : 0;

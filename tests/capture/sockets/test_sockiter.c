@@ -58,7 +58,7 @@ static void test_sockiter__records(void **state)
 	unsigned bad = 0;
 
 	(void)state;
-	assert_int_equal(sockiter_parse(v, sizeof(v), &res, &bad), 0);
+	assert_int_equal(sockiter_parse(v, sizeof(v), &res, NULL, &bad), 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(res.n, 2);
 	assert_int_equal(res.v[0].family, AF_INET);
@@ -99,7 +99,7 @@ static void test_sockiter__hostile(void **state)
 		v[1].len = lens[i];
 		bad = 0;
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_parse(v, sizeof(v), &res, &bad), 0);
+		assert_int_equal(sockiter_parse(v, sizeof(v), &res, NULL, &bad), 0);
 		assert_int_equal(res.n, 1);
 		assert_int_equal(res.v[0].inode, 1);
 		assert_int_equal(bad, 1);
@@ -109,14 +109,14 @@ static void test_sockiter__hostile(void **state)
 	v[1].magic ^= 1;
 	bad = 0;
 	sockdiag_result_reset(&res);
-	sockiter_parse(v, sizeof(v), &res, &bad);
+	sockiter_parse(v, sizeof(v), &res, NULL, &bad);
 	assert_int_equal(res.n, 1);
 	assert_int_equal(bad, 1);
 	v[1] = good_rec(AF_INET, IPPROTO_TCP, 1, 2);
 	v[1].version = SOCKITER_VERSION + 1;
 	bad = 0;
 	sockdiag_result_reset(&res);
-	sockiter_parse(v, sizeof(v), &res, &bad);
+	sockiter_parse(v, sizeof(v), &res, NULL, &bad);
 	assert_int_equal(res.n, 1);
 	assert_int_equal(bad, 1);
 	/* well framed but out of range (family, protocol, state, tcp_info on
@@ -135,7 +135,7 @@ static void test_sockiter__hostile(void **state)
 			v[1].proto = IPPROTO_UDP;    /* has_tcp stays 1 */
 		bad = 0;
 		sockdiag_result_reset(&res);
-		sockiter_parse(v, sizeof(v), &res, &bad);
+		sockiter_parse(v, sizeof(v), &res, NULL, &bad);
 		assert_int_equal(res.n, 2);
 		assert_int_equal(res.v[1].inode, 3);
 		assert_int_equal(bad, 1);
@@ -156,7 +156,7 @@ static void test_sockiter__cuts_and_mutations(void **state)
 		unsigned bad = 0;
 		memcpy(copy, v, n);
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_parse(copy, n, &res, &bad), 0);
+		assert_int_equal(sockiter_parse(copy, n, &res, NULL, &bad), 0);
 		assert_int_equal(res.n, n / sizeof(v[0]));
 		assert_int_equal(bad, n % sizeof(v[0]) ? 1 : 0);
 		free(copy);
@@ -172,7 +172,7 @@ static void test_sockiter__cuts_and_mutations(void **state)
 			buf[x % sizeof(buf)] = (unsigned char)(x >> 32);
 		}
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_parse(buf, sizeof(buf), &res, &bad), 0);
+		assert_int_equal(sockiter_parse(buf, sizeof(buf), &res, NULL, &bad), 0);
 		assert_true(res.n + bad <= 3);
 		for (size_t i = 0; i < res.n; i++) {
 			assert_true(res.v[i].family == AF_INET || res.v[i].family == AF_INET6);
@@ -212,7 +212,7 @@ static void test_sockiter__live(void **state)
 	/* loopback delivers within the write, but wait for it, not a sleep */
 	for (int tries = 0; tries < 1000 && !found; tries++) {
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_read(&it, getpid(), &res, &bad), 0);
+		assert_int_equal(sockiter_read(&it, getpid(), &res, NULL, &bad), 0);
 		for (size_t i = 0; i < res.n; i++)
 			if (res.v[i].inode == (uint32_t)sb.st_ino && res.v[i].rqueue == 7) {
 				assert_int_equal(res.v[i].state, SD_ESTABLISHED);
