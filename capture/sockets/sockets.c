@@ -964,7 +964,7 @@ static const struct capture_option sockets_options[] = {
 
 const struct source sockets_source = {
 	.name = "sockets",
-	.summary = "TCP/UDP sockets of the targets: state, queues, tcp_info, owner pid/fd (sock_diag)",
+	.summary = "TCP/UDP sockets of the targets: state, queues, tcp_info, owner pid/fd (BPF iterator; sock_diag)",
 	.default_on = 1,
 	.open = sockets_open,
 	.sample = sockets_sample,
