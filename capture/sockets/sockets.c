@@ -756,13 +756,17 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 		/* The rows from the iterator, at every tick; on full ticks a
 		 * dump of the whole namespace without tcp_info, only counted. */
 		if (full) {
-			struct sockdiag_result t;
+			/* into s->tres, whose memory is sized for the whole
+			 * namespace, leaving s->res's for the rows */
+			struct sockdiag_result t = s->res;
+			s->res = s->tres;
+			s->tres = t;
 			rc = sockets_ns_dump_totals(cap, s, nc);
+			t = s->res;
+			s->res = s->tres;
+			s->tres = t;
 			if (rc < 0)
 				return -1;
-			t = s->tres;
-			s->tres = s->res;
-			s->res = t;
 			if (rc == 0)
 				tot = &s->tres;
 			else
