@@ -85,6 +85,13 @@ q it.db "$snap" > it.txt
 q nl.db "$snap" > nl.txt
 assert_ge "sockets in both" 20 "$(wc -l < it.txt)"
 diff nl.txt it.txt || fail "iterator capture differs from the netlink one (< netlink, > iter)"
+# The per-state totals of tick 1 (a dump without tcp_info under iter; owners
+# from the iterator's records, unix ones too): the same counts.
+tot="SELECT proto, state, sockets, owned FROM socket_totals WHERE tick = 1 ORDER BY 1, 2"
+q it.db "$tot" > it-tot.txt
+q nl.db "$tot" > nl-tot.txt
+assert_ge "totals rows" 3 "$(wc -l < it-tot.txt)"
+diff nl-tot.txt it-tot.txt || fail "iterator capture's totals differ from the netlink one's (< netlink, > iter)"
 
 # Where the iterator cannot be loaded (here: no privileges), the source
 # says why and uses netlink, by default as when asked for.
