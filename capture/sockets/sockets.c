@@ -2,13 +2,20 @@
  * queues and tcp_info, as a timeline; unix sockets and the rest of the
  * namespace counted by state.
  *
- * Per tick: map socket inodes to (pid, fd) from the targets' own fd
- * directories (sockmap), dump each network namespace holding a target
- * (NETLINK_SOCK_DIAG, or /proc/PID/net/{tcp,udp}{,6} when netlink is not
- * available), keep the targets' sockets (all of them with --all-sockets).
+ * Per tick, with the iter backend (the default): one read per target of a
+ * BPF task_file iterator (sockiter.h; its link kept from tick to tick) gives
+ * the target's TCP/UDP sockets and every socket fd's (pid, fd, netns), from
+ * which the owner map (sockmap) is built; each namespace's rows are the
+ * sockets in it. With the netlink backend (--sockets-backend=netlink, or
+ * where the iterator cannot be loaded, or --all-sockets): map socket inodes
+ * to (pid, fd) from the targets' own fd directories, dump each network
+ * namespace holding a target (NETLINK_SOCK_DIAG, or
+ * /proc/PID/net/{tcp,udp}{,6} when netlink is not available), keep the
+ * targets' sockets (all of them with --all-sockets).
  * The namespace's per-state totals need a full dump (every TIME_WAIT and
- * unix socket): every --socket-totals-every ticks; the ticks between dump
- * what a target can hold and write the kernel's sockstat counters instead.
+ * unix socket): every --socket-totals-every ticks (under iter without
+ * tcp_info, only counted); the ticks between write the kernel's sockstat
+ * counters (and, under netlink, dump only what a target can hold).
  *
  * Storage is change-driven: a socket is one `sockets` row; `socket_samples`
  * gets a row only when something about it changed, plus a keyframe every

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The sockets source's iter backend (--sockets-backend=iter): a task_file
- * iterator, limited by its link to one target process, that writes a
- * struct sockiter_rec for every TCP or UDP socket among the process's
- * files. Its cost follows the target's fds, not the size of the
+/* The sockets source's iter backend (--sockets-backend=iter, the default):
+ * a task_file iterator, limited by its link to one target process, that
+ * writes a struct sockiter_rec for every TCP or UDP socket among the
+ * process's files, and an owner-only one (pid, fd, inode, netns) for every
+ * other socket. Its cost follows the target's fds, not the size of the
  * namespace's hash tables that a sock_diag dump walks.
  *
  * Kernel structs are read with CO-RE: the local definitions below name only
