@@ -114,8 +114,9 @@ tick_ms() {   # BIN: a few ticks of the sockets source only; median sample ms af
 # Own CPU of a whole capture at the BRIEF's target point: a target holding
 # 1,000 mostly idle established loopback sockets (500 connections, both
 # ends), 1 s interval, SOCKET_CPU_SECONDS (60) s, default sources and
-# --sources sockets, each with the netlink (after.*) and the iter (iter.*)
-# backend, all at once on the same holder (with BEFORE: its two too), SOCKET_CPU_ROUNDS (2) rounds. CPU % = (utime +
+# --sources sockets, each with the netlink (netlink.*: --sockets-backend=netlink)
+# and the iter (iter.*: the default) backend, all at once on the same holder
+# (with BEFORE: its two too, with its own defaults), SOCKET_CPU_ROUNDS (2) rounds. CPU % = (utime +
 # stime) / wall of the capture process (GNU time); steady = the CPU time of
 # its threads (/proc/PID/task/*/schedstat) from 6 s in to 2 s before the end,
 # over that time (no start-up: BPF loading, the first owner scan, symbol
@@ -126,7 +127,7 @@ sched_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END 
 cpu_at_1k() {
 	_secs=${SOCKET_CPU_SECONDS:-60}; _rounds=${SOCKET_CPU_ROUNDS:-2}
 	start_holders 500 || return 1
-	modes="after.default after.sockets iter.default iter.sockets"
+	modes="netlink.default netlink.sockets iter.default iter.sockets"
 	[ -n "$BEFORE" ] && modes="before.default before.sockets $modes"
 	for m in $modes; do : > "$T/cpu.$m"; : > "$T/tick.$m"; : > "$T/steady.$m"; done
 	_load=""
@@ -137,7 +138,7 @@ cpu_at_1k() {
 		for m in $modes; do
 			case $m in before.*) b="$BEFORE/bin" ;; *) b="$BIN" ;; esac
 			case $m in *.sockets) src="--sources sockets" ;; *) src="" ;; esac
-			case $m in iter.*) src="$src --sockets-backend=iter" ;; esac
+			case $m in netlink.*) src="$src --sockets-backend=netlink" ;; esac
 			rm -f "$T/cpu.$m.db"
 			/usr/bin/time -f "%U %S %e" -o "$T/time.$m" "$b/casefile-capture" $src $PIDARGS \
 				--duration "${_secs}s" --interval 1s -o "$T/cpu.$m.db" -q >/dev/null 2>&1 &
@@ -174,7 +175,8 @@ cpu_at_1k() {
 	echo "|---|---|---|---|"
 	for m in $modes; do
 		case $m in *.sockets) what="\`--sources sockets\`" ;; *) what="default sources" ;; esac
-		case $m in iter.*) what="$what \`--sockets-backend=iter\`" ;; esac
+		case $m in netlink.*) what="$what \`--sockets-backend=netlink\`" ;; iter.*) what="$what (iter)" ;;
+			before.*) what="$what (\`$BEFORE\`)" ;; esac
 		echo "| ${m%%.*}: $what | $(tr '\n' ' ' < "$T/cpu.$m") | $(tr '\n' ' ' < "$T/steady.$m") | $(tr '\n' ' ' < "$T/tick.$m") |"
 	done
 	echo

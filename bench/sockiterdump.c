@@ -31,14 +31,15 @@ int main(int argc, char **argv)
 	char why[384];
 	unsigned bad = 0;
 	double t0, t1, t2;
-	int c, ret = 0;
+	int c, ret = 0, again = 0;
 
 	error_set_prog("sockiterdump");
-	while ((c = getopt(argc, argv, "p:h")) != -1) {
+	while ((c = getopt(argc, argv, "p:r:h")) != -1) {
 		switch (c) {
 		case 'p': pids = optarg; break;
+		case 'r': again = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: sockiterdump -p PID,...\n");
+			fprintf(stderr, "usage: sockiterdump -p PID,... [-r N]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
 	t1 = mono_ms();
 	char *copy = strdup(pids), *save = NULL;
 	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
-		if (sockiter_read(&it, (pid_t)strtol(p, NULL, 10), &r, &bad) < 0) {
+		if (sockiter_read(&it, (pid_t)strtol(p, NULL, 10), &r, NULL, &bad) < 0) {
 			error_errno("cannot read the sockets of pid %s", p);
 			ret = 1;
 		}
@@ -62,6 +63,27 @@ int main(int argc, char **argv)
 	t2 = mono_ms();
 	printf("sockets %zu owned %zu malformed %u ms %.1f (load %.1f, read %.1f)\n", r.n, r.n, bad,
 	       t2 - t0, t1 - t0, t2 - t1);
+	/* -r N: N more reads through the links kept from the first (as a
+	 * running capture's ticks do), the median read */
+	if (again > 0) {
+		double *ms = calloc((size_t)again, sizeof(*ms));
+		for (int k = 0; ms && k < again; k++) {
+			double a = mono_ms();
+			sockdiag_result_reset(&r);
+			copy = strdup(pids);
+			for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+				sockiter_read(&it, (pid_t)strtol(p, NULL, 10), &r, NULL, &bad);
+			free(copy);
+			ms[k] = mono_ms() - a;
+		}
+		for (int i = 1; ms && i < again; i++)
+			for (int j = i; j > 0 && ms[j - 1] > ms[j]; j--) {
+				double t = ms[j]; ms[j] = ms[j - 1]; ms[j - 1] = t;
+			}
+		if (ms)
+			printf("again %d: median read %.3f ms (%zu sockets)\n", again, ms[again / 2], r.n);
+		free(ms);
+	}
 	sockiter_close(&it);
 	sockdiag_result_release(&r);
 	return ret;

@@ -207,7 +207,8 @@ static int read_procnet(struct capture *cap, struct sockets_source *s, struct ns
 
 /* Dumps one namespace into s->res. Returns 0, 1 when nothing could be read
  * (the namespace's sockets are kept as they were), -1 on a fatal error. */
-int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full)
+static int ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full,
+		   int with_info)
 {
 	/* TIME_WAIT and NEW_SYN_RECV entries are timewait and request sockets,
 	 * which no fd holds (their inode is 0): a light dump need not fill a
@@ -231,8 +232,9 @@ int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn
 		size_t i;
 		for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
 			int rc = dumps[i].family == AF_UNSPEC
-				? sockdiag_dump_tcp(&nc->sd, 1, tcp_states, &s->res)
-				: sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, 1, ~0u, &s->res);
+				? sockdiag_dump_tcp(&nc->sd, with_info, tcp_states, &s->res)
+				: sockdiag_dump_inet(&nc->sd, dumps[i].family, dumps[i].proto, with_info, ~0u,
+						     &s->res);
 			if (rc == 0)
 				continue;
 			/* No IPv6 in this kernel or namespace: nothing to dump. */
@@ -270,4 +272,14 @@ int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn
 		sockdiag_result_reset(&s->res);
 	}
 	return read_procnet(cap, s, nc);
+}
+
+int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full)
+{
+	return ns_dump(cap, s, nc, full, 1);
+}
+
+int sockets_ns_dump_totals(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+{
+	return ns_dump(cap, s, nc, 1, 0);
 }

@@ -2,13 +2,20 @@
  * queues and tcp_info, as a timeline; unix sockets and the rest of the
  * namespace counted by state.
  *
- * Per tick: map socket inodes to (pid, fd) from the targets' own fd
- * directories (sockmap), dump each network namespace holding a target
- * (NETLINK_SOCK_DIAG, or /proc/PID/net/{tcp,udp}{,6} when netlink is not
- * available), keep the targets' sockets (all of them with --all-sockets).
+ * Per tick, with the iter backend (the default): one read per target of a
+ * BPF task_file iterator (sockiter.h; its link kept from tick to tick) gives
+ * the target's TCP/UDP sockets and every socket fd's (pid, fd, netns), from
+ * which the owner map (sockmap) is built; each namespace's rows are the
+ * sockets in it. With the netlink backend (--sockets-backend=netlink, or
+ * where the iterator cannot be loaded, or --all-sockets): map socket inodes
+ * to (pid, fd) from the targets' own fd directories, dump each network
+ * namespace holding a target (NETLINK_SOCK_DIAG, or
+ * /proc/PID/net/{tcp,udp}{,6} when netlink is not available), keep the
+ * targets' sockets (all of them with --all-sockets).
  * The namespace's per-state totals need a full dump (every TIME_WAIT and
- * unix socket): every --socket-totals-every ticks; the ticks between dump
- * what a target can hold and write the kernel's sockstat counters instead.
+ * unix socket): every --socket-totals-every ticks (under iter without
+ * tcp_info, only counted); the ticks between write the kernel's sockstat
+ * counters (and, under netlink, dump only what a target can hold).
  *
  * Storage is change-driven: a socket is one `sockets` row; `socket_samples`
  * gets a row only when something about it changed, plus a keyframe every
@@ -366,9 +373,43 @@ static int write_sockstat(struct capture *cap, struct sockets_source *s, const s
 	return 0;
 }
 
-/* Folds one namespace's dump into the entity table and the totals; the
- * per-state totals are written only after a full dump. */
-static int process_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full)
+/* Adds the sockets of r (inet and unix) to the per-state totals. */
+static void count_totals(struct sockets_source *s, const struct sockdiag_result *r, struct nsconn *nc)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sockdiag_sock *d = &r->v[i];
+		struct total *t = &s->totals[totals_index(d->proto, 0)][d->state];
+
+		t->sockets++;
+		t->rq += d->rqueue;
+		t->wq += d->wqueue;
+		if (sockmap_find(&s->map, d->inode))
+			t->owned++;
+	}
+	for (size_t i = 0; i < r->nu; i++) {
+		const struct sockdiag_unix *u = &r->u[i];
+		int p = totals_index(0, u->type);
+		if (p < 0 || u->state <= 0 || u->state >= SD_STATE_MAX)
+			continue;
+		struct total *t = &s->totals[p][u->state];
+		t->sockets++;
+		if (u->rqueue > 0)
+			t->rq += u->rqueue;
+		if (u->wqueue > 0 && u->state != SD_LISTEN)
+			t->wq += u->wqueue;
+		if (sockmap_find(&s->map, u->inode)) {
+			t->owned++;
+			nc->owned++;
+		}
+	}
+}
+
+/* Folds one namespace's dump (s->res) into the entity table and the
+ * totals; the per-state totals are written only after a full dump. With
+ * tot (the iter backend's full ticks), s->res holds only the targets'
+ * sockets and the totals come from tot, a dump of the whole namespace. */
+static int process_ns(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full,
+		      const struct sockdiag_result *tot)
 {
 	const struct sockdiag_result *r = &s->res;
 	int all = cap->opts->all_sockets;
@@ -391,11 +432,14 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 		struct sent *e;
 		size_t slot = 0;
 
-		t->sockets++;
-		t->rq += d->rqueue;
-		t->wq += d->wqueue;
+		if (!tot) {
+			t->sockets++;
+			t->rq += d->rqueue;
+			t->wq += d->wqueue;
+		}
 		if (own) {
-			t->owned++;
+			if (!tot)
+				t->owned++;
 			nc->owned++;
 		} else if (d->inode && sockmap_add(&s->foreign_next, d->inode, 0, 0, 0) < 0)
 			return error("out of memory");
@@ -445,21 +489,12 @@ static int process_ns(struct capture *cap, struct sockets_source *s, struct nsco
 			e->last_row_mono = cap->tick_mono_us;
 		}
 	}
-	for (size_t i = 0; i < r->nu; i++) {
-		const struct sockdiag_unix *u = &r->u[i];
-		int p = totals_index(0, u->type);
-		if (p < 0 || u->state <= 0 || u->state >= SD_STATE_MAX)
-			continue;
-		struct total *t = &s->totals[p][u->state];
-		t->sockets++;
-		if (u->rqueue > 0)
-			t->rq += u->rqueue;
-		if (u->wqueue > 0 && u->state != SD_LISTEN)
-			t->wq += u->wqueue;
-		if (sockmap_find(&s->map, u->inode)) {
-			t->owned++;
-			nc->owned++;
-		}
+	if (tot) {
+		count_totals(s, tot, nc);
+	} else {
+		struct sockdiag_result unix_only = *r;
+		unix_only.n = 0;    /* the inet ones were counted above */
+		count_totals(s, &unix_only, nc);
 	}
 	if (full) {
 		if (write_totals(cap, s, nc))
@@ -622,7 +657,13 @@ static int sockets_open(struct capture *cap, void **state)
 	sockdiag_close(&probe);
 	if (!strcmp(((const struct sockets_opts *)capture_source_opts(cap->opts, &sockets_source))->backend, "iter")) {
 		char why[384], msg[512];
-		if (sockiter_open(&s->iter, why, sizeof(why)) == 0) {
+		/* Both need every socket of the namespace at every tick, or its
+		 * raw netlink replies: netlink does that. */
+		if (cap->opts->all_sockets)
+			snprintf(why, sizeof(why), "--all-sockets keeps every socket of the namespace");
+		else if (s->record && s->record[0])
+			snprintf(why, sizeof(why), "$CASEFILE_SOCKDIAG_DUMP records netlink replies");
+		else if (sockiter_open(&s->iter, why, sizeof(why)) == 0) {
 			s->use_iter = 1;
 			capture_source_backend(cap, "iter", NULL);
 			return 0;
@@ -635,35 +676,69 @@ static int sockets_open(struct capture *cap, void **state)
 	return 0;
 }
 
-/* A light dump through the iterator: the sockets each target in NC's
- * namespace holds, read from its fds, into s->res. Returns 0, or 1 when the
- * iterator failed (it is then given up for netlink; said once). */
-static int iter_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc)
+/* The iter backend's read of a tick: every live target's socket fds
+ * through the BPF iterator into s->ires (TCP/UDP rows of every namespace)
+ * and s->iown (every socket fd's holder), and the owner map rebuilt from
+ * them: no fd link is read. Returns 0, or 1 when the iterator failed (it is
+ * then given up for netlink and fd links; said once). */
+static int iter_tick(struct capture *cap, struct sockets_source *s)
 {
 	unsigned bad = 0;
 
-	sockdiag_result_reset(&s->res);
+	sockdiag_result_reset(&s->ires);
+	s->iown.n = 0;
+	sockmap_reset(&s->map);
+	sockiter_begin(&s->iter);
 	for (int i = 0; i < cap->targets.n; i++) {
 		const struct target *tg = &cap->targets.v[i];
-		unsigned long long netns;
+		size_t from = s->iown.n;
 
 		if (tg->gone)
 			continue;
-		netns = tg->netns ? tg->netns : targets_netns(cap, tg->pid);
-		if (netns != nc->netns)
-			continue;
-		if (sockiter_read(&s->iter, tg->pid, &s->res, &bad) == 0)
-			continue;
-		if (errno == ESRCH || errno == ENOENT)
-			continue;    /* it exited since the tick began */
-		sockets_event(cap, s, EV_DUMP, "BPF socket iterator failed for pid %d (%s): "
-			      "netlink dumps from now on", (int)tg->pid, strerror(errno));
-		s->use_iter = 0;
-		return 1;
+		if (sockiter_read(&s->iter, tg->pid, &s->ires, &s->iown, &bad) < 0) {
+			if (errno == ESRCH || errno == ENOENT)
+				continue;    /* it exited since the tick began */
+			if (errno == ENOMEM)
+				return error("out of memory");
+			sockets_event(cap, s, EV_DUMP, "BPF socket iterator failed for pid %d (%s): "
+				      "netlink dumps and fd links from now on", (int)tg->pid, strerror(errno));
+			s->use_iter = 0;
+			sockiter_close(&s->iter);
+			sockmap_reset(&s->map);
+			return 1;
+		}
+		for (size_t k = from; k < s->iown.n; k++) {
+			const struct sockiter_owner *o = &s->iown.v[k];
+			if (o->inode && sockmap_add(&s->map, o->inode, o->pid, o->fd, i) < 0)
+				return error("out of memory");
+		}
 	}
+	sockiter_end(&s->iter);
 	if (bad)
 		sockets_event(cap, s, EV_MALFORMED, "%u malformed socket iterator record(s) skipped", bad);
-	s->iter_dumps++;
+	s->iter_ticks++;
+	s->iter_records += (int64_t)s->ires.n;
+	return 0;
+}
+
+/* The rows of this tick's iterator read whose socket is in NC's namespace,
+ * into s->res. A socket a target holds but that belongs to another
+ * namespace (made before the target moved, or passed to it) is left to that
+ * namespace's dump, if it is followed. */
+static int iter_rows(struct sockets_source *s, const struct nsconn *nc)
+{
+	sockdiag_result_reset(&s->res);
+	for (size_t k = 0; k < s->iown.n; k++) {
+		const struct sockiter_owner *o = &s->iown.v[k];
+		struct sockdiag_sock *d;
+
+		if (o->row < 0 || (nc->netns && o->netns && o->netns != nc->netns))
+			continue;
+		d = sockdiag_result_push(&s->res);
+		if (!d)
+			return error("out of memory");
+		*d = s->ires.v[o->row];
+	}
 	return 0;
 }
 
@@ -679,15 +754,37 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 	 * ticks (and a namespace's first) a full dump; between them a light
 	 * one, of what a target can hold, and sockstat's counts. */
 	int full = !nc->totals_tick || cap->tick - nc->totals_tick >= s->totals_every;
+	const struct sockdiag_result *tot = NULL;
 	int rc;
 
 	nc->used_tick = cap->tick;
 	s->view.tick = 0;    /* s->res is about to change: no view until it is whole again */
-	rc = 1;
-	if (s->use_iter && !full && nc->netlink && with_target && !cap->opts->all_sockets)
-		rc = iter_dump(cap, s, nc);
-	if (rc)
+	if (s->use_iter && with_target) {
+		/* The rows from the iterator, at every tick; on full ticks a
+		 * dump of the whole namespace without tcp_info, only counted. */
+		if (full) {
+			/* into s->tres, whose memory is sized for the whole
+			 * namespace, leaving s->res's for the rows */
+			struct sockdiag_result t = s->res;
+			s->res = s->tres;
+			s->tres = t;
+			rc = sockets_ns_dump_totals(cap, s, nc);
+			t = s->res;
+			s->res = s->tres;
+			s->tres = t;
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				tot = &s->tres;
+			else
+				full = 0;    /* no totals this tick: the next one tries again */
+		}
+		if (iter_rows(s, nc) < 0)
+			return -1;
+		rc = 0;
+	} else {
 		rc = sockets_ns_dump(cap, s, nc, full);
+	}
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -701,13 +798,13 @@ static int sample_ns(struct capture *cap, struct sockets_source *s, struct nscon
 				s->v[k].seen_tick = cap->tick;
 		return 0;
 	}
-	if (s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
+	if (!s->use_iter && s->scan_tick != cap->tick && needs_scan(s) && rescan_owners(cap, s))
 		return -1;
 	if (full)
 		s->full_dumps++;
-	else
+	else if (!tot && !(s->use_iter && with_target))
 		s->light_dumps++;
-	if (process_ns(cap, s, nc, full))
+	if (process_ns(cap, s, nc, full, tot))
 		return -1;
 	/* s->res and s->map stay as they are until this source's next
 	 * sample: another source may read them (sockview.h). */
@@ -722,14 +819,22 @@ static int sockets_sample(struct capture *cap, void *state, int64_t tick)
 	int i, kept;
 
 	(void)tick;
+	/* The iter backend: the targets' sockets and their owners in one read
+	 * of their fds, for every namespace below. */
+	if (s->use_iter) {
+		int rc = iter_tick(cap, s);
+		if (rc < 0)
+			return -1;
+	}
 	/* Reading every fd link costs ~4 us an fd (a third of a snapshot at
 	 * 60k sockets), and owners only change when sockets appear: scan when
 	 * the dump shows an inode neither owned nor foreign last tick, when
 	 * the targets change, and at every keyframe (a socket moved between
 	 * fds or processes is then seen). */
-	if (!s->last_scan_mono || cap->targets.n != s->scan_targets_n ||
-	    cap->targets.nalive != s->scan_nalive ||
-	    cap->tick_mono_us - s->last_scan_mono >= cap->opts->socket_keyframe_us) {
+	if (!s->use_iter &&
+	    (!s->last_scan_mono || cap->targets.n != s->scan_targets_n ||
+	     cap->targets.nalive != s->scan_nalive ||
+	     cap->tick_mono_us - s->last_scan_mono >= cap->opts->socket_keyframe_us)) {
 		if (scan_owners(cap, s, NULL))
 			return -1;
 	}
@@ -809,8 +914,13 @@ static void sockets_close(struct capture *cap, void *state)
 			     (long long)s->full_scans, (long long)s->rescans, (long long)s->links_read);
 	writer_manifest_setf(cap->w, "sockets.dumps",
 			     "%lld full (per-state totals), %lld light (the targets' sockets; sockstat counts), "
-			     "%lld of them through the BPF iterator",
-			     (long long)s->full_dumps, (long long)s->light_dumps, (long long)s->iter_dumps);
+			     "%lld ticks through the BPF iterator",
+			     (long long)s->full_dumps, (long long)s->light_dumps, (long long)s->iter_ticks);
+	if (s->iter_ticks)
+		writer_manifest_setf(cap->w, "sockets.iter",
+				     "%lld reads, %lld links attached, %lld TCP/UDP records",
+				     (long long)s->iter.reads, (long long)s->iter.attaches,
+				     (long long)s->iter_records);
 	/* Sockets still open at the end: record how long they were seen. */
 	for (size_t i = 0; i < s->n; i++) {
 		sqlite3_stmt *st = writer_stmt(cap->w, sql);
@@ -832,6 +942,9 @@ static void sockets_close(struct capture *cap, void *state)
 		sockmap_fdcache_release(&s->fdc[i]);
 	free(s->fdc);
 	sockiter_close(&s->iter);
+	sockiter_owners_release(&s->iown);
+	sockdiag_result_release(&s->ires);
+	sockdiag_result_release(&s->tres);
 	sockdiag_result_release(&s->res);
 	free(s->v);
 	free(s->hash);
@@ -852,17 +965,17 @@ static const struct capture_option sockets_options[] = {
 	  .kind = CAPTURE_OPT_INT, .own = 1, .offset = offsetof(struct sockets_opts, totals_every),
 	  .def = "10", .min = 1, .max = 86400, .want = "a number of ticks from 1 to 86400" },
 	{ .name = "sockets-backend", .arg = "B",
-	  .help = "sockets: netlink (default: sock_diag dumps) or iter (between totals\n"
-		  "dumps, a BPF task_file iterator reads the targets' sockets through\n"
-		  "their fds: no walk of the namespace's hash; falls back to netlink)",
+	  .help = "sockets: iter (default: a BPF task_file iterator reads the targets'\n"
+		  "sockets and owners through their fds at every tick; falls back to\n"
+		  "netlink) or netlink (sock_diag dumps of the namespace, fd links)",
 	  .kind = CAPTURE_OPT_CHOICE, .own = 1, .choices = sockets_backends,
-	  .offset = offsetof(struct sockets_opts, backend), .def = "netlink", .want = "netlink or iter" },
+	  .offset = offsetof(struct sockets_opts, backend), .def = "iter", .want = "netlink or iter" },
 	{ .name = NULL },
 };
 
 const struct source sockets_source = {
 	.name = "sockets",
-	.summary = "TCP/UDP sockets of the targets: state, queues, tcp_info, owner pid/fd (sock_diag)",
+	.summary = "TCP/UDP sockets of the targets: state, queues, tcp_info, owner pid/fd (BPF iterator; sock_diag)",
 	.default_on = 1,
 	.open = sockets_open,
 	.sample = sockets_sample,

@@ -90,10 +90,15 @@ struct sockets_source {
 	int events[EV_MAX];
 	int totals_every;        /* --socket-totals-every: full dumps every this many ticks */
 	int64_t full_dumps, light_dumps;
-	int use_iter;            /* --sockets-backend=iter, loaded: light dumps read the
-	                          * targets' fds with the BPF iterator (sockiter.h) */
+	int use_iter;            /* --sockets-backend=iter (the default), loaded: every
+	                          * tick reads the targets' sockets through their fds
+	                          * with the BPF iterator (sockiter.h); owners come from
+	                          * its records, not from fd links */
 	struct sockiter iter;
-	int64_t iter_dumps;
+	struct sockdiag_result ires; /* this tick's iterator rows, every namespace */
+	struct sockiter_owners iown; /* their holders (pid, fd, netns), same indices */
+	struct sockdiag_result tres; /* a totals dump (no tcp_info) on full ticks */
+	int64_t iter_ticks, iter_records;
 	struct total totals[NPROTO][SD_STATE_MAX];
 	char *filebuf;
 	struct sockets_view view; /* cap->sockets_view: res and map after a namespace's dump */
@@ -119,6 +124,9 @@ struct nsconn *sockets_ns_get(struct capture *cap, struct sockets_source *s,
  * nothing could be read (its sockets are kept as they were), -1 on a fatal
  * error. */
 int sockets_ns_dump(struct capture *cap, struct sockets_source *s, struct nsconn *nc, int full);
+/* The same, into s->res, for the per-state totals only: every socket,
+ * without tcp_info (a smaller reply per socket). Returns as above. */
+int sockets_ns_dump_totals(struct capture *cap, struct sockets_source *s, struct nsconn *nc);
 /* Closes what the connection holds. */
 void sockets_ns_release(struct nsconn *nc);
 

@@ -19,9 +19,29 @@
 
 /* The BPF side writes the same struct: a change of layout must change the
  * version. */
-_Static_assert(sizeof(struct sockiter_rec) == 128, "sockiter_rec layout");
+_Static_assert(sizeof(struct sockiter_rec) == 136, "sockiter_rec layout");
 
-int sockiter_parse(const void *buf, size_t len, struct sockdiag_result *r, unsigned *malformed)
+static struct sockiter_owner *owners_push(struct sockiter_owners *o)
+{
+	if (o->n == o->alloc) {
+		size_t na = o->alloc ? o->alloc * 2 : 256;
+		struct sockiter_owner *nv = realloc(o->v, na * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		o->v = nv;
+		o->alloc = na;
+	}
+	return &o->v[o->n++];
+}
+
+void sockiter_owners_release(struct sockiter_owners *o)
+{
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}
+
+int sockiter_parse(const void *buf, size_t len, struct sockdiag_result *r,
+		   struct sockiter_owners *owners, unsigned *malformed)
 {
 	const unsigned char *p = buf;
 	size_t off = 0;
@@ -40,6 +60,23 @@ int sockiter_parse(const void *buf, size_t len, struct sockdiag_result *r, unsig
 			break;
 		}
 		off += sizeof(rec);
+		if (rec.flags & ~SOCKITER_F_OWNER_ONLY) {
+			(*malformed)++;
+			continue;
+		}
+		if (rec.flags & SOCKITER_F_OWNER_ONLY) {
+			if (owners) {
+				struct sockiter_owner *o = owners_push(owners);
+				if (!o)
+					return -1;
+				o->pid = (int32_t)rec.pid;
+				o->fd = (int32_t)rec.fd;
+				o->inode = rec.inode;
+				o->netns = rec.netns;
+				o->row = -1;
+			}
+			continue;
+		}
 		if ((rec.family != AF_INET && rec.family != AF_INET6) ||
 		    (rec.proto != IPPROTO_TCP && rec.proto != IPPROTO_UDP) ||
 		    rec.state == 0 || rec.state >= SD_STATE_MAX || rec.has_tcp > 1 ||
@@ -50,6 +87,18 @@ int sockiter_parse(const void *buf, size_t len, struct sockdiag_result *r, unsig
 		d = sockdiag_result_push(r);
 		if (!d)
 			return -1;
+		if (owners) {
+			struct sockiter_owner *o = owners_push(owners);
+			if (!o) {
+				r->n--;
+				return -1;
+			}
+			o->pid = (int32_t)rec.pid;
+			o->fd = (int32_t)rec.fd;
+			o->inode = rec.inode;
+			o->netns = rec.netns;
+			o->row = (int64_t)(r->n - 1);
+		}
 		memset(d, 0, sizeof(*d));
 		d->family = rec.family;
 		d->proto = rec.proto;
@@ -114,36 +163,111 @@ int sockiter_open(struct sockiter *it, char *why, size_t len)
 		return -1;
 	}
 	/* One read of our own fds: attaching with a pid needs kernel 6.1+. */
-	if (sockiter_read(it, getpid(), &r, &bad) < 0) {
+	sockiter_begin(it);
+	if (sockiter_read(it, getpid(), &r, NULL, &bad) < 0) {
 		snprintf(why, len, "BPF task_file iterator cannot be read (%s)", strerror(errno));
 		sockdiag_result_release(&r);
 		sockiter_close(it);
 		return -1;
 	}
 	sockdiag_result_release(&r);
-	it->reads = 0;
+	sockiter_begin(it);
+	sockiter_end(it);    /* our own link is not kept */
+	it->reads = it->attaches = 0;
 	return 0;
 }
 
-int sockiter_read(struct sockiter *it, pid_t pid, struct sockdiag_result *r, unsigned *malformed)
+int sockiter_links_sweep(struct sockiter_link *v, int *n, int64_t round,
+			 void (*drop)(struct sockiter_link *))
+{
+	int k = 0, dropped = 0;
+
+	for (int i = 0; i < *n; i++) {
+		if (v[i].round != round) {
+			if (drop)
+				drop(&v[i]);
+			dropped++;
+			continue;
+		}
+		if (k != i)
+			v[k] = v[i];
+		k++;
+	}
+	*n = k;
+	return dropped;
+}
+
+static void link_drop(struct sockiter_link *l)
+{
+	bpf_link__destroy(l->link);
+	l->link = NULL;
+}
+
+void sockiter_begin(struct sockiter *it)
+{
+	it->round++;
+}
+
+void sockiter_end(struct sockiter *it)
+{
+	sockiter_links_sweep(it->links, &it->nlinks, it->round, link_drop);
+}
+
+/* The link reading PID's files: the cached one, or a new one. NULL with
+ * errno set (ENOENT or ESRCH: no such process). */
+static struct sockiter_link *link_of(struct sockiter *it, pid_t pid)
 {
 	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, o);
 	union bpf_iter_link_info li;
 	struct bpf_link *link;
-	size_t used = 0;
-	int fd, err = 0;
 
+	for (int i = 0; i < it->nlinks; i++)
+		if (it->links[i].pid == pid)
+			return &it->links[i];
+	if (it->nlinks == it->alinks) {
+		int na = it->alinks ? it->alinks * 2 : 8;
+		struct sockiter_link *nv = realloc(it->links, (size_t)na * sizeof(*nv));
+		if (!nv) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		it->links = nv;
+		it->alinks = na;
+	}
 	memset(&li, 0, sizeof(li));
 	li.task.pid = (__u32)pid;
 	o.link_info = &li;
 	o.link_info_len = sizeof(li);
 	link = bpf_program__attach_iter(it->skel->progs.cf_sockiter, &o);
 	if (!link)
-		return -1;    /* errno: ESRCH when pid is gone */
-	fd = bpf_iter_create(bpf_link__fd(link));
+		return NULL;    /* errno: ENOENT or ESRCH when pid is gone */
+	it->attaches++;
+	it->links[it->nlinks].pid = pid;
+	it->links[it->nlinks].link = link;
+	it->links[it->nlinks].round = 0;
+	return &it->links[it->nlinks++];
+}
+
+static void link_forget(struct sockiter *it, struct sockiter_link *l)
+{
+	link_drop(l);
+	*l = it->links[--it->nlinks];
+}
+
+int sockiter_read(struct sockiter *it, pid_t pid, struct sockdiag_result *r,
+		  struct sockiter_owners *owners, unsigned *malformed)
+{
+	struct sockiter_link *l = link_of(it, pid);
+	size_t used = 0;
+	int fd, err = 0;
+
+	if (!l)
+		return -1;
+	l->round = it->round;
+	fd = bpf_iter_create(bpf_link__fd(l->link));
 	if (fd < 0) {
 		err = errno;
-		bpf_link__destroy(link);
+		link_forget(it, l);
 		errno = err;
 		return -1;
 	}
@@ -176,13 +300,13 @@ int sockiter_read(struct sockiter *it, pid_t pid, struct sockdiag_result *r, uns
 		used += (size_t)n;
 	}
 	close(fd);
-	bpf_link__destroy(link);
 	if (err) {
+		link_forget(it, l);
 		errno = err;
 		return -1;
 	}
 	it->reads++;
-	if (sockiter_parse(it->buf, used, r, malformed) < 0) {
+	if (sockiter_parse(it->buf, used, r, owners, malformed) < 0) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -191,6 +315,9 @@ int sockiter_read(struct sockiter *it, pid_t pid, struct sockdiag_result *r, uns
 
 void sockiter_close(struct sockiter *it)
 {
+	for (int i = 0; i < it->nlinks; i++)
+		link_drop(&it->links[i]);
+	free(it->links);
 	if (it->skel)
 		sockiter_bpf__destroy(it->skel);
 	free(it->buf);

@@ -6,7 +6,7 @@
 #define CASEFILE_SOCKITER_REC_H
 
 #define SOCKITER_MAGIC   0x4b534643u   /* "CFSK" */
-#define SOCKITER_VERSION 1
+#define SOCKITER_VERSION 2
 
 struct sockiter_rec {
 	__u32 magic;
@@ -20,6 +20,12 @@ struct sockiter_rec {
 	__u32 retransmits, rtt_us, rttvar_us, snd_cwnd;
 	__u32 unacked, lost, retrans, total_retrans;
 	__u64 bytes_acked, bytes_received, bytes_sent;
+	__u32 netns;             /* inode of the socket's network namespace; 0 unknown */
+	__u32 flags;             /* SOCKITER_F_* */
 };
+
+/* A socket of another kind (unix, netlink, ...): only pid, fd, inode and
+ * netns are meaningful, for the owner map. */
+#define SOCKITER_F_OWNER_ONLY 1u
 
 #endif

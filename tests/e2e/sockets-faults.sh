@@ -1,8 +1,10 @@
 # Faults the sockets source must survive, each recorded and the capture going on:
 #  1. a fixture /proc tree (--root): the /proc/PID/net fallback, malformed
 #     lines skipped with an event, IPv4-mapped IPv6, owners from fd links;
-#  2. a target in another network namespace: entered with setns (tcp_info
-#     present, so netlink ran inside it) and the namespace recorded;
+#  2. a target in another network namespace, --sockets-backend=netlink (the
+#     default iter backend reads its fds without entering it, in
+#     sockets-iter.sh): entered with setns (tcp_info present, so netlink ran
+#     inside it) and the namespace recorded;
 #  3. the same namespace when it cannot be entered (no CAP_SYS_ADMIN): an
 #     event, and the sockets still recorded from /proc/PID/net;
 #  4. a target that exits mid-capture: its sockets get a close tick.
@@ -39,14 +41,14 @@ P=$(sed -n 's/.*ready pid \([0-9]*\).*/\1/p' set.out)
 ns=$(stat -Lc %i /proc/$P/ns/net)
 [ "$ns" != "$(stat -Lc %i /proc/self/ns/net)" ] || fail "sockset is not in its own namespace"
 
-"$CAP" --pid "$P" --duration 1s --interval 500ms -o ns.db -q || fail "netns capture exited $?"
+"$CAP" --pid "$P" --duration 1s --interval 500ms --sockets-backend=netlink -o ns.db -q || fail "netns capture exited $?"
 assert_eq "netns recorded" "$ns" "$(q ns.db "SELECT DISTINCT netns FROM sockets")"
 assert_eq "netlink inside the namespace" netlink "$(q ns.db "SELECT backend FROM sources WHERE name='sockets'")"
 assert_ge "tcp_info from inside the namespace" 10 "$(q ns.db "SELECT COUNT(*) FROM socket_samples WHERE rtt_us IS NOT NULL")"
 assert_eq "unread bytes inside the namespace" 4 "$(q ns.db "SELECT COUNT(*) FROM socket_ticks WHERE tick=1 AND recv_q=1101")"
 
 if command -v capsh >/dev/null 2>&1; then
-	capsh --drop=cap_sys_admin -- -c "'$CAP' --pid $P --duration 1s --interval 500ms -o nocap.db -q" ||
+	capsh --drop=cap_sys_admin -- -c "'$CAP' --pid $P --sockets-backend=netlink --duration 1s --interval 500ms -o nocap.db -q" ||
 		fail "capture without CAP_SYS_ADMIN exited $?"
 	assert_eq "event for the namespace" 1 \
 		"$(q nocap.db "SELECT COUNT(*) FROM events WHERE source='sockets' AND message LIKE 'cannot enter the network namespace%'")"

@@ -2,7 +2,8 @@
 # a pending accept queue, connections with 1101 unread bytes, CLOSE_WAIT, IPv6,
 # a full send queue, UDP) is captured, and the bundle's last tick must match
 # `ss -tanpi` / `ss -uanp` run right after, field by field: state, addresses,
-# queues, fd, and tcp_info's cwnd and byte counters.
+# queues, fd, and tcp_info's cwnd and byte counters, through sock_diag
+# (--sockets-backend=netlink; the default iter backend: sockets-iter.sh).
 . "$CASEFILE_TOP/tests/e2e/lib.sh"
 need_cmd ss iproute2
 need_cmd sqlite3
@@ -17,7 +18,7 @@ bg unshare -n sh -c "ip link set lo up && exec '$S/sockset' --base-port $base --
 P=$LAST_PID
 wait_for 15 grep -q "ready pid" sockset.out || fail "sockset did not get ready: $(cat sockset.out)"
 
-"$CAP" --pid "$P" --duration 2s --interval 500ms -o b.db -q || fail "capture failed"
+"$CAP" --pid "$P" --duration 2s --interval 500ms --sockets-backend=netlink -o b.db -q || fail "capture failed"
 nsenter --net="/proc/$P/ns/net" ss -tanpi > ss-tcp.txt
 nsenter --net="/proc/$P/ns/net" ss -uanp > ss-udp.txt
 
@@ -49,7 +50,7 @@ assert_ge "carried forward to every tick" "$last" "$(q b.db "SELECT COUNT(DISTIN
 # Both captures run in sockset's namespace: a recording is made of the
 # capture's own namespace only.
 inns() { nsenter --net="/proc/$P/ns/net" "$@"; }
-CASEFILE_SOCKDIAG_DUMP=rec.bin inns "$CAP" --pid "$P" --duration 1s --interval 500ms -o live.db -q || fail "recording capture failed"
+CASEFILE_SOCKDIAG_DUMP=rec.bin inns "$CAP" --pid "$P" --sockets-backend=netlink --duration 1s --interval 500ms -o live.db -q || fail "recording capture failed"
 [ -s rec.bin ] || fail "no recording written"
 CASEFILE_SOCKDIAG_FILE=rec.bin inns "$CAP" --pid "$P" --duration 1s --interval 500ms -o replay.db -q || fail "replay capture failed"
 assert_eq "replay backend" netlink-replay "$(q replay.db "SELECT backend FROM sources WHERE name='sockets'")"

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		unsigned bad = 0;
 		sockdiag_result_reset(&r);
-		sockiter_parse(data, size, &r, &bad);
+		sockiter_parse(data, size, &r, NULL, &bad);
 	}
 	return 0;
 }

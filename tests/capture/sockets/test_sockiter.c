@@ -1,8 +1,9 @@
 /* Unit tests of the BPF socket iterator's record parser (sockiter_parse:
- * good records, hostile lengths and magics, every cut, mutated bytes), and,
- * where BPF iterators can be loaded (root, BTF, 6.1+), one live read of our
- * own fds: a TCP connection with 7 unread bytes must show recv_q 7 under
- * the accepted socket's inode. */
+ * good records, owners, hostile lengths and magics, every cut, mutated
+ * bytes), its link cache's sweep, and, where BPF iterators can be loaded
+ * (root, BTF, 6.2+), live reads of our own fds: a TCP connection with 7
+ * unread bytes must show recv_q 7 under the accepted socket's inode, held
+ * by our pid and fd in our namespace, through one kept link. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -58,7 +59,7 @@ static void test_sockiter__records(void **state)
 	unsigned bad = 0;
 
 	(void)state;
-	assert_int_equal(sockiter_parse(v, sizeof(v), &res, &bad), 0);
+	assert_int_equal(sockiter_parse(v, sizeof(v), &res, NULL, &bad), 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(res.n, 2);
 	assert_int_equal(res.v[0].family, AF_INET);
@@ -82,6 +83,84 @@ static void test_sockiter__records(void **state)
 	sockdiag_result_release(&res);
 }
 
+/* Every socket fd's holder, in order: TCP/UDP ones beside their row,
+ * owner-only records (unix and the rest) with no row; an unknown flag is
+ * malformed. */
+static void test_sockiter__owners(void **state)
+{
+	struct sockdiag_result res = SOCKDIAG_RESULT_INIT;
+	struct sockiter_owners own = { 0 };
+	struct sockiter_rec v[4] = { good_rec(AF_INET, IPPROTO_TCP, 1, 11), good_rec(1, 0, 1, 12),
+				     good_rec(AF_INET6, IPPROTO_UDP, 7, 13), good_rec(AF_INET, IPPROTO_TCP, 1, 14) };
+	unsigned bad = 0;
+
+	(void)state;
+	v[0].fd = 3;
+	v[0].netns = 4026531840u;
+	v[1].fd = 4;
+	v[1].flags = SOCKITER_F_OWNER_ONLY;
+	v[1].has_tcp = 0;
+	v[2].fd = 5;
+	v[2].netns = 4026532000u;
+	v[3].flags = 2;    /* not a flag we know */
+	assert_int_equal(sockiter_parse(v, sizeof(v), &res, &own, &bad), 0);
+	assert_int_equal(bad, 1);
+	assert_int_equal(res.n, 2);
+	assert_int_equal(own.n, 3);
+	assert_int_equal(own.v[0].pid, 42);
+	assert_int_equal(own.v[0].fd, 3);
+	assert_int_equal(own.v[0].inode, 11);
+	assert_int_equal(own.v[0].netns, 4026531840u);
+	assert_int_equal(own.v[0].row, 0);
+	assert_int_equal(own.v[1].fd, 4);
+	assert_int_equal(own.v[1].inode, 12);
+	assert_int_equal(own.v[1].row, -1);
+	assert_int_equal(own.v[2].fd, 5);
+	assert_int_equal(own.v[2].netns, 4026532000u);
+	assert_int_equal(own.v[2].row, 1);
+	assert_int_equal(res.v[1].inode, 13);
+	/* appending: rows and owners keep pointing at each other */
+	assert_int_equal(sockiter_parse(v, sizeof(v[0]), &res, &own, &bad), 0);
+	assert_int_equal(res.n, 3);
+	assert_int_equal(own.n, 4);
+	assert_int_equal(own.v[3].row, 2);
+	assert_int_equal(res.v[own.v[3].row].inode, 11);
+	sockiter_owners_release(&own);
+	sockdiag_result_release(&res);
+}
+
+static int dropped_pids[8], ndropped;
+static void note_drop(struct sockiter_link *l)
+{
+	dropped_pids[ndropped++] = l->pid;
+}
+
+/* The link cache's sweep: links not read in this round go, the rest stay
+ * in order. */
+static void test_sockiter__links_sweep(void **state)
+{
+	struct sockiter_link v[5] = {
+		{ .pid = 10, .round = 3 }, { .pid = 11, .round = 2 }, { .pid = 12, .round = 3 },
+		{ .pid = 13, .round = 0 }, { .pid = 14, .round = 3 },
+	};
+	int n = 5;
+
+	(void)state;
+	ndropped = 0;
+	assert_int_equal(sockiter_links_sweep(v, &n, 3, note_drop), 2);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].pid, 10);
+	assert_int_equal(v[1].pid, 12);
+	assert_int_equal(v[2].pid, 14);
+	assert_int_equal(ndropped, 2);
+	assert_int_equal(dropped_pids[0], 11);
+	assert_int_equal(dropped_pids[1], 13);
+	/* a round in which nothing was read drops everything */
+	assert_int_equal(sockiter_links_sweep(v, &n, 4, NULL), 3);
+	assert_int_equal(n, 0);
+	assert_int_equal(sockiter_links_sweep(v, &n, 4, NULL), 0);
+}
+
 static void test_sockiter__hostile(void **state)
 {
 	struct sockiter_rec v[3];
@@ -99,7 +178,7 @@ static void test_sockiter__hostile(void **state)
 		v[1].len = lens[i];
 		bad = 0;
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_parse(v, sizeof(v), &res, &bad), 0);
+		assert_int_equal(sockiter_parse(v, sizeof(v), &res, NULL, &bad), 0);
 		assert_int_equal(res.n, 1);
 		assert_int_equal(res.v[0].inode, 1);
 		assert_int_equal(bad, 1);
@@ -109,14 +188,14 @@ static void test_sockiter__hostile(void **state)
 	v[1].magic ^= 1;
 	bad = 0;
 	sockdiag_result_reset(&res);
-	sockiter_parse(v, sizeof(v), &res, &bad);
+	sockiter_parse(v, sizeof(v), &res, NULL, &bad);
 	assert_int_equal(res.n, 1);
 	assert_int_equal(bad, 1);
 	v[1] = good_rec(AF_INET, IPPROTO_TCP, 1, 2);
 	v[1].version = SOCKITER_VERSION + 1;
 	bad = 0;
 	sockdiag_result_reset(&res);
-	sockiter_parse(v, sizeof(v), &res, &bad);
+	sockiter_parse(v, sizeof(v), &res, NULL, &bad);
 	assert_int_equal(res.n, 1);
 	assert_int_equal(bad, 1);
 	/* well framed but out of range (family, protocol, state, tcp_info on
@@ -135,7 +214,7 @@ static void test_sockiter__hostile(void **state)
 			v[1].proto = IPPROTO_UDP;    /* has_tcp stays 1 */
 		bad = 0;
 		sockdiag_result_reset(&res);
-		sockiter_parse(v, sizeof(v), &res, &bad);
+		sockiter_parse(v, sizeof(v), &res, NULL, &bad);
 		assert_int_equal(res.n, 2);
 		assert_int_equal(res.v[1].inode, 3);
 		assert_int_equal(bad, 1);
@@ -156,7 +235,7 @@ static void test_sockiter__cuts_and_mutations(void **state)
 		unsigned bad = 0;
 		memcpy(copy, v, n);
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_parse(copy, n, &res, &bad), 0);
+		assert_int_equal(sockiter_parse(copy, n, &res, NULL, &bad), 0);
 		assert_int_equal(res.n, n / sizeof(v[0]));
 		assert_int_equal(bad, n % sizeof(v[0]) ? 1 : 0);
 		free(copy);
@@ -172,7 +251,7 @@ static void test_sockiter__cuts_and_mutations(void **state)
 			buf[x % sizeof(buf)] = (unsigned char)(x >> 32);
 		}
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_parse(buf, sizeof(buf), &res, &bad), 0);
+		assert_int_equal(sockiter_parse(buf, sizeof(buf), &res, NULL, &bad), 0);
 		assert_true(res.n + bad <= 3);
 		for (size_t i = 0; i < res.n; i++) {
 			assert_true(res.v[i].family == AF_INET || res.v[i].family == AF_INET6);
@@ -186,6 +265,8 @@ static void test_sockiter__live(void **state)
 {
 	struct sockiter it;
 	struct sockdiag_result res = SOCKDIAG_RESULT_INIT;
+	struct sockiter_owners own = { 0 };
+	struct stat ns;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t al = sizeof(a);
 	char why[384];
@@ -210,9 +291,21 @@ static void test_sockiter__live(void **state)
 	assert_int_equal(write(c, "unread!", 7), 7);
 	assert_int_equal(fstat(s, &sb), 0);
 	/* loopback delivers within the write, but wait for it, not a sleep */
+	assert_int_equal(stat("/proc/self/ns/net", &ns), 0);
 	for (int tries = 0; tries < 1000 && !found; tries++) {
 		sockdiag_result_reset(&res);
-		assert_int_equal(sockiter_read(&it, getpid(), &res, &bad), 0);
+		own.n = 0;
+		sockiter_begin(&it);
+		assert_int_equal(sockiter_read(&it, getpid(), &res, &own, &bad), 0);
+		sockiter_end(&it);
+		for (size_t i = 0; i < own.n; i++)
+			if (own.v[i].inode == (uint32_t)sb.st_ino) {
+				/* the holder as /proc/self/fd shows it */
+				assert_int_equal(own.v[i].pid, getpid());
+				assert_int_equal(own.v[i].fd, s);
+				assert_int_equal(own.v[i].netns, (uint32_t)ns.st_ino);
+				assert_true(own.v[i].row >= 0);
+			}
 		for (size_t i = 0; i < res.n; i++)
 			if (res.v[i].inode == (uint32_t)sb.st_ino && res.v[i].rqueue == 7) {
 				assert_int_equal(res.v[i].state, SD_ESTABLISHED);
@@ -227,6 +320,12 @@ static void test_sockiter__live(void **state)
 	}
 	assert_int_equal(bad, 0);
 	assert_true(found);
+	/* one link, kept from read to read; a round without a read drops it */
+	assert_int_equal(it.attaches, 1);
+	assert_int_equal(it.nlinks, 1);
+	sockiter_begin(&it);
+	sockiter_end(&it);
+	assert_int_equal(it.nlinks, 0);
 	/* the listener: LISTEN with its backlog as send-q */
 	found = 0;
 	for (size_t i = 0; i < res.n; i++)
@@ -238,6 +337,7 @@ static void test_sockiter__live(void **state)
 	close(s);
 	close(c);
 	close(l);
+	sockiter_owners_release(&own);
 	sockdiag_result_release(&res);
 	sockiter_close(&it);
 }
@@ -246,6 +346,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sockiter__records),
+		cmocka_unit_test(test_sockiter__owners),
+		cmocka_unit_test(test_sockiter__links_sweep),
 		cmocka_unit_test(test_sockiter__hostile),
 		cmocka_unit_test(test_sockiter__cuts_and_mutations),
 		cmocka_unit_test(test_sockiter__live),
