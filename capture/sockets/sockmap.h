@@ -31,7 +31,9 @@ int sockmap_parse_link(const char *s, size_t len, uint32_t *inode);
  * under the capture root) as owned by pid with tag owner. Returns the number
  * of socket fds found, or -1 with errno set when the directory cannot be
  * read (ENOENT/ESRCH: the process is gone; EACCES: no privilege), without
- * printing. An fd that disappears while being read is skipped. */
+ * printing. An fd that disappears while being read is skipped. When fd_dir
+ * is the real "/proc/PID/fd" of pid and a BPF iterator can be loaded
+ * (fdowners.h), the same sockets come from it, without a readlink per fd. */
 int sockmap_add_dir(struct sockmap *m, const char *fd_dir, pid_t pid, int owner);
 
 /* What the last scan of one process's fd directory found: the socket inode
@@ -59,6 +61,10 @@ void sockmap_fdcache_release(struct sockmap_fdcache *c);
 
 /* Adds one mapping; returns 0, or -1 when memory runs out. */
 int sockmap_add(struct sockmap *m, uint32_t inode, pid_t pid, int fd, int owner);
+
+/* Makes room for more entries in one step (a hint for a known count);
+ * returns 0, or -1 when memory runs out (the map is unchanged). */
+int sockmap_reserve(struct sockmap *m, size_t more);
 
 /* The entry for inode, or NULL. */
 const struct sockmap_entry *sockmap_find(const struct sockmap *m, uint32_t inode);
