@@ -33,6 +33,7 @@
 #include "sockets.h"
 
 #include "error.h"
+#include "fdowners.h"
 #include "hash.h"
 #include "proc/procfs.h"
 #include "procnet.h"
@@ -611,6 +612,11 @@ static int sockets_open(struct capture *cap, void **state)
 		capture_source_backend(cap, "procfs", "--root is set: reading the fixture tree's /proc/PID/net");
 		return 0;
 	}
+	/* Owners through the BPF iterator, else a readlink per fd: said once. */
+	if (fdowners_open() < 0)
+		snprintf(cap->skip_reason, sizeof(cap->skip_reason), "socket owners by a readlink per fd: %s",
+			 fdowners_why());
+	writer_manifest_setf(cap->w, "sockets.owners", "%s", fdowners_why() ? "readlink" : "bpf-iterator");
 	if (sockdiag_open(&probe) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "NETLINK_SOCK_DIAG unavailable (%s): /proc/PID/net fallback, "
