@@ -31,8 +31,8 @@
 
 /* what libbpf's btf.h spells, the uapi header does not */
 #define BTF_INFO_ENC(kind, kflag, vlen) \
-	((uint32_t)(!!(kflag) << 31 | ((kind) << 24) | ((vlen) & 0xffff)))
-#define BTF_MEMBER_OFFSET(bitfield_size, bits) ((uint32_t)((bitfield_size) << 24 | (bits)))
+	((uint32_t)!!(kflag) << 31 | (uint32_t)(kind) << 24 | ((uint32_t)(vlen) & 0xffff))
+#define BTF_MEMBER_OFFSET(bitfield_size, bits) ((uint32_t)(bitfield_size) << 24 | (uint32_t)(bits))
 
 struct blob {
 	unsigned char b[4096];
