@@ -10,7 +10,9 @@
  * 6.1, no vmlinux BTF, a --root fixture tree, another pid namespace's
  * /proc), sockmap_add_dir() reads the links as before, and fdowners_why()
  * says why once. Every other failure (the process is gone, a record that
- * does not check out) falls back to the links for that call alone. */
+ * does not check out) falls back to the links for that call alone.
+ * CASEFILE_FDOWNERS=off in the environment keeps it unloaded (benchmarks,
+ * comparisons). */
 #ifndef CASEFILE_FDOWNERS_H
 #define CASEFILE_FDOWNERS_H
 
