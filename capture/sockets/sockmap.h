@@ -54,7 +54,9 @@ struct sockmap_fdcache {
  * costs one readdir plus one readlink per new or changed fd. With alive NULL
  * every link is read (a full scan, which also refreshes the cache). An fd
  * closed and reused for another socket while its old socket lives on
- * elsewhere keeps its old inode until the next full scan. */
+ * elsewhere keeps its old inode until the next full scan. A scan through
+ * the BPF iterator (see sockmap_add_dir()) reads no link and leaves the
+ * cache behind (links_read 0): a later scan by links reads every link. */
 int sockmap_add_dir_cached(struct sockmap *m, const char *fd_dir, pid_t pid, int owner,
 			   struct sockmap_fdcache *c, const struct sockmap *alive);
 void sockmap_fdcache_release(struct sockmap_fdcache *c);
