@@ -175,7 +175,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(CAPTURE_LIBOBJS)
 # The cold socket snapshot is timed with its fork+exec: link only the code it
 # runs, not the capture's libraries (libpcap, libbpf, sqlite: ~2 ms of loading).
 SOCKDUMP_OBJS := $(addprefix $(BUILD)/,capture/sockets/sockdiag.o capture/sockets/sockmap.o \
-	lib/error.o lib/term.o lib/utf8.o)
+	capture/sockets/fdowners.o lib/error.o lib/term.o lib/utf8.o)
 $(BUILD)/bench/sockdump: bench/sockdump.c $(SOCKDUMP_OBJS)
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Icapture -o $@ $< $(SOCKDUMP_OBJS)

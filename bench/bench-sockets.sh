@@ -8,7 +8,10 @@
 # output to /dev/null:
 #   casefile snapshot  bench/sockdump -i -p PIDS: the sockets source's own
 #                      code (sock_diag dump of tcp v4+v6 with tcp_info, and
-#                      owners from the targets' fd directories)
+#                      owners of the targets' fds: through the BPF iterator
+#                      of capture/sockets/fdowners.c as root on Linux 6.1+,
+#                      else a readlink per fd; CASEFILE_FDOWNERS=off forces
+#                      the links)
 #   same, all of /proc bench/sockdump -i -P: owners from every process, as ss -p
 #   sockets source tick ticks.sample_us of casefile-capture --sources sockets
 #                      on the holders (after the first tick; includes the

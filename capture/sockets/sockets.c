@@ -40,6 +40,7 @@
 #include "sockets.h"
 
 #include "error.h"
+#include "fdowners.h"
 #include "hash.h"
 #include "proc/procfs.h"
 #include "procnet.h"
@@ -611,6 +612,18 @@ static int rescan_owners(struct capture *cap, struct sockets_source *s)
 	return scan_owners(cap, s, &s->alive);
 }
 
+/* Without the iter backend, owners come from the targets' fd tables:
+ * through the fd iterator (fdowners.c), else a readlink per fd; which one,
+ * and why not the iterator, said once. Loaded here, before privileges are
+ * dropped. */
+static void owners_by_fds(struct capture *cap)
+{
+	if (fdowners_open() < 0)
+		snprintf(cap->skip_reason, sizeof(cap->skip_reason), "socket owners by a readlink per fd: %s",
+			 fdowners_why());
+	writer_manifest_setf(cap->w, "sockets.owners", "%s", fdowners_why() ? "readlink" : "bpf-iterator");
+}
+
 static int sockets_open(struct capture *cap, void **state)
 {
 	struct sockets_source *s = calloc(1, sizeof(*s));
@@ -651,6 +664,7 @@ static int sockets_open(struct capture *cap, void **state)
 		snprintf(why, sizeof(why), "NETLINK_SOCK_DIAG unavailable (%s): /proc/PID/net fallback, "
 			 "no tcp_info", strerror(errno));
 		s->prefer_procfs = 1;
+		owners_by_fds(cap);
 		capture_source_backend(cap, "procfs", why);
 		return 0;
 	}
@@ -665,13 +679,17 @@ static int sockets_open(struct capture *cap, void **state)
 			snprintf(why, sizeof(why), "$CASEFILE_SOCKDIAG_DUMP records netlink replies");
 		else if (sockiter_open(&s->iter, why, sizeof(why)) == 0) {
 			s->use_iter = 1;
+			/* the iterator's records carry their pid and fd */
+			writer_manifest_setf(cap->w, "sockets.owners", "%s", "iter-records");
 			capture_source_backend(cap, "iter", NULL);
 			return 0;
 		}
 		snprintf(msg, sizeof(msg), "--sockets-backend=iter: %s: netlink dumps instead", why);
+		owners_by_fds(cap);
 		capture_source_backend(cap, "netlink", msg);
 		return 0;
 	}
+	owners_by_fds(cap);
 	capture_source_backend(cap, "netlink", NULL);
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "fdowners.h"
+
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
@@ -180,6 +182,13 @@ int sockmap_add_dir_cached(struct sockmap *m, const char *fd_dir, pid_t pid, int
 		cur = ++c->scan;
 		c->links_read = 0;
 	}
+	/* The real /proc/PID/fd through a BPF iterator where it loads: no
+	 * link read. The cache is bypassed (no entry gets this scan's mark),
+	 * so a later scan by links reads every link. */
+	found = fdowners_add_dir(m, fd_dir, pid, owner);
+	if (found != FDOWNERS_FALLBACK)
+		return found;
+	found = 0;
 	d = opendir(fd_dir);
 	if (!d)
 		return -1;
@@ -232,6 +241,11 @@ nomem:
 	closedir(d);
 	errno = ENOMEM;
 	return -1;
+}
+
+int sockmap_reserve(struct sockmap *m, size_t more)
+{
+	return reserve(m, more);
 }
 
 int sockmap_add_dir(struct sockmap *m, const char *fd_dir, pid_t pid, int owner)

@@ -31,7 +31,9 @@ int sockmap_parse_link(const char *s, size_t len, uint32_t *inode);
  * under the capture root) as owned by pid with tag owner. Returns the number
  * of socket fds found, or -1 with errno set when the directory cannot be
  * read (ENOENT/ESRCH: the process is gone; EACCES: no privilege), without
- * printing. An fd that disappears while being read is skipped. */
+ * printing. An fd that disappears while being read is skipped. When fd_dir
+ * is the real "/proc/PID/fd" of pid and a BPF iterator can be loaded
+ * (fdowners.h), the same sockets come from it, without a readlink per fd. */
 int sockmap_add_dir(struct sockmap *m, const char *fd_dir, pid_t pid, int owner);
 
 /* What the last scan of one process's fd directory found: the socket inode
@@ -52,13 +54,19 @@ struct sockmap_fdcache {
  * costs one readdir plus one readlink per new or changed fd. With alive NULL
  * every link is read (a full scan, which also refreshes the cache). An fd
  * closed and reused for another socket while its old socket lives on
- * elsewhere keeps its old inode until the next full scan. */
+ * elsewhere keeps its old inode until the next full scan. A scan through
+ * the BPF iterator (see sockmap_add_dir()) reads no link and leaves the
+ * cache behind (links_read 0): a later scan by links reads every link. */
 int sockmap_add_dir_cached(struct sockmap *m, const char *fd_dir, pid_t pid, int owner,
 			   struct sockmap_fdcache *c, const struct sockmap *alive);
 void sockmap_fdcache_release(struct sockmap_fdcache *c);
 
 /* Adds one mapping; returns 0, or -1 when memory runs out. */
 int sockmap_add(struct sockmap *m, uint32_t inode, pid_t pid, int fd, int owner);
+
+/* Makes room for more entries in one step (a hint for a known count);
+ * returns 0, or -1 when memory runs out (the map is unchanged). */
+int sockmap_reserve(struct sockmap *m, size_t more);
 
 /* The entry for inode, or NULL. */
 const struct sockmap_entry *sockmap_find(const struct sockmap *m, uint32_t inode);
