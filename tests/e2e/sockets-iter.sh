@@ -46,6 +46,7 @@ assert_ge "per-state totals of tick 1" 1 "$(q it.db "SELECT COUNT(*) FROM socket
 assert_eq "owner scans" "0 full, 0 after new sockets appeared, 0 fd links read" \
 	"$(q it.db "SELECT value FROM manifest WHERE key='sockets.owner_scans'")"
 # One link for the target, kept over every tick.
+assert_eq "owners from" iter-records "$(q it.db "SELECT value FROM manifest WHERE key='sockets.owners'")"
 iter=$(q it.db "SELECT value FROM manifest WHERE key='sockets.iter'")
 case $iter in
 	"$last_it reads, 1 links attached, "*) ;;

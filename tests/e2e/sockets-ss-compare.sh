@@ -23,6 +23,11 @@ nsenter --net="/proc/$P/ns/net" ss -tanpi > ss-tcp.txt
 nsenter --net="/proc/$P/ns/net" ss -uanp > ss-udp.txt
 
 assert_eq "sockets backend" netlink "$(q b.db "SELECT backend FROM sources WHERE name='sockets'")"
+# as root on Linux 6.1+, the owners of the netlink backend's rows come from the fd iterator
+# (compared with ss -p's pid and fd below)
+if [ "$(id -u)" = 0 ] && [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 1)) }')" = 1 ]; then
+	assert_eq "owners from" bpf-iterator "$(q b.db "SELECT value FROM manifest WHERE key='sockets.owners'")"
+fi
 . "$CASEFILE_TOP/tests/e2e/sockets-ss.inc"
 ss_compare b.db "$P" ss-tcp.txt ss-udp.txt
 
