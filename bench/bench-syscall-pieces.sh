@@ -24,13 +24,10 @@ set -u
 BUILD=${BUILD:-build}
 W="$BUILD/samples/syscall_counts"
 N=${N:-1000000}; ROUNDS=${ROUNDS:-5}
-ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-PIN=${PIN:-$([ "$ncpu" -ge 2 ] && command -v taskset >/dev/null 2>&1 && echo 1 || echo 0)}
-on_loop=""; on_tool=""
-if [ "$PIN" = 1 ]; then
-	on_loop="taskset -c $((ncpu - 1))"
-	on_tool="taskset -c 0"
-fi
+. "$(dirname "$0")/stats.inc"  # median, range, rotated, pin_setup
+# $on_loop / $on_tool CMD...: run CMD on the loop's CPU / the tools' CPU
+# (a command prefix, so that perf stat and strace can run it too).
+pin_setup
 if ! perf stat -e raw_syscalls:sys_enter -o /dev/null -- true >/dev/null 2>&1; then
 	echo "bench-syscall-pieces: perf stat cannot open raw_syscalls:sys_enter here (perf missing, or not root)" >&2
 	exit 1
@@ -86,7 +83,6 @@ variant() {
 	echo "$r $v" >> "$tmp/$1"
 }
 variants="t_enter t_exit t_named t_rawnamed t_named2 t_f16 t_f64 c_enter c_named c_other c_rawnamed"
-. "$(dirname "$0")/stats.inc"  # median, range, rotated
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	echo "round $r/$ROUNDS" >&2

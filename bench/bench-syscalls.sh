@@ -39,15 +39,10 @@ BACKENDS=${BACKENDS:-bpf perf counts pertask}
 PEERS=${PEERS:-1}
 PP_N=${PP_N:-50000}; PP_BACKENDS=${PP_BACKENDS-bpf pertask}
 PP="$BUILD/bench/pingpong"
-ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-PIN=${PIN:-$([ "$ncpu" -ge 2 ] && command -v taskset >/dev/null 2>&1 && echo 1 || echo 0)}
+. "$(dirname "$0")/stats.inc"  # median, range, rotated, pin_setup
 # $on_loop / $on_tool CMD...: run CMD on the loop's CPU / the tools' CPU
 # (a command prefix, so that perf stat and strace can run it too).
-on_loop=""; on_tool=""
-if [ "$PIN" = 1 ]; then
-	on_loop="taskset -c $((ncpu - 1))"
-	on_tool="taskset -c 0"
-fi
+pin_setup
 W="$BUILD/samples/syscall_counts"
 CAP="$BIN/casefile-capture"
 CAP_BASE=${CAP_BASE:-}
@@ -234,7 +229,6 @@ if [ -x "$PP" ]; then
 	fi
 	[ $have_perf = 1 ] && variants="$variants pp_floor"
 fi
-. "$(dirname "$0")/stats.inc"  # median, range, rotated
 
 r=1
 while [ $r -le "$ROUNDS" ]; do
