@@ -24,7 +24,9 @@ esac
 assert_ge "unnamed (x2)" "$samples" "$(q n.db "SELECT 2 * SUM(unnamed) FROM profile_ticks")"
 assert_ge "failed unwinds (x2)" "$samples" "$(q n.db "SELECT 2 * MAX(SUM(stray), SUM(leaf_only)) FROM profile_ticks")"
 # The three hot spots still show, by address, with their shares.
-assert_ge "top share" 45 "$(q n.db "SELECT CAST(self_pct AS INTEGER) FROM profile_top LIMIT 1")"
+# burn_a is 60% of the work; under load (CI's parallel e2e) other code dilutes
+# it (43% seen): above 40 still tells it from burn_b's 30%.
+assert_ge "top share" 40 "$(q n.db "SELECT CAST(self_pct AS INTEGER) FROM profile_top LIMIT 1")"
 q n.db "SELECT function FROM profile_top LIMIT 1" | grep -Eq 'cpuburn-nofp\+0x[0-9a-f]+$' ||
 	fail "the top function is not named by module and address"
 
